@@ -1,0 +1,113 @@
+//! The events on aduan's bus, generated from `proto/aduan/events/v1/events.proto`.
+//!
+//! Every event travels as an [`Envelope`]; its routing key on the topic exchange
+//! is `report.<event>` (see [`Envelope::routing_key`]).
+
+#[allow(missing_debug_implementations, clippy::all)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/aduan.events.v1.rs"));
+}
+
+pub use generated::*;
+pub use prost::Message;
+pub use prost_types::Timestamp;
+
+impl envelope::Event {
+    /// The event's name on the bus, the last part of its routing key.
+    pub fn name(&self) -> &'static str {
+        use envelope::Event;
+        match self {
+            Event::Filed(_) => "filed",
+            Event::Assigned(_) => "assigned",
+            Event::CaseOpened(_) => "case_opened",
+            Event::Returned(_) => "returned",
+            Event::FollowUpPosted(_) => "follow_up_posted",
+            Event::Resolved(_) => "resolved",
+            Event::Accepted(_) => "accepted",
+            Event::Closed(_) => "closed",
+        }
+    }
+}
+
+/// The routing key prefix shared by every event about a report.
+pub const ROUTING_KEY_PREFIX: &str = "report.";
+
+impl Envelope {
+    /// `report.<event>`, or `report.unknown` for an envelope whose event this
+    /// build does not know (it came from a newer producer).
+    pub fn routing_key(&self) -> String {
+        let name = self.event.as_ref().map_or("unknown", envelope::Event::name);
+        format!("{ROUTING_KEY_PREFIX}{name}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filed() -> Envelope {
+        Envelope {
+            message_id: "0190a5b2-0000-7000-8000-000000000001".into(),
+            report_id: "0190a5b2-0000-7000-8000-000000000002".into(),
+            occurred_at: Some(Timestamp { seconds: 1_800_000_000, nanos: 0 }),
+            actor: Some(Actor { role: Role::Citizen as i32, pseudonym: "c-1".into() }),
+            event: Some(envelope::Event::Filed(ReportFiled {
+                content: Some(ReportContent {
+                    kind: ReportKind::Complaint as i32,
+                    category: "roads".into(),
+                    region: "31.71".into(),
+                    title: "Pothole".into(),
+                    description: "Deep pothole".into(),
+                    privacy: Privacy::Anonymous as i32,
+                    tracking_code: "ADU-TEST".into(),
+                }),
+                channel: "api".into(),
+            })),
+        }
+    }
+
+    /// Appends a field this build does not know, as a newer producer would.
+    fn with_unknown_field(mut bytes: Vec<u8>, field_number: u32, payload: &[u8]) -> Vec<u8> {
+        prost::encoding::encode_key(
+            field_number,
+            prost::encoding::WireType::LengthDelimited,
+            &mut bytes,
+        );
+        prost::encoding::encode_varint(payload.len() as u64, &mut bytes);
+        bytes.extend_from_slice(payload);
+        bytes
+    }
+
+    #[test]
+    fn round_trips() {
+        let original = filed();
+        let decoded = Envelope::decode(original.encode_to_vec().as_slice()).expect("decodes");
+        assert_eq!(decoded, original);
+        assert_eq!(decoded.routing_key(), "report.filed");
+    }
+
+    #[test]
+    fn a_new_field_does_not_break_an_old_consumer() {
+        let original = filed();
+        let newer = with_unknown_field(original.encode_to_vec(), 9, b"new top-level field");
+        let decoded = Envelope::decode(newer.as_slice()).expect("old consumer still decodes");
+        assert_eq!(decoded, original);
+    }
+
+    #[test]
+    fn a_new_event_is_seen_as_unknown_not_as_an_error() {
+        let mut original = filed();
+        original.event = None;
+        // Case 99 of the oneof: an event added after this build.
+        let newer = with_unknown_field(original.encode_to_vec(), 99, b"\x0a\x03abc");
+        let decoded = Envelope::decode(newer.as_slice()).expect("old consumer still decodes");
+        assert_eq!(decoded.event, None);
+        assert_eq!(decoded.report_id, original.report_id);
+        assert_eq!(decoded.routing_key(), "report.unknown");
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert!(Envelope::decode(&b"\xff\xff\xff\xff"[..]).is_err());
+    }
+}

@@ -1,0 +1,82 @@
+//! Connecting to a service's own database, PostgreSQL or SQLite, by URL.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+
+/// How big a pool to keep; SQLite takes one writer at a time anyway.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSize {
+    /// Connections kept open at most.
+    pub max: u32,
+}
+
+impl Default for PoolSize {
+    fn default() -> Self {
+        Self { max: 16 }
+    }
+}
+
+/// Opens the database at `url`; for SQLite, creates the file and switches it to
+/// WAL so readers do not wait for the writer.
+pub async fn connect(url: &str, pool: PoolSize) -> anyhow::Result<DatabaseConnection> {
+    let is_sqlite = url.starts_with("sqlite:");
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(if is_sqlite { pool.max.min(4) } else { pool.max })
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to the database at {}", redact_url(url)))?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL keeps every commit durable (synchronous=FULL is sqlx's default)
+        // while letting the HTTP handlers read during a write.
+        db.execute_unprepared("PRAGMA journal_mode=WAL;").await?;
+        db.execute_unprepared("PRAGMA foreign_keys=ON;").await?;
+    }
+    Ok(db)
+}
+
+/// Answers whether the database takes a query now, for `/readyz`.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.ping().await.is_ok()
+}
+
+/// The URL without its password, fit for a log line or an error.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_never_reach_a_log_line() {
+        assert_eq!(
+            redact_url("postgres://aduan:s3cret@db:5432/intake"),
+            "postgres://aduan:***@db:5432/intake"
+        );
+        assert_eq!(redact_url("amqp://guest:guest@127.0.0.1:5672/%2f"), "amqp://guest:***@127.0.0.1:5672/%2f");
+        assert_eq!(redact_url("sqlite://data/intake.sqlite?mode=rwc"), "sqlite://data/intake.sqlite?mode=rwc");
+        assert_eq!(redact_url("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
+    }
+}

@@ -1,0 +1,17 @@
+//! What every aduan service stands on: the database, the bus, the outbox that
+//! feeds it, the dedupe record of handled messages, telemetry, configuration
+//! and the HTTP plumbing (errors, health, shutdown).
+
+pub mod bus;
+pub mod config;
+pub mod consumer;
+pub mod database;
+pub mod dedupe;
+pub mod http;
+pub mod migrations;
+pub mod outbox;
+pub mod shutdown;
+pub mod telemetry;
+pub mod topology;
+
+pub use aduan_proto as proto;
