@@ -1,0 +1,174 @@
+//! Configuration of one service process in the distributed mode: an optional
+//! TOML file (unknown keys rejected) overlaid by `ADUAN_*` environment variables.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::bus::RetryPolicy;
+
+/// The file's shape; every key optional, every unknown key an error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    amqp_url: Option<String>,
+    bus_namespace: Option<String>,
+    http_addr: Option<SocketAddr>,
+    registry: Option<PathBuf>,
+    log_json: Option<bool>,
+    prefetch: Option<u16>,
+    concurrency: Option<usize>,
+    retry_delays_ms: Option<Vec<u64>>,
+    database_pool: Option<u32>,
+}
+
+/// Everything a service process needs to start.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// The service's own database (`postgres://…` or `sqlite://…`).
+    pub database_url: String,
+    /// The RabbitMQ broker.
+    pub amqp_url: String,
+    /// Prefix of the exchange and queue names.
+    pub bus_namespace: String,
+    /// Where the HTTP API listens.
+    pub http_addr: SocketAddr,
+    /// The registry file; `None` means the built-in demo registry.
+    pub registry: Option<PathBuf>,
+    /// Log lines as JSON.
+    pub log_json: bool,
+    /// Deliveries held unacknowledged per consumer.
+    pub prefetch: u16,
+    /// Deliveries handled at once per consumer.
+    pub concurrency: usize,
+    /// Back-off before each retry of a failing message.
+    pub retry: RetryPolicy,
+    /// Database connections kept at most.
+    pub database_pool: u32,
+}
+
+/// Reads the variable `name`, parsed, if it is set.
+fn env_var<T: std::str::FromStr>(name: &str) -> anyhow::Result<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Ok(value) => value
+            .parse()
+            .map(Some)
+            .map_err(|error| anyhow::anyhow!("environment variable {name}={value:?} is not valid: {error}")),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(error) => Err(anyhow::anyhow!("environment variable {name}: {error}")),
+    }
+}
+
+fn parse_delays(text: &str) -> anyhow::Result<Vec<u64>> {
+    text.split(',')
+        .filter(|part| !part.trim().is_empty())
+        .map(|part| part.trim().parse::<u64>().with_context(|| format!("{part:?} is not a number of milliseconds")))
+        .collect()
+}
+
+impl ServiceConfig {
+    /// Loads `file` (if given), then applies `ADUAN_*` variables over it;
+    /// `default_port` is the service's own when nothing says otherwise.
+    pub fn load(file: Option<&Path>, default_port: u16) -> anyhow::Result<Self> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the configuration file {}", path.display()))?;
+                toml::from_str::<FileConfig>(&text)
+                    .with_context(|| format!("in the configuration file {}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        if let Some(value) = env_var("ADUAN_DATABASE_URL")? {
+            config.database_url = Some(value);
+        }
+        if let Some(value) = env_var("ADUAN_AMQP_URL")? {
+            config.amqp_url = Some(value);
+        }
+        if let Some(value) = env_var("ADUAN_BUS_NAMESPACE")? {
+            config.bus_namespace = Some(value);
+        }
+        if let Some(value) = env_var("ADUAN_HTTP_ADDR")? {
+            config.http_addr = Some(value);
+        }
+        if let Some(value) = env_var::<String>("ADUAN_REGISTRY")? {
+            config.registry = Some(PathBuf::from(value));
+        }
+        if let Some(value) = env_var("ADUAN_LOG_JSON")? {
+            config.log_json = Some(value);
+        }
+        if let Some(value) = env_var("ADUAN_PREFETCH")? {
+            config.prefetch = Some(value);
+        }
+        if let Some(value) = env_var("ADUAN_CONCURRENCY")? {
+            config.concurrency = Some(value);
+        }
+        if let Some(value) = env_var::<String>("ADUAN_RETRY_DELAYS_MS")? {
+            config.retry_delays_ms = Some(parse_delays(&value).context("ADUAN_RETRY_DELAYS_MS")?);
+        }
+        if let Some(value) = env_var("ADUAN_DATABASE_POOL")? {
+            config.database_pool = Some(value);
+        }
+        let database_url = config
+            .database_url
+            .context("no database configured: set ADUAN_DATABASE_URL or database_url in the configuration file")?;
+        Ok(Self {
+            database_url,
+            amqp_url: config.amqp_url.unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5672/%2f".into()),
+            bus_namespace: config.bus_namespace.unwrap_or_else(|| "aduan".into()),
+            http_addr: config.http_addr.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], default_port))),
+            registry: config.registry,
+            log_json: config.log_json.unwrap_or(false),
+            prefetch: config.prefetch.unwrap_or(64),
+            concurrency: config.concurrency.unwrap_or(16),
+            retry: match config.retry_delays_ms {
+                Some(delays) => RetryPolicy { delays: delays.into_iter().map(Duration::from_millis).collect() },
+                None => RetryPolicy::default(),
+            },
+            database_pool: config.database_pool.unwrap_or(16),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected_with_the_file_and_key_named() {
+        let dir = std::env::temp_dir().join(format!("aduan-config-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("intake.toml");
+        std::fs::write(&path, "database_url = \"sqlite::memory:\"\ndatabse_pool = 3\n").expect("write");
+        let error = format!("{:#}", ServiceConfig::load(Some(&path), 8081).expect_err("must fail"));
+        assert!(error.contains("intake.toml"), "{error}");
+        assert!(error.contains("databse_pool"), "{error}");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn a_file_sets_values_and_defaults_fill_the_rest() {
+        let dir = std::env::temp_dir().join(format!("aduan-config-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("routing.toml");
+        std::fs::write(&path, "database_url = \"postgres://x@db/routing\"\nretry_delays_ms = [10, 20]\n").expect("write");
+        let config = ServiceConfig::load(Some(&path), 8082).expect("loads");
+        assert_eq!(config.database_url, "postgres://x@db/routing");
+        assert_eq!(config.retry.delays, vec![Duration::from_millis(10), Duration::from_millis(20)]);
+        assert_eq!(config.http_addr.port(), 8082);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn delays_parse_from_a_list() {
+        assert_eq!(parse_delays("100, 200,").expect("parses"), vec![100, 200]);
+        assert!(parse_delays("100,soon").is_err());
+    }
+}

@@ -1,0 +1,51 @@
+//! A consumer whose effect, outgoing events and dedupe record commit together:
+//! the one way services handle events, so none of them can forget a step.
+
+use async_trait::async_trait;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+
+use crate::bus::{HandlerError, MessageHandler};
+use crate::dedupe::{self, Claim};
+use crate::outbox::OutboxSignal;
+use crate::proto::Envelope;
+
+/// What a service does with one event, inside the consumer's transaction.
+/// Outgoing events go to the outbox through the same `txn`.
+#[async_trait]
+pub trait ApplyEvent: Send + Sync + 'static {
+    /// Applies `envelope` (whose `event` is set) inside `txn`.
+    async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError>;
+}
+
+/// Runs an [`ApplyEvent`] exactly once per message id.
+#[derive(Debug)]
+pub struct TransactionalConsumer<A> {
+    name: String,
+    db: DatabaseConnection,
+    outbox: OutboxSignal,
+    applier: A,
+}
+
+impl<A: ApplyEvent> TransactionalConsumer<A> {
+    /// A consumer named `name` (its dedupe records are kept under that name).
+    pub fn new(name: impl Into<String>, db: DatabaseConnection, outbox: OutboxSignal, applier: A) -> Self {
+        Self { name: name.into(), db, outbox, applier }
+    }
+}
+
+#[async_trait]
+impl<A: ApplyEvent> MessageHandler for TransactionalConsumer<A> {
+    async fn handle(&self, envelope: Envelope) -> Result<(), HandlerError> {
+        let message_id = uuid::Uuid::parse_str(&envelope.message_id)
+            .map_err(|error| HandlerError::Permanent(format!("message id is not a UUID: {error}")))?;
+        let txn = self.db.begin().await?;
+        if dedupe::claim(&txn, &self.name, message_id).await? == Claim::AlreadyHandled {
+            tracing::debug!(%message_id, "already handled; acknowledging the redelivery");
+            return Ok(());
+        }
+        self.applier.apply(&txn, &envelope).await?;
+        txn.commit().await?;
+        self.outbox.wake();
+        Ok(())
+    }
+}
