@@ -1,0 +1,184 @@
+//! The registry file's shape and its validation.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::RegistryError;
+
+/// The tier of an institution in the national tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// A ministry, a national agency, or the national verifier.
+    National,
+    /// A province's government or one of its agencies.
+    Province,
+    /// A regency's or a city's government or one of its agencies.
+    Regency,
+    /// A unit inside an institution.
+    Unit,
+}
+
+/// An institution that answers reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Institution {
+    /// Stable id, used in rules and events.
+    pub id: String,
+    /// Official name.
+    pub name: String,
+    /// Its tier.
+    pub level: Level,
+    /// The institution above it; `None` only at the national level.
+    #[serde(default)]
+    pub parent: Option<String>,
+}
+
+/// A region with its official code (Kemendagri codes in Indonesia).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    /// Official code, e.g. `32.73` for Kota Bandung.
+    pub code: String,
+    /// Official name.
+    pub name: String,
+    /// The region containing it; `None` for a province.
+    #[serde(default)]
+    pub parent: Option<String>,
+}
+
+/// A kind of problem a report can be about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    /// Stable id.
+    pub id: String,
+    /// Name shown to citizens.
+    pub name: String,
+}
+
+/// Reports of `category` in `region` (or any region, `*`) go to `institution`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// A category id.
+    pub category: String,
+    /// A region code, or `*` for the whole country.
+    pub region: String,
+    /// The institution that must answer.
+    pub institution: String,
+}
+
+/// The whole file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryDocument {
+    /// Version of the file's format.
+    pub version: u32,
+    /// The institution that takes reports no rule places.
+    pub national_verifier: String,
+    /// Institutions.
+    #[serde(default)]
+    pub institution: Vec<Institution>,
+    /// Regions.
+    #[serde(default)]
+    pub region: Vec<Region>,
+    /// Categories.
+    #[serde(default)]
+    pub category: Vec<Category>,
+    /// Routing rules.
+    #[serde(default)]
+    pub rule: Vec<Rule>,
+}
+
+/// The region code that stands for the whole country in rules.
+pub const EVERYWHERE: &str = "*";
+
+impl RegistryDocument {
+    pub(crate) fn validate(&self, file: &str) -> Result<(), RegistryError> {
+        let invalid = |key: String, reason: String| RegistryError::Invalid { file: file.to_owned(), key, reason };
+        if self.version != 1 {
+            return Err(invalid("version".into(), format!("version {} is not supported; this build reads 1", self.version)));
+        }
+        let institutions = unique_ids(self.institution.iter().map(|i| i.id.as_str()), "institution", "id", &invalid)?;
+        let regions = unique_ids(self.region.iter().map(|r| r.code.as_str()), "region", "code", &invalid)?;
+        let categories = unique_ids(self.category.iter().map(|c| c.id.as_str()), "category", "id", &invalid)?;
+        if !institutions.contains(self.national_verifier.as_str()) {
+            return Err(invalid("national_verifier".into(), format!("{:?} is not an institution", self.national_verifier)));
+        }
+        let institution_parents: HashMap<&str, Option<&str>> =
+            self.institution.iter().map(|i| (i.id.as_str(), i.parent.as_deref())).collect();
+        for (n, institution) in self.institution.iter().enumerate() {
+            if let Some(parent) = &institution.parent
+                && !institutions.contains(parent.as_str())
+            {
+                return Err(invalid(format!("institution[{n}].parent"), format!("{parent:?} is not an institution")));
+            }
+            if institution.parent.is_none() && institution.level != Level::National {
+                return Err(invalid(format!("institution[{n}].parent"), "only a national institution may have no parent".into()));
+            }
+            check_acyclic(&institution.id, &institution_parents)
+                .map_err(|reason| invalid(format!("institution[{n}].parent"), reason))?;
+        }
+        let region_parents: HashMap<&str, Option<&str>> =
+            self.region.iter().map(|r| (r.code.as_str(), r.parent.as_deref())).collect();
+        for (n, region) in self.region.iter().enumerate() {
+            if let Some(parent) = &region.parent
+                && !regions.contains(parent.as_str())
+            {
+                return Err(invalid(format!("region[{n}].parent"), format!("{parent:?} is not a region code")));
+            }
+            check_acyclic(&region.code, &region_parents).map_err(|reason| invalid(format!("region[{n}].parent"), reason))?;
+        }
+        let mut seen_rules = HashSet::new();
+        for (n, rule) in self.rule.iter().enumerate() {
+            if !categories.contains(rule.category.as_str()) {
+                return Err(invalid(format!("rule[{n}].category"), format!("{:?} is not a category", rule.category)));
+            }
+            if rule.region != EVERYWHERE && !regions.contains(rule.region.as_str()) {
+                return Err(invalid(format!("rule[{n}].region"), format!("{:?} is not a region code or \"*\"", rule.region)));
+            }
+            if !institutions.contains(rule.institution.as_str()) {
+                return Err(invalid(format!("rule[{n}].institution"), format!("{:?} is not an institution", rule.institution)));
+            }
+            if !seen_rules.insert((rule.category.as_str(), rule.region.as_str())) {
+                return Err(invalid(
+                    format!("rule[{n}]"),
+                    format!("a rule for {:?} in {:?} is already given", rule.category, rule.region),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn unique_ids<'a>(
+    ids: impl Iterator<Item = &'a str>,
+    table: &str,
+    field: &str,
+    invalid: &dyn Fn(String, String) -> RegistryError,
+) -> Result<HashSet<&'a str>, RegistryError> {
+    let mut seen = HashSet::new();
+    for (n, id) in ids.enumerate() {
+        if id.trim().is_empty() {
+            return Err(invalid(format!("{table}[{n}].{field}"), "must not be empty".into()));
+        }
+        if !seen.insert(id) {
+            return Err(invalid(format!("{table}[{n}].{field}"), format!("{id:?} is given twice")));
+        }
+    }
+    Ok(seen)
+}
+
+fn check_acyclic(start: &str, parents: &HashMap<&str, Option<&str>>) -> Result<(), String> {
+    let mut seen = HashSet::from([start]);
+    let mut current = start;
+    while let Some(Some(parent)) = parents.get(current) {
+        if !seen.insert(parent) {
+            return Err(format!("{start:?} is in a cycle of parents"));
+        }
+        current = parent;
+    }
+    Ok(())
+}
