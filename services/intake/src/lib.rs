@@ -1,1 +1,41 @@
+//! Intake: takes reports from citizens, keeps the reporter's identity sealed,
+//! gives a tracking code, and shows the citizen the report as it moves.
 
+pub mod api;
+pub mod entities;
+mod filing;
+mod following;
+pub mod migration;
+mod tracking;
+
+use std::sync::Arc;
+
+use aduan_platform::bus::{MessageHandler, Subscription};
+use aduan_platform::consumer::TransactionalConsumer;
+use aduan_platform::outbox::OutboxSignal;
+use aduan_platform::topology;
+use aduan_registry::Registry;
+use sea_orm::DatabaseConnection;
+
+pub use filing::{FileReportRequest, Privacy, ReportKind, ReporterRequest};
+pub use migration::Migrator;
+
+/// The service's name on the bus and in traces.
+pub const SERVICE: &str = "intake";
+
+/// What intake's handlers share.
+#[derive(Debug, Clone)]
+pub struct IntakeState {
+    /// Intake's own database.
+    pub db: DatabaseConnection,
+    /// Categories and regions a report may name.
+    pub registry: Arc<Registry>,
+    /// Wakes the outbox relay after a commit.
+    pub outbox: OutboxSignal,
+}
+
+/// Intake's consumer: what it listens to, and the handler.
+pub fn consumer(state: &IntakeState) -> (Subscription, Arc<dyn MessageHandler>) {
+    let handler = TransactionalConsumer::new(SERVICE, state.db.clone(), state.outbox.clone(), following::FollowReports);
+    (topology::intake(), Arc::new(handler))
+}

@@ -7,6 +7,7 @@ pub mod config;
 pub mod consumer;
 pub mod database;
 pub mod dedupe;
+pub mod envelope;
 pub mod http;
 pub mod migrations;
 pub mod outbox;

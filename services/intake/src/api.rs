@@ -1,0 +1,317 @@
+//! Intake's JSON API for citizens: file a report, follow it, accept its resolution.
+
+use aduan_platform::envelope::new_envelope;
+use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
+use aduan_platform::outbox;
+use aduan_platform::proto::{self, Actor, Role, envelope::Event};
+use aduan_procedure::{Action, Status};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::IntakeState;
+use crate::entities::{report, report_update};
+use crate::filing::{FileReportRequest, NewReport, file_report};
+use crate::tracking;
+
+/// The header a citizen sends their report's secret in.
+pub const SECRET_HEADER: &str = "x-report-secret";
+
+/// Intake's routes and their OpenAPI description.
+pub fn router(state: IntakeState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(create_report))
+        .routes(routes!(get_report))
+        .routes(routes!(accept_resolution))
+        .routes(routes!(list_categories))
+        .routes(routes!(list_regions))
+        .with_state(state)
+}
+
+/// What the citizen gets when a report is filed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FiledResponse {
+    /// Follow the report with it.
+    pub tracking_code: String,
+    /// Keep it: it proves the report is yours (to read a confidential report, to accept). Shown once.
+    pub secret: String,
+    /// Always `submitted`.
+    pub status: String,
+    /// Where to follow the report.
+    pub status_url: String,
+}
+
+/// File a complaint, an aspiration or an information request.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports",
+    tag = "citizens",
+    request_body = FileReportRequest,
+    responses(
+        (status = 201, description = "Filed; keep the tracking code and the secret", body = FiledResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "A field is missing or not acceptable", body = ErrorBody),
+    )
+)]
+async fn create_report(
+    State(state): State<IntakeState>,
+    ApiJson(request): ApiJson<FileReportRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let report = NewReport::parse(request, &state.registry)?;
+    let filed = file_report(&state.db, report, "api").await?;
+    state.outbox.wake();
+    tracing::info!(report_id = %filed.report_id, "report filed");
+    let status_url = format!("/api/v1/reports/{}", filed.tracking_code);
+    let body = FiledResponse {
+        tracking_code: filed.tracking_code,
+        secret: filed.secret,
+        status: Status::Submitted.as_str().to_owned(),
+        status_url: status_url.clone(),
+    };
+    Ok((StatusCode::CREATED, [(header::LOCATION, status_url)], ApiJson(body)))
+}
+
+/// One step of a report's history, as the citizen sees it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UpdateView {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// assigned, received, returned, follow_up, resolved, closed.
+    pub kind: String,
+    /// The institution that acted, if one did.
+    pub institution: Option<String>,
+    /// What happened, or what the institution wrote.
+    pub text: String,
+}
+
+/// A report as its citizen follows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReportView {
+    /// The tracking code.
+    pub tracking_code: String,
+    /// complaint, aspiration or information_request.
+    pub kind: String,
+    /// Category id.
+    pub category: String,
+    /// Region code.
+    pub region: String,
+    /// public, anonymous or confidential.
+    pub privacy: String,
+    /// Where it stands.
+    pub status: String,
+    /// The institution holding it.
+    pub institution: Option<String>,
+    /// When it was filed.
+    pub filed_at: DateTime<Utc>,
+    /// Title, shown to the holder of the secret.
+    pub title: Option<String>,
+    /// Description, shown to the holder of the secret.
+    pub description: Option<String>,
+    /// What has happened, oldest first.
+    pub updates: Vec<UpdateView>,
+}
+
+async fn find_by_code(db: &DatabaseConnection, code: &str) -> Result<report::Model, ApiError> {
+    let code = tracking::normalise_tracking_code(code);
+    report::Entity::find()
+        .filter(report::Column::TrackingCode.eq(code))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("report_not_found", "no report has this tracking code"))
+}
+
+/// Whether the request proves ownership; a wrong secret is an error, none is not.
+fn owner_secret(headers: &HeaderMap, report: &report::Model) -> Result<bool, ApiError> {
+    match headers.get(SECRET_HEADER) {
+        None => Ok(false),
+        Some(value) => {
+            let secret = value.to_str().unwrap_or_default();
+            if tracking::secret_matches(secret, &report.secret_hash) {
+                Ok(true)
+            } else {
+                Err(ApiError::new(StatusCode::FORBIDDEN, "wrong_secret", "the secret does not match this report"))
+            }
+        }
+    }
+}
+
+/// Follow a report by its tracking code.
+///
+/// Status and the institutions' answers are shown to anyone with the code,
+/// except for confidential reports; the title and description only to the
+/// holder of the secret (header `X-Report-Secret`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/{tracking_code}",
+    tag = "citizens",
+    params(
+        ("tracking_code" = String, Path, description = "The code given at filing"),
+        ("X-Report-Secret" = Option<String>, Header, description = "The secret given at filing"),
+    ),
+    responses(
+        (status = 200, body = ReportView),
+        (status = 403, description = "Wrong secret, or a confidential report without one", body = ErrorBody),
+        (status = 404, description = "No such tracking code", body = ErrorBody),
+    )
+)]
+async fn get_report(
+    State(state): State<IntakeState>,
+    Path(tracking_code): Path<String>,
+    headers: HeaderMap,
+) -> Result<ApiJson<ReportView>, ApiError> {
+    let report = find_by_code(&state.db, &tracking_code).await?;
+    let is_owner = owner_secret(&headers, &report)?;
+    if !is_owner && report.privacy == "confidential" {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "secret_required",
+            "this report is confidential: send its secret in the X-Report-Secret header",
+        ));
+    }
+    let updates = report_update::Entity::find()
+        .filter(report_update::Column::ReportId.eq(report.id))
+        .order_by_asc(report_update::Column::OccurredAt)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|update| UpdateView {
+            at: update.occurred_at,
+            kind: update.kind,
+            institution: update.institution_name,
+            text: update.text,
+        })
+        .collect();
+    Ok(ApiJson(ReportView {
+        tracking_code: report.tracking_code,
+        kind: report.kind,
+        category: report.category,
+        region: report.region,
+        privacy: report.privacy,
+        status: report.status,
+        institution: report.institution_name,
+        filed_at: report.filed_at,
+        title: is_owner.then_some(report.title),
+        description: is_owner.then_some(report.description),
+        updates,
+    }))
+}
+
+/// The citizen accepts the institution's resolution.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptRequest {
+    /// The secret given at filing.
+    pub secret: String,
+    /// 1 (poor) to 5 (excellent), optional.
+    #[serde(default)]
+    pub rating: Option<u8>,
+    /// Up to 1000 characters, optional.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Accept the resolution; the report closes.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{tracking_code}/acceptance",
+    tag = "citizens",
+    params(("tracking_code" = String, Path, description = "The code given at filing")),
+    request_body = AcceptRequest,
+    responses(
+        (status = 200, body = ReportView),
+        (status = 403, description = "Wrong secret", body = ErrorBody),
+        (status = 404, description = "No such tracking code", body = ErrorBody),
+        (status = 409, description = "Not resolved yet, or already closed", body = ErrorBody),
+        (status = 422, description = "Rating or comment out of range", body = ErrorBody),
+    )
+)]
+async fn accept_resolution(
+    State(state): State<IntakeState>,
+    Path(tracking_code): Path<String>,
+    ApiJson(request): ApiJson<AcceptRequest>,
+) -> Result<ApiJson<ReportView>, ApiError> {
+    if request.rating.is_some_and(|rating| !(1..=5).contains(&rating)) {
+        return Err(ApiError::invalid("invalid_rating", "rating must be 1 to 5"));
+    }
+    let comment = request.comment.unwrap_or_default().trim().to_owned();
+    if comment.chars().count() > 1000 {
+        return Err(ApiError::invalid("invalid_comment", "comment must be at most 1000 characters"));
+    }
+    let report = find_by_code(&state.db, &tracking_code).await?;
+    if !tracking::secret_matches(&request.secret, &report.secret_hash) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "wrong_secret", "the secret does not match this report"));
+    }
+    let current = Status::parse(&report.status).ok_or_else(|| ApiError::internal("unknown stored status"))?;
+    let next = aduan_procedure::transition(current, Action::Accept, aduan_procedure::Role::Citizen)
+        .map_err(|error| ApiError::conflict("not_acceptable_now", error.to_string()))?;
+    let txn = state.db.begin().await?;
+    let report_id = report.id;
+    let mut active = report.into_active_model();
+    let now = Utc::now();
+    active.status = Set(next.as_str().to_owned());
+    active.status_changed_at = Set(now);
+    active.update(&txn).await?;
+    let actor = Actor { role: Role::Citizen as i32, pseudonym: tracking::citizen_pseudonym(report_id) };
+    let event = Event::Accepted(proto::Accepted { rating: u32::from(request.rating.unwrap_or(0)), comment });
+    outbox::enqueue(&txn, &new_envelope(report_id, actor, event)).await?;
+    txn.commit().await?;
+    state.outbox.wake();
+    let mut headers = HeaderMap::new();
+    headers.insert(SECRET_HEADER, request.secret.parse().map_err(|_| ApiError::internal("secret header"))?);
+    get_report(State(state), Path(tracking_code), headers).await
+}
+
+/// A category a report can be filed under.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CategoryView {
+    /// Send this as `category`.
+    pub id: String,
+    /// Name.
+    pub name: String,
+}
+
+/// The categories a report can be filed under.
+#[utoipa::path(get, path = "/api/v1/categories", tag = "citizens", responses((status = 200, body = Vec<CategoryView>)))]
+async fn list_categories(State(state): State<IntakeState>) -> ApiJson<Vec<CategoryView>> {
+    ApiJson(
+        state
+            .registry
+            .categories()
+            .iter()
+            .map(|category| CategoryView { id: category.id.clone(), name: category.name.clone() })
+            .collect(),
+    )
+}
+
+/// A region a report can be filed in.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RegionView {
+    /// Official code; send this as `region`.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// The containing region's code.
+    pub parent: Option<String>,
+}
+
+/// The regions a report can be filed in.
+#[utoipa::path(get, path = "/api/v1/regions", tag = "citizens", responses((status = 200, body = Vec<RegionView>)))]
+async fn list_regions(State(state): State<IntakeState>) -> ApiJson<Vec<RegionView>> {
+    ApiJson(
+        state
+            .registry
+            .regions()
+            .iter()
+            .map(|region| RegionView { code: region.code.clone(), name: region.name.clone(), parent: region.parent.clone() })
+            .collect(),
+    )
+}
