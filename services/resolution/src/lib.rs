@@ -1,1 +1,36 @@
+//! Resolution: institutions' case work. Cases open in the inbox of the
+//! institution routing chose; officers follow up, resolve, or return them.
 
+pub mod api;
+mod casework;
+pub mod entities;
+mod inbox;
+pub mod migration;
+
+use std::sync::Arc;
+
+use aduan_platform::bus::{MessageHandler, Subscription};
+use aduan_platform::consumer::TransactionalConsumer;
+use aduan_platform::outbox::OutboxSignal;
+use aduan_platform::topology;
+use sea_orm::DatabaseConnection;
+
+pub use migration::Migrator;
+
+/// The service's name on the bus and in traces.
+pub const SERVICE: &str = "resolution";
+
+/// What resolution's handlers share.
+#[derive(Debug, Clone)]
+pub struct ResolutionState {
+    /// Resolution's own database.
+    pub db: DatabaseConnection,
+    /// Wakes the outbox relay after a commit.
+    pub outbox: OutboxSignal,
+}
+
+/// Resolution's consumer: what it listens to, and the handler.
+pub fn consumer(state: &ResolutionState) -> (Subscription, Arc<dyn MessageHandler>) {
+    let handler = TransactionalConsumer::new(SERVICE, state.db.clone(), state.outbox.clone(), inbox::KeepInboxes);
+    (topology::resolution(), Arc::new(handler))
+}

@@ -1,1 +1,40 @@
+//! Routing: sends each report to the institution that must answer it, by
+//! category and region down the tree of institutions, and re-routes what comes
+//! back as "not our authority".
 
+pub mod api;
+pub mod migration;
+mod placing;
+pub mod routed_report;
+
+use std::sync::Arc;
+
+use aduan_platform::bus::{MessageHandler, Subscription};
+use aduan_platform::consumer::TransactionalConsumer;
+use aduan_platform::outbox::OutboxSignal;
+use aduan_platform::topology;
+use aduan_registry::Registry;
+use sea_orm::DatabaseConnection;
+
+pub use migration::Migrator;
+
+/// The service's name on the bus and in traces.
+pub const SERVICE: &str = "routing";
+
+/// What routing's handlers share.
+#[derive(Debug, Clone)]
+pub struct RoutingState {
+    /// Routing's own database.
+    pub db: DatabaseConnection,
+    /// Institutions, regions, categories and rules.
+    pub registry: Arc<Registry>,
+    /// Wakes the outbox relay after a commit.
+    pub outbox: OutboxSignal,
+}
+
+/// Routing's consumer: what it listens to, and the handler.
+pub fn consumer(state: &RoutingState) -> (Subscription, Arc<dyn MessageHandler>) {
+    let applier = placing::PlaceReports { registry: state.registry.clone() };
+    let handler = TransactionalConsumer::new(SERVICE, state.db.clone(), state.outbox.clone(), applier);
+    (topology::routing(), Arc::new(handler))
+}

@@ -1,0 +1,9 @@
+//! The one aduan binary's library: the modes it runs in (`dev`, `serve`), the
+//! launcher of a local distributed cluster that the benchmark and the
+//! end-to-end tests share, and the benchmark.
+
+pub mod bench;
+pub mod cluster;
+pub mod dev;
+pub mod serve;
+pub mod services;

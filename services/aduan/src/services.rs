@@ -1,0 +1,117 @@
+//! The three services, assembled the same way whatever the mode: state,
+//! consumer, API router and OpenAPI document, and migrations.
+
+use std::sync::Arc;
+
+use aduan_platform::bus::{MessageHandler, Subscription};
+use aduan_platform::outbox::OutboxSignal;
+use aduan_registry::Registry;
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use utoipa::openapi::OpenApi;
+
+/// A service aduan can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum ServiceName {
+    /// Citizens' reports and their tracking.
+    Intake,
+    /// The registry and the routing of reports.
+    Routing,
+    /// Institutions' inboxes and case work.
+    Resolution,
+}
+
+impl ServiceName {
+    /// Every service.
+    pub const ALL: [ServiceName; 3] = [ServiceName::Intake, ServiceName::Routing, ServiceName::Resolution];
+
+    /// Its name in logs, traces and database names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceName::Intake => aduan_intake::SERVICE,
+            ServiceName::Routing => aduan_routing::SERVICE,
+            ServiceName::Resolution => aduan_resolution::SERVICE,
+        }
+    }
+
+    /// The port it listens on when nothing says otherwise.
+    pub fn default_port(self) -> u16 {
+        match self {
+            ServiceName::Intake => 8081,
+            ServiceName::Routing => 8082,
+            ServiceName::Resolution => 8083,
+        }
+    }
+}
+
+/// Brings a service's own database up to date.
+pub async fn migrate(service: ServiceName, db: &DatabaseConnection) -> anyhow::Result<()> {
+    use aduan_platform::migrations::apply;
+    match service {
+        ServiceName::Intake => apply::<aduan_intake::Migrator>(db, "intake").await?,
+        ServiceName::Routing => apply::<aduan_routing::Migrator>(db, "routing").await?,
+        ServiceName::Resolution => apply::<aduan_resolution::Migrator>(db, "resolution").await?,
+    }
+    Ok(())
+}
+
+/// A service ready to run: its API and its consumer.
+#[allow(missing_debug_implementations)] // the OpenAPI document and handlers have no Debug
+pub struct AssembledService {
+    /// The HTTP routes.
+    pub router: Router,
+    /// Their OpenAPI description.
+    pub openapi: OpenApi,
+    /// What it listens to on the bus, and how it handles it.
+    pub consumer: (Subscription, Arc<dyn MessageHandler>),
+}
+
+/// Builds `service` over its database.
+pub fn assemble(
+    service: ServiceName,
+    db: DatabaseConnection,
+    registry: Arc<Registry>,
+    outbox: OutboxSignal,
+) -> AssembledService {
+    let (router, openapi, consumer) = match service {
+        ServiceName::Intake => {
+            let state = aduan_intake::IntakeState { db, registry, outbox };
+            let consumer = aduan_intake::consumer(&state);
+            let (router, openapi) = aduan_intake::api::router(state).split_for_parts();
+            (router, openapi, consumer)
+        }
+        ServiceName::Routing => {
+            let state = aduan_routing::RoutingState { db, registry, outbox };
+            let consumer = aduan_routing::consumer(&state);
+            let (router, openapi) = aduan_routing::api::router(state).split_for_parts();
+            (router, openapi, consumer)
+        }
+        ServiceName::Resolution => {
+            let state = aduan_resolution::ResolutionState { db, outbox };
+            let consumer = aduan_resolution::consumer(&state);
+            let (router, openapi) = aduan_resolution::api::router(state).split_for_parts();
+            (router, openapi, consumer)
+        }
+    };
+    AssembledService { router, openapi, consumer }
+}
+
+/// Adds the document's title and version, and serves it at `/api/openapi.json`.
+pub fn with_openapi(router: Router, mut openapi: OpenApi, title: &str) -> Router {
+    // utoipa-axum fills `info` from its own package metadata; say who we are.
+    openapi.info = utoipa::openapi::InfoBuilder::new()
+        .title(title)
+        .version(env!("CARGO_PKG_VERSION"))
+        .description(Some("aduan: routing and resolving complaints about public services"))
+        .license(Some(utoipa::openapi::License::new("Apache-2.0")))
+        .build();
+    router.route("/api/openapi.json", axum::routing::get(move || async move { axum::Json(openapi.clone()) }))
+}
+
+/// The registry at `path`, or the demo registry.
+pub fn load_registry(path: Option<&std::path::Path>) -> anyhow::Result<Arc<Registry>> {
+    Ok(Arc::new(match path {
+        Some(path) => Registry::load(path)?,
+        None => Registry::demo(),
+    }))
+}

@@ -1,0 +1,294 @@
+//! Resolution's JSON API for institutions: the inbox, a case, and the work on it.
+
+use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
+use aduan_procedure::{Role, Status};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::ResolutionState;
+use crate::casework::{Officer, Work, do_work};
+use crate::entities::{case, case_entry};
+
+/// The header naming the acting officer (a pseudonymous account id).
+pub const OFFICER_HEADER: &str = "x-officer-id";
+/// The header giving the officer's role: `officer` (default) or `coordinator`.
+pub const ROLE_HEADER: &str = "x-officer-role";
+
+/// Resolution's routes and their OpenAPI description.
+pub fn router(state: ResolutionState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(inbox))
+        .routes(routes!(get_case))
+        .routes(routes!(post_follow_up))
+        .routes(routes!(post_resolution))
+        .routes(routes!(post_return))
+        .with_state(state)
+}
+
+/// A case in an inbox.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseSummary {
+    /// Case id.
+    pub id: Uuid,
+    /// The report's id.
+    pub report_id: Uuid,
+    /// The report's tracking code.
+    pub tracking_code: String,
+    /// Status.
+    pub status: String,
+    /// Category id.
+    pub category: String,
+    /// Region code.
+    pub region: String,
+    /// Title.
+    pub title: String,
+    /// When it entered this inbox.
+    pub opened_at: DateTime<Utc>,
+}
+
+impl From<case::Model> for CaseSummary {
+    fn from(case: case::Model) -> Self {
+        Self {
+            id: case.id,
+            report_id: case.report_id,
+            tracking_code: case.tracking_code,
+            status: case.status,
+            category: case.category,
+            region: case.region,
+            title: case.title,
+            opened_at: case.opened_at,
+        }
+    }
+}
+
+/// Which cases to list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct InboxQuery {
+    /// `open` (default: assigned or in follow-up), or a status name.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// At most this many, oldest first (default 100, at most 500).
+    #[serde(default)]
+    pub limit: Option<u64>,
+}
+
+/// An institution's inbox.
+#[utoipa::path(
+    get,
+    path = "/api/v1/institutions/{institution_id}/inbox",
+    tag = "institutions",
+    params(("institution_id" = String, Path, description = "The institution"), InboxQuery),
+    responses((status = 200, body = Vec<CaseSummary>), (status = 422, body = ErrorBody))
+)]
+async fn inbox(
+    State(state): State<ResolutionState>,
+    Path(institution_id): Path<String>,
+    Query(query): Query<InboxQuery>,
+) -> Result<ApiJson<Vec<CaseSummary>>, ApiError> {
+    let statuses: Vec<&str> = match query.status.as_deref() {
+        None | Some("open") => Status::ALL.into_iter().filter(|s| s.is_open()).map(Status::as_str).collect(),
+        Some(name) => vec![
+            Status::parse(name)
+                .ok_or_else(|| ApiError::invalid("invalid_status", format!("{name:?} is not a status")))?
+                .as_str(),
+        ],
+    };
+    let cases = case::Entity::find()
+        .filter(case::Column::InstitutionId.eq(institution_id))
+        .filter(case::Column::Status.is_in(statuses))
+        .order_by_asc(case::Column::OpenedAt)
+        .limit(query.limit.unwrap_or(100).min(500))
+        .all(&state.db)
+        .await?;
+    Ok(ApiJson(cases.into_iter().map(CaseSummary::from).collect()))
+}
+
+/// Something written on a case.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EntryView {
+    /// follow_up, resolution or return.
+    pub kind: String,
+    /// The institution that wrote it.
+    pub institution_id: String,
+    /// The officer's pseudonymous id.
+    pub author: String,
+    /// The text.
+    pub text: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A case in full.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseView {
+    /// The case.
+    #[serde(flatten)]
+    pub summary: CaseSummary,
+    /// The institution holding it.
+    pub institution_id: String,
+    /// complaint, aspiration or information_request.
+    pub kind: String,
+    /// public, anonymous or confidential.
+    pub privacy: String,
+    /// The citizen's account.
+    pub description: String,
+    /// What was written on it, oldest first.
+    pub entries: Vec<EntryView>,
+}
+
+async fn case_view(state: &ResolutionState, case: case::Model) -> Result<CaseView, ApiError> {
+    let entries = case_entry::Entity::find()
+        .filter(case_entry::Column::CaseId.eq(case.id))
+        .order_by_asc(case_entry::Column::CreatedAt)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|entry| EntryView {
+            kind: entry.kind,
+            institution_id: entry.institution_id,
+            author: entry.author,
+            text: entry.text,
+            at: entry.created_at,
+        })
+        .collect();
+    Ok(CaseView {
+        institution_id: case.institution_id.clone(),
+        kind: case.kind.clone(),
+        privacy: case.privacy.clone(),
+        description: case.description.clone(),
+        summary: CaseSummary::from(case),
+        entries,
+    })
+}
+
+fn parse_case_id(text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text).map_err(|_| ApiError::invalid("invalid_case_id", "not a case id"))
+}
+
+/// One case with everything written on it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{case_id}",
+    tag = "institutions",
+    params(("case_id" = Uuid, Path, description = "The case")),
+    responses((status = 200, body = CaseView), (status = 404, body = ErrorBody))
+)]
+async fn get_case(State(state): State<ResolutionState>, Path(case_id): Path<String>) -> Result<ApiJson<CaseView>, ApiError> {
+    let case = case::Entity::find_by_id(parse_case_id(&case_id)?)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("case_not_found", "no case has this id"))?;
+    Ok(ApiJson(case_view(&state, case).await?))
+}
+
+/// Text written on a case.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkRequest {
+    /// 5 to 5000 characters.
+    pub text: String,
+}
+
+fn officer(headers: &HeaderMap) -> Result<Officer, ApiError> {
+    let id = headers
+        .get(OFFICER_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|id| !id.is_empty() && id.len() <= 100)
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "officer_required", "send the officer's id in the X-Officer-Id header")
+        })?;
+    let role = match headers.get(ROLE_HEADER).map(|value| value.to_str().unwrap_or_default()) {
+        None | Some("officer") => Role::Officer,
+        Some("coordinator") => Role::Coordinator,
+        Some(other) => {
+            return Err(ApiError::invalid("invalid_role", format!("{other:?} is not officer or coordinator")));
+        }
+    };
+    Ok(Officer { id: id.to_owned(), role })
+}
+
+fn work_text(request: WorkRequest) -> Result<String, ApiError> {
+    let text = request.text.trim().to_owned();
+    let length = text.chars().count();
+    if !(5..=5000).contains(&length) {
+        return Err(ApiError::invalid("invalid_text", format!("text must be 5 to 5000 characters; it has {length}")));
+    }
+    Ok(text)
+}
+
+async fn work(
+    state: ResolutionState,
+    case_id: String,
+    headers: HeaderMap,
+    request: WorkRequest,
+    work: Work,
+) -> Result<ApiJson<CaseView>, ApiError> {
+    let officer = officer(&headers)?;
+    let case_id = parse_case_id(&case_id)?;
+    let text = work_text(request)?;
+    let case = do_work(&state.db, case_id, &officer, work, text).await?;
+    state.outbox.wake();
+    Ok(ApiJson(case_view(&state, case).await?))
+}
+
+/// Post a follow-up the citizen will see.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/follow-ups",
+    tag = "institutions",
+    params(("case_id" = Uuid, Path), ("X-Officer-Id" = String, Header)),
+    request_body = WorkRequest,
+    responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+async fn post_follow_up(
+    State(state): State<ResolutionState>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<WorkRequest>,
+) -> Result<ApiJson<CaseView>, ApiError> {
+    work(state, case_id, headers, request, Work::FollowUp).await
+}
+
+/// Resolve the case.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/resolution",
+    tag = "institutions",
+    params(("case_id" = Uuid, Path), ("X-Officer-Id" = String, Header)),
+    request_body = WorkRequest,
+    responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+async fn post_resolution(
+    State(state): State<ResolutionState>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<WorkRequest>,
+) -> Result<ApiJson<CaseView>, ApiError> {
+    work(state, case_id, headers, request, Work::Resolve).await
+}
+
+/// Return the case as not this institution's authority; routing places it again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/return",
+    tag = "institutions",
+    params(("case_id" = Uuid, Path), ("X-Officer-Id" = String, Header)),
+    request_body = WorkRequest,
+    responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+async fn post_return(
+    State(state): State<ResolutionState>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<WorkRequest>,
+) -> Result<ApiJson<CaseView>, ApiError> {
+    work(state, case_id, headers, request, Work::Return).await
+}

@@ -1,0 +1,45 @@
+//! A case: a report in an institution's inbox.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "inbox_case")]
+pub struct Model {
+    /// Case id (UUIDv7).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// The report; one case per report, which moves when the report is re-routed.
+    #[sea_orm(unique)]
+    pub report_id: Uuid,
+    /// The institution whose inbox holds it.
+    #[sea_orm(indexed)]
+    pub institution_id: String,
+    /// That institution's name.
+    pub institution_name: String,
+    /// Status name from the procedure.
+    pub status: String,
+    /// The tracking code, so an officer and a citizen can speak of one report.
+    pub tracking_code: String,
+    /// complaint, aspiration or information_request.
+    pub kind: String,
+    /// Category id.
+    pub category: String,
+    /// Region code.
+    pub region: String,
+    /// public, anonymous or confidential.
+    pub privacy: String,
+    /// Title.
+    pub title: String,
+    /// The citizen's account.
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    /// When it entered the current institution's inbox.
+    pub opened_at: DateTimeUtc,
+    /// Last change.
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,4 @@
+//! Resolution's tables: cases in institutions' inboxes, and what was written on them.
+
+pub mod case;
+pub mod case_entry;

@@ -1,0 +1,120 @@
+//! Filling and emptying inboxes: a case opens where routing assigned the
+//! report (or moves there when it was re-routed) and closes when the citizen
+//! accepts the resolution.
+
+use aduan_platform::bus::HandlerError;
+use aduan_platform::consumer::ApplyEvent;
+use aduan_platform::envelope::{new_envelope, report_id, system_actor};
+use aduan_platform::outbox;
+use aduan_platform::proto::{self, Envelope, envelope::Event};
+use aduan_procedure::{Action, Role, Status};
+use async_trait::async_trait;
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use uuid::Uuid;
+
+use crate::SERVICE;
+use crate::entities::case;
+
+/// Resolution's reaction to `assigned` and `accepted`.
+#[derive(Debug, Clone, Copy)]
+pub struct KeepInboxes;
+
+fn kind_name(kind: i32) -> &'static str {
+    match proto::ReportKind::try_from(kind) {
+        Ok(proto::ReportKind::Aspiration) => "aspiration",
+        Ok(proto::ReportKind::InformationRequest) => "information_request",
+        _ => "complaint",
+    }
+}
+
+fn privacy_name(privacy: i32) -> &'static str {
+    match proto::Privacy::try_from(privacy) {
+        Ok(proto::Privacy::Public) => "public",
+        Ok(proto::Privacy::Anonymous) => "anonymous",
+        // Unknown means a newer producer: treat it as the most private.
+        _ => "confidential",
+    }
+}
+
+async fn open_case(txn: &DatabaseTransaction, report_id: Uuid, assigned: &proto::AssignedToInstitution) -> Result<(), HandlerError> {
+    let content = assigned
+        .content
+        .as_ref()
+        .ok_or_else(|| HandlerError::Permanent("an assigned event without content".into()))?;
+    let now = Utc::now();
+    let existing = case::Entity::find().filter(case::Column::ReportId.eq(report_id)).one(txn).await?;
+    let case_id = match existing {
+        Some(existing) => {
+            let current = Status::parse(&existing.status).unwrap_or(Status::Submitted);
+            let next = aduan_procedure::transition(current, Action::Assign, Role::System)
+                .map_err(|error| HandlerError::Permanent(error.to_string()))?;
+            let case_id = existing.id;
+            let mut active = existing.into_active_model();
+            active.institution_id = Set(assigned.institution_id.clone());
+            active.institution_name = Set(assigned.institution_name.clone());
+            active.status = Set(next.as_str().to_owned());
+            active.opened_at = Set(now);
+            active.updated_at = Set(now);
+            active.update(txn).await?;
+            case_id
+        }
+        None => {
+            let case_id = Uuid::now_v7();
+            case::ActiveModel {
+                id: Set(case_id),
+                report_id: Set(report_id),
+                institution_id: Set(assigned.institution_id.clone()),
+                institution_name: Set(assigned.institution_name.clone()),
+                status: Set(Status::Assigned.as_str().to_owned()),
+                tracking_code: Set(content.tracking_code.clone()),
+                kind: Set(kind_name(content.kind).to_owned()),
+                category: Set(content.category.clone()),
+                region: Set(content.region.clone()),
+                privacy: Set(privacy_name(content.privacy).to_owned()),
+                title: Set(content.title.clone()),
+                description: Set(content.description.clone()),
+                opened_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(txn)
+            .await?;
+            case_id
+        }
+    };
+    let opened = proto::CaseOpened { case_id: case_id.to_string(), institution_id: assigned.institution_id.clone() };
+    outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::CaseOpened(opened))).await?;
+    Ok(())
+}
+
+async fn close_accepted(txn: &DatabaseTransaction, report_id: Uuid) -> Result<(), HandlerError> {
+    let Some(existing) = case::Entity::find().filter(case::Column::ReportId.eq(report_id)).one(txn).await? else {
+        return Err(HandlerError::Permanent(format!("no case for report {report_id}")));
+    };
+    let current = Status::parse(&existing.status).unwrap_or(Status::Submitted);
+    if current == Status::Closed {
+        return Ok(());
+    }
+    let next = aduan_procedure::transition(current, Action::Accept, Role::Citizen)
+        .map_err(|error| HandlerError::Permanent(error.to_string()))?;
+    let case_id = existing.id;
+    let mut active = existing.into_active_model();
+    active.status = Set(next.as_str().to_owned());
+    active.updated_at = Set(Utc::now());
+    active.update(txn).await?;
+    let closed = proto::Closed { case_id: case_id.to_string(), reason: "accepted".into() };
+    outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Closed(closed))).await?;
+    Ok(())
+}
+
+#[async_trait]
+impl ApplyEvent for KeepInboxes {
+    async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
+        let report_id = report_id(envelope)?;
+        match &envelope.event {
+            Some(Event::Assigned(assigned)) => open_case(txn, report_id, assigned).await,
+            Some(Event::Accepted(_)) => close_accepted(txn, report_id).await,
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! Resolution's schema, on PostgreSQL and SQLite alike.
+
+use aduan_platform::migrations::{create_delivery_tables, create_table_for};
+use sea_orm_migration::prelude::*;
+
+use crate::entities::{case, case_entry};
+
+/// Applies resolution's migrations to its own database.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(CreateResolutionTables)]
+    }
+}
+
+#[derive(Debug, DeriveMigrationName)]
+struct CreateResolutionTables;
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateResolutionTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        create_delivery_tables(manager).await?;
+        create_table_for(manager, case::Entity).await?;
+        create_table_for(manager, case_entry::Entity).await
+    }
+}

@@ -1,0 +1,100 @@
+//! Placing reports: a filed report goes to the institution the registry names;
+//! a returned one goes to the next candidate, never back to one that returned it.
+
+use std::sync::Arc;
+
+use aduan_platform::bus::HandlerError;
+use aduan_platform::consumer::ApplyEvent;
+use aduan_platform::envelope::{new_envelope, report_id, system_actor};
+use aduan_platform::outbox;
+use aduan_platform::proto::{self, Envelope, Message as _, envelope::Event};
+use aduan_registry::Registry;
+use async_trait::async_trait;
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, Set};
+use uuid::Uuid;
+
+use crate::{SERVICE, routed_report};
+
+/// Routing's reaction to `filed` and `returned`.
+#[derive(Debug, Clone)]
+pub struct PlaceReports {
+    /// The registry routing decides by.
+    pub registry: Arc<Registry>,
+}
+
+impl PlaceReports {
+    fn assigned(&self, content: proto::ReportContent, returned_by: &[String]) -> proto::AssignedToInstitution {
+        let decision = self.registry.route(&content.category, &content.region, returned_by);
+        proto::AssignedToInstitution {
+            institution_id: decision.institution.id.clone(),
+            institution_name: decision.institution.name.clone(),
+            content: Some(content),
+            returns_so_far: u32::try_from(returned_by.len()).unwrap_or(u32::MAX),
+            matched_by: decision.matched_by.as_str().to_owned(),
+        }
+    }
+
+    async fn place_new(&self, txn: &DatabaseTransaction, report_id: Uuid, filed: &proto::ReportFiled) -> Result<(), HandlerError> {
+        let content = filed
+            .content
+            .clone()
+            .ok_or_else(|| HandlerError::Permanent("a filed event without content".into()))?;
+        if routed_report::Entity::find_by_id(report_id).one(txn).await?.is_some() {
+            // Already placed under another message id (a re-published filing).
+            return Ok(());
+        }
+        let assigned = self.assigned(content.clone(), &[]);
+        routed_report::ActiveModel {
+            report_id: Set(report_id),
+            category: Set(content.category.clone()),
+            region: Set(content.region.clone()),
+            content: Set(content.encode_to_vec()),
+            institution_id: Set(assigned.institution_id.clone()),
+            matched_by: Set(assigned.matched_by.clone()),
+            returned_by: Set("[]".into()),
+            returns: Set(0),
+            routed_at: Set(chrono::Utc::now()),
+        }
+        .insert(txn)
+        .await?;
+        tracing::info!(%report_id, institution = %assigned.institution_id, matched_by = %assigned.matched_by, "report routed");
+        outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned))).await?;
+        Ok(())
+    }
+
+    async fn reroute(&self, txn: &DatabaseTransaction, report_id: Uuid, returned: &proto::ReturnedNotAuthority) -> Result<(), HandlerError> {
+        let Some(routed) = routed_report::Entity::find_by_id(report_id).one(txn).await? else {
+            return Err(HandlerError::Permanent(format!("report {report_id} was never routed")));
+        };
+        let mut returned_by = routed.returned_by();
+        if !returned_by.contains(&returned.institution_id) {
+            returned_by.push(returned.institution_id.clone());
+        }
+        let content = proto::ReportContent::decode(routed.content.as_slice())
+            .map_err(|error| HandlerError::Permanent(format!("stored content is unreadable: {error}")))?;
+        let assigned = self.assigned(content, &returned_by);
+        let returns = routed.returns.saturating_add(1);
+        let mut active = routed.into_active_model();
+        active.institution_id = Set(assigned.institution_id.clone());
+        active.matched_by = Set(assigned.matched_by.clone());
+        active.returned_by = Set(serde_json::to_string(&returned_by).map_err(anyhow::Error::from)?);
+        active.returns = Set(returns);
+        active.routed_at = Set(chrono::Utc::now());
+        active.update(txn).await?;
+        tracing::info!(%report_id, institution = %assigned.institution_id, returns, "report re-routed");
+        outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned))).await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ApplyEvent for PlaceReports {
+    async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
+        let report_id = report_id(envelope)?;
+        match &envelope.event {
+            Some(Event::Filed(filed)) => self.place_new(txn, report_id, filed).await,
+            Some(Event::Returned(returned)) => self.reroute(txn, report_id, returned).await,
+            _ => Ok(()),
+        }
+    }
+}

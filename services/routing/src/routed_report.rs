@@ -1,0 +1,43 @@
+//! Routing's record of each report: what it is about, where it went, and which
+//! institutions returned it.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "routed_report")]
+pub struct Model {
+    /// The report.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub report_id: Uuid,
+    /// Category id.
+    pub category: String,
+    /// Region code.
+    pub region: String,
+    /// The report's content as filed (protobuf `ReportContent`), passed on to
+    /// the institution it is assigned to. Holds no identity.
+    pub content: Vec<u8>,
+    /// The institution it is assigned to now.
+    #[sea_orm(indexed)]
+    pub institution_id: String,
+    /// How that institution was found.
+    pub matched_by: String,
+    /// Institutions that returned it as not their authority, in order (JSON array).
+    #[sea_orm(column_type = "Text")]
+    pub returned_by: String,
+    /// How many times it was returned.
+    pub returns: i32,
+    /// When it was last routed.
+    pub routed_at: DateTimeUtc,
+}
+
+impl Model {
+    /// The institutions that returned it.
+    pub fn returned_by(&self) -> Vec<String> {
+        serde_json::from_str(&self.returned_by).unwrap_or_default()
+    }
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
