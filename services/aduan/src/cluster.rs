@@ -1,1 +1,221 @@
-//! placeholder
+//! A local distributed cluster: each service its own `aduan serve` process,
+//! each with a fresh PostgreSQL database, all on a fresh RabbitMQ namespace.
+//! The benchmark and the end-to-end tests run on it, and it cleans up after
+//! itself, so runs do not meet.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use aduan_platform::bus::RetryPolicy;
+use aduan_platform::bus::rabbit::delete_namespace;
+use aduan_platform::topology;
+use anyhow::Context;
+use sea_orm::{ConnectionTrait, Database};
+use tokio::process::{Child, Command};
+
+use crate::services::ServiceName;
+
+/// Where the cluster's dependencies are and how to run its processes.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    /// The `aduan` binary.
+    pub binary: PathBuf,
+    /// A PostgreSQL URL of a database to connect to for creating the cluster's own.
+    pub postgres_admin_url: String,
+    /// The RabbitMQ broker.
+    pub amqp_url: String,
+    /// Back-off before each retry, in milliseconds (`ADUAN_RETRY_DELAYS_MS`).
+    pub retry_delays_ms: Vec<u64>,
+    /// Where each process's log goes (`<service>.log`).
+    pub log_dir: PathBuf,
+    /// More environment for every process.
+    pub extra_env: Vec<(String, String)>,
+}
+
+impl ClusterOptions {
+    /// The machine's PostgreSQL and RabbitMQ, overridable by
+    /// `ADUAN_TEST_POSTGRES_URL` and `ADUAN_TEST_AMQP_URL`.
+    pub fn local(binary: PathBuf) -> Self {
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        Self {
+            binary,
+            postgres_admin_url: std::env::var("ADUAN_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+            amqp_url: std::env::var("ADUAN_TEST_AMQP_URL")
+                .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into()),
+            retry_delays_ms: vec![200, 1000],
+            log_dir: std::env::temp_dir().join(format!("aduan-cluster-{id}")),
+            extra_env: Vec::new(),
+        }
+    }
+}
+
+/// A running cluster.
+#[derive(Debug)]
+pub struct Cluster {
+    options: ClusterOptions,
+    /// The RabbitMQ namespace (exchange and queue prefix) of this cluster.
+    pub namespace: String,
+    databases: HashMap<ServiceName, String>,
+    database_names: Vec<String>,
+    ports: HashMap<ServiceName, u16>,
+    children: HashMap<ServiceName, Child>,
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+fn database_url(admin_url: &str, name: &str) -> String {
+    let (base, _) = admin_url.rsplit_once('/').unwrap_or((admin_url, ""));
+    format!("{base}/{name}")
+}
+
+impl Cluster {
+    /// Creates the databases and starts every service; returns once all are ready.
+    pub async fn start(options: ClusterOptions) -> anyhow::Result<Self> {
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        let short = &id[id.len() - 12..];
+        let namespace = format!("aduan-run-{short}");
+        std::fs::create_dir_all(&options.log_dir)?;
+        let admin = Database::connect(&options.postgres_admin_url)
+            .await
+            .context("connecting to PostgreSQL to create the cluster's databases")?;
+        let mut databases = HashMap::new();
+        let mut database_names = Vec::new();
+        for service in ServiceName::ALL {
+            let name = format!("aduan_{short}_{}", service.as_str());
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await?;
+            databases.insert(service, database_url(&options.postgres_admin_url, &name));
+            database_names.push(name);
+        }
+        admin.close().await?;
+        let mut cluster = Self {
+            options,
+            namespace,
+            databases,
+            database_names,
+            ports: HashMap::new(),
+            children: HashMap::new(),
+        };
+        for service in ServiceName::ALL {
+            cluster.ports.insert(service, free_port()?);
+            cluster.spawn(service).await?;
+        }
+        Ok(cluster)
+    }
+
+    /// `http://127.0.0.1:<port>` of a service.
+    pub fn base_url(&self, service: ServiceName) -> String {
+        format!("http://127.0.0.1:{}", self.ports.get(&service).copied().unwrap_or_default())
+    }
+
+    /// A service's database URL.
+    pub fn database_url(&self, service: ServiceName) -> &str {
+        self.databases.get(&service).map(String::as_str).unwrap_or_default()
+    }
+
+    /// The RabbitMQ URL the cluster uses.
+    pub fn amqp_url(&self) -> &str {
+        &self.options.amqp_url
+    }
+
+    /// Where the processes' logs are.
+    pub fn log_dir(&self) -> &std::path::Path {
+        &self.options.log_dir
+    }
+
+    /// Starts (or restarts) `service` and waits until it is ready.
+    pub async fn spawn(&mut self, service: ServiceName) -> anyhow::Result<()> {
+        let log_path = self.options.log_dir.join(format!("{}.log", service.as_str()));
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path)?;
+        let port = self.ports.get(&service).copied().context("no port for the service")?;
+        let delays: Vec<String> = self.options.retry_delays_ms.iter().map(u64::to_string).collect();
+        let mut command = Command::new(&self.options.binary);
+        command
+            .arg("serve")
+            .arg(service.as_str())
+            .env("ADUAN_DATABASE_URL", self.database_url(service))
+            .env("ADUAN_AMQP_URL", &self.options.amqp_url)
+            .env("ADUAN_BUS_NAMESPACE", &self.namespace)
+            .env("ADUAN_HTTP_ADDR", format!("127.0.0.1:{port}"))
+            .env("ADUAN_RETRY_DELAYS_MS", delays.join(","))
+            .env("NO_COLOR", "1")
+            .envs(self.options.extra_env.iter().map(|(key, value)| (key.as_str(), value.as_str())))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .kill_on_drop(true);
+        let child = command
+            .spawn()
+            .with_context(|| format!("starting {}", self.options.binary.display()))?;
+        self.children.insert(service, child);
+        self.wait_ready(service, &log_path).await
+    }
+
+    async fn wait_ready(&mut self, service: ServiceName, log_path: &std::path::Path) -> anyhow::Result<()> {
+        let url = format!("{}/readyz", self.base_url(service));
+        let client = reqwest::Client::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while tokio::time::Instant::now() < deadline {
+            if let Some(child) = self.children.get_mut(&service)
+                && let Some(status) = child.try_wait()?
+            {
+                let log = std::fs::read_to_string(log_path).unwrap_or_default();
+                anyhow::bail!("{} exited with {status} while starting:\n{log}", service.as_str());
+            }
+            if let Ok(response) = client.get(&url).send().await
+                && response.status().is_success()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::bail!("{} was not ready within 60 s; see {}", service.as_str(), log_path.display())
+    }
+
+    /// kill -9: the process gets no chance to finish anything.
+    pub async fn kill(&mut self, service: ServiceName) -> anyhow::Result<()> {
+        if let Some(mut child) = self.children.remove(&service) {
+            child.start_kill()?;
+            child.wait().await?;
+        }
+        Ok(())
+    }
+
+    /// SIGTERM, then waits for the process to exit; returns its exit code.
+    pub async fn terminate(&mut self, service: ServiceName) -> anyhow::Result<Option<i32>> {
+        let Some(mut child) = self.children.remove(&service) else { return Ok(None) };
+        let Some(pid) = child.id() else { return Ok(child.wait().await?.code()) };
+        let sent = Command::new("kill").arg("-TERM").arg(pid.to_string()).status().await?;
+        anyhow::ensure!(sent.success(), "could not send SIGTERM to {pid}");
+        match tokio::time::timeout(Duration::from_secs(30), child.wait()).await {
+            Ok(status) => Ok(status?.code()),
+            Err(_) => {
+                child.start_kill()?;
+                anyhow::bail!("{} did not stop within 30 s of SIGTERM", service.as_str())
+            }
+        }
+    }
+
+    /// Stops every process and removes the databases and the namespace.
+    pub async fn destroy(mut self) -> anyhow::Result<()> {
+        for service in ServiceName::ALL {
+            let _ = self.terminate(service).await;
+        }
+        let admin = Database::connect(&self.options.postgres_admin_url).await?;
+        for name in &self.database_names {
+            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;
+        }
+        admin.close().await?;
+        let policy = RetryPolicy {
+            delays: self.options.retry_delays_ms.iter().copied().map(Duration::from_millis).collect(),
+        };
+        delete_namespace(&self.options.amqp_url, &self.namespace, &topology::all(), &policy).await?;
+        let _ = std::fs::remove_dir_all(&self.options.log_dir);
+        Ok(())
+    }
+}
