@@ -62,6 +62,7 @@ pub struct Cluster {
     database_names: Vec<String>,
     ports: HashMap<ServiceName, u16>,
     children: HashMap<ServiceName, Child>,
+    cleaned_up: bool,
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -100,6 +101,7 @@ impl Cluster {
             database_names,
             ports: HashMap::new(),
             children: HashMap::new(),
+            cleaned_up: false,
         };
         for service in ServiceName::ALL {
             cluster.ports.insert(service, free_port()?);
@@ -201,21 +203,50 @@ impl Cluster {
         }
     }
 
-    /// Stops every process and removes the databases and the namespace.
+    /// Stops every process gracefully and removes the databases and the namespace.
     pub async fn destroy(mut self) -> anyhow::Result<()> {
         for service in ServiceName::ALL {
             let _ = self.terminate(service).await;
         }
-        let admin = Database::connect(&self.options.postgres_admin_url).await?;
-        for name in &self.database_names {
-            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;
+        self.cleaned_up = true;
+        remove_resources(&self.options, &self.namespace, &self.database_names).await
+    }
+}
+
+async fn remove_resources(options: &ClusterOptions, namespace: &str, database_names: &[String]) -> anyhow::Result<()> {
+    let admin = Database::connect(&options.postgres_admin_url).await?;
+    for name in database_names {
+        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;
+    }
+    admin.close().await?;
+    let policy = RetryPolicy { delays: options.retry_delays_ms.iter().copied().map(Duration::from_millis).collect() };
+    delete_namespace(&options.amqp_url, namespace, &topology::all(), &policy).await?;
+    let _ = std::fs::remove_dir_all(&options.log_dir);
+    Ok(())
+}
+
+/// A cluster dropped without `destroy` (a failed test, a failed benchmark)
+/// still leaves nothing behind: its processes die with it (`kill_on_drop`)
+/// and its databases and queues are removed from a thread of its own.
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if self.cleaned_up {
+            return;
         }
-        admin.close().await?;
-        let policy = RetryPolicy {
-            delays: self.options.retry_delays_ms.iter().copied().map(Duration::from_millis).collect(),
-        };
-        delete_namespace(&self.options.amqp_url, &self.namespace, &topology::all(), &policy).await?;
-        let _ = std::fs::remove_dir_all(&self.options.log_dir);
-        Ok(())
+        for child in self.children.values_mut() {
+            let _ = child.start_kill();
+        }
+        let (options, namespace, names) = (self.options.clone(), self.namespace.clone(), self.database_names.clone());
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                // Give the killed processes a moment to let go of their connections.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                remove_resources(&options, &namespace, &names).await
+            })
+        });
+        if let Ok(Err(error)) = cleanup.join() {
+            eprintln!("could not clean up cluster {}: {error:#}", self.namespace);
+        }
     }
 }

@@ -1,0 +1,87 @@
+//! The calls a citizen and an officer make, over HTTP.
+
+use serde_json::{Value, json};
+
+/// A report as filed: what the citizen keeps.
+#[derive(Debug, Clone)]
+pub struct FiledReport {
+    /// The tracking code.
+    pub tracking_code: String,
+    /// The secret.
+    pub secret: String,
+}
+
+/// A report body the demo registry routes to Kota Bandung's roads agency.
+pub fn pothole(n: usize) -> Value {
+    json!({
+        "category": "roads",
+        "region": "32.73",
+        "title": format!("Pothole number {n} on Jalan Braga"),
+        "description": "A deep pothole in front of number 12, dangerous at night.",
+        "privacy": "anonymous",
+        "reporter": { "name": "Siti Rahayu", "email": "siti.rahayu@example.id", "phone": "+62 812 3456 7890" }
+    })
+}
+
+/// Files `body` at `base`; panics unless it answers 201.
+pub async fn file(client: &reqwest::Client, base: &str, body: &Value) -> FiledReport {
+    let response = client.post(format!("{base}/api/v1/reports")).json(body).send().await.expect("filing");
+    assert_eq!(response.status(), 201, "filing answered {}", response.status());
+    let body: Value = response.json().await.expect("a JSON answer");
+    FiledReport {
+        tracking_code: body["tracking_code"].as_str().expect("a tracking code").to_owned(),
+        secret: body["secret"].as_str().expect("a secret").to_owned(),
+    }
+}
+
+/// Files `body`, returning the report if intake answered 201 and `None` for
+/// any failure (the fault tests count only what the citizen was told is filed).
+pub async fn try_file(client: &reqwest::Client, base: &str, body: &Value) -> Option<FiledReport> {
+    let response = client.post(format!("{base}/api/v1/reports")).json(body).send().await.ok()?;
+    if response.status() != 201 {
+        return None;
+    }
+    let body: Value = response.json().await.ok()?;
+    Some(FiledReport {
+        tracking_code: body["tracking_code"].as_str()?.to_owned(),
+        secret: body["secret"].as_str()?.to_owned(),
+    })
+}
+
+/// The citizen's view of the report.
+pub async fn status(client: &reqwest::Client, base: &str, report: &FiledReport) -> Value {
+    client
+        .get(format!("{base}/api/v1/reports/{}", report.tracking_code))
+        .header("x-report-secret", &report.secret)
+        .send()
+        .await
+        .expect("reading a report")
+        .json()
+        .await
+        .expect("a JSON answer")
+}
+
+/// An institution's open cases.
+pub async fn inbox(client: &reqwest::Client, base: &str, institution: &str) -> Vec<Value> {
+    client
+        .get(format!("{base}/api/v1/institutions/{institution}/inbox"))
+        .send()
+        .await
+        .expect("reading an inbox")
+        .json()
+        .await
+        .expect("a JSON answer")
+}
+
+/// An officer's work on a case (`follow-ups`, `resolution`, `return`); returns status and body.
+pub async fn work(client: &reqwest::Client, base: &str, case_id: &str, what: &str, text: &str) -> (u16, Value) {
+    let response = client
+        .post(format!("{base}/api/v1/cases/{case_id}/{what}"))
+        .header("x-officer-id", "officer-e2e")
+        .json(&json!({ "text": text }))
+        .send()
+        .await
+        .expect("posting case work");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("a JSON answer"))
+}

@@ -1,0 +1,93 @@
+//! `aduan dev` as a child process, over a data folder that outlives it.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+
+/// A running `aduan dev`.
+#[derive(Debug)]
+pub struct DevProcess {
+    child: Option<Child>,
+    data_dir: PathBuf,
+    port: u16,
+}
+
+impl DevProcess {
+    /// Starts `aduan dev` on a fresh data folder and a free port.
+    pub async fn start() -> Self {
+        let data_dir = std::env::temp_dir().join(format!("aduan-dev-{}", uuid::Uuid::now_v7().simple()));
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut dev = Self { child: None, data_dir, port };
+        dev.spawn().await;
+        dev
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// A SQLite URL of one of the folder's databases.
+    pub fn database_url(&self, name: &str) -> String {
+        format!("sqlite://{}?mode=ro", self.data_dir.join(format!("{name}.sqlite")).display())
+    }
+
+    /// (Re)starts the process on the same folder and port; waits until ready.
+    pub async fn spawn(&mut self) {
+        std::fs::create_dir_all(&self.data_dir).unwrap();
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.data_dir.join("dev.log")).unwrap();
+        let child = Command::new(crate::aduan_binary())
+            .arg("dev")
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .arg("--addr")
+            .arg(format!("127.0.0.1:{}", self.port))
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("starting aduan dev");
+        self.child = Some(child);
+        let client = reqwest::Client::new();
+        let url = format!("{}/readyz", self.base_url());
+        crate::eventually(Duration::from_secs(30), "aduan dev to be ready", || {
+            let request = client.get(&url).send();
+            async move { request.await.ok().filter(|response| response.status().is_success()).map(|_| ()) }
+        })
+        .await;
+    }
+
+    /// kill -9.
+    pub async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.start_kill().unwrap();
+            child.wait().await.unwrap();
+        }
+    }
+
+    /// SIGTERM; returns the exit code.
+    pub async fn terminate(&mut self) -> Option<i32> {
+        let mut child = self.child.take()?;
+        let pid = child.id()?;
+        Command::new("kill").arg("-TERM").arg(pid.to_string()).status().await.unwrap();
+        tokio::time::timeout(Duration::from_secs(30), child.wait()).await.expect("stops within 30 s").unwrap().code()
+    }
+}
+
+impl Drop for DevProcess {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.start_kill();
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
