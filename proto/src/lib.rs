@@ -68,11 +68,7 @@ mod tests {
 
     /// Appends a field this build does not know, as a newer producer would.
     fn with_unknown_field(mut bytes: Vec<u8>, field_number: u32, payload: &[u8]) -> Vec<u8> {
-        prost::encoding::encode_key(
-            field_number,
-            prost::encoding::WireType::LengthDelimited,
-            &mut bytes,
-        );
+        prost::encoding::encode_key(field_number, prost::encoding::WireType::LengthDelimited, &mut bytes);
         prost::encoding::encode_varint(payload.len() as u64, &mut bytes);
         bytes.extend_from_slice(payload);
         bytes

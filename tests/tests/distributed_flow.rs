@@ -57,7 +57,8 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
     let case_id = case["id"].as_str().unwrap().to_owned();
 
     // The officer follows up, then resolves; the citizen sees both.
-    let (status, _) = citizen::work(&client, &resolution, &case_id, "follow-ups", "We will inspect it on Monday.").await;
+    let (status, _) =
+        citizen::work(&client, &resolution, &case_id, "follow-ups", "We will inspect it on Monday.").await;
     assert_eq!(status, 200);
     let (status, _) = citizen::work(&client, &resolution, &case_id, "resolution", "Patched on Monday morning.").await;
     assert_eq!(status, 200);
@@ -88,7 +89,8 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
         .unwrap();
     assert_eq!(accepted.status(), 200);
     eventually(SETTLE, "the case to close in resolution", || async {
-        let case: Value = client.get(format!("{resolution}/api/v1/cases/{case_id}")).send().await.ok()?.json().await.ok()?;
+        let case: Value =
+            client.get(format!("{resolution}/api/v1/cases/{case_id}")).send().await.ok()?.json().await.ok()?;
         (case["status"] == "closed").then_some(())
     })
     .await;
@@ -105,15 +107,20 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
     // One trace: the citizen's trace id reached routing's and resolution's own events.
     let routing_db = open_database(cluster.database_url(ServiceName::Routing)).await;
     let resolution_db = open_database(cluster.database_url(ServiceName::Resolution)).await;
-    let assigned = strings(&routing_db, "SELECT traceparent FROM outbox_message WHERE routing_key = 'report.assigned'").await;
-    let opened = strings(&resolution_db, "SELECT traceparent FROM outbox_message WHERE routing_key = 'report.case_opened'").await;
+    let assigned =
+        strings(&routing_db, "SELECT traceparent FROM outbox_message WHERE routing_key = 'report.assigned'").await;
+    let opened =
+        strings(&resolution_db, "SELECT traceparent FROM outbox_message WHERE routing_key = 'report.case_opened'")
+            .await;
     assert!(assigned.iter().any(|t| t.contains(trace_id)), "routing's event is outside the trace: {assigned:?}");
     assert!(opened.iter().any(|t| t.contains(trace_id)), "resolution's event is outside the trace: {opened:?}");
 
     // The reporter's identity never left intake: not in another service's
     // database, not in any event, not in any log line.
     let intake_db = open_database(cluster.database_url(ServiceName::Intake)).await;
-    for (db, table) in [(&intake_db, "outbox_message"), (&routing_db, "outbox_message"), (&resolution_db, "outbox_message")] {
+    for (db, table) in
+        [(&intake_db, "outbox_message"), (&routing_db, "outbox_message"), (&resolution_db, "outbox_message")]
+    {
         let payloads = count(db, &format!("SELECT COUNT(*) FROM {table}")).await;
         assert!(payloads > 0);
     }
@@ -130,7 +137,14 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
 
     // Each service describes its API.
     for service in ServiceName::ALL {
-        let doc: Value = client.get(format!("{}/api/openapi.json", cluster.base_url(service))).send().await.unwrap().json().await.unwrap();
+        let doc: Value = client
+            .get(format!("{}/api/openapi.json", cluster.base_url(service)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert!(doc["paths"].as_object().is_some_and(|paths| !paths.is_empty()), "{service:?} has no OpenAPI paths");
     }
 
@@ -199,8 +213,14 @@ async fn a_report_returned_as_not_our_authority_is_rerouted_up_the_tree() {
     assert!(view["updates"].as_array().unwrap().iter().any(|u| u["kind"] == "returned"));
 
     // Returned again, it climbs to the national rule.
-    let (status, body) =
-        citizen::work(&client, &resolution, case["id"].as_str().unwrap(), "return", "A national road, not ours either.").await;
+    let (status, body) = citizen::work(
+        &client,
+        &resolution,
+        case["id"].as_str().unwrap(),
+        "return",
+        "A national road, not ours either.",
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     eventually(SETTLE, "the case in the ministry's inbox", || async {
         citizen::inbox(&client, &resolution, "kemenpupr")

@@ -68,7 +68,10 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     println!("reports filed:              {}", result.reports);
     println!("accepted by intake:         {:.0} reports/s", result.accepted_per_s);
     println!("reaching an inbox:          {:.0} reports/s", result.inbox_per_s);
-    println!("filed -> inbox latency:     p50 {:.1} ms, p99 {:.1} ms", result.filed_to_inbox_p50_ms, result.filed_to_inbox_p99_ms);
+    println!(
+        "filed -> inbox latency:     p50 {:.1} ms, p99 {:.1} ms",
+        result.filed_to_inbox_p50_ms, result.filed_to_inbox_p99_ms
+    );
     println!("{}", serde_json::to_string(&result)?);
     Ok(())
 }
@@ -88,7 +91,13 @@ async fn measure(cluster: &Cluster, options: &BenchOptions) -> anyhow::Result<Be
         .await?;
     for key in ["report.filed", "report.case_opened"] {
         channel
-            .queue_bind(queue.as_str().into(), names.exchange().into(), key.into(), QueueBindOptions::default(), FieldTable::default())
+            .queue_bind(
+                queue.as_str().into(),
+                names.exchange().into(),
+                key.into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
             .await?;
     }
     let mut deliveries = channel
@@ -107,7 +116,8 @@ async fn measure(cluster: &Cluster, options: &BenchOptions) -> anyhow::Result<Be
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..options.concurrency {
-        let (client, url, next, failed, total) = (client.clone(), url.clone(), next.clone(), failed.clone(), options.reports);
+        let (client, url, next, failed, total) =
+            (client.clone(), url.clone(), next.clone(), failed.clone(), options.reports);
         workers.push(tokio::spawn(async move {
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);

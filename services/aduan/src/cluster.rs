@@ -151,9 +151,7 @@ impl Cluster {
             .stdout(log.try_clone()?)
             .stderr(log)
             .kill_on_drop(true);
-        let child = command
-            .spawn()
-            .with_context(|| format!("starting {}", self.options.binary.display()))?;
+        let child = command.spawn().with_context(|| format!("starting {}", self.options.binary.display()))?;
         self.children.insert(service, child);
         self.wait_ready(service, &log_path).await
     }

@@ -87,9 +87,8 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     let openapi = openapi.context("no service assembled")?;
     let router = with_openapi(router, openapi, "aduan")
         .merge(health_router(Readiness { databases: databases.clone(), bus: bus.clone() }));
-    let listener = tokio::net::TcpListener::bind(options.addr)
-        .await
-        .with_context(|| format!("listening on {}", options.addr))?;
+    let listener =
+        tokio::net::TcpListener::bind(options.addr).await.with_context(|| format!("listening on {}", options.addr))?;
     let addr = listener.local_addr()?;
     println!("aduan dev is running: intake, routing and resolution in one process");
     println!("  API:      http://{addr}/api/v1/  (file a report: POST /api/v1/reports)");

@@ -311,7 +311,11 @@ async fn list_regions(State(state): State<IntakeState>) -> ApiJson<Vec<RegionVie
             .registry
             .regions()
             .iter()
-            .map(|region| RegionView { code: region.code.clone(), name: region.name.clone(), parent: region.parent.clone() })
+            .map(|region| RegionView {
+                code: region.code.clone(),
+                name: region.name.clone(),
+                parent: region.parent.clone(),
+            })
             .collect(),
     )
 }

@@ -143,7 +143,8 @@ fn optional_field(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|value| !value.is_empty())
 }
 
-fn parse_reporter(request: &ReporterRequest) -> Result<Option<(Option<String>, Option<String>, Option<String>)>, ApiError> {
+/// The reporter's identity, or `None` when nothing was given; `report_id` is set at filing.
+fn parse_reporter(request: &ReporterRequest) -> Result<Option<reporter::Model>, ApiError> {
     let name = optional_field(request.name.as_deref())
         .map(|name| text_field(name, "reporter.name", "invalid_reporter_name", 1, 100))
         .transpose()?;
@@ -172,7 +173,8 @@ fn parse_reporter(request: &ReporterRequest) -> Result<Option<(Option<String>, O
             }
         })
         .transpose()?;
-    Ok((name.is_some() || email.is_some() || phone.is_some()).then_some((name, email, phone)))
+    let given = name.is_some() || email.is_some() || phone.is_some();
+    Ok(given.then_some(reporter::Model { report_id: Uuid::nil(), name, email, phone }))
 }
 
 impl NewReport {
@@ -186,15 +188,7 @@ impl NewReport {
         }
         let title = text_field(&request.title, "title", "invalid_title", 5, 200)?;
         let description = text_field(&request.description, "description", "invalid_description", 10, 5000)?;
-        let reporter = match &request.reporter {
-            Some(reporter) => parse_reporter(reporter)?.map(|(name, email, phone)| reporter::Model {
-                report_id: Uuid::nil(),
-                name,
-                email,
-                phone,
-            }),
-            None => None,
-        };
+        let reporter = request.reporter.as_ref().map(parse_reporter).transpose()?.flatten();
         Ok(Self {
             kind: request.kind.unwrap_or(ReportKind::Complaint),
             category: request.category.trim().to_owned(),

@@ -40,7 +40,10 @@ fn change_for(event: &Event, current_institution: Option<&str>) -> Option<Change
             institution: None,
             update: Some((
                 "returned",
-                format!("{institution_name} says this is not its authority ({}); finding the right institution.", returned.reason),
+                format!(
+                    "{institution_name} says this is not its authority ({}); finding the right institution.",
+                    returned.reason
+                ),
             )),
         },
         Event::FollowUpPosted(follow_up) => Change {
@@ -73,11 +76,8 @@ impl ApplyEvent for FollowReports {
         };
         let Some(change) = change_for(event, report.institution_name.as_deref()) else { return Ok(()) };
         let at = occurred_at(envelope);
-        let institution_name = change
-            .institution
-            .as_ref()
-            .map(|(_, name)| name.clone())
-            .or_else(|| report.institution_name.clone());
+        let institution_name =
+            change.institution.as_ref().map(|(_, name)| name.clone()).or_else(|| report.institution_name.clone());
         if let Some((kind, text)) = change.update {
             let id = Uuid::parse_str(&envelope.message_id)
                 .map_err(|error| HandlerError::Permanent(format!("message id: {error}")))?;

@@ -158,7 +158,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("aduan-config-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("routing.toml");
-        std::fs::write(&path, "database_url = \"postgres://x@db/routing\"\nretry_delays_ms = [10, 20]\n").expect("write");
+        std::fs::write(&path, "database_url = \"postgres://x@db/routing\"\nretry_delays_ms = [10, 20]\n")
+            .expect("write");
         let config = ServiceConfig::load(Some(&path), 8082).expect("loads");
         assert_eq!(config.database_url, "postgres://x@db/routing");
         assert_eq!(config.retry.delays, vec![Duration::from_millis(10), Duration::from_millis(20)]);

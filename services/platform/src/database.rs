@@ -52,12 +52,7 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
             match credentials.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme_end + 3],
-                    &credentials[..colon],
-                    &url[at..]
-                ),
+                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &credentials[..colon], &url[at..]),
                 None => url.to_owned(),
             }
         }
@@ -71,10 +66,7 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_a_log_line() {
-        assert_eq!(
-            redact_url("postgres://aduan:s3cret@db:5432/intake"),
-            "postgres://aduan:***@db:5432/intake"
-        );
+        assert_eq!(redact_url("postgres://aduan:s3cret@db:5432/intake"), "postgres://aduan:***@db:5432/intake");
         assert_eq!(redact_url("amqp://guest:guest@127.0.0.1:5672/%2f"), "amqp://guest:***@127.0.0.1:5672/%2f");
         assert_eq!(redact_url("sqlite://data/intake.sqlite?mode=rwc"), "sqlite://data/intake.sqlite?mode=rwc");
         assert_eq!(redact_url("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");

@@ -181,22 +181,18 @@ async fn not_found() -> ApiError {
 /// The layers every service's router gets: a JSON 404, a body limit, and a
 /// span per request that continues the caller's W3C trace.
 pub fn finish_router(router: Router) -> Router {
-    router
-        .fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+    router.fallback(not_found).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(
+        TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let span = tracing::info_span!(
                 "http",
                 method = %request.method(),
                 path = %request.uri().path(),
             );
-            let traceparent = request
-                .headers()
-                .get(telemetry::TRACEPARENT)
-                .and_then(|value| value.to_str().ok());
+            let traceparent = request.headers().get(telemetry::TRACEPARENT).and_then(|value| value.to_str().ok());
             telemetry::adopt_remote_parent(&span, traceparent);
             span
-        }))
+        }),
+    )
 }
 
 /// Serves `router` on `listener` until `stop` is cancelled, then lets the
@@ -206,7 +202,5 @@ pub async fn serve(
     router: Router,
     stop: tokio_util::sync::CancellationToken,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move { stop.cancelled().await })
-        .await
+    axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await }).await
 }

@@ -12,9 +12,7 @@ use crate::outbox::outbox_message;
 /// Creates a table (and its indexes) from its entity, on any backend.
 pub async fn create_table_for<E: EntityTrait>(manager: &SchemaManager<'_>, entity: E) -> Result<(), DbErr> {
     let schema = Schema::new(manager.get_database_backend());
-    manager
-        .create_table(schema.create_table_from_entity(entity).if_not_exists().to_owned())
-        .await?;
+    manager.create_table(schema.create_table_from_entity(entity).if_not_exists().to_owned()).await?;
     for mut index in schema.create_index_from_entity(entity) {
         manager.create_index(index.if_not_exists().to_owned()).await?;
     }

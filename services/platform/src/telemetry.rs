@@ -37,11 +37,8 @@ impl Telemetry {
 /// OpenTelemetry ids, so the trace context propagates even when nothing is
 /// exported. `json` switches log lines to JSON for log collectors.
 pub fn init(service: &str, json: bool) -> anyhow::Result<Telemetry> {
-    let mut builder = SdkTracerProvider::builder().with_resource(
-        opentelemetry_sdk::Resource::builder()
-            .with_service_name(format!("aduan-{service}"))
-            .build(),
-    );
+    let mut builder = SdkTracerProvider::builder()
+        .with_resource(opentelemetry_sdk::Resource::builder().with_service_name(format!("aduan-{service}")).build());
     if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() {
         let exporter = opentelemetry_otlp::SpanExporter::builder().with_http().build()?;
         builder = builder.with_batch_exporter(exporter);
@@ -51,11 +48,8 @@ pub fn init(service: &str, json: bool) -> anyhow::Result<Telemetry> {
 
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,lapin=warn,h2=warn,hyper=warn"));
-    let fmt_layer = if json {
-        tracing_subscriber::fmt::layer().json().boxed()
-    } else {
-        tracing_subscriber::fmt::layer().boxed()
-    };
+    let fmt_layer =
+        if json { tracing_subscriber::fmt::layer().json().boxed() } else { tracing_subscriber::fmt::layer().boxed() };
     tracing_subscriber::registry()
         .with(filter)
         .with(fmt_layer)

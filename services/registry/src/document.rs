@@ -99,13 +99,19 @@ impl RegistryDocument {
     pub(crate) fn validate(&self, file: &str) -> Result<(), RegistryError> {
         let invalid = |key: String, reason: String| RegistryError::Invalid { file: file.to_owned(), key, reason };
         if self.version != 1 {
-            return Err(invalid("version".into(), format!("version {} is not supported; this build reads 1", self.version)));
+            return Err(invalid(
+                "version".into(),
+                format!("version {} is not supported; this build reads 1", self.version),
+            ));
         }
         let institutions = unique_ids(self.institution.iter().map(|i| i.id.as_str()), "institution", "id", &invalid)?;
         let regions = unique_ids(self.region.iter().map(|r| r.code.as_str()), "region", "code", &invalid)?;
         let categories = unique_ids(self.category.iter().map(|c| c.id.as_str()), "category", "id", &invalid)?;
         if !institutions.contains(self.national_verifier.as_str()) {
-            return Err(invalid("national_verifier".into(), format!("{:?} is not an institution", self.national_verifier)));
+            return Err(invalid(
+                "national_verifier".into(),
+                format!("{:?} is not an institution", self.national_verifier),
+            ));
         }
         let institution_parents: HashMap<&str, Option<&str>> =
             self.institution.iter().map(|i| (i.id.as_str(), i.parent.as_deref())).collect();
@@ -116,7 +122,10 @@ impl RegistryDocument {
                 return Err(invalid(format!("institution[{n}].parent"), format!("{parent:?} is not an institution")));
             }
             if institution.parent.is_none() && institution.level != Level::National {
-                return Err(invalid(format!("institution[{n}].parent"), "only a national institution may have no parent".into()));
+                return Err(invalid(
+                    format!("institution[{n}].parent"),
+                    "only a national institution may have no parent".into(),
+                ));
             }
             check_acyclic(&institution.id, &institution_parents)
                 .map_err(|reason| invalid(format!("institution[{n}].parent"), reason))?;
@@ -129,7 +138,8 @@ impl RegistryDocument {
             {
                 return Err(invalid(format!("region[{n}].parent"), format!("{parent:?} is not a region code")));
             }
-            check_acyclic(&region.code, &region_parents).map_err(|reason| invalid(format!("region[{n}].parent"), reason))?;
+            check_acyclic(&region.code, &region_parents)
+                .map_err(|reason| invalid(format!("region[{n}].parent"), reason))?;
         }
         let mut seen_rules = HashSet::new();
         for (n, rule) in self.rule.iter().enumerate() {
@@ -137,10 +147,16 @@ impl RegistryDocument {
                 return Err(invalid(format!("rule[{n}].category"), format!("{:?} is not a category", rule.category)));
             }
             if rule.region != EVERYWHERE && !regions.contains(rule.region.as_str()) {
-                return Err(invalid(format!("rule[{n}].region"), format!("{:?} is not a region code or \"*\"", rule.region)));
+                return Err(invalid(
+                    format!("rule[{n}].region"),
+                    format!("{:?} is not a region code or \"*\"", rule.region),
+                ));
             }
             if !institutions.contains(rule.institution.as_str()) {
-                return Err(invalid(format!("rule[{n}].institution"), format!("{:?} is not an institution", rule.institution)));
+                return Err(invalid(
+                    format!("rule[{n}].institution"),
+                    format!("{:?} is not an institution", rule.institution),
+                ));
             }
             if !seen_rules.insert((rule.category.as_str(), rule.region.as_str())) {
                 return Err(invalid(

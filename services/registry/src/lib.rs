@@ -118,8 +118,7 @@ impl Registry {
     /// The institution that takes what no rule places.
     pub fn national_verifier(&self) -> &Institution {
         #[allow(clippy::expect_used)]
-        self.institution(&self.document.national_verifier)
-            .expect("validated: the national verifier is an institution")
+        self.institution(&self.document.national_verifier).expect("validated: the national verifier is an institution")
     }
 }
 

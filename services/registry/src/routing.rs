@@ -64,7 +64,7 @@ impl Registry {
     /// Routes a report of `category` in `region`, skipping the institutions in
     /// `returned_by` (those that said it is not their authority).
     pub fn route(&self, category: &str, region: &str, returned_by: &[String]) -> RouteDecision<'_> {
-        let is_returned = |institution: &Institution| returned_by.iter().any(|id| *id == institution.id);
+        let is_returned = |institution: &Institution| returned_by.contains(&institution.id);
         let mut first_match = None;
         for (depth, code) in self.region_chain(region).into_iter().enumerate() {
             let Some(institution) = self.rule_for(category, code) else { continue };

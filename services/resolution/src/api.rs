@@ -180,7 +180,10 @@ fn parse_case_id(text: &str) -> Result<Uuid, ApiError> {
     params(("case_id" = Uuid, Path, description = "The case")),
     responses((status = 200, body = CaseView), (status = 404, body = ErrorBody))
 )]
-async fn get_case(State(state): State<ResolutionState>, Path(case_id): Path<String>) -> Result<ApiJson<CaseView>, ApiError> {
+async fn get_case(
+    State(state): State<ResolutionState>,
+    Path(case_id): Path<String>,
+) -> Result<ApiJson<CaseView>, ApiError> {
     let case = case::Entity::find_by_id(parse_case_id(&case_id)?)
         .one(&state.db)
         .await?
@@ -203,7 +206,11 @@ fn officer(headers: &HeaderMap) -> Result<Officer, ApiError> {
         .map(str::trim)
         .filter(|id| !id.is_empty() && id.len() <= 100)
         .ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "officer_required", "send the officer's id in the X-Officer-Id header")
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "officer_required",
+                "send the officer's id in the X-Officer-Id header",
+            )
         })?;
     let role = match headers.get(ROLE_HEADER).map(|value| value.to_str().unwrap_or_default()) {
         None | Some("officer") => Role::Officer,

@@ -78,7 +78,9 @@ pub async fn do_work(
         aduan_procedure::ProcedureError::NotPermitted { .. } => {
             ApiError::new(axum::http::StatusCode::FORBIDDEN, "not_permitted", error.to_string())
         }
-        aduan_procedure::ProcedureError::IllegalTransition { .. } => ApiError::conflict("illegal_transition", error.to_string()),
+        aduan_procedure::ProcedureError::IllegalTransition { .. } => {
+            ApiError::conflict("illegal_transition", error.to_string())
+        }
     })?;
     let now = Utc::now();
     let entry_id = Uuid::now_v7();
@@ -101,7 +103,9 @@ pub async fn do_work(
     let updated = active.update(&txn).await?;
     let (case_id, entry_id) = (case_id.to_string(), entry_id.to_string());
     let event = match work {
-        Work::FollowUp => Event::FollowUpPosted(proto::FollowUpPosted { case_id, institution_id, message: text, entry_id }),
+        Work::FollowUp => {
+            Event::FollowUpPosted(proto::FollowUpPosted { case_id, institution_id, message: text, entry_id })
+        }
         Work::Resolve => Event::Resolved(proto::Resolved { case_id, institution_id, summary: text, entry_id }),
         Work::Return => Event::Returned(proto::ReturnedNotAuthority { case_id, institution_id, reason: text }),
     };

@@ -37,11 +37,13 @@ fn privacy_name(privacy: i32) -> &'static str {
     }
 }
 
-async fn open_case(txn: &DatabaseTransaction, report_id: Uuid, assigned: &proto::AssignedToInstitution) -> Result<(), HandlerError> {
-    let content = assigned
-        .content
-        .as_ref()
-        .ok_or_else(|| HandlerError::Permanent("an assigned event without content".into()))?;
+async fn open_case(
+    txn: &DatabaseTransaction,
+    report_id: Uuid,
+    assigned: &proto::AssignedToInstitution,
+) -> Result<(), HandlerError> {
+    let content =
+        assigned.content.as_ref().ok_or_else(|| HandlerError::Permanent("an assigned event without content".into()))?;
     let now = Utc::now();
     let existing = case::Entity::find().filter(case::Column::ReportId.eq(report_id)).one(txn).await?;
     let case_id = match existing {

@@ -13,10 +13,7 @@ use crate::{RoutingState, routed_report};
 
 /// Routing's routes and their OpenAPI description.
 pub fn router(state: RoutingState) -> OpenApiRouter {
-    OpenApiRouter::new()
-        .routes(routes!(list_institutions))
-        .routes(routes!(get_route))
-        .with_state(state)
+    OpenApiRouter::new().routes(routes!(list_institutions)).routes(routes!(get_route)).with_state(state)
 }
 
 /// An institution in the tree.
@@ -76,8 +73,12 @@ pub struct RouteView {
     params(("report_id" = Uuid, Path, description = "The report's id")),
     responses((status = 200, body = RouteView), (status = 404, body = ErrorBody))
 )]
-async fn get_route(State(state): State<RoutingState>, Path(report_id): Path<String>) -> Result<ApiJson<RouteView>, ApiError> {
-    let report_id = Uuid::parse_str(&report_id).map_err(|_| ApiError::invalid("invalid_report_id", "not a report id"))?;
+async fn get_route(
+    State(state): State<RoutingState>,
+    Path(report_id): Path<String>,
+) -> Result<ApiJson<RouteView>, ApiError> {
+    let report_id =
+        Uuid::parse_str(&report_id).map_err(|_| ApiError::invalid("invalid_report_id", "not a report id"))?;
     let routed = routed_report::Entity::find_by_id(report_id)
         .one(&state.db)
         .await?

@@ -34,11 +34,14 @@ impl PlaceReports {
         }
     }
 
-    async fn place_new(&self, txn: &DatabaseTransaction, report_id: Uuid, filed: &proto::ReportFiled) -> Result<(), HandlerError> {
-        let content = filed
-            .content
-            .clone()
-            .ok_or_else(|| HandlerError::Permanent("a filed event without content".into()))?;
+    async fn place_new(
+        &self,
+        txn: &DatabaseTransaction,
+        report_id: Uuid,
+        filed: &proto::ReportFiled,
+    ) -> Result<(), HandlerError> {
+        let content =
+            filed.content.clone().ok_or_else(|| HandlerError::Permanent("a filed event without content".into()))?;
         if routed_report::Entity::find_by_id(report_id).one(txn).await?.is_some() {
             // Already placed under another message id (a re-published filing).
             return Ok(());
@@ -62,7 +65,12 @@ impl PlaceReports {
         Ok(())
     }
 
-    async fn reroute(&self, txn: &DatabaseTransaction, report_id: Uuid, returned: &proto::ReturnedNotAuthority) -> Result<(), HandlerError> {
+    async fn reroute(
+        &self,
+        txn: &DatabaseTransaction,
+        report_id: Uuid,
+        returned: &proto::ReturnedNotAuthority,
+    ) -> Result<(), HandlerError> {
         let Some(routed) = routed_report::Entity::find_by_id(report_id).one(txn).await? else {
             return Err(HandlerError::Permanent(format!("report {report_id} was never routed")));
         };

@@ -47,11 +47,7 @@ pub(crate) struct RawDelivery<'a> {
     pub attempt: u32,
 }
 
-pub(crate) async fn process(
-    handler: &dyn MessageHandler,
-    policy: &RetryPolicy,
-    delivery: RawDelivery<'_>,
-) -> Decision {
+pub(crate) async fn process(handler: &dyn MessageHandler, policy: &RetryPolicy, delivery: RawDelivery<'_>) -> Decision {
     let span = tracing::info_span!(
         "consume",
         consumer = delivery.consumer,
@@ -62,8 +58,8 @@ pub(crate) async fn process(
     );
     telemetry::adopt_remote_parent(&span, delivery.traceparent);
     let outcome = async {
-        let envelope = Envelope::decode(delivery.payload)
-            .map_err(|error| HandlerError::Undecodable(error.to_string()))?;
+        let envelope =
+            Envelope::decode(delivery.payload).map_err(|error| HandlerError::Undecodable(error.to_string()))?;
         let current = tracing::Span::current();
         current.record("message_id", envelope.message_id.as_str());
         current.record("report_id", envelope.report_id.as_str());

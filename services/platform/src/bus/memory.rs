@@ -130,11 +130,7 @@ impl Bus for MemoryBus {
                 return Err(BusError::ShuttingDown);
             }
             let matching = subscribers.iter().filter(|subscriber| {
-                subscriber
-                    .subscription
-                    .bindings
-                    .iter()
-                    .any(|pattern| topic_matches(pattern, &message.routing_key))
+                subscriber.subscription.bindings.iter().any(|pattern| topic_matches(pattern, &message.routing_key))
             });
             for subscriber in matching {
                 self.deliver(subscriber, message).await?;

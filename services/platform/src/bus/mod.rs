@@ -71,11 +71,7 @@ pub trait Bus: Send + Sync + std::fmt::Debug + 'static {
     async fn publish(&self, batch: &[OutgoingMessage]) -> Result<(), BusError>;
 
     /// Starts delivering matching messages to `handler` until [`Bus::shutdown`].
-    async fn subscribe(
-        &self,
-        subscription: Subscription,
-        handler: Arc<dyn MessageHandler>,
-    ) -> anyhow::Result<()>;
+    async fn subscribe(&self, subscription: Subscription, handler: Arc<dyn MessageHandler>) -> anyhow::Result<()>;
 
     /// Whether the bus can take messages now, for `/readyz`.
     async fn is_ready(&self) -> bool;

@@ -16,9 +16,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::StreamExt as _;
 use lapin::options::{
-    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions,
-    BasicQosOptions, ConfirmSelectOptions, ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions,
-    QueueDeclareOptions, QueueDeleteOptions,
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions,
+    ConfirmSelectOptions, ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions,
+    QueueDeleteOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind};
@@ -136,15 +136,12 @@ impl Inner {
             return Ok(connection.clone());
         }
         *slot = None;
-        let connection = Connection::connect(&self.settings.url, ConnectionProperties::default())
-            .await
-            .map_err(unavailable)?;
+        let connection =
+            Connection::connect(&self.settings.url, ConnectionProperties::default()).await.map_err(unavailable)?;
         let channel = connection.create_channel().await.map_err(unavailable)?;
         declare_exchange(&channel, &self.names).await.map_err(unavailable)?;
         for subscription in &self.settings.topology {
-            declare_consumer(&channel, &self.names, subscription, &self.settings.retry)
-                .await
-                .map_err(unavailable)?;
+            declare_consumer(&channel, &self.names, subscription, &self.settings.retry).await.map_err(unavailable)?;
         }
         let _ = channel.close(200, "topology declared".into()).await;
         tracing::info!(namespace = %self.settings.namespace, "connected to RabbitMQ");
@@ -213,10 +210,9 @@ async fn publish_confirmed(channel: &Channel, exchange: &str, batch: &[OutgoingM
 fn check_confirmation(message_id: uuid::Uuid, confirmation: Confirmation) -> Result<(), BusError> {
     match confirmation {
         Confirmation::Ack(None) => Ok(()),
-        Confirmation::Ack(Some(returned)) => Err(BusError::Refused {
-            message_id,
-            reason: format!("unroutable: {}", returned.reply_text),
-        }),
+        Confirmation::Ack(Some(returned)) => {
+            Err(BusError::Refused { message_id, reason: format!("unroutable: {}", returned.reply_text) })
+        }
         Confirmation::Nack(_) => Err(BusError::Refused { message_id, reason: "nacked by the broker".into() }),
         Confirmation::NotRequested => Err(BusError::Unavailable("publisher confirms are not enabled".into())),
     }
@@ -272,13 +268,9 @@ async fn declare_consumer(
         arguments.insert("x-message-ttl".into(), AMQPValue::LongLongInt(ttl));
         arguments.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("".into()));
         arguments.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(queue.as_str().into()));
-        channel
-            .queue_declare(names.retry_queue(&subscription.consumer, *delay).into(), durable(), arguments)
-            .await?;
+        channel.queue_declare(names.retry_queue(&subscription.consumer, *delay).into(), durable(), arguments).await?;
     }
-    channel
-        .queue_declare(names.dead_letter_queue(&subscription.consumer).into(), durable(), quorum())
-        .await?;
+    channel.queue_declare(names.dead_letter_queue(&subscription.consumer).into(), durable(), quorum()).await?;
     Ok(())
 }
 
@@ -356,11 +348,8 @@ async fn handle_delivery(context: &ConsumerContext, delivery: lapin::message::De
         }
         Decision::DeadLetter { reason } => {
             let properties = with_header(properties, DEAD_REASON_HEADER, AMQPValue::LongString(reason.as_str().into()));
-            let properties = with_header(
-                &properties,
-                DEAD_CONSUMER_HEADER,
-                AMQPValue::LongString(context.consumer.as_str().into()),
-            );
+            let properties =
+                with_header(&properties, DEAD_CONSUMER_HEADER, AMQPValue::LongString(context.consumer.as_str().into()));
             let queue = context.names.dead_letter_queue(&context.consumer);
             republish(&context.republisher, &queue, &delivery.data, properties).await
         }
@@ -500,7 +489,12 @@ impl Bus for RabbitBus {
 }
 
 /// Deletes the exchange and every queue of `namespace` (tests, decommissioning).
-pub async fn delete_namespace(url: &str, namespace: &str, topology: &[Subscription], policy: &RetryPolicy) -> anyhow::Result<()> {
+pub async fn delete_namespace(
+    url: &str,
+    namespace: &str,
+    topology: &[Subscription],
+    policy: &RetryPolicy,
+) -> anyhow::Result<()> {
     let names = Names::new(namespace);
     let connection = Connection::connect(url, ConnectionProperties::default()).await?;
     let channel = connection.create_channel().await?;

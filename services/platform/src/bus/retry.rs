@@ -15,9 +15,7 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self {
-            delays: [1, 5, 30, 120, 600].into_iter().map(Duration::from_secs).collect(),
-        }
+        Self { delays: [1, 5, 30, 120, 600].into_iter().map(Duration::from_secs).collect() }
     }
 }
 
@@ -57,9 +55,7 @@ pub fn decide(policy: &RetryPolicy, attempt: u32, outcome: &Result<(), HandlerEr
             let index = usize::try_from(attempt.saturating_sub(1)).unwrap_or(usize::MAX);
             match policy.delays.get(index) {
                 Some(&delay) => Decision::Retry { next_attempt: attempt + 1, delay },
-                None => Decision::DeadLetter {
-                    reason: format!("failed {attempt} times, last: {error:#}"),
-                },
+                None => Decision::DeadLetter { reason: format!("failed {attempt} times, last: {error:#}") },
             }
         }
     }

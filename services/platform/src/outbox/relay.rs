@@ -28,11 +28,7 @@ pub struct RelaySettings {
 
 impl Default for RelaySettings {
     fn default() -> Self {
-        Self {
-            batch_size: 256,
-            poll_interval: Duration::from_millis(500),
-            keep_published: Duration::from_secs(3600),
-        }
+        Self { batch_size: 256, poll_interval: Duration::from_millis(500), keep_published: Duration::from_secs(3600) }
     }
 }
 
