@@ -83,3 +83,81 @@ pub async fn strings(db: &DatabaseConnection, sql: &str) -> Vec<String> {
         .map(|row| row.try_get_by_index::<String>(0).expect("text"))
         .collect()
 }
+
+/// Files `total` reports from `workers` concurrent citizens, calling
+/// `on_progress` with the number filed so far after each; returns the reports
+/// answered 201 (a failed request is retried for up to 10 s).
+pub async fn file_many<F, Fut>(base: &str, total: usize, workers: usize, on_progress: F) -> Vec<citizen::FiledReport>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let client = reqwest::Client::new();
+    let next = Arc::new(AtomicUsize::new(0));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let on_progress = Arc::new(on_progress);
+    let filed = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for _ in 0..workers {
+        let (client, base, next, answered, on_progress, filed) =
+            (client.clone(), base.to_owned(), next.clone(), answered.clone(), on_progress.clone(), filed.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let n = next.fetch_add(1, Ordering::SeqCst);
+                if n >= total {
+                    break;
+                }
+                // A citizen whose request failed tries again for a while, as people do.
+                for _ in 0..100 {
+                    if let Some(report) = citizen::try_file(&client, &base, &citizen::pothole(n)).await {
+                        filed.lock().await.push(report);
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                on_progress(answered.fetch_add(1, Ordering::SeqCst) + 1).await;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let filed = filed.lock().await.clone();
+    filed
+}
+
+/// Checks, in resolution's database, that every filed report is in exactly
+/// one inbox and entered it exactly once; waits up to `timeout` for it.
+pub async fn assert_each_in_one_inbox_once(
+    resolution_db: &DatabaseConnection,
+    filed: &[citizen::FiledReport],
+    timeout: Duration,
+) {
+    let expected = i64::try_from(filed.len()).unwrap();
+    eventually(timeout, "every filed report to reach an inbox", || async {
+        (count(resolution_db, "SELECT COUNT(*) FROM inbox_case").await >= expected).then_some(())
+    })
+    .await;
+    let codes = strings(resolution_db, "SELECT tracking_code FROM inbox_case").await;
+    let mut seen = std::collections::HashMap::new();
+    for code in &codes {
+        *seen.entry(code.as_str()).or_insert(0) += 1;
+    }
+    for report in filed {
+        assert_eq!(
+            seen.get(report.tracking_code.as_str()),
+            Some(&1),
+            "{} is not in exactly one inbox",
+            report.tracking_code
+        );
+    }
+    // A request cut by a kill may have committed without its answer reaching
+    // the citizen: such a report is in an inbox too, which is fine. What must
+    // not happen is a report entering an inbox twice.
+    let opened =
+        count(resolution_db, "SELECT COUNT(*) FROM outbox_message WHERE routing_key = 'report.case_opened'").await;
+    assert_eq!(opened, i64::try_from(codes.len()).unwrap(), "a report entered an inbox more than once");
+}

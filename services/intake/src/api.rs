@@ -11,7 +11,6 @@ use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -253,7 +252,7 @@ async fn accept_resolution(
     let current = Status::parse(&report.status).ok_or_else(|| ApiError::internal("unknown stored status"))?;
     let next = aduan_procedure::transition(current, Action::Accept, aduan_procedure::Role::Citizen)
         .map_err(|error| ApiError::conflict("not_acceptable_now", error.to_string()))?;
-    let txn = state.db.begin().await?;
+    let txn = aduan_platform::database::begin_write(&state.db).await?;
     let report_id = report.id;
     let mut active = report.into_active_model();
     let now = Utc::now();

@@ -7,7 +7,7 @@ use aduan_platform::outbox;
 use aduan_platform::proto::{self, Actor, Role, envelope::Event};
 use aduan_procedure::Status;
 use aduan_registry::Registry;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, SqlErr, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, SqlErr};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -231,7 +231,7 @@ async fn try_file(db: &DatabaseConnection, report: &NewReport, channel: &str) ->
     let tracking_code = tracking::new_tracking_code();
     let secret = tracking::new_secret();
     let now = chrono::Utc::now();
-    let txn = db.begin().await?;
+    let txn = aduan_platform::database::begin_write(db).await?;
     report::ActiveModel {
         id: Set(report_id),
         tracking_code: Set(tracking_code.clone()),

@@ -2,7 +2,7 @@
 //! the one way services handle events, so none of them can forget a step.
 
 use async_trait::async_trait;
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use crate::bus::{HandlerError, MessageHandler};
 use crate::dedupe::{self, Claim};
@@ -38,7 +38,7 @@ impl<A: ApplyEvent> MessageHandler for TransactionalConsumer<A> {
     async fn handle(&self, envelope: Envelope) -> Result<(), HandlerError> {
         let message_id = uuid::Uuid::parse_str(&envelope.message_id)
             .map_err(|error| HandlerError::Permanent(format!("message id is not a UUID: {error}")))?;
-        let txn = self.db.begin().await?;
+        let txn = crate::database::begin_write(&self.db).await?;
         if dedupe::claim(&txn, &self.name, message_id).await? == Claim::AlreadyHandled {
             tracing::debug!(%message_id, "already handled; acknowledging the redelivery");
             return Ok(());

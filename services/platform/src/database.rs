@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 /// How big a pool to keep; SQLite takes one writer at a time anyway.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +42,18 @@ pub async fn connect(url: &str, pool: PoolSize) -> anyhow::Result<DatabaseConnec
         db.execute_unprepared("PRAGMA foreign_keys=ON;").await?;
     }
     Ok(db)
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at
+/// once (`BEGIN IMMEDIATE`): a deferred transaction that reads, then writes
+/// after another writer committed fails with SQLITE_BUSY_SNAPSHOT instead of
+/// waiting its turn. PostgreSQL is unaffected.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }
 
 /// Answers whether the database takes a query now, for `/readyz`.

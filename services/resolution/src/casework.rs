@@ -8,7 +8,7 @@ use aduan_platform::outbox;
 use aduan_platform::proto::{self, Actor, envelope::Event};
 use aduan_procedure::{Action, Role, Status};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set};
 use uuid::Uuid;
 
 use crate::entities::{case, case_entry};
@@ -68,7 +68,7 @@ pub async fn do_work(
     work: Work,
     text: String,
 ) -> Result<case::Model, ApiError> {
-    let txn = db.begin().await?;
+    let txn = aduan_platform::database::begin_write(db).await?;
     let existing = case::Entity::find_by_id(case_id)
         .one(&txn)
         .await?

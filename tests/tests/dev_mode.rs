@@ -1,0 +1,73 @@
+//! The same flow against `aduan dev`, and a kill -9 of it mid-run.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aduan_e2e::citizen;
+use aduan_e2e::dev::DevProcess;
+use aduan_e2e::{assert_each_in_one_inbox_once, eventually, file_many, open_database};
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_flow_runs_in_one_process_and_stops_cleanly() {
+    let mut dev = DevProcess::start().await;
+    let base = dev.base_url();
+    let client = reqwest::Client::new();
+    let report = citizen::file(&client, &base, &citizen::pothole(1)).await;
+    let case = eventually(Duration::from_secs(20), "the case in the inbox", || async {
+        citizen::inbox(&client, &base, "bandung-dpu").await.into_iter().next()
+    })
+    .await;
+    assert_eq!(case["tracking_code"], report.tracking_code.as_str());
+    let case_id = case["id"].as_str().unwrap();
+    assert_eq!(citizen::work(&client, &base, case_id, "follow-ups", "Inspection on Monday.").await.0, 200);
+    assert_eq!(citizen::work(&client, &base, case_id, "resolution", "Patched on Monday.").await.0, 200);
+    eventually(Duration::from_secs(20), "the citizen to see the resolution", || async {
+        (citizen::status(&client, &base, &report).await["status"] == "resolved").then_some(())
+    })
+    .await;
+    let accepted = client
+        .post(format!("{base}/api/v1/reports/{}/acceptance", report.tracking_code))
+        .json(&json!({ "secret": report.secret, "rating": 4 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+    eventually(Duration::from_secs(20), "the case to close", || async {
+        let case: Value = client.get(format!("{base}/api/v1/cases/{case_id}")).send().await.ok()?.json().await.ok()?;
+        (case["status"] == "closed").then_some(())
+    })
+    .await;
+    let doc: Value = client.get(format!("{base}/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    for path in ["/api/v1/reports", "/api/v1/cases/{case_id}", "/api/v1/institutions"] {
+        assert!(doc["paths"].get(path).is_some(), "the merged OpenAPI lacks {path}");
+    }
+    assert_eq!(dev.terminate().await, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_of_aduan_dev_mid_run_loses_nothing_a_citizen_was_told_is_filed() {
+    let dev = Arc::new(Mutex::new(DevProcess::start().await));
+    let base = dev.lock().await.base_url();
+    let chaos = dev.clone();
+    let filed = file_many(&base, 120, 6, move |answered| {
+        let dev = chaos.clone();
+        async move {
+            if answered == 50 {
+                let mut dev = dev.lock().await;
+                dev.kill().await;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                dev.spawn().await;
+            }
+        }
+    })
+    .await;
+    assert_eq!(filed.len(), 120, "citizens who retried were all answered in the end");
+    let dev = dev.lock().await;
+    let resolution_db = open_database(&dev.database_url("resolution")).await;
+    assert_each_in_one_inbox_once(&resolution_db, &filed, Duration::from_secs(60)).await;
+    resolution_db.close().await.unwrap();
+}

@@ -1,0 +1,74 @@
+//! Faults while reports flow: a service killed with -9, the broker's
+//! connections cut. Every report that got a tracking code reaches exactly one
+//! inbox, once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aduan_e2e::rabbit::TestVhost;
+use aduan_e2e::{
+    Cluster, ClusterOptions, ServiceName, aduan_binary, assert_each_in_one_inbox_once, file_many, open_database,
+};
+use tokio::sync::Mutex;
+
+const REPORTS: usize = 150;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_of_routing_while_reports_flow_loses_and_duplicates_nothing() {
+    let cluster = Arc::new(Mutex::new(aduan_e2e::start_cluster().await));
+    let intake = cluster.lock().await.base_url(ServiceName::Intake);
+    let chaos = cluster.clone();
+    let filed = file_many(&intake, REPORTS, 6, move |answered| {
+        let cluster = chaos.clone();
+        async move {
+            if answered == 40 {
+                cluster.lock().await.kill(ServiceName::Routing).await.unwrap();
+            }
+            if answered == 90 {
+                cluster.lock().await.spawn(ServiceName::Routing).await.unwrap();
+            }
+        }
+    })
+    .await;
+    assert_eq!(filed.len(), REPORTS, "intake does not need routing to take reports");
+    let cluster = Arc::try_unwrap(cluster).unwrap().into_inner();
+    let resolution_db = open_database(cluster.database_url(ServiceName::Resolution)).await;
+    assert_each_in_one_inbox_once(&resolution_db, &filed, Duration::from_secs(60)).await;
+    resolution_db.close().await.unwrap();
+    cluster.destroy().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cutting_every_broker_connection_mid_run_loses_and_duplicates_nothing() {
+    // A vhost of this test's own, so cutting its connections disturbs no other test.
+    let vhost = TestVhost::create();
+    let mut options = ClusterOptions::local(aduan_binary());
+    options.amqp_url = vhost.amqp_url();
+    let cluster = Cluster::start(options).await.unwrap();
+    let intake = cluster.base_url(ServiceName::Intake);
+    let vhost = Arc::new(vhost);
+    let chaos = vhost.clone();
+    let filed = file_many(&intake, REPORTS, 6, move |answered| {
+        let vhost = chaos.clone();
+        async move {
+            if answered == 40 || answered == 100 {
+                tokio::task::spawn_blocking(move || vhost.close_all_connections()).await.unwrap();
+            }
+        }
+    })
+    .await;
+    assert_eq!(filed.len(), REPORTS, "intake keeps taking reports while the broker is away");
+    let resolution_db = open_database(cluster.database_url(ServiceName::Resolution)).await;
+    assert_each_in_one_inbox_once(&resolution_db, &filed, Duration::from_secs(90)).await;
+    resolution_db.close().await.unwrap();
+    for service in ServiceName::ALL {
+        let log = std::fs::read_to_string(cluster.log_dir().join(format!("{}.log", service.as_str()))).unwrap();
+        assert!(
+            log.matches("connected to RabbitMQ").count() >= 2,
+            "{service:?} never had to reconnect, so the fault was not injected"
+        );
+    }
+    cluster.destroy().await.unwrap();
+}
