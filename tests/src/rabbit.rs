@@ -97,3 +97,19 @@ pub fn header_text(headers: &FieldTable, name: &str) -> Option<String> {
         _ => None,
     }
 }
+
+/// How many messages wait in `queue`.
+pub async fn queue_depth(amqp_url: &str, queue: &str) -> u32 {
+    let connection = Connection::connect(amqp_url, ConnectionProperties::default()).await.unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let declared = channel
+        .queue_declare(
+            queue.into(),
+            lapin::options::QueueDeclareOptions { passive: true, ..Default::default() },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    connection.close(200, "done".into()).await.unwrap();
+    declared.message_count()
+}

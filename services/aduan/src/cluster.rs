@@ -203,9 +203,19 @@ impl Cluster {
 
     /// Stops every process gracefully and removes the databases and the namespace.
     pub async fn destroy(mut self) -> anyhow::Result<()> {
-        for service in ServiceName::ALL {
-            let _ = self.terminate(service).await;
+        // SIGTERM to all at once, then wait for each: shutdowns overlap.
+        let mut stopping = Vec::new();
+        for (_, mut child) in self.children.drain() {
+            if let Some(pid) = child.id() {
+                let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status().await;
+            }
+            stopping.push(async move {
+                if tokio::time::timeout(Duration::from_secs(30), child.wait()).await.is_err() {
+                    let _ = child.start_kill();
+                }
+            });
         }
+        futures::future::join_all(stopping).await;
         self.cleaned_up = true;
         remove_resources(&self.options, &self.namespace, &self.database_names).await
     }
