@@ -125,8 +125,7 @@ where
     for task in tasks {
         task.await.unwrap();
     }
-    let filed = filed.lock().await.clone();
-    filed
+    filed.lock().await.clone()
 }
 
 /// Checks, in resolution's database, that every filed report is in exactly
