@@ -94,8 +94,20 @@ async fn bad_requests_get_stable_codes_and_store_nothing() {
     assert_eq!(early.status(), 409, "a report not yet resolved cannot be accepted");
     let body: Value = early.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_acceptable_now");
+    let wrong_method = client.put(format!("{base}/api/v1/reports")).send().await.unwrap();
+    assert_eq!(wrong_method.status(), 405);
+    let body: Value = wrong_method.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+
     // Officers' bad input.
     let resolution = cluster.base_url(ServiceName::Resolution);
+    for (query, status, code) in [("status=lost", 422, "invalid_status"), ("colour=blue", 400, "invalid_query")] {
+        let response =
+            client.get(format!("{resolution}/api/v1/institutions/bandung-dpu/inbox?{query}")).send().await.unwrap();
+        assert_eq!(response.status(), status, "{query}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], code, "{query}");
+    }
     let (status, body) = citizen::work(&client, &resolution, "not-a-case", "resolution", "Fixed it all.").await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("invalid_case_id")));
     let unknown = uuid::Uuid::now_v7();

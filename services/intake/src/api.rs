@@ -176,10 +176,15 @@ async fn get_report(
             "this report is confidential: send its secret in the X-Report-Secret header",
         ));
     }
+    Ok(ApiJson(report_view(&state.db, report, is_owner).await?))
+}
+
+/// The citizen's view of `report`; its text only for its owner.
+async fn report_view(db: &DatabaseConnection, report: report::Model, is_owner: bool) -> Result<ReportView, ApiError> {
     let updates = report_update::Entity::find()
         .filter(report_update::Column::ReportId.eq(report.id))
         .order_by_asc(report_update::Column::OccurredAt)
-        .all(&state.db)
+        .all(db)
         .await?
         .into_iter()
         .map(|update| UpdateView {
@@ -189,7 +194,7 @@ async fn get_report(
             text: update.text,
         })
         .collect();
-    Ok(ApiJson(ReportView {
+    Ok(ReportView {
         tracking_code: report.tracking_code,
         kind: report.kind,
         category: report.category,
@@ -201,7 +206,7 @@ async fn get_report(
         title: is_owner.then_some(report.title),
         description: is_owner.then_some(report.description),
         updates,
-    }))
+    })
 }
 
 /// The citizen accepts the institution's resolution.
@@ -258,15 +263,13 @@ async fn accept_resolution(
     let now = Utc::now();
     active.status = Set(next.as_str().to_owned());
     active.status_changed_at = Set(now);
-    active.update(&txn).await?;
+    let updated = active.update(&txn).await?;
     let actor = Actor { role: Role::Citizen as i32, pseudonym: tracking::citizen_pseudonym(report_id) };
     let event = Event::Accepted(proto::Accepted { rating: u32::from(request.rating.unwrap_or(0)), comment });
     outbox::enqueue(&txn, &new_envelope(report_id, actor, event)).await?;
     txn.commit().await?;
     state.outbox.wake();
-    let mut headers = HeaderMap::new();
-    headers.insert(SECRET_HEADER, request.secret.parse().map_err(|_| ApiError::internal("secret header"))?);
-    get_report(State(state), Path(tracking_code), headers).await
+    Ok(ApiJson(report_view(&state.db, updated, true).await?))
 }
 
 /// A category a report can be filed under.

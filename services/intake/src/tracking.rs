@@ -10,8 +10,7 @@ const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 pub fn new_tracking_code() -> String {
     let mut rng = rand::rng();
     let mut code = String::from("ADU");
-    for group in 0..3 {
-        let _ = group;
+    for _group in 0..3 {
         code.push('-');
         for _ in 0..4 {
             code.push(char::from(ALPHABET[rng.random_range(0..32)]));

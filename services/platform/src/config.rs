@@ -172,4 +172,15 @@ mod tests {
         assert_eq!(parse_delays("100, 200,").expect("parses"), vec![100, 200]);
         assert!(parse_delays("100,soon").is_err());
     }
+
+    #[test]
+    fn the_shipped_example_configurations_load() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/config");
+        for service in ["intake", "routing", "resolution"] {
+            let path = dir.join(format!("{service}.toml"));
+            let config = ServiceConfig::load(Some(&path), 0).unwrap_or_else(|error| panic!("{error:#}"));
+            assert!(config.database_url.ends_with(service), "{}", config.database_url);
+            assert!(config.log_json);
+        }
+    }
 }

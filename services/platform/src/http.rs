@@ -104,7 +104,7 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::MissingJsonContentType(_) => {
                 Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message)
             }
-            JsonRejection::BytesRejection(_) if rejection_is_too_large(&message) => Self::new(
+            _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
                 format!("the body is larger than {MAX_BODY_BYTES} bytes"),
@@ -112,10 +112,6 @@ impl From<JsonRejection> for ApiError {
             _ => Self::new(StatusCode::BAD_REQUEST, "unreadable_body", message),
         }
     }
-}
-
-fn rejection_is_too_large(message: &str) -> bool {
-    message.contains("length limit")
 }
 
 /// `Json<T>` whose rejections are [`ApiError`]s with stable codes.
@@ -178,11 +174,24 @@ async fn not_found() -> ApiError {
     ApiError::not_found("not_found", "no such endpoint")
 }
 
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")
+}
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_query", rejection.body_text())
+    }
+}
+
 /// The layers every service's router gets: a JSON 404, a body limit, and a
 /// span per request that continues the caller's W3C trace.
 pub fn finish_router(router: Router) -> Router {
-    router.fallback(not_found).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(
-        TraceLayer::new_for_http().make_span_with(|request: &Request| {
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let span = tracing::info_span!(
                 "http",
                 method = %request.method(),
@@ -191,8 +200,7 @@ pub fn finish_router(router: Router) -> Router {
             let traceparent = request.headers().get(telemetry::TRACEPARENT).and_then(|value| value.to_str().ok());
             telemetry::adopt_remote_parent(&span, traceparent);
             span
-        }),
-    )
+        }))
 }
 
 /// Serves `router` on `listener` until `stop` is cancelled, then lets the

@@ -90,8 +90,9 @@ pub struct InboxQuery {
 async fn inbox(
     State(state): State<ResolutionState>,
     Path(institution_id): Path<String>,
-    Query(query): Query<InboxQuery>,
+    query: Result<Query<InboxQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<ApiJson<Vec<CaseSummary>>, ApiError> {
+    let Query(query) = query?;
     let statuses: Vec<&str> = match query.status.as_deref() {
         None | Some("open") => Status::ALL.into_iter().filter(|s| s.is_open()).map(Status::as_str).collect(),
         Some(name) => vec![
