@@ -85,3 +85,14 @@ pub async fn work(client: &reqwest::Client, base: &str, case_id: &str, what: &st
     let status = response.status().as_u16();
     (status, response.json().await.expect("a JSON answer"))
 }
+
+/// Waits until `report` is an open case in `institution`'s inbox; returns the case.
+pub async fn wait_in_inbox(client: &reqwest::Client, base: &str, institution: &str, report: &FiledReport) -> Value {
+    crate::eventually(std::time::Duration::from_secs(30), &format!("the report in {institution}'s inbox"), || async {
+        inbox(client, base, institution)
+            .await
+            .into_iter()
+            .find(|case| case["tracking_code"] == report.tracking_code.as_str())
+    })
+    .await
+}

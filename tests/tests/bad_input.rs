@@ -4,10 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
-
 use aduan_e2e::rabbit::{header_text, publish_raw, queue_depth, take_one};
-use aduan_e2e::{ServiceName, citizen, count, eventually, open_database, start_cluster};
+use aduan_e2e::{ServiceName, citizen, count, open_database, start_cluster};
 use aduan_platform::bus::rabbit::{DEAD_REASON_HEADER, Names};
 use aduan_proto::{Envelope, Message as _, ReturnedNotAuthority, envelope::Event};
 use serde_json::{Value, json};
@@ -171,13 +169,7 @@ async fn poison_messages_are_dead_lettered_and_the_consumer_goes_on() {
     let client = reqwest::Client::new();
     let report = citizen::file(&client, &cluster.base_url(ServiceName::Intake), &citizen::pothole(3)).await;
     let resolution = cluster.base_url(ServiceName::Resolution);
-    eventually(Duration::from_secs(30), "the report in its inbox", || async {
-        citizen::inbox(&client, &resolution, "bandung-dpu")
-            .await
-            .into_iter()
-            .find(|case| case["tracking_code"] == report.tracking_code.as_str())
-    })
-    .await;
+    citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
     let routing_db = open_database(cluster.database_url(ServiceName::Routing)).await;
     assert_eq!(count(&routing_db, "SELECT COUNT(*) FROM routed_report").await, 1, "the newer event changed nothing");
     assert_eq!(count(&routing_db, "SELECT COUNT(*) FROM processed_message").await, 1);

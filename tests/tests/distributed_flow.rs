@@ -47,13 +47,7 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
     // Routing places it by rule with the city's roads agency.
     let view = wait_for_status(&client, &intake, &report, "assigned").await;
     assert_eq!(view["institution"], "Dinas Sumber Daya Air dan Bina Marga Kota Bandung");
-    let case = eventually(SETTLE, "the case in the inbox", || async {
-        citizen::inbox(&client, &resolution, "bandung-dpu")
-            .await
-            .into_iter()
-            .find(|case| case["tracking_code"] == report.tracking_code.as_str())
-    })
-    .await;
+    let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
     let case_id = case["id"].as_str().unwrap().to_owned();
 
     // The officer follows up, then resolves; the citizen sees both.
@@ -171,13 +165,7 @@ async fn a_report_returned_as_not_our_authority_is_rerouted_up_the_tree() {
     let routing = cluster.base_url(ServiceName::Routing);
 
     let report = citizen::file(&client, &intake, &citizen::pothole(2)).await;
-    let case = eventually(SETTLE, "the case in the city's inbox", || async {
-        citizen::inbox(&client, &resolution, "bandung-dpu")
-            .await
-            .into_iter()
-            .find(|case| case["tracking_code"] == report.tracking_code.as_str())
-    })
-    .await;
+    let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
     let (status, _) = citizen::work(
         &client,
         &resolution,
@@ -189,13 +177,7 @@ async fn a_report_returned_as_not_our_authority_is_rerouted_up_the_tree() {
     assert_eq!(status, 200);
 
     // Routing sends it to the next rule up the region tree: the province.
-    let moved = eventually(SETTLE, "the case in the province's inbox", || async {
-        citizen::inbox(&client, &resolution, "jabar-dbmpr")
-            .await
-            .into_iter()
-            .find(|case| case["tracking_code"] == report.tracking_code.as_str())
-    })
-    .await;
+    let moved = citizen::wait_in_inbox(&client, &resolution, "jabar-dbmpr", &report).await;
     assert_eq!(moved["id"], case["id"], "one case moves; it is not duplicated");
     assert!(citizen::inbox(&client, &resolution, "bandung-dpu").await.is_empty());
     let route: Value = client
@@ -222,12 +204,6 @@ async fn a_report_returned_as_not_our_authority_is_rerouted_up_the_tree() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    eventually(SETTLE, "the case in the ministry's inbox", || async {
-        citizen::inbox(&client, &resolution, "kemenpupr")
-            .await
-            .into_iter()
-            .find(|case| case["tracking_code"] == report.tracking_code.as_str())
-    })
-    .await;
+    citizen::wait_in_inbox(&client, &resolution, "kemenpupr", &report).await;
     cluster.destroy().await.unwrap();
 }
