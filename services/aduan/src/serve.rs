@@ -36,6 +36,7 @@ async fn run(service: ServiceName, config: ServiceConfig) -> anyhow::Result<()> 
             namespace: config.bus_namespace.clone(),
             prefetch: config.prefetch,
             concurrency: config.concurrency,
+            batch_size: config.batch_size,
             retry: config.retry.clone(),
             topology: topology::all(),
         })

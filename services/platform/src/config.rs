@@ -22,6 +22,7 @@ struct FileConfig {
     log_json: Option<bool>,
     prefetch: Option<u16>,
     concurrency: Option<usize>,
+    batch_size: Option<usize>,
     retry_delays_ms: Option<Vec<u64>>,
     database_pool: Option<u32>,
 }
@@ -43,8 +44,10 @@ pub struct ServiceConfig {
     pub log_json: bool,
     /// Deliveries held unacknowledged per consumer.
     pub prefetch: u16,
-    /// Deliveries handled at once per consumer.
+    /// Batches handled at once per consumer.
     pub concurrency: usize,
+    /// Waiting deliveries handled together in one transaction.
+    pub batch_size: usize,
     /// Back-off before each retry of a failing message.
     pub retry: RetryPolicy,
     /// Database connections kept at most.
@@ -110,6 +113,9 @@ impl ServiceConfig {
         if let Some(value) = env_var("ADUAN_CONCURRENCY")? {
             config.concurrency = Some(value);
         }
+        if let Some(value) = env_var("ADUAN_BATCH_SIZE")? {
+            config.batch_size = Some(value);
+        }
         if let Some(value) = env_var::<String>("ADUAN_RETRY_DELAYS_MS")? {
             config.retry_delays_ms = Some(parse_delays(&value).context("ADUAN_RETRY_DELAYS_MS")?);
         }
@@ -127,7 +133,8 @@ impl ServiceConfig {
             registry: config.registry,
             log_json: config.log_json.unwrap_or(false),
             prefetch: config.prefetch.unwrap_or(64),
-            concurrency: config.concurrency.unwrap_or(16),
+            concurrency: config.concurrency.unwrap_or(8),
+            batch_size: config.batch_size.unwrap_or(32),
             retry: match config.retry_delays_ms {
                 Some(delays) => RetryPolicy { delays: delays.into_iter().map(Duration::from_millis).collect() },
                 None => RetryPolicy::default(),

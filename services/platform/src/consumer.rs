@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
-use crate::bus::{HandlerError, MessageHandler};
+use tracing::Instrument as _;
+
+use crate::bus::{HandlerError, Incoming, MessageHandler};
 use crate::dedupe::{self, Claim};
 use crate::outbox::OutboxSignal;
 use crate::proto::Envelope;
@@ -33,19 +35,56 @@ impl<A: ApplyEvent> TransactionalConsumer<A> {
     }
 }
 
-#[async_trait]
-impl<A: ApplyEvent> MessageHandler for TransactionalConsumer<A> {
-    async fn handle(&self, envelope: Envelope) -> Result<(), HandlerError> {
+impl<A: ApplyEvent> TransactionalConsumer<A> {
+    /// Claims the message and applies it inside `txn`, unless it was handled before.
+    async fn apply_once(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
         let message_id = uuid::Uuid::parse_str(&envelope.message_id)
             .map_err(|error| HandlerError::Permanent(format!("message id is not a UUID: {error}")))?;
-        let txn = crate::database::begin_write(&self.db).await?;
-        if dedupe::claim(&txn, &self.name, message_id).await? == Claim::AlreadyHandled {
+        if dedupe::claim(txn, &self.name, message_id).await? == Claim::AlreadyHandled {
             tracing::debug!(%message_id, "already handled; acknowledging the redelivery");
             return Ok(());
         }
-        self.applier.apply(&txn, &envelope).await?;
+        self.applier.apply(txn, envelope).await
+    }
+}
+
+#[async_trait]
+impl<A: ApplyEvent> MessageHandler for TransactionalConsumer<A> {
+    async fn handle(&self, envelope: Envelope) -> Result<(), HandlerError> {
+        let txn = crate::database::begin_write(&self.db).await?;
+        self.apply_once(&txn, &envelope).await?;
         txn.commit().await?;
         self.outbox.wake();
         Ok(())
+    }
+
+    /// All in one transaction (one commit for the batch); if any message
+    /// fails, the batch is rolled back and each is handled on its own, so one
+    /// bad message neither holds back nor takes down the others.
+    async fn handle_batch(&self, batch: Vec<Incoming>) -> Vec<Result<(), HandlerError>> {
+        if batch.len() > 1 {
+            let together = async {
+                let txn = crate::database::begin_write(&self.db).await?;
+                for incoming in &batch {
+                    self.apply_once(&txn, &incoming.envelope).instrument(incoming.span.clone()).await?;
+                }
+                txn.commit().await?;
+                Ok::<(), HandlerError>(())
+            };
+            match together.await {
+                Ok(()) => {
+                    self.outbox.wake();
+                    return batch.iter().map(|_| Ok(())).collect();
+                }
+                Err(error) => {
+                    tracing::debug!(%error, size = batch.len(), "batch failed; handling its messages one by one")
+                }
+            }
+        }
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for incoming in batch {
+            outcomes.push(self.handle(incoming.envelope).instrument(incoming.span).await);
+        }
+        outcomes
     }
 }

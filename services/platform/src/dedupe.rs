@@ -1,7 +1,8 @@
 //! The record of messages a consumer has handled, written in the same
 //! transaction as the handling's effect, so a redelivery changes nothing.
 
-use sea_orm::{DatabaseTransaction, DbErr, EntityTrait, QuerySelect, Set, entity::prelude::*};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{DatabaseTransaction, DbErr, EntityTrait, Set, entity::prelude::*};
 
 /// One message handled by one consumer.
 pub mod processed_message {
@@ -35,25 +36,22 @@ pub enum Claim {
     AlreadyHandled,
 }
 
-/// Records `message_id` as handled by `consumer` inside `txn`. Two racing
-/// deliveries of one message both get `New`; the loser's commit then fails on
-/// the primary key and its effect is rolled back, which is what we want.
+/// Records `message_id` as handled by `consumer` inside `txn`, in one
+/// statement. Of two racing deliveries of one message, PostgreSQL makes the
+/// second wait for the first to commit and then reports it handled.
 pub async fn claim(txn: &DatabaseTransaction, consumer: &str, message_id: Uuid) -> Result<Claim, DbErr> {
-    let seen = processed_message::Entity::find_by_id((consumer.to_owned(), message_id))
-        .select_only()
-        .column(processed_message::Column::MessageId)
-        .into_tuple::<Uuid>()
-        .one(txn)
-        .await?;
-    if seen.is_some() {
-        return Ok(Claim::AlreadyHandled);
-    }
-    processed_message::ActiveModel {
+    let row = processed_message::ActiveModel {
         consumer: Set(consumer.to_owned()),
         message_id: Set(message_id),
         processed_at: Set(chrono::Utc::now()),
-    }
-    .insert(txn)
-    .await?;
-    Ok(Claim::New)
+    };
+    let inserted = processed_message::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([processed_message::Column::Consumer, processed_message::Column::MessageId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(if inserted == 0 { Claim::AlreadyHandled } else { Claim::New })
 }

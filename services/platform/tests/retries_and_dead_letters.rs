@@ -79,6 +79,7 @@ async fn rabbitmq_retries_through_ttl_queues_then_dead_letters_with_the_reason()
         namespace: namespace.clone(),
         prefetch: 8,
         concurrency: 4,
+        batch_size: 8,
         retry: policy(),
         topology: vec![subscription.clone()],
     };
@@ -101,6 +102,7 @@ async fn rabbitmq_retries_through_ttl_queues_then_dead_letters_with_the_reason()
         namespace: namespace.clone(),
         prefetch: 8,
         concurrency: 4,
+        batch_size: 8,
         retry: policy(),
         topology: vec![subscription.clone()],
     })

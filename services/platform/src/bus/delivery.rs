@@ -1,10 +1,10 @@
-//! Turning one raw delivery into a decision, the same way on every bus:
-//! decode, skip events this build does not know, run the handler inside a span
-//! that continues the producer's trace, then ask the retry policy.
+//! Turning raw deliveries into decisions, the same way on every bus: decode,
+//! skip events this build does not know, run the handler inside a span that
+//! continues the producer's trace, then ask the retry policy.
 
 use async_trait::async_trait;
 use prost::Message as _;
-use tracing::Instrument as _;
+use tracing::{Instrument as _, Span};
 
 use super::retry::{Decision, RetryPolicy, decide};
 use crate::proto::Envelope;
@@ -30,11 +30,32 @@ impl From<sea_orm::DbErr> for HandlerError {
     }
 }
 
+/// A decoded event and the span that continues its producer's trace; work
+/// done for the event runs inside the span, so what it publishes stays in the trace.
+#[derive(Debug)]
+pub struct Incoming {
+    /// The event.
+    pub envelope: Envelope,
+    /// Its span.
+    pub span: Span,
+}
+
 /// A service's reaction to the events it subscribes to.
 #[async_trait]
 pub trait MessageHandler: Send + Sync + 'static {
     /// Applies one event. Must be idempotent per message id (see `dedupe`).
     async fn handle(&self, envelope: Envelope) -> Result<(), HandlerError>;
+
+    /// Applies several events that arrived together, returning one outcome
+    /// each, in order. The default handles them one by one; a handler may do
+    /// them in one transaction.
+    async fn handle_batch(&self, batch: Vec<Incoming>) -> Vec<Result<(), HandlerError>> {
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for incoming in batch {
+            outcomes.push(self.handle(incoming.envelope).instrument(incoming.span).await);
+        }
+        outcomes
+    }
 }
 
 /// One delivery as the bus received it.
@@ -47,7 +68,7 @@ pub(crate) struct RawDelivery<'a> {
     pub attempt: u32,
 }
 
-pub(crate) async fn process(handler: &dyn MessageHandler, policy: &RetryPolicy, delivery: RawDelivery<'_>) -> Decision {
+fn span_for(delivery: &RawDelivery<'_>) -> Span {
     let span = tracing::info_span!(
         "consume",
         consumer = delivery.consumer,
@@ -57,28 +78,69 @@ pub(crate) async fn process(handler: &dyn MessageHandler, policy: &RetryPolicy, 
         report_id = tracing::field::Empty,
     );
     telemetry::adopt_remote_parent(&span, delivery.traceparent);
-    let outcome = async {
-        let envelope =
-            Envelope::decode(delivery.payload).map_err(|error| HandlerError::Undecodable(error.to_string()))?;
-        let current = tracing::Span::current();
-        current.record("message_id", envelope.message_id.as_str());
-        current.record("report_id", envelope.report_id.as_str());
-        if envelope.event.is_none() {
-            // A newer producer's event: not ours to understand, and not an error.
-            tracing::debug!("skipping an event this build does not know");
-            return Ok(());
-        }
-        handler.handle(envelope).await
-    }
-    .instrument(span.clone())
-    .await;
-    let decision = decide(policy, delivery.attempt, &outcome);
-    span.in_scope(|| match &decision {
+    span
+}
+
+fn log_decision(span: &Span, decision: &Decision, error: Option<&HandlerError>) {
+    span.in_scope(|| match decision {
         Decision::Ack => {}
         Decision::Retry { next_attempt, delay } => {
-            tracing::warn!(next_attempt, ?delay, error = ?outcome.err(), "handler failed; will retry")
+            tracing::warn!(next_attempt, ?delay, error = ?error, "handler failed; will retry")
         }
         Decision::DeadLetter { reason } => tracing::error!(%reason, "dead-lettering message"),
     });
-    decision
+}
+
+/// Decides the fate of each delivery of a batch, in order.
+pub(crate) async fn process_batch(
+    handler: &dyn MessageHandler,
+    policy: &RetryPolicy,
+    deliveries: &[RawDelivery<'_>],
+) -> Vec<Decision> {
+    // Every entry is overwritten below: undecodable, skipped, or the handler's outcome.
+    let mut decisions = vec![Decision::Ack; deliveries.len()];
+    let mut work = Vec::new();
+    let mut work_index = Vec::new();
+    for (index, delivery) in deliveries.iter().enumerate() {
+        let span = span_for(delivery);
+        match Envelope::decode(delivery.payload) {
+            Err(error) => {
+                let outcome = Err(HandlerError::Undecodable(error.to_string()));
+                let decision = decide(policy, delivery.attempt, &outcome);
+                log_decision(&span, &decision, outcome.as_ref().err());
+                decisions[index] = decision;
+            }
+            Ok(envelope) => {
+                span.record("message_id", envelope.message_id.as_str());
+                span.record("report_id", envelope.report_id.as_str());
+                if envelope.event.is_none() {
+                    // A newer producer's event: not ours to understand, and not an error.
+                    span.in_scope(|| tracing::debug!("skipping an event this build does not know"));
+                    decisions[index] = Decision::Ack;
+                } else {
+                    work_index.push((index, span.clone()));
+                    work.push(Incoming { envelope, span });
+                }
+            }
+        }
+    }
+    if !work.is_empty() {
+        // A handler that returns too few outcomes gets the rest retried, never dropped.
+        let outcomes = handler.handle_batch(work).await.into_iter().chain(std::iter::repeat_with(|| {
+            Err(HandlerError::Transient(anyhow::anyhow!("the handler returned no outcome for this message")))
+        }));
+        for ((index, span), outcome) in work_index.into_iter().zip(outcomes) {
+            let decision = decide(policy, deliveries[index].attempt, &outcome);
+            log_decision(&span, &decision, outcome.as_ref().err());
+            decisions[index] = decision;
+        }
+    }
+    decisions
+}
+
+/// Decides the fate of one delivery.
+pub(crate) async fn process(handler: &dyn MessageHandler, policy: &RetryPolicy, delivery: RawDelivery<'_>) -> Decision {
+    let attempt = delivery.attempt;
+    let decisions = process_batch(handler, policy, std::slice::from_ref(&delivery)).await;
+    decisions.into_iter().next().unwrap_or(Decision::Retry { next_attempt: attempt, delay: std::time::Duration::ZERO })
 }

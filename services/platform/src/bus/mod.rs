@@ -17,7 +17,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use uuid::Uuid;
 
-pub use delivery::{HandlerError, MessageHandler};
+pub use delivery::{HandlerError, Incoming, MessageHandler};
 pub use retry::{Decision, RetryPolicy};
 pub use topic::topic_matches;
 

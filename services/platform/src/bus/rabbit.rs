@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures::StreamExt as _;
+use futures::{FutureExt as _, StreamExt as _};
 use lapin::options::{
     BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions,
     ConfirmSelectOptions, ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions,
@@ -26,7 +26,7 @@ use tokio::sync::{Mutex, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::delivery::{RawDelivery, process};
+use super::delivery::{RawDelivery, process_batch};
 use super::{Bus, BusError, Decision, MessageHandler, OutgoingMessage, RetryPolicy, Subscription};
 use crate::telemetry::TRACEPARENT;
 
@@ -47,8 +47,11 @@ pub struct RabbitSettings {
     pub namespace: String,
     /// Deliveries a consumer holds unacknowledged at once.
     pub prefetch: u16,
-    /// Deliveries a consumer handles at once.
+    /// Batches a consumer handles at once.
     pub concurrency: usize,
+    /// Deliveries already waiting that are handled together, in one
+    /// transaction: fewer commits under load, no waiting when idle.
+    pub batch_size: usize,
     /// Back-off before each retry; then the dead-letter queue.
     pub retry: RetryPolicy,
     /// Every consumer of the system, declared up front so that no event is
@@ -328,17 +331,31 @@ struct ConsumerContext {
     republisher: Channel,
 }
 
-async fn handle_delivery(context: &ConsumerContext, delivery: lapin::message::Delivery) {
+async fn handle_deliveries(context: &ConsumerContext, deliveries: Vec<lapin::message::Delivery>) {
+    let traceparents: Vec<Option<String>> =
+        deliveries.iter().map(|delivery| header_text(&delivery.properties, TRACEPARENT)).collect();
+    let raws: Vec<RawDelivery<'_>> = deliveries
+        .iter()
+        .zip(&traceparents)
+        .map(|(delivery, traceparent)| RawDelivery {
+            consumer: &context.consumer,
+            routing_key: delivery.routing_key.as_str(),
+            payload: &delivery.data,
+            traceparent: traceparent.as_deref(),
+            attempt: attempt_of(&delivery.properties),
+        })
+        .collect();
+    let decisions = process_batch(context.handler.as_ref(), &context.policy, &raws).await;
+    for (delivery, decision) in deliveries.into_iter().zip(decisions) {
+        settle(context, delivery, decision).await;
+    }
+}
+
+/// Acts on a decision: ack, or move the message to a retry or dead-letter
+/// queue (confirmed) and then ack. The original is acked only once its next
+/// home holds it.
+async fn settle(context: &ConsumerContext, delivery: lapin::message::Delivery, decision: Decision) {
     let properties = &delivery.properties;
-    let traceparent = header_text(properties, TRACEPARENT);
-    let raw = RawDelivery {
-        consumer: &context.consumer,
-        routing_key: delivery.routing_key.as_str(),
-        payload: &delivery.data,
-        traceparent: traceparent.as_deref(),
-        attempt: attempt_of(properties),
-    };
-    let decision = process(context.handler.as_ref(), &context.policy, raw).await;
     let parked = match decision {
         Decision::Ack => Ok(()),
         Decision::Retry { next_attempt, delay } => {
@@ -430,10 +447,18 @@ impl Inner {
                     None => break Err(anyhow::anyhow!("the broker ended the consumer")),
                     Some(Err(error)) => break Err(error.into()),
                     Some(Ok(delivery)) => {
+                        // Take along whatever else has already arrived, up to a batch.
+                        let mut batch = vec![delivery];
+                        while batch.len() < self.settings.batch_size.max(1) {
+                            match deliveries.next().now_or_never() {
+                                Some(Some(Ok(delivery))) => batch.push(delivery),
+                                _ => break,
+                            }
+                        }
                         let permit = permits.clone().acquire_owned().await?;
                         let context = context.clone();
                         in_flight.spawn(async move {
-                            handle_delivery(&context, delivery).await;
+                            handle_deliveries(&context, batch).await;
                             drop(permit);
                         });
                     }
