@@ -1,21 +1,18 @@
 //! `aduan bench`: files reports concurrently through a local distributed
 //! cluster (three `aduan serve` processes, PostgreSQL, RabbitMQ) and measures
 //! how fast intake accepts them, how fast they reach an inbox, and the
-//! filed→inbox latency, taken from the events' own timestamps.
+//! filed→inbox latency: from the commit in intake to the case's commit in
+//! resolution, as each service recorded it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use aduan_platform::bus::rabbit::Names;
-use aduan_platform::envelope::occurred_at;
-use aduan_platform::proto::{Envelope, Message as _, envelope::Event};
 use anyhow::Context;
-use futures::StreamExt as _;
-use lapin::options::{BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
-use lapin::{Connection, ConnectionProperties};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use uuid::Uuid;
 
 use crate::cluster::{Cluster, ClusterOptions};
 use crate::services::ServiceName;
@@ -45,7 +42,7 @@ pub struct BenchResult {
     pub accepted_per_s: f64,
     /// Reports per second that reached an institution's inbox, from the first request.
     pub inbox_per_s: f64,
-    /// Median time from the `filed` event to the `case_opened` event, ms.
+    /// Median time from filing (intake's commit) to the case opening (resolution's), ms.
     pub filed_to_inbox_p50_ms: f64,
     /// 99th percentile of the same, ms.
     pub filed_to_inbox_p99_ms: f64,
@@ -77,37 +74,10 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
 }
 
 async fn measure(cluster: &Cluster, options: &BenchOptions) -> anyhow::Result<BenchResult> {
-    // Observe the bus from a queue of our own, bound before the first report.
-    let names = Names::new(&cluster.namespace);
-    let connection = Connection::connect(cluster.amqp_url(), ConnectionProperties::default()).await?;
-    let channel = connection.create_channel().await?;
-    let queue = format!("{}.bench-observer", cluster.namespace);
-    channel
-        .queue_declare(
-            queue.as_str().into(),
-            QueueDeclareOptions { exclusive: true, auto_delete: true, ..QueueDeclareOptions::default() },
-            FieldTable::default(),
-        )
-        .await?;
-    for key in ["report.filed", "report.case_opened"] {
-        channel
-            .queue_bind(
-                queue.as_str().into(),
-                names.exchange().into(),
-                key.into(),
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await?;
-    }
-    let mut deliveries = channel
-        .basic_consume(
-            queue.as_str().into(),
-            "bench".into(),
-            BasicConsumeOptions { no_ack: true, ..BasicConsumeOptions::default() },
-            FieldTable::default(),
-        )
-        .await?;
+    // Arrival is read from the services' own databases after the fact, so
+    // measuring adds nothing to the bus.
+    let intake_db = Database::connect(cluster.database_url(ServiceName::Intake)).await?;
+    let resolution_db = Database::connect(cluster.database_url(ServiceName::Resolution)).await?;
 
     let client = reqwest::Client::builder().pool_max_idle_per_host(options.concurrency as usize).build()?;
     let url = format!("{}/api/v1/reports", cluster.base_url(ServiceName::Intake));
@@ -146,46 +116,28 @@ async fn measure(cluster: &Cluster, options: &BenchOptions) -> anyhow::Result<Be
     let failed = failed.load(Ordering::Relaxed);
     let accepted = options.reports - failed;
 
-    let mut filed_at = HashMap::new();
-    let mut inbox_at = HashMap::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(options.timeout_secs);
-    while (inbox_at.len() as u64) < accepted {
-        let delivery = tokio::time::timeout_at(deadline, deliveries.next())
-            .await
-            .with_context(|| format!("only {} of {accepted} reports reached an inbox in time", inbox_at.len()))?
-            .context("the observer's consumer ended")??;
-        let envelope = Envelope::decode(delivery.data.as_slice())?;
-        match envelope.event {
-            Some(Event::Filed(_)) => {
-                filed_at.insert(envelope.report_id.clone(), occurred_at(&envelope));
-            }
-            Some(Event::CaseOpened(_)) => {
-                inbox_at.entry(envelope.report_id.clone()).or_insert_with(|| occurred_at(&envelope));
-            }
-            _ => {}
+    let deadline = Instant::now() + Duration::from_secs(options.timeout_secs);
+    loop {
+        let in_inbox = scalar(&resolution_db, "SELECT COUNT(*) FROM inbox_case").await?;
+        if u64::try_from(in_inbox).unwrap_or(0) >= accepted {
+            break;
         }
+        anyhow::ensure!(Instant::now() < deadline, "only {in_inbox} of {accepted} reports reached an inbox in time");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let inbox_elapsed = started.elapsed();
-    // The filed events all precede their case_opened on the bus; drain any still queued.
-    while filed_at.len() < inbox_at.len() {
-        match tokio::time::timeout(Duration::from_secs(5), deliveries.next()).await {
-            Ok(Some(Ok(delivery))) => {
-                let envelope = Envelope::decode(delivery.data.as_slice())?;
-                if let Some(Event::Filed(_)) = envelope.event {
-                    filed_at.insert(envelope.report_id.clone(), occurred_at(&envelope));
-                }
-            }
-            _ => break,
-        }
-    }
+
+    let filed_at: HashMap<Uuid, DateTime<Utc>> = timestamps(&intake_db, "SELECT id, filed_at FROM report").await?;
+    let opened_at = timestamps(&resolution_db, "SELECT report_id, opened_at FROM inbox_case").await?;
     let mut latencies = hdrhistogram::Histogram::<u64>::new(3)?;
-    for (report_id, inbox) in &inbox_at {
+    for (report_id, opened) in &opened_at {
         if let Some(filed) = filed_at.get(report_id) {
-            let micros = (*inbox - *filed).num_microseconds().unwrap_or(0).max(0);
+            let micros = (*opened - *filed).num_microseconds().unwrap_or(0).max(0);
             latencies.record(u64::try_from(micros).unwrap_or(0))?;
         }
     }
-    let _ = connection.close(200, "bench done".into()).await;
+    intake_db.close().await?;
+    resolution_db.close().await?;
     Ok(BenchResult {
         reports: accepted,
         concurrency: options.concurrency,
@@ -195,4 +147,16 @@ async fn measure(cluster: &Cluster, options: &BenchOptions) -> anyhow::Result<Be
         filed_to_inbox_p99_ms: latencies.value_at_quantile(0.99) as f64 / 1000.0,
         failed_requests: failed,
     })
+}
+
+async fn scalar(db: &DatabaseConnection, sql: &str) -> anyhow::Result<i64> {
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await?.context("no row")?;
+    Ok(row.try_get_by_index::<i64>(0)?)
+}
+
+async fn timestamps(db: &DatabaseConnection, sql: &str) -> anyhow::Result<HashMap<Uuid, DateTime<Utc>>> {
+    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await?;
+    rows.into_iter()
+        .map(|row| Ok((row.try_get_by_index::<Uuid>(0)?, row.try_get_by_index::<DateTime<Utc>>(1)?)))
+        .collect()
 }
