@@ -26,7 +26,14 @@ pub fn aduan_binary() -> PathBuf {
             }
             let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            // Only the environment a person's shell would have: the variables
+            // cargo sets for a running test would make this build's
+            // fingerprints differ from the normal build's, and it would
+            // rebuild half the workspace each time.
+            let keep = ["PATH", "HOME", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "CARGO_TARGET_DIR"];
             let status = std::process::Command::new(cargo)
+                .env_clear()
+                .envs(keep.iter().filter_map(|name| std::env::var(name).ok().map(|value| (*name, value))))
                 .current_dir(&workspace)
                 .args(["build", "--quiet", "-p", "aduan", "--bin", "aduan"])
                 .status()

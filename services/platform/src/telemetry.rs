@@ -9,12 +9,14 @@ use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing::{Level, Span};
+use tracing::Span;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
-use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
+
+/// Where the spans that continue a caller's or a producer's trace are made.
+const TRACE_CARRYING_MODULES: [&str; 2] = ["aduan_platform::http", "aduan_platform::bus::delivery"];
 
 /// The header (HTTP and AMQP) that carries the W3C trace context.
 pub const TRACEPARENT: &str = "traceparent";
@@ -47,19 +49,21 @@ pub fn init(service: &str, json: bool) -> anyhow::Result<Telemetry> {
     let provider = builder.build();
     let tracer = provider.tracer("aduan");
 
-    // RUST_LOG filters log lines only. Traces get aduan's own spans whatever
-    // the log level: without them a quiet service would break the trace
-    // context it passes on.
-    let log_filter = EnvFilter::try_from_default_env()
+    // The spans that carry the trace context across HTTP and the bus stay
+    // enabled whatever RUST_LOG says: without them a quiet service would
+    // break the trace it passes on. Their modules log nothing at info, so
+    // this adds no log lines.
+    let mut filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,lapin=warn,h2=warn,hyper=warn"));
+    for module in TRACE_CARRYING_MODULES {
+        filter = filter.add_directive(format!("{module}=info").parse()?);
+    }
     let fmt_layer =
         if json { tracing_subscriber::fmt::layer().json().boxed() } else { tracing_subscriber::fmt::layer().boxed() };
-    let trace_filter = ["aduan", "aduan_platform", "aduan_intake", "aduan_routing", "aduan_resolution"]
-        .into_iter()
-        .fold(Targets::new(), |targets, target| targets.with_target(target, Level::INFO));
     tracing_subscriber::registry()
-        .with(fmt_layer.with_filter(log_filter))
-        .with(tracing_opentelemetry::layer().with_tracer(tracer).with_filter(trace_filter))
+        .with(filter)
+        .with(fmt_layer)
+        .with(tracing_opentelemetry::layer().with_tracer(tracer))
         .try_init()?;
     Ok(Telemetry { provider })
 }
