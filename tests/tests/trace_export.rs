@@ -1,0 +1,74 @@
+//! With `OTEL_EXPORTER_OTLP_ENDPOINT` set, the services export their spans over
+//! OTLP/HTTP, and a report's spans from every service carry the citizen's
+//! trace id; SIGTERM flushes what is left.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use aduan_e2e::{Cluster, ClusterOptions, ServiceName, aduan_binary, citizen};
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use tokio::sync::Mutex;
+
+/// A collector that keeps every export body, with the service it came from.
+async fn start_collector() -> (String, Arc<Mutex<Vec<Bytes>>>) {
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let store = received.clone();
+    let app = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(move |_headers: HeaderMap, body: Bytes| {
+            let store = store.clone();
+            async move {
+                store.lock().await.push(body);
+                ""
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (endpoint, received)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_service_exports_spans_of_the_citizens_trace() {
+    let (endpoint, received) = start_collector().await;
+    let mut options = ClusterOptions::local(aduan_binary());
+    options.extra_env.push(("OTEL_EXPORTER_OTLP_ENDPOINT".into(), endpoint));
+    let mut cluster = Cluster::start(options).await.unwrap();
+    let client = reqwest::Client::new();
+    let trace_id = "0af7651916cd43dd8448eb211c80319c";
+    let response = client
+        .post(format!("{}/api/v1/reports", cluster.base_url(ServiceName::Intake)))
+        .header("traceparent", format!("00-{trace_id}-b7ad6b7169203331-01"))
+        .json(&citizen::pothole(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let report = citizen::FiledReport {
+        tracking_code: body["tracking_code"].as_str().unwrap().into(),
+        secret: body["secret"].as_str().unwrap().into(),
+    };
+    citizen::wait_in_inbox(&client, &cluster.base_url(ServiceName::Resolution), "bandung-dpu", &report).await;
+
+    // SIGTERM flushes the spans still in the exporters' batches.
+    for service in ServiceName::ALL {
+        assert_eq!(cluster.terminate(service).await.unwrap(), Some(0));
+    }
+    let trace_id_bytes = hex::decode(trace_id).unwrap();
+    let bodies = received.lock().await.clone();
+    let with_trace: Vec<&Bytes> =
+        bodies.iter().filter(|body| body.windows(16).any(|window| window == trace_id_bytes.as_slice())).collect();
+    for service in ServiceName::ALL {
+        let name = format!("aduan-{}", service.as_str());
+        assert!(
+            with_trace.iter().any(|body| body.windows(name.len()).any(|window| window == name.as_bytes())),
+            "{name} exported no span of the citizen's trace ({} exports in all)",
+            bodies.len()
+        );
+    }
+    cluster.destroy().await.unwrap();
+}
