@@ -73,11 +73,14 @@ pub async fn inbox(client: &reqwest::Client, base: &str, institution: &str) -> V
         .expect("a JSON answer")
 }
 
-/// An officer's work on a case (`follow-ups`, `resolution`, `return`); returns status and body.
+/// An institution's work on a case (`follow-ups`, `resolution`, `return`);
+/// returns status and body. A return is the coordinator's to make.
 pub async fn work(client: &reqwest::Client, base: &str, case_id: &str, what: &str, text: &str) -> (u16, Value) {
+    let role = if what == "return" { "coordinator" } else { "officer" };
     let response = client
         .post(format!("{base}/api/v1/cases/{case_id}/{what}"))
         .header("x-officer-id", "officer-e2e")
+        .header("x-officer-role", role)
         .json(&json!({ "text": text }))
         .send()
         .await

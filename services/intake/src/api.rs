@@ -10,7 +10,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -254,10 +255,16 @@ async fn accept_resolution(
     if !tracking::secret_matches(&request.secret, &report.secret_hash) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "wrong_secret", "the secret does not match this report"));
     }
+    let txn = aduan_platform::database::begin_write(&state.db).await?;
+    // Re-read under a lock: an event may be changing the report right now.
+    let report = report::Entity::find_by_id(report.id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::internal("the report vanished"))?;
     let current = Status::parse(&report.status).ok_or_else(|| ApiError::internal("unknown stored status"))?;
     let next = aduan_procedure::transition(current, Action::Accept, aduan_procedure::Role::Citizen)
         .map_err(|error| ApiError::conflict("not_acceptable_now", error.to_string()))?;
-    let txn = aduan_platform::database::begin_write(&state.db).await?;
     let report_id = report.id;
     let mut active = report.into_active_model();
     let now = Utc::now();

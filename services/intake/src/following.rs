@@ -7,7 +7,7 @@ use aduan_platform::envelope::{occurred_at, report_id};
 use aduan_platform::proto::{Envelope, envelope::Event};
 use aduan_procedure::Status;
 use async_trait::async_trait;
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::entities::{report, report_update};
@@ -71,7 +71,8 @@ impl ApplyEvent for FollowReports {
     async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
         let Some(event) = &envelope.event else { return Ok(()) };
         let report_id = report_id(envelope)?;
-        let Some(report) = report::Entity::find_by_id(report_id).one(txn).await? else {
+        // Locked: events of one report handled in parallel must not overwrite each other.
+        let Some(report) = report::Entity::find_by_id(report_id).lock_exclusive().one(txn).await? else {
             return Err(HandlerError::Permanent(format!("no report {report_id} in intake")));
         };
         let Some(change) = change_for(event, report.institution_name.as_deref()) else { return Ok(()) };

@@ -8,7 +8,7 @@ use aduan_platform::outbox;
 use aduan_platform::proto::{self, Actor, envelope::Event};
 use aduan_procedure::{Action, Role, Status};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::entities::{case, case_entry};
@@ -70,6 +70,7 @@ pub async fn do_work(
 ) -> Result<case::Model, ApiError> {
     let txn = aduan_platform::database::begin_write(db).await?;
     let existing = case::Entity::find_by_id(case_id)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::not_found("case_not_found", "no case has this id"))?;

@@ -10,7 +10,9 @@ use aduan_platform::proto::{self, Envelope, envelope::Event};
 use aduan_procedure::{Action, Role, Status};
 use async_trait::async_trait;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use crate::SERVICE;
@@ -45,7 +47,7 @@ async fn open_case(
     let content =
         assigned.content.as_ref().ok_or_else(|| HandlerError::Permanent("an assigned event without content".into()))?;
     let now = Utc::now();
-    let existing = case::Entity::find().filter(case::Column::ReportId.eq(report_id)).one(txn).await?;
+    let existing = case::Entity::find().filter(case::Column::ReportId.eq(report_id)).lock_exclusive().one(txn).await?;
     let case_id = match existing {
         Some(existing) => {
             let current = Status::parse(&existing.status).unwrap_or(Status::Submitted);
@@ -90,7 +92,9 @@ async fn open_case(
 }
 
 async fn close_accepted(txn: &DatabaseTransaction, report_id: Uuid) -> Result<(), HandlerError> {
-    let Some(existing) = case::Entity::find().filter(case::Column::ReportId.eq(report_id)).one(txn).await? else {
+    let Some(existing) =
+        case::Entity::find().filter(case::Column::ReportId.eq(report_id)).lock_exclusive().one(txn).await?
+    else {
         return Err(HandlerError::Permanent(format!("no case for report {report_id}")));
     };
     let current = Status::parse(&existing.status).unwrap_or(Status::Submitted);

@@ -10,7 +10,7 @@ use aduan_platform::outbox;
 use aduan_platform::proto::{self, Envelope, Message as _, envelope::Event};
 use aduan_registry::Registry;
 use async_trait::async_trait;
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::{SERVICE, routed_report};
@@ -71,7 +71,7 @@ impl PlaceReports {
         report_id: Uuid,
         returned: &proto::ReturnedNotAuthority,
     ) -> Result<(), HandlerError> {
-        let Some(routed) = routed_report::Entity::find_by_id(report_id).one(txn).await? else {
+        let Some(routed) = routed_report::Entity::find_by_id(report_id).lock_exclusive().one(txn).await? else {
             return Err(HandlerError::Permanent(format!("report {report_id} was never routed")));
         };
         let mut returned_by = routed.returned_by();
