@@ -48,6 +48,22 @@ pub struct Region {
     pub parent: Option<String>,
 }
 
+/// The resolution tier a category implies until the verifier sets another
+/// (the tiers of the procedure document's resolution clocks).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// A simple complaint.
+    #[default]
+    Simple,
+    /// An information request.
+    InformationRequest,
+    /// A dispute that needs no field check.
+    DisputeWithoutFieldCheck,
+    /// A complaint that needs a field investigation.
+    FieldInvestigation,
+}
+
 /// A kind of problem a report can be about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,6 +72,34 @@ pub struct Category {
     pub id: String,
     /// Name shown to citizens.
     pub name: String,
+    /// The resolution tier it implies.
+    #[serde(default)]
+    pub tier: Tier,
+}
+
+/// A day off: national when `region` is absent, else only in that region and
+/// the regions inside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Holiday {
+    /// The day.
+    pub date: chrono::NaiveDate,
+    /// What it is.
+    pub name: String,
+    /// A region code, for a regional holiday.
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+/// The working week and the holidays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSpec {
+    /// The working weekdays, e.g. `["mon", "tue", "wed", "thu", "fri"]`.
+    pub working_days: Vec<chrono::Weekday>,
+    /// National and regional holidays, collective leave included.
+    #[serde(default)]
+    pub holiday: Vec<Holiday>,
 }
 
 /// Reports of `category` in `region` (or any region, `*`) go to `institution`.
@@ -90,6 +134,9 @@ pub struct RegistryDocument {
     /// Routing rules.
     #[serde(default)]
     pub rule: Vec<Rule>,
+    /// The working week and holidays; Monday to Friday without holidays when absent.
+    #[serde(default)]
+    pub calendar: Option<CalendarSpec>,
 }
 
 /// The region code that stands for the whole country in rules.
@@ -140,6 +187,24 @@ impl RegistryDocument {
             }
             check_acyclic(&region.code, &region_parents)
                 .map_err(|reason| invalid(format!("region[{n}].parent"), reason))?;
+        }
+        if let Some(calendar) = &self.calendar {
+            if calendar.working_days.is_empty() {
+                return Err(invalid(
+                    "calendar.working_days".into(),
+                    "at least one weekday must be a working day".into(),
+                ));
+            }
+            for (n, holiday) in calendar.holiday.iter().enumerate() {
+                if let Some(region) = &holiday.region
+                    && !regions.contains(region.as_str())
+                {
+                    return Err(invalid(
+                        format!("calendar.holiday[{n}].region"),
+                        format!("{region:?} is not a region code"),
+                    ));
+                }
+            }
         }
         let mut seen_rules = HashSet::new();
         for (n, rule) in self.rule.iter().enumerate() {

@@ -9,7 +9,7 @@ mod routing;
 
 use std::collections::HashMap;
 
-pub use document::{Category, Institution, Level, Region, RegistryDocument, Rule};
+pub use document::{CalendarSpec, Category, Holiday, Institution, Level, Region, RegistryDocument, Rule, Tier};
 pub use routing::{MatchedBy, RouteDecision};
 
 /// The registry file shipped for `aduan dev` and the tests: a small slice of
@@ -54,6 +54,8 @@ pub struct Registry {
     institutions: HashMap<String, usize>,
     regions: HashMap<String, usize>,
     categories: HashMap<String, usize>,
+    /// (category, region or `*`) → institution id.
+    rules: HashMap<(String, String), String>,
 }
 
 impl Registry {
@@ -81,6 +83,11 @@ impl Registry {
             institutions: index(document.institution.iter().map(|i| i.id.as_str()).collect()),
             regions: index(document.region.iter().map(|r| r.code.as_str()).collect()),
             categories: index(document.category.iter().map(|c| c.id.as_str()).collect()),
+            rules: document
+                .rule
+                .iter()
+                .map(|rule| ((rule.category.clone(), rule.region.clone()), rule.institution.clone()))
+                .collect(),
             document,
         })
     }
@@ -113,6 +120,30 @@ impl Registry {
     /// Every region, in file order.
     pub fn regions(&self) -> &[Region] {
         &self.document.region
+    }
+
+    /// The working-day calendar of `region`: the national calendar plus the
+    /// holidays of the region and of every region containing it.
+    pub fn calendar_for(&self, region: &str) -> aduan_procedure::Calendar {
+        let Some(spec) = &self.document.calendar else {
+            return aduan_procedure::Calendar::monday_to_friday([]);
+        };
+        let national = spec.holiday.iter().filter(|h| h.region.is_none()).map(|h| h.date);
+        #[allow(clippy::expect_used)]
+        let calendar = aduan_procedure::Calendar::new(spec.working_days.iter().copied(), national)
+            .expect("validated: at least one working weekday");
+        let mut chain = Vec::new();
+        let mut current = self.region(region);
+        while let Some(r) = current {
+            if chain.contains(&r.code.as_str()) {
+                break;
+            }
+            chain.push(r.code.as_str());
+            current = r.parent.as_deref().and_then(|parent| self.region(parent));
+        }
+        calendar.for_region(
+            spec.holiday.iter().filter(|h| h.region.as_deref().is_some_and(|r| chain.contains(&r))).map(|h| h.date),
+        )
     }
 
     /// The institution that takes what no rule places.
@@ -179,5 +210,79 @@ mod tests {
         assert!(invalid(&text).contains("category[1].id"));
         let text = format!("{BASE}\nsurprise = true\n");
         assert!(invalid(&text).contains("surprise"));
+    }
+}
+
+#[cfg(test)]
+mod indonesia_seed_tests {
+    use super::*;
+
+    const SEED: &str = include_str!("../data/indonesia/registry.toml");
+
+    fn seed() -> Registry {
+        Registry::parse("indonesia/registry.toml", SEED).unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    #[test]
+    fn the_seed_has_every_province_and_regency_with_its_government() {
+        let registry = seed();
+        let provinces = registry.regions().iter().filter(|r| r.parent.is_none()).count();
+        let regencies = registry.regions().iter().filter(|r| r.parent.is_some()).count();
+        assert_eq!((provinces, regencies), (38, 514));
+        assert_eq!(registry.region("32.73").map(|r| r.name.as_str()), Some("Kota Bandung"));
+        assert_eq!(registry.region("96").map(|r| r.name.as_str()), Some("Papua Barat Daya"));
+        let bandung = registry.institution("pemkot-32.73").expect("Kota Bandung's government");
+        assert_eq!(bandung.parent.as_deref(), Some("pemprov-32"));
+        assert_eq!(registry.category("population_admin").map(|c| c.tier), Some(Tier::Simple));
+        assert_eq!(registry.category("land").map(|c| c.tier), Some(Tier::FieldInvestigation));
+    }
+
+    #[test]
+    fn the_seed_routes_local_and_national_matters() {
+        let registry = seed();
+        assert_eq!(registry.route("population_admin", "32.73", &[]).institution.id, "pemkot-32.73");
+        assert_eq!(registry.route("roads", "32.04", &[]).institution.id, "pemkab-32.04");
+        assert_eq!(registry.route("transport", "32.73", &[]).institution.id, "pemprov-32");
+        assert_eq!(registry.route("land", "32.73", &[]).institution.id, "atr-bpn");
+        assert_eq!(registry.route("public_information", "32.73", &[]).institution.id, "sp4n-verifier");
+        // A regency that returns a road goes to its province, then the ministry.
+        let returned = vec!["pemkab-32.04".to_owned()];
+        assert_eq!(registry.route("roads", "32.04", &returned).institution.id, "pemprov-32");
+    }
+
+    #[test]
+    fn the_seed_calendar_has_2026s_holidays_and_collective_leave() {
+        let calendar = seed().calendar_for("32.73");
+        let year: Vec<chrono::NaiveDate> = (0..365)
+            .filter_map(|d| chrono::NaiveDate::from_ymd_opt(2026, 1, 1)?.checked_add_days(chrono::Days::new(d)))
+            .collect();
+        let weekdays_off = year
+            .iter()
+            .filter(|d| chrono::Datelike::weekday(*d).num_days_from_monday() < 5 && !calendar.is_working_day(**d))
+            .count();
+        // 25 days in the decree, of which 21-22 March, 5 April and 31 May fall on a weekend.
+        assert_eq!(weekdays_off, 21);
+        // Filed on Tuesday 17 March 2026: 18 to 24 March are Nyepi, Idul Fitri,
+        // their collective leave and a weekend, so verification's 3 working
+        // days are 25, 26 and 27 March.
+        let date = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).expect("a date");
+        assert_eq!(calendar.add_working_days(date(3, 17), 3), date(3, 27));
+    }
+
+    #[test]
+    fn a_region_inherits_the_nations_holidays_and_adds_its_own() {
+        let text = format!(
+            "{}\n[calendar]\nworking_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\nholiday = [\n  \
+             {{ date = \"2026-03-20\", name = \"National\" }},\n  \
+             {{ date = \"2026-03-25\", name = \"Provincial\", region = \"32\" }},\n]\n",
+            DEMO_REGISTRY
+        );
+        let registry = Registry::parse("demo-with-calendar.toml", &text).unwrap_or_else(|error| panic!("{error}"));
+        let date = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).expect("a date");
+        let bandung = registry.calendar_for("32.73");
+        let jakarta = registry.calendar_for("31.71");
+        assert!(!bandung.is_working_day(date(20)) && !jakarta.is_working_day(date(20)));
+        assert!(!bandung.is_working_day(date(25)), "the province's holiday reaches its cities");
+        assert!(jakarta.is_working_day(date(25)), "and no other province");
     }
 }

@@ -54,11 +54,7 @@ impl Registry {
     }
 
     fn rule_for(&self, category: &str, region: &str) -> Option<&Institution> {
-        self.document
-            .rule
-            .iter()
-            .find(|rule| rule.category == category && rule.region == region)
-            .and_then(|rule| self.institution(&rule.institution))
+        self.rules.get(&(category.to_owned(), region.to_owned())).and_then(|id| self.institution(id))
     }
 
     /// Routes a report of `category` in `region`, skipping the institutions in
