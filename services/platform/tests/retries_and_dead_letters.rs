@@ -83,7 +83,7 @@ async fn rabbitmq_retries_through_ttl_queues_then_dead_letters_with_the_reason()
         retry: policy(),
         topology: vec![subscription.clone()],
     };
-    let bus = RabbitBus::connect(settings).await.unwrap();
+    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
     let recovers = Arc::new(Flaky { failures: 2, attempts: Mutex::new(Vec::new()) });
     bus.subscribe(subscription.clone(), recovers.clone()).await.unwrap();
 
@@ -97,17 +97,7 @@ async fn rabbitmq_retries_through_ttl_queues_then_dead_letters_with_the_reason()
     bus.shutdown().await;
 
     // Never succeeds: tried three times in all, then parked with the reason.
-    let bus = RabbitBus::connect(RabbitSettings {
-        url: amqp_url(),
-        namespace: namespace.clone(),
-        prefetch: 8,
-        concurrency: 4,
-        batch_size: 8,
-        retry: policy(),
-        topology: vec![subscription.clone()],
-    })
-    .await
-    .unwrap();
+    let bus = RabbitBus::connect(settings).await.unwrap();
     let hopeless = Arc::new(Flaky { failures: usize::MAX, attempts: Mutex::new(Vec::new()) });
     bus.subscribe(subscription.clone(), hopeless.clone()).await.unwrap();
     let doomed = message();
