@@ -25,6 +25,10 @@ impl envelope::Event {
             Event::Resolved(_) => "resolved",
             Event::Accepted(_) => "accepted",
             Event::Closed(_) => "closed",
+            Event::Deferred(_) => "deferred",
+            Event::Archived(_) => "archived",
+            Event::Merged(_) => "merged",
+            Event::Clarified(_) => "clarified",
         }
     }
 }

@@ -31,6 +31,7 @@ pub fn router(state: IntakeState) -> OpenApiRouter {
         .routes(routes!(create_report))
         .routes(routes!(get_report))
         .routes(routes!(accept_resolution))
+        .routes(routes!(clarify))
         .routes(routes!(list_categories))
         .routes(routes!(list_regions))
         .with_state(state)
@@ -251,32 +252,93 @@ async fn accept_resolution(
     if comment.chars().count() > 1000 {
         return Err(ApiError::invalid("invalid_comment", "comment must be at most 1000 characters"));
     }
-    let report = find_by_code(&state.db, &tracking_code).await?;
-    if !tracking::secret_matches(&request.secret, &report.secret_hash) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "wrong_secret", "the secret does not match this report"));
-    }
+    let event = Event::Accepted(proto::Accepted { rating: u32::from(request.rating.unwrap_or(0)), comment });
+    citizen_step(&state, &tracking_code, &request.secret, Action::Accept, "not_acceptable_now", event).await
+}
+
+/// A step the citizen takes on their own report: proves ownership, asks the
+/// procedure, and stores the new status with the event announcing it.
+async fn citizen_step(
+    state: &IntakeState,
+    tracking_code: &str,
+    secret: &str,
+    action: Action,
+    conflict_code: &'static str,
+    event: Event,
+) -> Result<ApiJson<ReportView>, ApiError> {
     let txn = aduan_platform::database::begin_write(&state.db).await?;
-    // Re-read under a lock: an event may be changing the report right now.
-    let report = report::Entity::find_by_id(report.id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::internal("the report vanished"))?;
+    let report = owned_report_locked(&state.db, &txn, tracking_code, secret).await?;
     let current = Status::parse(&report.status).ok_or_else(|| ApiError::internal("unknown stored status"))?;
-    let next = aduan_procedure::transition(current, Action::Accept, aduan_procedure::Role::Citizen)
-        .map_err(|error| ApiError::conflict("not_acceptable_now", error.to_string()))?;
+    let next = aduan_procedure::transition(current, action, aduan_procedure::Role::Citizen)
+        .map_err(|error| ApiError::conflict(conflict_code, error.to_string()))?;
     let report_id = report.id;
     let mut active = report.into_active_model();
-    let now = Utc::now();
     active.status = Set(next.as_str().to_owned());
-    active.status_changed_at = Set(now);
+    active.status_changed_at = Set(Utc::now());
     let updated = active.update(&txn).await?;
     let actor = Actor { role: Role::Citizen as i32, pseudonym: tracking::citizen_pseudonym(report_id) };
-    let event = Event::Accepted(proto::Accepted { rating: u32::from(request.rating.unwrap_or(0)), comment });
     outbox::enqueue(&txn, &new_envelope(report_id, actor, event)).await?;
     txn.commit().await?;
     state.outbox.wake();
     Ok(ApiJson(report_view(&state.db, updated, true).await?))
+}
+
+/// The report with `tracking_code`, read under a lock inside `txn`, if `secret` proves ownership.
+async fn owned_report_locked(
+    db: &DatabaseConnection,
+    txn: &sea_orm::DatabaseTransaction,
+    tracking_code: &str,
+    secret: &str,
+) -> Result<report::Model, ApiError> {
+    let found = find_by_code(db, tracking_code).await?;
+    if !tracking::secret_matches(secret, &found.secret_hash) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "wrong_secret", "the secret does not match this report"));
+    }
+    // Re-read under a lock: an event may be changing the report right now.
+    report::Entity::find_by_id(found.id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::internal("the report vanished"))
+}
+
+/// The citizen answers the verifier's question.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClarifyRequest {
+    /// The secret given at filing.
+    pub secret: String,
+    /// 5 to 5000 characters.
+    pub text: String,
+}
+
+/// Answer the verifier's question about a deferred report; it goes back to verification.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{tracking_code}/clarification",
+    tag = "citizens",
+    params(("tracking_code" = String, Path, description = "The code given at filing")),
+    request_body = ClarifyRequest,
+    responses(
+        (status = 200, body = ReportView),
+        (status = 403, description = "Wrong secret", body = ErrorBody),
+        (status = 404, description = "No such tracking code", body = ErrorBody),
+        (status = 409, description = "Nobody asked", body = ErrorBody),
+        (status = 422, description = "Text too short or too long", body = ErrorBody),
+    )
+)]
+async fn clarify(
+    State(state): State<IntakeState>,
+    Path(tracking_code): Path<String>,
+    ApiJson(request): ApiJson<ClarifyRequest>,
+) -> Result<ApiJson<ReportView>, ApiError> {
+    let text = request.text.trim().to_owned();
+    let length = text.chars().count();
+    if !(5..=5000).contains(&length) {
+        return Err(ApiError::invalid("invalid_text", format!("text must be 5 to 5000 characters; it has {length}")));
+    }
+    let event = Event::Clarified(proto::Clarified { text });
+    citizen_step(&state, &tracking_code, &request.secret, Action::Clarify, "not_clarifiable_now", event).await
 }
 
 /// A category a report can be filed under.

@@ -22,7 +22,7 @@ struct Change {
     update: Option<(&'static str, String)>,
 }
 
-fn change_for(event: &Event, current_institution: Option<&str>) -> Option<Change> {
+fn change_for(event: &Event, current_institution: Option<&str>, merged_into: Option<&str>) -> Option<Change> {
     let institution_name = current_institution.unwrap_or("the institution").to_owned();
     let change = match event {
         Event::Assigned(assigned) => Change {
@@ -61,9 +61,40 @@ fn change_for(event: &Event, current_institution: Option<&str>) -> Option<Change
             institution: None,
             update: Some(("closed", format!("Closed ({}).", closed.reason))),
         },
-        Event::Filed(_) | Event::Accepted(_) => return None,
+        Event::Deferred(deferred) => Change {
+            status: Some(Status::Deferred),
+            institution: None,
+            update: Some(("deferred", format!("The verifier asks: {}", deferred.question))),
+        },
+        Event::Archived(archived) => Change {
+            status: Some(Status::Archived),
+            institution: None,
+            update: Some(("archived", archive_text(&archived.reason, &archived.note))),
+        },
+        Event::Merged(_) => Change {
+            status: Some(Status::Merged),
+            institution: None,
+            update: Some((
+                "merged",
+                match merged_into {
+                    Some(code) => format!("The same problem was reported earlier; follow it as {code}."),
+                    None => "The same problem was reported earlier; it is followed there.".to_owned(),
+                },
+            )),
+        },
+        Event::Filed(_) | Event::Accepted(_) | Event::Clarified(_) => return None,
     };
     Some(change)
+}
+
+fn archive_text(reason: &str, note: &str) -> String {
+    let why = match reason {
+        "not_public_service" => "it is not about a public service",
+        "too_vague" => "it is too vague to act on",
+        "spam" => "it is not a genuine report",
+        _ => "the verifier did not take it up",
+    };
+    if note.is_empty() { format!("Archived: {why}.") } else { format!("Archived: {why}. {note}") }
 }
 
 #[async_trait]
@@ -75,7 +106,16 @@ impl ApplyEvent for FollowReports {
         let Some(report) = report::Entity::find_by_id(report_id).lock_exclusive().one(txn).await? else {
             return Err(HandlerError::Permanent(format!("no report {report_id} in intake")));
         };
-        let Some(change) = change_for(event, report.institution_name.as_deref()) else { return Ok(()) };
+        let merged_into = match event {
+            Event::Merged(merged) => match Uuid::parse_str(&merged.into_report_id) {
+                Ok(id) => report::Entity::find_by_id(id).one(txn).await?.map(|original| original.tracking_code),
+                Err(_) => None,
+            },
+            _ => None,
+        };
+        let Some(change) = change_for(event, report.institution_name.as_deref(), merged_into.as_deref()) else {
+            return Ok(());
+        };
         let at = occurred_at(envelope);
         let institution_name =
             change.institution.as_ref().map(|(_, name)| name.clone()).or_else(|| report.institution_name.clone());
@@ -95,9 +135,9 @@ impl ApplyEvent for FollowReports {
         }
         // Events from different services may arrive out of order: the latest
         // event decides the status, an older one only adds to the timeline.
-        // Closed is final whatever arrives after it.
-        let is_closed = report.status == Status::Closed.as_str();
-        if at >= report.status_changed_at && !is_closed {
+        // Closed, archived and merged stay so whatever arrives after.
+        let is_done = Status::parse(&report.status).is_some_and(|status| status == Status::Closed || status.is_final());
+        if at >= report.status_changed_at && !is_done {
             let mut active = report.into_active_model();
             if let Some(status) = change.status {
                 active.status = Set(status.as_str().to_owned());

@@ -13,12 +13,26 @@ fn subscription(consumer: &str, events: &[&str]) -> Subscription {
 
 /// Intake follows its reports to show the citizen where they are.
 pub fn intake() -> Subscription {
-    subscription("intake", &["assigned", "case_opened", "returned", "follow_up_posted", "resolved", "closed"])
+    subscription(
+        "intake",
+        &[
+            "assigned",
+            "case_opened",
+            "returned",
+            "follow_up_posted",
+            "resolved",
+            "closed",
+            "deferred",
+            "archived",
+            "merged",
+        ],
+    )
 }
 
-/// Routing places new reports and re-routes returned ones.
+/// Routing places new reports, re-routes returned ones, and puts clarified
+/// ones back in the verification queue.
 pub fn routing() -> Subscription {
-    subscription("routing", &["filed", "returned"])
+    subscription("routing", &["filed", "returned", "clarified"])
 }
 
 /// Resolution opens cases where routing assigned them and closes accepted ones.

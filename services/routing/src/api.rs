@@ -1,19 +1,31 @@
 //! Routing's JSON API: the registry and where each report went.
 
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
+use aduan_platform::proto::{self, Message as _};
+use aduan_procedure::Status;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
-use sea_orm::EntityTrait;
-use serde::Serialize;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::verification::{Decision, decide};
 use crate::{RoutingState, routed_report};
 
 /// Routing's routes and their OpenAPI description.
 pub fn router(state: RoutingState) -> OpenApiRouter {
-    OpenApiRouter::new().routes(routes!(list_institutions)).routes(routes!(get_route)).with_state(state)
+    OpenApiRouter::new()
+        .routes(routes!(list_institutions))
+        .routes(routes!(get_route))
+        .routes(routes!(verification_queue))
+        .routes(routes!(assign))
+        .routes(routes!(defer))
+        .routes(routes!(archive))
+        .routes(routes!(merge))
+        .with_state(state)
 }
 
 /// An institution in the tree.
@@ -53,6 +65,8 @@ async fn list_institutions(State(state): State<RoutingState>) -> ApiJson<Vec<Ins
 /// Where a report was routed, and why.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RouteView {
+    /// Status from the procedure (`submitted` while in the verification queue).
+    pub status: String,
     /// The report.
     pub report_id: Uuid,
     /// The institution holding it now.
@@ -83,11 +97,203 @@ async fn get_route(
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::not_found("route_not_found", "this report has not been routed"))?;
-    Ok(ApiJson(RouteView {
-        report_id,
+    Ok(ApiJson(route_view(routed)))
+}
+
+fn route_view(routed: routed_report::Model) -> RouteView {
+    RouteView {
+        report_id: routed.report_id,
+        status: routed.status.clone(),
         returned_by: routed.returned_by(),
         institution_id: routed.institution_id,
         matched_by: routed.matched_by,
         routed_at: routed.routed_at,
-    }))
+    }
+}
+
+/// A report waiting for a verifier.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QueuedReport {
+    /// The report.
+    pub report_id: Uuid,
+    /// Its tracking code.
+    pub tracking_code: String,
+    /// Category id.
+    pub category: String,
+    /// Region code.
+    pub region: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Institutions that returned it.
+    pub returned_by: Vec<String>,
+    /// Since when it waits.
+    pub waiting_since: DateTime<Utc>,
+}
+
+/// The reports waiting for a verifier, oldest first.
+#[utoipa::path(get, path = "/api/v1/verification-queue", tag = "verifiers", responses((status = 200, body = Vec<QueuedReport>)))]
+async fn verification_queue(State(state): State<RoutingState>) -> Result<ApiJson<Vec<QueuedReport>>, ApiError> {
+    let waiting = routed_report::Entity::find()
+        .filter(routed_report::Column::Status.eq(Status::Submitted.as_str()))
+        .order_by_asc(routed_report::Column::RoutedAt)
+        .limit(500)
+        .all(&state.db)
+        .await?;
+    let mut queue = Vec::with_capacity(waiting.len());
+    for routed in waiting {
+        let content = proto::ReportContent::decode(routed.content.as_slice()).map_err(ApiError::internal)?;
+        queue.push(QueuedReport {
+            report_id: routed.report_id,
+            tracking_code: content.tracking_code,
+            category: routed.category.clone(),
+            region: routed.region.clone(),
+            title: content.title,
+            description: content.description,
+            returned_by: routed.returned_by(),
+            waiting_since: routed.routed_at,
+        });
+    }
+    Ok(ApiJson(queue))
+}
+
+/// The header naming the acting verifier (a pseudonymous account id).
+pub const VERIFIER_HEADER: &str = "x-verifier-id";
+
+fn verifier(headers: &HeaderMap) -> Result<String, ApiError> {
+    headers
+        .get(VERIFIER_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|id| !id.is_empty() && id.len() <= 100)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "verifier_required",
+                "send the verifier's id in the X-Verifier-Id header",
+            )
+        })
+}
+
+fn parse_report_id(text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text).map_err(|_| ApiError::invalid("invalid_report_id", "not a report id"))
+}
+
+fn bounded_text(text: &str, field: &str, max: usize) -> Result<String, ApiError> {
+    let text = text.trim();
+    let length = text.chars().count();
+    if !(5..=max).contains(&length) {
+        return Err(ApiError::invalid(
+            "invalid_text",
+            format!("{field} must be 5 to {max} characters; it has {length}"),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+async fn verify(
+    state: &RoutingState,
+    report_id: &str,
+    headers: &HeaderMap,
+    decision: Decision,
+) -> Result<ApiJson<RouteView>, ApiError> {
+    let verifier = verifier(headers)?;
+    let report_id = parse_report_id(report_id)?;
+    let routed = decide(&state.db, &state.registry, report_id, &verifier, decision).await?;
+    state.outbox.wake();
+    Ok(ApiJson(route_view(routed)))
+}
+
+/// Assign a report to an institution.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// The institution's id.
+    pub institution_id: String,
+}
+
+/// Assign a waiting report to an institution.
+#[utoipa::path(post, path = "/api/v1/verification/{report_id}/assignment", tag = "verifiers",
+    params(("report_id" = Uuid, Path), ("X-Verifier-Id" = String, Header)), request_body = AssignRequest,
+    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn assign(
+    State(state): State<RoutingState>,
+    Path(report_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<AssignRequest>,
+) -> Result<ApiJson<RouteView>, ApiError> {
+    verify(&state, &report_id, &headers, Decision::Assign { institution_id: request.institution_id }).await
+}
+
+/// Ask the citizen to clarify.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeferRequest {
+    /// 5 to 1000 characters.
+    pub question: String,
+}
+
+/// Defer a waiting report, asking the citizen to clarify; its clock pauses.
+#[utoipa::path(post, path = "/api/v1/verification/{report_id}/deferral", tag = "verifiers",
+    params(("report_id" = Uuid, Path), ("X-Verifier-Id" = String, Header)), request_body = DeferRequest,
+    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn defer(
+    State(state): State<RoutingState>,
+    Path(report_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<DeferRequest>,
+) -> Result<ApiJson<RouteView>, ApiError> {
+    let question = bounded_text(&request.question, "question", 1000)?;
+    verify(&state, &report_id, &headers, Decision::Defer { question }).await
+}
+
+/// Do not take a report up.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveRequest {
+    /// not_public_service, too_vague or spam.
+    pub reason: String,
+    /// Up to 1000 characters for the citizen.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Archive a waiting or deferred report.
+#[utoipa::path(post, path = "/api/v1/verification/{report_id}/archival", tag = "verifiers",
+    params(("report_id" = Uuid, Path), ("X-Verifier-Id" = String, Header)), request_body = ArchiveRequest,
+    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn archive(
+    State(state): State<RoutingState>,
+    Path(report_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<ArchiveRequest>,
+) -> Result<ApiJson<RouteView>, ApiError> {
+    let note = request.note.unwrap_or_default().trim().to_owned();
+    if note.chars().count() > 1000 {
+        return Err(ApiError::invalid("invalid_text", "note must be at most 1000 characters"));
+    }
+    verify(&state, &report_id, &headers, Decision::Archive { reason: request.reason, note }).await
+}
+
+/// Merge a report into an earlier one.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// The original report's id.
+    pub into_report_id: Uuid,
+}
+
+/// Merge a waiting or deferred report into the earlier report it duplicates.
+#[utoipa::path(post, path = "/api/v1/verification/{report_id}/merger", tag = "verifiers",
+    params(("report_id" = Uuid, Path), ("X-Verifier-Id" = String, Header)), request_body = MergeRequest,
+    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn merge(
+    State(state): State<RoutingState>,
+    Path(report_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<MergeRequest>,
+) -> Result<ApiJson<RouteView>, ApiError> {
+    verify(&state, &report_id, &headers, Decision::Merge { into_report_id: request.into_report_id }).await
 }

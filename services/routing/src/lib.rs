@@ -6,6 +6,7 @@ pub mod api;
 pub mod migration;
 mod placing;
 pub mod routed_report;
+mod verification;
 
 use std::sync::Arc;
 

@@ -8,7 +8,8 @@ use aduan_platform::consumer::ApplyEvent;
 use aduan_platform::envelope::{new_envelope, report_id, system_actor};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, Envelope, Message as _, envelope::Event};
-use aduan_registry::Registry;
+use aduan_procedure::{Action, Role, Status};
+use aduan_registry::{MatchedBy, Registry};
 use async_trait::async_trait;
 use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QuerySelect, Set};
 use uuid::Uuid;
@@ -47,11 +48,14 @@ impl PlaceReports {
             return Ok(());
         }
         let assigned = self.assigned(content.clone(), &[]);
+        let certain = assigned.matched_by != MatchedBy::NationalVerifier.as_str();
+        let status = if certain { Status::Assigned } else { Status::Submitted };
         routed_report::ActiveModel {
             report_id: Set(report_id),
             category: Set(content.category.clone()),
             region: Set(content.region.clone()),
             content: Set(content.encode_to_vec()),
+            status: Set(status.as_str().to_owned()),
             institution_id: Set(assigned.institution_id.clone()),
             matched_by: Set(assigned.matched_by.clone()),
             returned_by: Set("[]".into()),
@@ -60,8 +64,13 @@ impl PlaceReports {
         }
         .insert(txn)
         .await?;
-        tracing::info!(%report_id, institution = %assigned.institution_id, matched_by = %assigned.matched_by, "report routed");
-        outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned))).await?;
+        if certain {
+            tracing::info!(%report_id, institution = %assigned.institution_id, matched_by = %assigned.matched_by, "report routed");
+            outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned))).await?;
+        } else {
+            // No rule is certain: a verifier decides.
+            tracing::info!(%report_id, "report waits in the verification queue");
+        }
         Ok(())
     }
 
@@ -81,16 +90,37 @@ impl PlaceReports {
         let content = proto::ReportContent::decode(routed.content.as_slice())
             .map_err(|error| HandlerError::Permanent(format!("stored content is unreadable: {error}")))?;
         let assigned = self.assigned(content, &returned_by);
+        let certain = assigned.matched_by != MatchedBy::NationalVerifier.as_str();
         let returns = routed.returns.saturating_add(1);
         let mut active = routed.into_active_model();
+        let status = if certain { Status::Assigned } else { Status::Submitted };
+        active.status = Set(status.as_str().to_owned());
         active.institution_id = Set(assigned.institution_id.clone());
         active.matched_by = Set(assigned.matched_by.clone());
         active.returned_by = Set(serde_json::to_string(&returned_by).map_err(anyhow::Error::from)?);
         active.returns = Set(returns);
         active.routed_at = Set(chrono::Utc::now());
         active.update(txn).await?;
-        tracing::info!(%report_id, institution = %assigned.institution_id, returns, "report re-routed");
-        outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned))).await?;
+        if certain {
+            tracing::info!(%report_id, institution = %assigned.institution_id, returns, "report re-routed");
+            outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned))).await?;
+        } else {
+            tracing::info!(%report_id, returns, "returned report waits in the verification queue");
+        }
+        Ok(())
+    }
+
+    async fn requeue_clarified(&self, txn: &DatabaseTransaction, report_id: Uuid) -> Result<(), HandlerError> {
+        let Some(routed) = routed_report::Entity::find_by_id(report_id).lock_exclusive().one(txn).await? else {
+            return Err(HandlerError::Permanent(format!("report {report_id} was never routed")));
+        };
+        let current = Status::parse(&routed.status).unwrap_or(Status::Submitted);
+        let next = aduan_procedure::transition(current, Action::Clarify, Role::Citizen)
+            .map_err(|error| HandlerError::Permanent(error.to_string()))?;
+        let mut active = routed.into_active_model();
+        active.status = Set(next.as_str().to_owned());
+        active.routed_at = Set(chrono::Utc::now());
+        active.update(txn).await?;
         Ok(())
     }
 }
@@ -102,6 +132,7 @@ impl ApplyEvent for PlaceReports {
         match &envelope.event {
             Some(Event::Filed(filed)) => self.place_new(txn, report_id, filed).await,
             Some(Event::Returned(returned)) => self.reroute(txn, report_id, returned).await,
+            Some(Event::Clarified(_)) => self.requeue_clarified(txn, report_id).await,
             _ => Ok(()),
         }
     }

@@ -16,7 +16,11 @@ pub struct Model {
     /// The report's content as filed (protobuf `ReportContent`), passed on to
     /// the institution it is assigned to. Holds no identity.
     pub content: Vec<u8>,
-    /// The institution it is assigned to now.
+    /// Status name from the procedure: `submitted` while it waits in the
+    /// verification queue, then deferred, archived, merged, assigned or returned.
+    #[sea_orm(indexed)]
+    pub status: String,
+    /// The institution it is assigned to now (the national verifier while it waits).
     #[sea_orm(indexed)]
     pub institution_id: String,
     /// How that institution was found.

@@ -1,0 +1,118 @@
+//! The verification queue: reports no rule places with certainty wait here
+//! for a verifier, who assigns, defers (asking the citizen), archives, or
+//! merges them as duplicates. Each decision is one procedure step and one event.
+
+use aduan_platform::envelope::new_envelope;
+use aduan_platform::http::ApiError;
+use aduan_platform::outbox;
+use aduan_platform::proto::{self, Actor, Message as _, envelope::Event};
+use aduan_procedure::{Action, Role, Status};
+use aduan_registry::Registry;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QuerySelect, Set};
+use uuid::Uuid;
+
+use crate::routed_report;
+
+/// Why a report is archived (PROCEDURE.md, "archived").
+pub const ARCHIVE_REASONS: [&str; 3] = ["not_public_service", "too_vague", "spam"];
+
+/// A verifier's decision on a report in the queue.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    /// Give it to this institution.
+    Assign {
+        /// The institution's id.
+        institution_id: String,
+    },
+    /// Ask the citizen this.
+    Defer {
+        /// The question.
+        question: String,
+    },
+    /// Do not take it up.
+    Archive {
+        /// One of [`ARCHIVE_REASONS`].
+        reason: String,
+        /// Anything the citizen should know.
+        note: String,
+    },
+    /// It duplicates this earlier report.
+    Merge {
+        /// The original.
+        into_report_id: Uuid,
+    },
+}
+
+impl Decision {
+    fn action(&self) -> Action {
+        match self {
+            Decision::Assign { .. } => Action::Assign,
+            Decision::Defer { .. } => Action::Defer,
+            Decision::Archive { .. } => Action::Archive,
+            Decision::Merge { .. } => Action::MergeAsDuplicate,
+        }
+    }
+}
+
+/// Applies a verifier's decision, or says why it cannot be taken.
+pub async fn decide(
+    db: &DatabaseConnection,
+    registry: &Registry,
+    report_id: Uuid,
+    verifier: &str,
+    decision: Decision,
+) -> Result<routed_report::Model, ApiError> {
+    let txn = aduan_platform::database::begin_write(db).await?;
+    let routed = routed_report::Entity::find_by_id(report_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("report_not_found", "routing has no report with this id"))?;
+    let current = Status::parse(&routed.status).ok_or_else(|| ApiError::internal("unknown stored status"))?;
+    let next = aduan_procedure::transition(current, decision.action(), Role::Verifier)
+        .map_err(|error| ApiError::conflict("illegal_transition", error.to_string()))?;
+    let mut active = routed.clone().into_active_model();
+    active.status = Set(next.as_str().to_owned());
+    active.routed_at = Set(chrono::Utc::now());
+    let event = match decision {
+        Decision::Assign { institution_id } => {
+            let institution = registry.institution(&institution_id).ok_or_else(|| {
+                ApiError::invalid("unknown_institution", format!("{institution_id:?} is not an institution"))
+            })?;
+            let content = proto::ReportContent::decode(routed.content.as_slice()).map_err(ApiError::internal)?;
+            active.institution_id = Set(institution.id.clone());
+            active.matched_by = Set("verifier".into());
+            Event::Assigned(proto::AssignedToInstitution {
+                institution_id: institution.id.clone(),
+                institution_name: institution.name.clone(),
+                content: Some(content),
+                returns_so_far: u32::try_from(routed.returns).unwrap_or(0),
+                matched_by: "verifier".into(),
+            })
+        }
+        Decision::Defer { question } => Event::Deferred(proto::Deferred { question }),
+        Decision::Archive { reason, note } => {
+            if !ARCHIVE_REASONS.contains(&reason.as_str()) {
+                return Err(ApiError::invalid(
+                    "invalid_archive_reason",
+                    format!("reason must be one of {}", ARCHIVE_REASONS.join(", ")),
+                ));
+            }
+            Event::Archived(proto::Archived { reason, note })
+        }
+        Decision::Merge { into_report_id } => {
+            if into_report_id == report_id {
+                return Err(ApiError::invalid("invalid_merge", "a report cannot be merged into itself"));
+            }
+            if routed_report::Entity::find_by_id(into_report_id).one(&txn).await?.is_none() {
+                return Err(ApiError::not_found("original_not_found", "routing has no report with the original's id"));
+            }
+            Event::Merged(proto::MergedAsDuplicate { into_report_id: into_report_id.to_string() })
+        }
+    };
+    let updated = active.update(&txn).await?;
+    let actor = Actor { role: proto::Role::Verifier as i32, pseudonym: verifier.to_owned() };
+    outbox::enqueue(&txn, &new_envelope(report_id, actor, event)).await?;
+    txn.commit().await?;
+    Ok(updated)
+}

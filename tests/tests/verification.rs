@@ -1,0 +1,132 @@
+//! Reports no rule places with certainty wait for a verifier, who defers
+//! (the citizen clarifies), assigns, archives, or merges them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use aduan_e2e::citizen::{self, FiledReport};
+use aduan_e2e::{ServiceName, eventually, start_cluster};
+use serde_json::{Value, json};
+
+fn uncategorised(n: usize) -> Value {
+    json!({
+        "category": "other",
+        "region": "31.71",
+        "title": format!("Something else number {n}"),
+        "description": "A problem that fits no category of the registry.",
+        "privacy": "public",
+    })
+}
+
+async fn queued(client: &reqwest::Client, routing: &str, report: &FiledReport) -> Option<Value> {
+    let queue: Vec<Value> =
+        client.get(format!("{routing}/api/v1/verification-queue")).send().await.ok()?.json().await.ok()?;
+    queue.into_iter().find(|entry| entry["tracking_code"] == report.tracking_code.as_str())
+}
+
+async fn verify(client: &reqwest::Client, routing: &str, report_id: &str, step: &str, body: Value) -> (u16, Value) {
+    let response = client
+        .post(format!("{routing}/api/v1/verification/{report_id}/{step}"))
+        .header("x-verifier-id", "verifier-e2e")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+async fn wait_for_status(client: &reqwest::Client, intake: &str, report: &FiledReport, status: &str) -> Value {
+    eventually(Duration::from_secs(30), &format!("the report to be {status}"), || async {
+        let view = citizen::status(client, intake, report).await;
+        (view["status"] == status).then_some(view)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_verifier_defers_assigns_archives_and_merges() {
+    let cluster = start_cluster().await;
+    let client = reqwest::Client::new();
+    let intake = cluster.base_url(ServiceName::Intake);
+    let routing = cluster.base_url(ServiceName::Routing);
+    let resolution = cluster.base_url(ServiceName::Resolution);
+
+    // No rule for "other": the report waits for a verifier, in nobody's inbox.
+    let first = citizen::file(&client, &intake, &uncategorised(1)).await;
+    let entry =
+        eventually(Duration::from_secs(30), "the report in the queue", || queued(&client, &routing, &first)).await;
+    let first_id = entry["report_id"].as_str().unwrap().to_owned();
+    assert!(citizen::inbox(&client, &resolution, "sp4n-verifier").await.is_empty());
+
+    // Deferred with a question; the citizen answers; back in the queue.
+    let (status, body) =
+        verify(&client, &routing, &first_id, "deferral", json!({ "question": "Which street is it on?" })).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(queued(&client, &routing, &first).await.is_none());
+    let view = wait_for_status(&client, &intake, &first, "deferred").await;
+    assert!(
+        view["updates"].as_array().unwrap().iter().any(|u| u["text"] == "The verifier asks: Which street is it on?")
+    );
+    let clarified = client
+        .post(format!("{intake}/api/v1/reports/{}/clarification", first.tracking_code))
+        .json(&json!({ "secret": first.secret, "text": "Jalan Kemang Raya, near number 8." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(clarified.status(), 200);
+    eventually(Duration::from_secs(30), "the report back in the queue", || queued(&client, &routing, &first)).await;
+
+    // Assigned by hand: the case opens in that institution's inbox.
+    let (status, body) =
+        verify(&client, &routing, &first_id, "assignment", json!({ "institution_id": "ghost-ministry" })).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("unknown_institution")));
+    let (status, body) =
+        verify(&client, &routing, &first_id, "assignment", json!({ "institution_id": "kemendagri" })).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["matched_by"], "verifier");
+    citizen::wait_in_inbox(&client, &resolution, "kemendagri", &first).await;
+    wait_for_status(&client, &intake, &first, "assigned").await;
+
+    // Archived as spam: final.
+    let second = citizen::file(&client, &intake, &uncategorised(2)).await;
+    let entry =
+        eventually(Duration::from_secs(30), "the second report in the queue", || queued(&client, &routing, &second))
+            .await;
+    let second_id = entry["report_id"].as_str().unwrap().to_owned();
+    let (status, body) = verify(&client, &routing, &second_id, "archival", json!({ "reason": "boredom" })).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("invalid_archive_reason")));
+    let (status, _) = verify(&client, &routing, &second_id, "archival", json!({ "reason": "spam" })).await;
+    assert_eq!(status, 200);
+    let view = wait_for_status(&client, &intake, &second, "archived").await;
+    assert!(view["updates"].as_array().unwrap().iter().any(|u| u["kind"] == "archived"));
+    let (status, body) =
+        verify(&client, &routing, &second_id, "assignment", json!({ "institution_id": "kemendagri" })).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("illegal_transition")));
+
+    // Merged into the first: the citizen is pointed to the original.
+    let third = citizen::file(&client, &intake, &uncategorised(3)).await;
+    let entry =
+        eventually(Duration::from_secs(30), "the third report in the queue", || queued(&client, &routing, &third))
+            .await;
+    let third_id = entry["report_id"].as_str().unwrap().to_owned();
+    let (status, _) = verify(&client, &routing, &third_id, "merger", json!({ "into_report_id": first_id })).await;
+    assert_eq!(status, 200);
+    let view = wait_for_status(&client, &intake, &third, "merged").await;
+    let pointed =
+        view["updates"].as_array().unwrap().iter().any(|u| {
+            u["kind"] == "merged" && u["text"].as_str().is_some_and(|text| text.contains(&first.tracking_code))
+        });
+    assert!(pointed, "{view}");
+
+    // Without a verifier's id, nothing happens.
+    let anonymous = client
+        .post(format!("{routing}/api/v1/verification/{third_id}/archival"))
+        .json(&json!({ "reason": "spam" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    cluster.destroy().await.unwrap();
+}
