@@ -29,6 +29,10 @@ impl envelope::Event {
             Event::Archived(_) => "archived",
             Event::Merged(_) => "merged",
             Event::Clarified(_) => "clarified",
+            Event::QuestionAsked(_) => "question_asked",
+            Event::CitizenReplied(_) => "citizen_replied",
+            Event::Disputed(_) => "disputed",
+            Event::Appealed(_) => "appealed",
         }
     }
 }

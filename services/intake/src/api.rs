@@ -32,6 +32,9 @@ pub fn router(state: IntakeState) -> OpenApiRouter {
         .routes(routes!(get_report))
         .routes(routes!(accept_resolution))
         .routes(routes!(clarify))
+        .routes(routes!(reply))
+        .routes(routes!(dispute))
+        .routes(routes!(appeal))
         .routes(routes!(list_categories))
         .routes(routes!(list_regions))
         .with_state(state)
@@ -302,23 +305,13 @@ async fn owned_report_locked(
         .ok_or_else(|| ApiError::internal("the report vanished"))
 }
 
-/// The citizen answers the verifier's question.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ClarifyRequest {
-    /// The secret given at filing.
-    pub secret: String,
-    /// 5 to 5000 characters.
-    pub text: String,
-}
-
 /// Answer the verifier's question about a deferred report; it goes back to verification.
 #[utoipa::path(
     post,
     path = "/api/v1/reports/{tracking_code}/clarification",
     tag = "citizens",
     params(("tracking_code" = String, Path, description = "The code given at filing")),
-    request_body = ClarifyRequest,
+    request_body = CitizenTextRequest,
     responses(
         (status = 200, body = ReportView),
         (status = 403, description = "Wrong secret", body = ErrorBody),
@@ -330,15 +323,72 @@ pub struct ClarifyRequest {
 async fn clarify(
     State(state): State<IntakeState>,
     Path(tracking_code): Path<String>,
-    ApiJson(request): ApiJson<ClarifyRequest>,
+    ApiJson(request): ApiJson<CitizenTextRequest>,
 ) -> Result<ApiJson<ReportView>, ApiError> {
-    let text = request.text.trim().to_owned();
+    let text = citizen_text(&request.text)?;
+    let event = Event::Clarified(proto::Clarified { text });
+    citizen_step(&state, &tracking_code, &request.secret, Action::Clarify, "not_clarifiable_now", event).await
+}
+
+/// Something the citizen writes on their report.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CitizenTextRequest {
+    /// The secret given at filing.
+    pub secret: String,
+    /// 5 to 5000 characters.
+    pub text: String,
+}
+
+fn citizen_text(text: &str) -> Result<String, ApiError> {
+    let text = text.trim().to_owned();
     let length = text.chars().count();
     if !(5..=5000).contains(&length) {
         return Err(ApiError::invalid("invalid_text", format!("text must be 5 to 5000 characters; it has {length}")));
     }
-    let event = Event::Clarified(proto::Clarified { text });
-    citizen_step(&state, &tracking_code, &request.secret, Action::Clarify, "not_clarifiable_now", event).await
+    Ok(text)
+}
+
+/// Answer the institution's question, or write to it while it follows up.
+#[utoipa::path(post, path = "/api/v1/reports/{tracking_code}/replies", tag = "citizens",
+    params(("tracking_code" = String, Path)), request_body = CitizenTextRequest,
+    responses((status = 200, body = ReportView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reply(
+    State(state): State<IntakeState>,
+    Path(tracking_code): Path<String>,
+    ApiJson(request): ApiJson<CitizenTextRequest>,
+) -> Result<ApiJson<ReportView>, ApiError> {
+    let text = citizen_text(&request.text)?;
+    let event = Event::CitizenReplied(proto::CitizenReplied { text });
+    citizen_step(&state, &tracking_code, &request.secret, Action::CitizenReplies, "not_awaiting_reply", event).await
+}
+
+/// Dispute the resolution: the same institution must take it up again.
+#[utoipa::path(post, path = "/api/v1/reports/{tracking_code}/dispute", tag = "citizens",
+    params(("tracking_code" = String, Path)), request_body = CitizenTextRequest,
+    responses((status = 200, body = ReportView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn dispute(
+    State(state): State<IntakeState>,
+    Path(tracking_code): Path<String>,
+    ApiJson(request): ApiJson<CitizenTextRequest>,
+) -> Result<ApiJson<ReportView>, ApiError> {
+    let reason = citizen_text(&request.text)?;
+    let event = Event::Disputed(proto::Disputed { reason });
+    citizen_step(&state, &tracking_code, &request.secret, Action::Dispute, "not_disputable_now", event).await
+}
+
+/// Appeal to the level above the institution that resolved the report.
+#[utoipa::path(post, path = "/api/v1/reports/{tracking_code}/appeal", tag = "citizens",
+    params(("tracking_code" = String, Path)), request_body = CitizenTextRequest,
+    responses((status = 200, body = ReportView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn appeal(
+    State(state): State<IntakeState>,
+    Path(tracking_code): Path<String>,
+    ApiJson(request): ApiJson<CitizenTextRequest>,
+) -> Result<ApiJson<ReportView>, ApiError> {
+    let reason = citizen_text(&request.text)?;
+    let event = Event::Appealed(proto::Appealed { reason });
+    citizen_step(&state, &tracking_code, &request.secret, Action::Appeal, "not_appealable_now", event).await
 }
 
 /// A category a report can be filed under.

@@ -82,7 +82,18 @@ fn change_for(event: &Event, current_institution: Option<&str>, merged_into: Opt
                 },
             )),
         },
-        Event::Filed(_) | Event::Accepted(_) | Event::Clarified(_) => return None,
+        Event::QuestionAsked(asked) => Change {
+            status: Some(Status::AwaitingCitizen),
+            institution: None,
+            update: Some(("question", format!("{institution_name} asks: {}", asked.question))),
+        },
+        // The citizen's own steps: intake recorded them when they were taken.
+        Event::Filed(_)
+        | Event::Accepted(_)
+        | Event::Clarified(_)
+        | Event::CitizenReplied(_)
+        | Event::Disputed(_)
+        | Event::Appealed(_) => return None,
     };
     Some(change)
 }

@@ -20,6 +20,7 @@ pub fn intake() -> Subscription {
             "case_opened",
             "returned",
             "follow_up_posted",
+            "question_asked",
             "resolved",
             "closed",
             "deferred",
@@ -29,15 +30,16 @@ pub fn intake() -> Subscription {
     )
 }
 
-/// Routing places new reports, re-routes returned ones, and puts clarified
-/// ones back in the verification queue.
+/// Routing places new reports, re-routes returned ones, puts clarified ones
+/// back in the verification queue, and sends appeals up a level.
 pub fn routing() -> Subscription {
-    subscription("routing", &["filed", "returned", "clarified"])
+    subscription("routing", &["filed", "returned", "clarified", "appealed"])
 }
 
-/// Resolution opens cases where routing assigned them and closes accepted ones.
+/// Resolution opens cases where routing assigned them, takes the citizen's
+/// replies and disputes, and closes accepted ones.
 pub fn resolution() -> Subscription {
-    subscription("resolution", &["assigned", "accepted"])
+    subscription("resolution", &["assigned", "accepted", "citizen_replied", "disputed"])
 }
 
 /// Every consumer of the system.

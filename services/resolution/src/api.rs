@@ -28,6 +28,7 @@ pub fn router(state: ResolutionState) -> OpenApiRouter {
         .routes(routes!(post_follow_up))
         .routes(routes!(post_resolution))
         .routes(routes!(post_return))
+        .routes(routes!(post_question))
         .with_state(state)
 }
 
@@ -299,4 +300,22 @@ async fn post_return(
     ApiJson(request): ApiJson<WorkRequest>,
 ) -> Result<ApiJson<CaseView>, ApiError> {
     work(state, case_id, headers, request, Work::Return).await
+}
+
+/// Ask the citizen for information; the case's clock pauses until the answer.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/questions",
+    tag = "institutions",
+    params(("case_id" = Uuid, Path), ("X-Officer-Id" = String, Header)),
+    request_body = WorkRequest,
+    responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+async fn post_question(
+    State(state): State<ResolutionState>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<WorkRequest>,
+) -> Result<ApiJson<CaseView>, ApiError> {
+    work(state, case_id, headers, request, Work::AskCitizen).await
 }

@@ -41,6 +41,8 @@ pub enum Work {
     Resolve,
     /// Not our authority: back to routing.
     Return,
+    /// A question to the citizen; the clock pauses until the answer.
+    AskCitizen,
 }
 
 impl Work {
@@ -49,6 +51,7 @@ impl Work {
             Work::FollowUp => Action::PostFollowUp,
             Work::Resolve => Action::Resolve,
             Work::Return => Action::ReturnNotAuthority,
+            Work::AskCitizen => Action::AskCitizen,
         }
     }
     fn entry_kind(self) -> &'static str {
@@ -56,6 +59,7 @@ impl Work {
             Work::FollowUp => "follow_up",
             Work::Resolve => "resolution",
             Work::Return => "return",
+            Work::AskCitizen => "question",
         }
     }
 }
@@ -109,6 +113,7 @@ pub async fn do_work(
         }
         Work::Resolve => Event::Resolved(proto::Resolved { case_id, institution_id, summary: text, entry_id }),
         Work::Return => Event::Returned(proto::ReturnedNotAuthority { case_id, institution_id, reason: text }),
+        Work::AskCitizen => Event::QuestionAsked(proto::QuestionAsked { case_id, institution_id, question: text }),
     };
     outbox::enqueue(&txn, &new_envelope(report_id, officer.actor(), event)).await?;
     txn.commit().await?;

@@ -16,9 +16,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::SERVICE;
-use crate::entities::case;
+use crate::entities::{case, case_entry};
 
-/// Resolution's reaction to `assigned` and `accepted`.
+/// How routing marks an assignment that carries a citizen's appeal.
+const APPEAL: &str = "appeal";
+
+/// Resolution's reaction to `assigned`, the citizen's replies and disputes, and `accepted`.
 #[derive(Debug, Clone, Copy)]
 pub struct KeepInboxes;
 
@@ -50,7 +53,12 @@ async fn open_case(
     let existing = case::Entity::find().filter(case::Column::ReportId.eq(report_id)).lock_exclusive().one(txn).await?;
     let case_id = match existing {
         Some(existing) => {
-            let current = Status::parse(&existing.status).unwrap_or(Status::Submitted);
+            let mut current = Status::parse(&existing.status).unwrap_or(Status::Submitted);
+            if assigned.matched_by == APPEAL && matches!(current, Status::Resolved | Status::Reopened) {
+                // Routing took the citizen's appeal up a level.
+                current = aduan_procedure::transition(current, Action::Appeal, Role::Citizen)
+                    .map_err(|error| HandlerError::Permanent(error.to_string()))?;
+            }
             let next = aduan_procedure::transition(current, Action::Assign, Role::System)
                 .map_err(|error| HandlerError::Permanent(error.to_string()))?;
             let case_id = existing.id;
@@ -113,6 +121,46 @@ async fn close_accepted(txn: &DatabaseTransaction, report_id: Uuid) -> Result<()
     Ok(())
 }
 
+/// Puts what the citizen wrote on the case and moves it as the procedure
+/// says. If the case moved on meanwhile (an officer resolved it as the
+/// citizen wrote), the text is still kept; only the status stays.
+async fn citizen_wrote(
+    txn: &DatabaseTransaction,
+    report_id: Uuid,
+    action: Action,
+    kind: &str,
+    text: &str,
+) -> Result<(), HandlerError> {
+    let Some(existing) =
+        case::Entity::find().filter(case::Column::ReportId.eq(report_id)).lock_exclusive().one(txn).await?
+    else {
+        return Err(HandlerError::Permanent(format!("no case for report {report_id}")));
+    };
+    let now = Utc::now();
+    case_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        case_id: Set(existing.id),
+        institution_id: Set(existing.institution_id.clone()),
+        kind: Set(kind.to_owned()),
+        author: Set("citizen".into()),
+        text: Set(text.to_owned()),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    let current = Status::parse(&existing.status).unwrap_or(Status::Submitted);
+    match aduan_procedure::transition(current, action, Role::Citizen) {
+        Ok(next) => {
+            let mut active = existing.into_active_model();
+            active.status = Set(next.as_str().to_owned());
+            active.updated_at = Set(now);
+            active.update(txn).await?;
+        }
+        Err(error) => tracing::info!(%report_id, %error, "the case moved on; the citizen's text is kept"),
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl ApplyEvent for KeepInboxes {
     async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
@@ -120,6 +168,12 @@ impl ApplyEvent for KeepInboxes {
         match &envelope.event {
             Some(Event::Assigned(assigned)) => open_case(txn, report_id, assigned).await,
             Some(Event::Accepted(_)) => close_accepted(txn, report_id).await,
+            Some(Event::CitizenReplied(replied)) => {
+                citizen_wrote(txn, report_id, Action::CitizenReplies, "citizen_reply", &replied.text).await
+            }
+            Some(Event::Disputed(disputed)) => {
+                citizen_wrote(txn, report_id, Action::Dispute, "dispute", &disputed.reason).await
+            }
             _ => Ok(()),
         }
     }

@@ -110,6 +110,48 @@ impl PlaceReports {
         Ok(())
     }
 
+    /// Sends an appealed report to the level above the institution that
+    /// resolved it; above a national institution, the national verifier decides.
+    async fn appeal_up(&self, txn: &DatabaseTransaction, report_id: Uuid) -> Result<(), HandlerError> {
+        let Some(routed) = routed_report::Entity::find_by_id(report_id).lock_exclusive().one(txn).await? else {
+            return Err(HandlerError::Permanent(format!("report {report_id} was never routed")));
+        };
+        let parent = self
+            .registry
+            .institution(&routed.institution_id)
+            .and_then(|institution| institution.parent.as_deref())
+            .and_then(|parent| self.registry.institution(parent));
+        let content = proto::ReportContent::decode(routed.content.as_slice())
+            .map_err(|error| HandlerError::Permanent(format!("stored content is unreadable: {error}")))?;
+        let returns_so_far = u32::try_from(routed.returns).unwrap_or(0);
+        let mut active = routed.into_active_model();
+        active.routed_at = Set(chrono::Utc::now());
+        match parent {
+            Some(parent) => {
+                active.status = Set(Status::Assigned.as_str().to_owned());
+                active.institution_id = Set(parent.id.clone());
+                active.matched_by = Set("appeal".into());
+                active.update(txn).await?;
+                let assigned = proto::AssignedToInstitution {
+                    institution_id: parent.id.clone(),
+                    institution_name: parent.name.clone(),
+                    content: Some(content),
+                    returns_so_far,
+                    matched_by: "appeal".into(),
+                };
+                tracing::info!(%report_id, institution = %parent.id, "appeal sent up a level");
+                outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned)))
+                    .await?;
+            }
+            None => {
+                active.status = Set(Status::Submitted.as_str().to_owned());
+                active.update(txn).await?;
+                tracing::info!(%report_id, "appeal above the national level waits for the national verifier");
+            }
+        }
+        Ok(())
+    }
+
     async fn requeue_clarified(&self, txn: &DatabaseTransaction, report_id: Uuid) -> Result<(), HandlerError> {
         let Some(routed) = routed_report::Entity::find_by_id(report_id).lock_exclusive().one(txn).await? else {
             return Err(HandlerError::Permanent(format!("report {report_id} was never routed")));
@@ -133,6 +175,7 @@ impl ApplyEvent for PlaceReports {
             Some(Event::Filed(filed)) => self.place_new(txn, report_id, filed).await,
             Some(Event::Returned(returned)) => self.reroute(txn, report_id, returned).await,
             Some(Event::Clarified(_)) => self.requeue_clarified(txn, report_id).await,
+            Some(Event::Appealed(_)) => self.appeal_up(txn, report_id).await,
             _ => Ok(()),
         }
     }
