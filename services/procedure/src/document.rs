@@ -43,6 +43,22 @@ pub enum EscalationStep {
     NationalVerifier,
 }
 
+/// How much work a report needs, which sets its resolution clock; a category
+/// implies one, and the verifier may set another.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// A simple complaint.
+    #[default]
+    Simple,
+    /// An information request.
+    InformationRequest,
+    /// A dispute that needs no field check.
+    DisputeWithoutFieldCheck,
+    /// A complaint that needs a field investigation.
+    FieldInvestigation,
+}
+
 /// Resolution deadlines by tier, in working days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -208,6 +224,18 @@ const CLOCK_KEYS: [&str; 8] = [
     "clocks.resolution.dispute_without_field_check",
     "clocks.resolution.field_investigation",
 ];
+
+impl ResolutionClocks {
+    /// The working days allowed to resolve a report of `tier`.
+    pub fn for_tier(&self, tier: Tier) -> u32 {
+        match tier {
+            Tier::Simple => self.simple,
+            Tier::InformationRequest => self.information_request,
+            Tier::DisputeWithoutFieldCheck => self.dispute_without_field_check,
+            Tier::FieldInvestigation => self.field_investigation,
+        }
+    }
+}
 
 impl Clocks {
     fn values_mut(&mut self) -> [&mut u32; 8] {

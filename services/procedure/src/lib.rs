@@ -4,9 +4,11 @@
 //! step is allowed and when a deadline falls; they never decide it themselves.
 
 pub mod calendar;
+pub mod case_clocks;
 pub mod document;
 mod states;
 
 pub use calendar::{Calendar, CalendarError, Clock};
-pub use document::{Clocks, DocumentError, EscalationStep, ProcedureDocument};
+pub use case_clocks::{CaseClocks, ClockKind, Due, RunningClock};
+pub use document::{Clocks, DocumentError, EscalationStep, ProcedureDocument, ResolutionClocks, Tier};
 pub use states::{Action, ProcedureError, Role, Status, may, transition};

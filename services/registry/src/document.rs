@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use aduan_procedure::Tier;
 use serde::{Deserialize, Serialize};
 
 use crate::RegistryError;
@@ -48,22 +49,6 @@ pub struct Region {
     pub parent: Option<String>,
 }
 
-/// The resolution tier a category implies until the verifier sets another
-/// (the tiers of the procedure document's resolution clocks).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tier {
-    /// A simple complaint.
-    #[default]
-    Simple,
-    /// An information request.
-    InformationRequest,
-    /// A dispute that needs no field check.
-    DisputeWithoutFieldCheck,
-    /// A complaint that needs a field investigation.
-    FieldInvestigation,
-}
-
 /// A kind of problem a report can be about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,7 +57,7 @@ pub struct Category {
     pub id: String,
     /// Name shown to citizens.
     pub name: String,
-    /// The resolution tier it implies.
+    /// The resolution tier it implies until the verifier sets another.
     #[serde(default)]
     pub tier: Tier,
 }

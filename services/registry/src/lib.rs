@@ -9,7 +9,8 @@ mod routing;
 
 use std::collections::HashMap;
 
-pub use document::{CalendarSpec, Category, Holiday, Institution, Level, Region, RegistryDocument, Rule, Tier};
+pub use aduan_procedure::Tier;
+pub use document::{CalendarSpec, Category, Holiday, Institution, Level, Region, RegistryDocument, Rule};
 pub use routing::{MatchedBy, RouteDecision};
 
 /// The registry file shipped for `aduan dev` and the tests: a small slice of
