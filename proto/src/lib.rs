@@ -33,6 +33,7 @@ impl envelope::Event {
             Event::CitizenReplied(_) => "citizen_replied",
             Event::Disputed(_) => "disputed",
             Event::Appealed(_) => "appealed",
+            Event::Escalated(_) => "escalated",
         }
     }
 }

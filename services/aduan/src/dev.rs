@@ -62,11 +62,13 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     let mut openapi: Option<utoipa::openapi::OpenApi> = None;
     let mut databases = vec![bus_db.clone()];
     let mut relays = Vec::new();
+    let mut schedulers = Vec::new();
     for service in ServiceName::ALL {
         let db = database::connect(&sqlite_url(&options.data_dir, service.as_str()), PoolSize::default()).await?;
         migrate(service, &db).await?;
         let signal = OutboxSignal::default();
-        let assembled = assemble(service, db.clone(), registry.clone(), signal.clone());
+        let assembled = assemble(service, db.clone(), registry.clone(), signal.clone())?;
+        schedulers.extend(assembled.scheduler);
         let (subscription, handler) = assembled.consumer;
         bus.subscribe(subscription, handler).await?;
         router = router.merge(assembled.router);
@@ -83,6 +85,8 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     // Every consumer is subscribed before any relay runs, so nothing left in
     // an outbox by a previous run is published to nobody.
     let relays: Vec<_> = relays.into_iter().map(|relay| tokio::spawn(relay.run(stop.clone()))).collect();
+    let schedulers: Vec<_> =
+        schedulers.into_iter().map(|scheduler| tokio::spawn(scheduler.run(stop.clone()))).collect();
 
     let openapi = openapi.context("no service assembled")?;
     let router = with_openapi(router, openapi, "aduan")
@@ -99,8 +103,8 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     aduan_platform::http::serve(listener, finish_router(router), stop.clone()).await?;
 
     bus.shutdown().await;
-    for relay in relays {
-        relay.await?;
+    for task in relays.into_iter().chain(schedulers) {
+        task.await?;
     }
     for db in databases {
         db.close().await?;

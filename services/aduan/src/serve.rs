@@ -43,7 +43,8 @@ async fn run(service: ServiceName, config: ServiceConfig) -> anyhow::Result<()> 
         .await?,
     );
     let signal = OutboxSignal::default();
-    let assembled = assemble(service, db.clone(), registry, signal.clone());
+    let assembled = assemble(service, db.clone(), registry, signal.clone())?;
+    let scheduler = assembled.scheduler.map(|scheduler| tokio::spawn(scheduler.run(stop.clone())));
     let (subscription, handler) = assembled.consumer;
     bus.subscribe(subscription, handler).await?;
     let relay = OutboxRelay::new(db.clone(), bus.clone(), signal, RelaySettings::default());
@@ -58,6 +59,9 @@ async fn run(service: ServiceName, config: ServiceConfig) -> anyhow::Result<()> 
     // HTTP has drained; now let consumers finish what they hold, then the relay.
     bus.shutdown().await;
     relay.await?;
+    if let Some(scheduler) = scheduler {
+        scheduler.await?;
+    }
     db.close().await?;
     tracing::info!(service = service.as_str(), "stopped cleanly");
     Ok(())

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use aduan_platform::bus::{MessageHandler, Subscription};
 use aduan_platform::outbox::OutboxSignal;
+use aduan_procedure::ProcedureDocument;
 use aduan_registry::Registry;
+use aduan_resolution::deadlines::{ClockKeeper, ClockSettings, Today};
 use axum::Router;
 use sea_orm::DatabaseConnection;
 use utoipa::openapi::OpenApi;
@@ -64,6 +66,24 @@ pub struct AssembledService {
     pub openapi: OpenApi,
     /// What it listens to on the bus, and how it handles it.
     pub consumer: (Subscription, Arc<dyn MessageHandler>),
+    /// Work it does on its own schedule (resolution's clocks).
+    pub scheduler: Option<DeadlineScheduler>,
+}
+
+/// Resolution's clock scheduler, ready to run.
+#[derive(Debug)]
+pub struct DeadlineScheduler {
+    keeper: ClockKeeper,
+    db: DatabaseConnection,
+    outbox: OutboxSignal,
+    tick: std::time::Duration,
+}
+
+impl DeadlineScheduler {
+    /// Runs until `stop`.
+    pub async fn run(self, stop: tokio_util::sync::CancellationToken) {
+        self.keeper.run(self.db, self.outbox, self.tick, stop).await;
+    }
 }
 
 /// Builds `service` over its database.
@@ -72,7 +92,8 @@ pub fn assemble(
     db: DatabaseConnection,
     registry: Arc<Registry>,
     outbox: OutboxSignal,
-) -> AssembledService {
+) -> anyhow::Result<AssembledService> {
+    let mut scheduler = None;
     let (router, openapi, consumer) = match service {
         ServiceName::Intake => {
             let state = aduan_intake::IntakeState { db, registry, outbox };
@@ -87,13 +108,21 @@ pub fn assemble(
             (router, openapi, consumer)
         }
         ServiceName::Resolution => {
-            let state = aduan_resolution::ResolutionState { db, outbox };
+            let settings = ClockSettings::from_env()?;
+            let keeper =
+                ClockKeeper { registry, procedure: Arc::new(ProcedureDocument::shipped()), today: Today::default() };
+            let state =
+                aduan_resolution::ResolutionState { db: db.clone(), outbox: outbox.clone(), clocks: keeper.clone() };
+            scheduler = Some(DeadlineScheduler { keeper, db, outbox, tick: settings.tick });
             let consumer = aduan_resolution::consumer(&state);
-            let (router, openapi) = aduan_resolution::api::router(state).split_for_parts();
+            let (mut router, openapi) = aduan_resolution::api::router(state.clone()).split_for_parts();
+            if settings.test_clock {
+                router = router.merge(aduan_resolution::api::test_clock_router(state));
+            }
             (router, openapi, consumer)
         }
     };
-    AssembledService { router, openapi, consumer }
+    Ok(AssembledService { router, openapi, consumer, scheduler })
 }
 
 /// Adds the document's title and version, and serves it at `/api/openapi.json`.

@@ -94,7 +94,7 @@ fn next_day(date: NaiveDate) -> NaiveDate {
 
 /// A clock of `budget` working days, started on a date, that stops while the
 /// institution waits for the citizen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Clock {
     /// The day the clock started.
     pub started: NaiveDate,

@@ -5,13 +5,15 @@
 //! silence after a resolution closes the case.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, Clock};
 use crate::document::{EscalationStep, ProcedureDocument, Tier};
 use crate::states::Action;
 
 /// What a clock measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ClockKind {
     /// From assignment to the institution's first answer.
     FirstFollowUp,
@@ -22,7 +24,7 @@ pub enum ClockKind {
 }
 
 /// One clock of a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunningClock {
     /// What it measures.
     pub kind: ClockKind,
@@ -32,6 +34,17 @@ pub struct RunningClock {
     pub paused_since: Option<NaiveDate>,
     /// How many escalation steps have fired for it.
     pub escalations: usize,
+}
+
+impl ClockKind {
+    /// The stable name used in events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockKind::FirstFollowUp => "first_follow_up",
+            ClockKind::Resolution => "resolution",
+            ClockKind::CitizenSilence => "citizen_silence",
+        }
+    }
 }
 
 /// Something a scheduler must do now.
@@ -48,8 +61,8 @@ pub enum Due {
     CloseForSilence,
 }
 
-/// The clocks of one case.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The clocks of one case, stored by resolution as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseClocks {
     running: Vec<RunningClock>,
 }
@@ -141,6 +154,23 @@ impl CaseClocks {
             .collect()
     }
 
+    /// The first day on which [`CaseClocks::due`] may return something; `None`
+    /// when nothing will ever be due (no clock running, or every chain spent).
+    pub fn next_check(&self, procedure: &ProcedureDocument, calendar: &Calendar) -> Option<NaiveDate> {
+        self.running
+            .iter()
+            .filter(|running| running.paused_since.is_none())
+            .filter(|running| {
+                running.kind == ClockKind::CitizenSilence || running.escalations < procedure.escalation.chain.len()
+            })
+            .map(|running| {
+                let extra = u32::try_from(running.escalations).unwrap_or(u32::MAX);
+                let deadline = calendar.add_working_days(running.clock.deadline(calendar), extra);
+                deadline.succ_opt().unwrap_or(deadline)
+            })
+            .min()
+    }
+
     /// Records that the escalation of `kind` fired, so it fires once.
     pub fn escalated(&mut self, kind: ClockKind) {
         for running in self.running.iter_mut().filter(|running| running.kind == kind) {
@@ -180,6 +210,9 @@ mod tests {
         // Answering stops the clock for good.
         clocks.on_action(Action::PostFollowUp, date(3, 12), Tier::FieldInvestigation, &procedure, &calendar);
         assert!(clocks.running().iter().all(|running| running.kind == ClockKind::Resolution));
+        // The next check is the day after the resolution clock's 60 working days.
+        let deadline = calendar.add_working_days(date(3, 2), 60);
+        assert_eq!(clocks.next_check(&procedure, &calendar), deadline.succ_opt());
     }
 
     #[test]

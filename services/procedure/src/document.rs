@@ -59,6 +59,17 @@ pub enum Tier {
     FieldInvestigation,
 }
 
+impl EscalationStep {
+    /// The stable name used in events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EscalationStep::Coordinator => "coordinator",
+            EscalationStep::ParentLevel => "parent_level",
+            EscalationStep::NationalVerifier => "national_verifier",
+        }
+    }
+}
+
 /// Resolution deadlines by tier, in working days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -243,7 +243,7 @@ async fn work(
     let officer = officer(&headers)?;
     let case_id = parse_case_id(&case_id)?;
     let text = work_text(request)?;
-    let case = do_work(&state.db, case_id, &officer, work, text).await?;
+    let case = do_work(&state.db, &state.clocks, case_id, &officer, work, text).await?;
     state.outbox.wake();
     Ok(ApiJson(case_view(&state, case).await?))
 }
@@ -318,4 +318,29 @@ async fn post_question(
     ApiJson(request): ApiJson<WorkRequest>,
 ) -> Result<ApiJson<CaseView>, ApiError> {
     work(state, case_id, headers, request, Work::AskCitizen).await
+}
+
+/// Moves the date the clocks see (test clock only).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestClockRequest {
+    /// Days ahead of the calendar date, 0 to 3650.
+    pub days_ahead: i64,
+}
+
+/// Moves the clocks' date forward: mounted only with `ADUAN_TEST_CLOCK=1`.
+async fn set_test_clock(
+    State(state): State<ResolutionState>,
+    ApiJson(request): ApiJson<TestClockRequest>,
+) -> Result<ApiJson<serde_json::Value>, ApiError> {
+    if !(0..=3650).contains(&request.days_ahead) {
+        return Err(ApiError::invalid("invalid_days_ahead", "days_ahead must be 0 to 3650"));
+    }
+    state.clocks.today.set_days_ahead(request.days_ahead);
+    Ok(ApiJson(serde_json::json!({ "today": state.clocks.today.date() })))
+}
+
+/// The test clock's route, for test deployments only.
+pub fn test_clock_router(state: ResolutionState) -> axum::Router {
+    axum::Router::new().route("/api/v1/test-clock", axum::routing::post(set_test_clock)).with_state(state)
 }

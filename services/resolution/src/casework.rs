@@ -11,6 +11,7 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QuerySelect, Set};
 use uuid::Uuid;
 
+use crate::deadlines::ClockKeeper;
 use crate::entities::{case, case_entry};
 
 /// Who acts on a case, as the API identified them.
@@ -67,6 +68,7 @@ impl Work {
 /// Applies `work` with `text` to the case, or says why it cannot be done.
 pub async fn do_work(
     db: &DatabaseConnection,
+    clocks: &ClockKeeper,
     case_id: Uuid,
     officer: &Officer,
     work: Work,
@@ -106,6 +108,7 @@ pub async fn do_work(
     active.status = Set(next.as_str().to_owned());
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
+    clocks.after(&txn, &updated, work.action()).await?;
     let (case_id, entry_id) = (case_id.to_string(), entry_id.to_string());
     let event = match work {
         Work::FollowUp => {

@@ -16,14 +16,18 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::SERVICE;
+use crate::deadlines::ClockKeeper;
 use crate::entities::{case, case_entry};
 
 /// How routing marks an assignment that carries a citizen's appeal.
 const APPEAL: &str = "appeal";
 
 /// Resolution's reaction to `assigned`, the citizen's replies and disputes, and `accepted`.
-#[derive(Debug, Clone, Copy)]
-pub struct KeepInboxes;
+#[derive(Debug, Clone)]
+pub struct KeepInboxes {
+    /// Keeps the cases' clocks in step.
+    pub clocks: ClockKeeper,
+}
 
 fn kind_name(kind: i32) -> &'static str {
     match proto::ReportKind::try_from(kind) {
@@ -43,6 +47,7 @@ fn privacy_name(privacy: i32) -> &'static str {
 }
 
 async fn open_case(
+    clocks: &ClockKeeper,
     txn: &DatabaseTransaction,
     report_id: Uuid,
     assigned: &proto::AssignedToInstitution,
@@ -51,7 +56,7 @@ async fn open_case(
         assigned.content.as_ref().ok_or_else(|| HandlerError::Permanent("an assigned event without content".into()))?;
     let now = Utc::now();
     let existing = case::Entity::find().filter(case::Column::ReportId.eq(report_id)).lock_exclusive().one(txn).await?;
-    let case_id = match existing {
+    let opened_case = match existing {
         Some(existing) => {
             let mut current = Status::parse(&existing.status).unwrap_or(Status::Submitted);
             if assigned.matched_by == APPEAL && matches!(current, Status::Resolved | Status::Reopened) {
@@ -61,20 +66,17 @@ async fn open_case(
             }
             let next = aduan_procedure::transition(current, Action::Assign, Role::System)
                 .map_err(|error| HandlerError::Permanent(error.to_string()))?;
-            let case_id = existing.id;
             let mut active = existing.into_active_model();
             active.institution_id = Set(assigned.institution_id.clone());
             active.institution_name = Set(assigned.institution_name.clone());
             active.status = Set(next.as_str().to_owned());
             active.opened_at = Set(now);
             active.updated_at = Set(now);
-            active.update(txn).await?;
-            case_id
+            active.update(txn).await?
         }
         None => {
-            let case_id = Uuid::now_v7();
             case::ActiveModel {
-                id: Set(case_id),
+                id: Set(Uuid::now_v7()),
                 report_id: Set(report_id),
                 institution_id: Set(assigned.institution_id.clone()),
                 institution_name: Set(assigned.institution_name.clone()),
@@ -90,16 +92,17 @@ async fn open_case(
                 updated_at: Set(now),
             }
             .insert(txn)
-            .await?;
-            case_id
+            .await?
         }
     };
+    clocks.after(txn, &opened_case, Action::Assign).await?;
+    let case_id = opened_case.id;
     let opened = proto::CaseOpened { case_id: case_id.to_string(), institution_id: assigned.institution_id.clone() };
     outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::CaseOpened(opened))).await?;
     Ok(())
 }
 
-async fn close_accepted(txn: &DatabaseTransaction, report_id: Uuid) -> Result<(), HandlerError> {
+async fn close_accepted(clocks: &ClockKeeper, txn: &DatabaseTransaction, report_id: Uuid) -> Result<(), HandlerError> {
     let Some(existing) =
         case::Entity::find().filter(case::Column::ReportId.eq(report_id)).lock_exclusive().one(txn).await?
     else {
@@ -115,7 +118,8 @@ async fn close_accepted(txn: &DatabaseTransaction, report_id: Uuid) -> Result<()
     let mut active = existing.into_active_model();
     active.status = Set(next.as_str().to_owned());
     active.updated_at = Set(Utc::now());
-    active.update(txn).await?;
+    let closed_case = active.update(txn).await?;
+    clocks.after(txn, &closed_case, Action::Accept).await?;
     let closed = proto::Closed { case_id: case_id.to_string(), reason: "accepted".into() };
     outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Closed(closed))).await?;
     Ok(())
@@ -125,6 +129,7 @@ async fn close_accepted(txn: &DatabaseTransaction, report_id: Uuid) -> Result<()
 /// says. If the case moved on meanwhile (an officer resolved it as the
 /// citizen wrote), the text is still kept; only the status stays.
 async fn citizen_wrote(
+    clocks: &ClockKeeper,
     txn: &DatabaseTransaction,
     report_id: Uuid,
     action: Action,
@@ -154,7 +159,8 @@ async fn citizen_wrote(
             let mut active = existing.into_active_model();
             active.status = Set(next.as_str().to_owned());
             active.updated_at = Set(now);
-            active.update(txn).await?;
+            let moved = active.update(txn).await?;
+            clocks.after(txn, &moved, action).await?;
         }
         Err(error) => tracing::info!(%report_id, %error, "the case moved on; the citizen's text is kept"),
     }
@@ -166,13 +172,14 @@ impl ApplyEvent for KeepInboxes {
     async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
         let report_id = report_id(envelope)?;
         match &envelope.event {
-            Some(Event::Assigned(assigned)) => open_case(txn, report_id, assigned).await,
-            Some(Event::Accepted(_)) => close_accepted(txn, report_id).await,
+            Some(Event::Assigned(assigned)) => open_case(&self.clocks, txn, report_id, assigned).await,
+            Some(Event::Accepted(_)) => close_accepted(&self.clocks, txn, report_id).await,
             Some(Event::CitizenReplied(replied)) => {
-                citizen_wrote(txn, report_id, Action::CitizenReplies, "citizen_reply", &replied.text).await
+                citizen_wrote(&self.clocks, txn, report_id, Action::CitizenReplies, "citizen_reply", &replied.text)
+                    .await
             }
             Some(Event::Disputed(disputed)) => {
-                citizen_wrote(txn, report_id, Action::Dispute, "dispute", &disputed.reason).await
+                citizen_wrote(&self.clocks, txn, report_id, Action::Dispute, "dispute", &disputed.reason).await
             }
             _ => Ok(()),
         }

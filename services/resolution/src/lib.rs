@@ -3,6 +3,7 @@
 
 pub mod api;
 mod casework;
+pub mod deadlines;
 pub mod entities;
 mod inbox;
 pub mod migration;
@@ -27,10 +28,13 @@ pub struct ResolutionState {
     pub db: DatabaseConnection,
     /// Wakes the outbox relay after a commit.
     pub outbox: OutboxSignal,
+    /// The cases' working-day clocks.
+    pub clocks: deadlines::ClockKeeper,
 }
 
 /// Resolution's consumer: what it listens to, and the handler.
 pub fn consumer(state: &ResolutionState) -> (Subscription, Arc<dyn MessageHandler>) {
-    let handler = TransactionalConsumer::new(SERVICE, state.db.clone(), state.outbox.clone(), inbox::KeepInboxes);
+    let applier = inbox::KeepInboxes { clocks: state.clocks.clone() };
+    let handler = TransactionalConsumer::new(SERVICE, state.db.clone(), state.outbox.clone(), applier);
     (topology::resolution(), Arc::new(handler))
 }

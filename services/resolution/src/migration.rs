@@ -3,7 +3,7 @@
 use aduan_platform::migrations::{create_delivery_tables, create_table_for};
 use sea_orm_migration::prelude::*;
 
-use crate::entities::{case, case_entry};
+use crate::entities::{case, case_clocks, case_entry};
 
 /// Applies resolution's migrations to its own database.
 #[derive(Debug)]
@@ -24,6 +24,7 @@ impl MigrationTrait for CreateResolutionTables {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         create_delivery_tables(manager).await?;
         create_table_for(manager, case::Entity).await?;
-        create_table_for(manager, case_entry::Entity).await
+        create_table_for(manager, case_entry::Entity).await?;
+        create_table_for(manager, case_clocks::Entity).await
     }
 }

@@ -1,4 +1,5 @@
 //! Resolution's tables: cases in institutions' inboxes, and what was written on them.
 
 pub mod case;
+pub mod case_clocks;
 pub mod case_entry;

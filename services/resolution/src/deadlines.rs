@@ -1,0 +1,196 @@
+//! The working-day clocks of cases: kept in step with every action on a case,
+//! and watched by a scheduler that escalates what ran out and closes cases
+//! after the citizen's silence. Each due thing fires once, even with several
+//! replicas: the scheduler takes the rows it works on with `SKIP LOCKED` and
+//! commits the effect, the event and the clocks' new state together.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use aduan_platform::envelope::{new_envelope, system_actor};
+use aduan_platform::outbox;
+use aduan_platform::proto::{self, envelope::Event};
+use aduan_procedure::{Action, CaseClocks, Due, ProcedureDocument, Role, Status};
+use aduan_registry::Registry;
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{LockBehavior, LockType};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
+};
+use tokio_util::sync::CancellationToken;
+
+use crate::SERVICE;
+use crate::entities::{case, case_clocks};
+
+/// Today's date as the clocks see it. Tests move it forward instead of
+/// sleeping for days; in production it is the calendar date (UTC).
+#[derive(Debug, Clone, Default)]
+pub struct Today {
+    days_ahead: Arc<AtomicI64>,
+}
+
+impl Today {
+    /// The date now.
+    pub fn date(&self) -> NaiveDate {
+        let today = Utc::now().date_naive();
+        let ahead = self.days_ahead.load(Ordering::Relaxed);
+        today.checked_add_signed(chrono::Duration::days(ahead)).unwrap_or(today)
+    }
+
+    /// Moves the date `days` ahead of the calendar (test clock only).
+    pub fn set_days_ahead(&self, days: i64) {
+        self.days_ahead.store(days, Ordering::Relaxed);
+    }
+}
+
+/// How the scheduler runs, from the environment: `ADUAN_CLOCK_TICK_MS` (how
+/// often it looks, default a minute) and `ADUAN_TEST_CLOCK=1`, which mounts
+/// `POST /api/v1/test-clock` so tests can move the date. Never set it in production.
+#[derive(Debug, Clone, Copy)]
+pub struct ClockSettings {
+    /// How often the scheduler looks for due clocks.
+    pub tick: Duration,
+    /// Whether tests may move the date.
+    pub test_clock: bool,
+}
+
+impl ClockSettings {
+    /// Reads the settings; a malformed value is an error, not a silent default.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let tick = match std::env::var("ADUAN_CLOCK_TICK_MS") {
+            Ok(value) => Duration::from_millis(
+                value.parse().map_err(|error| anyhow::anyhow!("ADUAN_CLOCK_TICK_MS={value:?}: {error}"))?,
+            ),
+            Err(_) => Duration::from_secs(60),
+        };
+        let test_clock = std::env::var("ADUAN_TEST_CLOCK").is_ok_and(|value| value == "1");
+        if test_clock {
+            tracing::warn!("ADUAN_TEST_CLOCK is set: anyone can move this service's date");
+        }
+        Ok(Self { tick, test_clock })
+    }
+}
+
+/// What the clocks need: the registry (calendars, category tiers), the
+/// procedure document (budgets, escalation chain) and today.
+#[derive(Debug, Clone)]
+pub struct ClockKeeper {
+    /// Calendars and tiers.
+    pub registry: Arc<Registry>,
+    /// Budgets and the escalation chain.
+    pub procedure: Arc<ProcedureDocument>,
+    /// Today.
+    pub today: Today,
+}
+
+impl ClockKeeper {
+    /// Updates the clocks of `case` for `action`, inside `txn`.
+    pub async fn after(&self, txn: &DatabaseTransaction, case: &case::Model, action: Action) -> Result<(), DbErr> {
+        let stored = case_clocks::Entity::find_by_id(case.id).lock_exclusive().one(txn).await?;
+        let mut clocks: CaseClocks = match &stored {
+            Some(row) => serde_json::from_str(&row.state).map_err(|error| DbErr::Custom(error.to_string()))?,
+            None => CaseClocks::default(),
+        };
+        let calendar = self.registry.calendar_for(&case.region);
+        let tier = self.registry.category(&case.category).map(|category| category.tier).unwrap_or_default();
+        clocks.on_action(action, self.today.date(), tier, &self.procedure, &calendar);
+        let row = case_clocks::ActiveModel {
+            case_id: Set(case.id),
+            state: Set(serde_json::to_string(&clocks).map_err(|error| DbErr::Custom(error.to_string()))?),
+            next_check_on: Set(clocks.next_check(&self.procedure, &calendar)),
+        };
+        if stored.is_some() {
+            row.update(txn).await?;
+        } else {
+            row.insert(txn).await?;
+        }
+        Ok(())
+    }
+
+    /// Fires what is due today; returns how many cases it looked at.
+    pub async fn fire_due(&self, db: &DatabaseConnection) -> anyhow::Result<usize> {
+        let today = self.today.date();
+        let txn = aduan_platform::database::begin_write(db).await?;
+        let mut query = case_clocks::Entity::find().filter(case_clocks::Column::NextCheckOn.lte(today)).limit(100);
+        if txn.get_database_backend() == DbBackend::Postgres {
+            query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let rows = query.all(&txn).await?;
+        for row in &rows {
+            self.fire_for_case(&txn, row, today).await?;
+        }
+        txn.commit().await?;
+        Ok(rows.len())
+    }
+
+    async fn fire_for_case(
+        &self,
+        txn: &DatabaseTransaction,
+        row: &case_clocks::Model,
+        today: NaiveDate,
+    ) -> anyhow::Result<()> {
+        let Some(case) = case::Entity::find_by_id(row.case_id).lock_exclusive().one(txn).await? else {
+            return Ok(());
+        };
+        let mut clocks: CaseClocks = serde_json::from_str(&row.state)?;
+        let calendar = self.registry.calendar_for(&case.region);
+        for due in clocks.due(today, &self.procedure, &calendar) {
+            match due {
+                Due::Escalate { kind, to } => {
+                    clocks.escalated(kind);
+                    let escalated = proto::Escalated {
+                        case_id: case.id.to_string(),
+                        institution_id: case.institution_id.clone(),
+                        clock: kind.as_str().to_owned(),
+                        to: to.as_str().to_owned(),
+                    };
+                    tracing::info!(case_id = %case.id, clock = kind.as_str(), to = to.as_str(), "clock ran out; escalating");
+                    let envelope = new_envelope(case.report_id, system_actor(SERVICE), Event::Escalated(escalated));
+                    outbox::enqueue(txn, &envelope).await?;
+                }
+                Due::CloseForSilence => {
+                    let current = Status::parse(&case.status).unwrap_or(Status::Submitted);
+                    if let Ok(next) = aduan_procedure::transition(current, Action::CloseForSilence, Role::System) {
+                        let mut active = case.clone().into_active_model();
+                        active.status = Set(next.as_str().to_owned());
+                        active.updated_at = Set(Utc::now());
+                        active.update(txn).await?;
+                        let closed = proto::Closed { case_id: case.id.to_string(), reason: "silence".into() };
+                        tracing::info!(case_id = %case.id, "closed after the citizen's silence");
+                        let envelope = new_envelope(case.report_id, system_actor(SERVICE), Event::Closed(closed));
+                        outbox::enqueue(txn, &envelope).await?;
+                    }
+                    clocks.on_action(Action::CloseForSilence, today, Default::default(), &self.procedure, &calendar);
+                }
+            }
+        }
+        let mut active = row.clone().into_active_model();
+        active.state = Set(serde_json::to_string(&clocks)?);
+        active.next_check_on = Set(clocks.next_check(&self.procedure, &calendar));
+        active.update(txn).await?;
+        Ok(())
+    }
+
+    /// Looks for due clocks every `tick` until `stop`.
+    pub async fn run(
+        self,
+        db: DatabaseConnection,
+        outbox: outbox::OutboxSignal,
+        tick: Duration,
+        stop: CancellationToken,
+    ) {
+        loop {
+            match self.fire_due(&db).await {
+                Ok(0) => {}
+                Ok(_) => outbox.wake(),
+                Err(error) => tracing::warn!(%error, "could not fire due clocks; will retry"),
+            }
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(tick) => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Working-day clocks on real processes, with a clock the test moves instead
+//! of waiting for days: overdue cases escalate along the chain, each step
+//! once; the citizen's silence after a resolution closes the case.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use aduan_e2e::{Cluster, ClusterOptions, ServiceName, aduan_binary, citizen, count, eventually, open_database};
+use serde_json::{Value, json};
+
+async fn move_clock(client: &reqwest::Client, resolution: &str, days_ahead: i64) {
+    let response = client
+        .post(format!("{resolution}/api/v1/test-clock"))
+        .json(&json!({ "days_ahead": days_ahead }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn overdue_cases_escalate_once_per_step_and_silence_closes() {
+    let mut options = ClusterOptions::local(aduan_binary());
+    options.extra_env.push(("ADUAN_TEST_CLOCK".into(), "1".into()));
+    options.extra_env.push(("ADUAN_CLOCK_TICK_MS".into(), "100".into()));
+    let cluster = Cluster::start(options).await.unwrap();
+    let client = reqwest::Client::new();
+    let intake = cluster.base_url(ServiceName::Intake);
+    let resolution = cluster.base_url(ServiceName::Resolution);
+    let report = citizen::file(&client, &intake, &citizen::pothole(1)).await;
+    let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let db = open_database(cluster.database_url(ServiceName::Resolution)).await;
+    let escalations = "SELECT COUNT(*) FROM outbox_message WHERE routing_key = 'report.escalated'";
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(count(&db, escalations).await, 0, "nothing is overdue on the day of assignment");
+
+    // Sixty days on, both the first follow-up and the resolution are long
+    // overdue: each goes to the coordinator, the parent level, then the
+    // national verifier, and no step fires twice.
+    move_clock(&client, &resolution, 60).await;
+    eventually(Duration::from_secs(20), "six escalations", || async {
+        (count(&db, escalations).await == 6).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(count(&db, escalations).await, 6, "a spent chain fires no more");
+
+    // Resolved, then ten working days of silence: the case closes by itself.
+    let (status, _) = citizen::work(&client, &resolution, &case_id, "resolution", "Patched on Monday.").await;
+    assert_eq!(status, 200);
+    move_clock(&client, &resolution, 70).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let case: Value =
+        client.get(format!("{resolution}/api/v1/cases/{case_id}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(case["status"], "resolved", "ten calendar days are not ten working days");
+    move_clock(&client, &resolution, 90).await;
+    eventually(Duration::from_secs(20), "the citizen to see the report closed", || async {
+        let view = citizen::status(&client, &intake, &report).await;
+        (view["status"] == "closed").then_some(view)
+    })
+    .await;
+    let view = citizen::status(&client, &intake, &report).await;
+    assert!(view["updates"].as_array().unwrap().iter().any(|u| u["text"] == "Closed (silence)."), "{view}");
+    db.close().await.unwrap();
+    cluster.destroy().await.unwrap();
+}
