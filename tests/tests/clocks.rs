@@ -4,7 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::HashSet;
 use std::time::Duration;
+
+use aduan_proto::{Envelope, Message as _, envelope::Event};
+use sea_orm::{ConnectionTrait, Statement};
 
 use aduan_e2e::{Cluster, ClusterOptions, ServiceName, aduan_binary, citizen, count, eventually, open_database};
 use serde_json::{Value, json};
@@ -63,6 +67,56 @@ async fn overdue_cases_escalate_once_per_step_and_silence_closes() {
     .await;
     let view = citizen::status(&client, &intake, &report).await;
     assert!(view["updates"].as_array().unwrap().iter().any(|u| u["text"] == "Closed (silence)."), "{view}");
+    db.close().await.unwrap();
+    cluster.destroy().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deadline_fires_once_with_several_replicas_running() {
+    let mut options = ClusterOptions::local(aduan_binary());
+    options.extra_env.push(("ADUAN_TEST_CLOCK".into(), "1".into()));
+    options.extra_env.push(("ADUAN_CLOCK_TICK_MS".into(), "50".into()));
+    let mut cluster = Cluster::start(options).await.unwrap();
+    let replica = cluster.spawn_replica(ServiceName::Resolution).await.unwrap();
+    let client = reqwest::Client::new();
+    let intake = cluster.base_url(ServiceName::Intake);
+    let resolution = cluster.base_url(ServiceName::Resolution);
+    let mut reports = Vec::new();
+    for n in 0..20 {
+        reports.push(citizen::file(&client, &intake, &citizen::pothole(n)).await);
+    }
+    let db = open_database(cluster.database_url(ServiceName::Resolution)).await;
+    eventually(Duration::from_secs(30), "twenty cases", || async {
+        (count(&db, "SELECT COUNT(*) FROM case_clocks").await == 20).then_some(())
+    })
+    .await;
+
+    // Both replicas see the same day, and race for the same due clocks.
+    move_clock(&client, &resolution, 60).await;
+    move_clock(&client, &replica, 60).await;
+    let escalations = "SELECT COUNT(*) FROM outbox_message WHERE routing_key = 'report.escalated'";
+    eventually(Duration::from_secs(30), "every step of every chain", || async {
+        (count(&db, escalations).await >= 120).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(count(&db, escalations).await, 120, "20 cases x 2 clocks x 3 steps, each exactly once");
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT payload FROM outbox_message WHERE routing_key = 'report.escalated'",
+        ))
+        .await
+        .unwrap();
+    let steps: HashSet<(String, String, String)> = rows
+        .into_iter()
+        .map(|row| {
+            let envelope = Envelope::decode(row.try_get_by_index::<Vec<u8>>(0).unwrap().as_slice()).unwrap();
+            let Some(Event::Escalated(escalated)) = envelope.event else { panic!("not an escalation") };
+            (envelope.report_id, escalated.clock, escalated.to)
+        })
+        .collect();
+    assert_eq!(steps.len(), 120, "no step of any case's chain fired twice");
     db.close().await.unwrap();
     cluster.destroy().await.unwrap();
 }

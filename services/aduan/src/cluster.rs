@@ -62,12 +62,33 @@ pub struct Cluster {
     database_names: Vec<String>,
     ports: HashMap<ServiceName, u16>,
     children: HashMap<ServiceName, Child>,
+    replicas: Vec<Child>,
     cleaned_up: bool,
 }
 
 fn free_port() -> anyhow::Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
+}
+
+/// Waits until the process answers `/readyz`, or fails with its log if it exits.
+async fn wait_ready(child: &mut Child, port: u16, name: &str, log_path: &std::path::Path) -> anyhow::Result<()> {
+    let url = format!("http://127.0.0.1:{port}/readyz");
+    let client = reqwest::Client::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while tokio::time::Instant::now() < deadline {
+        if let Some(status) = child.try_wait()? {
+            let log = std::fs::read_to_string(log_path).unwrap_or_default();
+            anyhow::bail!("{name} exited with {status} while starting:\n{log}");
+        }
+        if let Ok(response) = client.get(&url).send().await
+            && response.status().is_success()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("{name} was not ready within 60 s; see {}", log_path.display())
 }
 
 fn database_url(admin_url: &str, name: &str) -> String {
@@ -101,6 +122,7 @@ impl Cluster {
             database_names,
             ports: HashMap::new(),
             children: HashMap::new(),
+            replicas: Vec::new(),
             cleaned_up: false,
         };
         for service in ServiceName::ALL {
@@ -132,9 +154,26 @@ impl Cluster {
 
     /// Starts (or restarts) `service` and waits until it is ready.
     pub async fn spawn(&mut self, service: ServiceName) -> anyhow::Result<()> {
-        let log_path = self.options.log_dir.join(format!("{}.log", service.as_str()));
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path)?;
         let port = self.ports.get(&service).copied().context("no port for the service")?;
+        let child = self.start_process(service, port, service.as_str()).await?;
+        self.children.insert(service, child);
+        Ok(())
+    }
+
+    /// Starts one more replica of `service` on a port of its own, sharing the
+    /// service's database and queue; returns its base URL. It is stopped with
+    /// the cluster.
+    pub async fn spawn_replica(&mut self, service: ServiceName) -> anyhow::Result<String> {
+        let port = free_port()?;
+        let name = format!("{}-replica-{}", service.as_str(), self.replicas.len() + 1);
+        let child = self.start_process(service, port, &name).await?;
+        self.replicas.push(child);
+        Ok(format!("http://127.0.0.1:{port}"))
+    }
+
+    async fn start_process(&self, service: ServiceName, port: u16, log_name: &str) -> anyhow::Result<Child> {
+        let log_path = self.options.log_dir.join(format!("{log_name}.log"));
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path)?;
         let delays: Vec<String> = self.options.retry_delays_ms.iter().map(u64::to_string).collect();
         let mut command = Command::new(&self.options.binary);
         command
@@ -151,30 +190,9 @@ impl Cluster {
             .stdout(log.try_clone()?)
             .stderr(log)
             .kill_on_drop(true);
-        let child = command.spawn().with_context(|| format!("starting {}", self.options.binary.display()))?;
-        self.children.insert(service, child);
-        self.wait_ready(service, &log_path).await
-    }
-
-    async fn wait_ready(&mut self, service: ServiceName, log_path: &std::path::Path) -> anyhow::Result<()> {
-        let url = format!("{}/readyz", self.base_url(service));
-        let client = reqwest::Client::new();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        while tokio::time::Instant::now() < deadline {
-            if let Some(child) = self.children.get_mut(&service)
-                && let Some(status) = child.try_wait()?
-            {
-                let log = std::fs::read_to_string(log_path).unwrap_or_default();
-                anyhow::bail!("{} exited with {status} while starting:\n{log}", service.as_str());
-            }
-            if let Ok(response) = client.get(&url).send().await
-                && response.status().is_success()
-            {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        anyhow::bail!("{} was not ready within 60 s; see {}", service.as_str(), log_path.display())
+        let mut child = command.spawn().with_context(|| format!("starting {}", self.options.binary.display()))?;
+        wait_ready(&mut child, port, log_name, &log_path).await?;
+        Ok(child)
     }
 
     /// kill -9: the process gets no chance to finish anything.
@@ -205,7 +223,9 @@ impl Cluster {
     pub async fn destroy(mut self) -> anyhow::Result<()> {
         // SIGTERM to all at once, then wait for each: shutdowns overlap.
         let mut stopping = Vec::new();
-        for (_, mut child) in self.children.drain() {
+        let children: Vec<Child> =
+            self.children.drain().map(|(_, child)| child).chain(self.replicas.drain(..)).collect();
+        for mut child in children {
             if let Some(pid) = child.id() {
                 let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status().await;
             }
@@ -241,7 +261,7 @@ impl Drop for Cluster {
         if self.cleaned_up {
             return;
         }
-        for child in self.children.values_mut() {
+        for child in self.children.values_mut().chain(self.replicas.iter_mut()) {
             let _ = child.start_kill();
         }
         let (options, namespace, names) = (self.options.clone(), self.namespace.clone(), self.database_names.clone());
