@@ -94,9 +94,11 @@ pub fn assemble(
     outbox: OutboxSignal,
 ) -> anyhow::Result<AssembledService> {
     let mut scheduler = None;
+    // The national document as shipped; institutions' stricter overrides come with the admin API.
+    let procedure = Arc::new(ProcedureDocument::shipped());
     let (router, openapi, consumer) = match service {
         ServiceName::Intake => {
-            let state = aduan_intake::IntakeState { db, registry, outbox };
+            let state = aduan_intake::IntakeState { db, registry, procedure, outbox };
             let consumer = aduan_intake::consumer(&state);
             let (router, openapi) = aduan_intake::api::router(state).split_for_parts();
             (router, openapi, consumer)

@@ -8,7 +8,7 @@ use aduan_procedure::{Action, Status};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -274,6 +274,16 @@ async fn citizen_step(
     let current = Status::parse(&report.status).ok_or_else(|| ApiError::internal("unknown stored status"))?;
     let next = aduan_procedure::transition(current, action, aduan_procedure::Role::Citizen)
         .map_err(|error| ApiError::conflict(conflict_code, error.to_string()))?;
+    if matches!(action, Action::Dispute | Action::Appeal) && current == Status::Resolved {
+        let calendar = state.registry.calendar_for(&report.region);
+        let window = state.procedure.clocks.dispute_window;
+        if !within_window(&calendar, report.status_changed_at.date_naive(), Utc::now().date_naive(), window) {
+            return Err(ApiError::conflict(
+                "window_closed",
+                format!("a resolution can be disputed or appealed within {window} working days"),
+            ));
+        }
+    }
     let report_id = report.id;
     let mut active = report.into_active_model();
     active.status = Set(next.as_str().to_owned());
@@ -284,6 +294,11 @@ async fn citizen_step(
     txn.commit().await?;
     state.outbox.wake();
     Ok(ApiJson(report_view(&state.db, updated, true).await?))
+}
+
+/// Whether `today` is at most `window` working days after `resolved_on`.
+fn within_window(calendar: &aduan_procedure::Calendar, resolved_on: NaiveDate, today: NaiveDate, window: u32) -> bool {
+    calendar.working_days_between(resolved_on, today) <= window
 }
 
 /// The report with `tracking_code`, read under a lock inside `txn`, if `secret` proves ownership.
@@ -439,4 +454,20 @@ async fn list_regions(State(state): State<IntakeState>) -> ApiJson<Vec<RegionVie
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within_window;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn the_dispute_window_counts_working_days() {
+        let calendar = aduan_procedure::Calendar::monday_to_friday([]);
+        let date = |d| NaiveDate::from_ymd_opt(2026, 3, d).expect("a date");
+        // Resolved Monday 2 March: 10 working days end Monday 16 March.
+        assert!(within_window(&calendar, date(2), date(2), 10));
+        assert!(within_window(&calendar, date(2), date(16), 10));
+        assert!(!within_window(&calendar, date(2), date(17), 10));
+    }
 }

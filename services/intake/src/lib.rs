@@ -28,8 +28,10 @@ pub const SERVICE: &str = "intake";
 pub struct IntakeState {
     /// Intake's own database.
     pub db: DatabaseConnection,
-    /// Categories and regions a report may name.
+    /// Categories and regions a report may name; calendars.
     pub registry: Arc<Registry>,
+    /// The procedure in force (the dispute and appeal window).
+    pub procedure: Arc<aduan_procedure::ProcedureDocument>,
     /// Wakes the outbox relay after a commit.
     pub outbox: OutboxSignal,
 }
