@@ -34,6 +34,8 @@ impl envelope::Event {
             Event::Disputed(_) => "disputed",
             Event::Appealed(_) => "appealed",
             Event::Escalated(_) => "escalated",
+            Event::ForwardedToUnit(_) => "forwarded_to_unit",
+            Event::UnitAnswered(_) => "unit_answered",
         }
     }
 }

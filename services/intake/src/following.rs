@@ -94,8 +94,8 @@ fn change_for(event: &Event, current_institution: Option<&str>, merged_into: Opt
         | Event::CitizenReplied(_)
         | Event::Disputed(_)
         | Event::Appealed(_) => return None,
-        // Escalation is between institutions; the citizen sees its outcome.
-        Event::Escalated(_) => return None,
+        // Work between institutions and their units; the citizen sees its outcome.
+        Event::Escalated(_) | Event::ForwardedToUnit(_) | Event::UnitAnswered(_) => return None,
     };
     Some(change)
 }

@@ -147,6 +147,23 @@ impl Registry {
         )
     }
 
+    /// Whether `id` is below `ancestor` in the tree of institutions.
+    pub fn is_below(&self, id: &str, ancestor: &str) -> bool {
+        let mut seen = Vec::new();
+        let mut current = self.institution(id).and_then(|institution| institution.parent.as_deref());
+        while let Some(parent) = current {
+            if parent == ancestor {
+                return true;
+            }
+            if seen.contains(&parent) {
+                return false;
+            }
+            seen.push(parent);
+            current = self.institution(parent).and_then(|institution| institution.parent.as_deref());
+        }
+        false
+    }
+
     /// The institution that takes what no rule places.
     pub fn national_verifier(&self) -> &Institution {
         #[allow(clippy::expect_used)]
@@ -157,6 +174,16 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn units_sit_below_their_institutions() {
+        let registry = Registry::demo();
+        assert!(registry.is_below("bandung-dpu-roads", "bandung-dpu"));
+        assert!(registry.is_below("bandung-dpu-roads", "pemkot-bandung"));
+        assert!(!registry.is_below("bandung-dpu", "bandung-dpu-roads"));
+        assert!(!registry.is_below("bandung-dpu-roads", "jabar-dbmpr"));
+        assert!(!registry.is_below("bandung-dpu", "bandung-dpu"));
+    }
 
     #[test]
     fn the_demo_registry_is_valid() {

@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 use crate::ResolutionState;
 use crate::casework::{Officer, Work, do_work};
-use crate::entities::{case, case_entry};
+use crate::entities::{case, case_branch, case_entry};
+use crate::forwarding;
 
 /// The header naming the acting officer (a pseudonymous account id).
 pub const OFFICER_HEADER: &str = "x-officer-id";
@@ -29,6 +30,9 @@ pub fn router(state: ResolutionState) -> OpenApiRouter {
         .routes(routes!(post_resolution))
         .routes(routes!(post_return))
         .routes(routes!(post_question))
+        .routes(routes!(post_forward))
+        .routes(routes!(post_branch_answer))
+        .routes(routes!(unit_branches))
         .with_state(state)
 }
 
@@ -343,4 +347,114 @@ async fn set_test_clock(
 /// The test clock's route, for test deployments only.
 pub fn test_clock_router(state: ResolutionState) -> axum::Router {
     axum::Router::new().route("/api/v1/test-clock", axum::routing::post(set_test_clock)).with_state(state)
+}
+
+/// Forward a case to a unit below the institution.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardRequest {
+    /// A unit below the case's institution.
+    pub unit_id: String,
+    /// What the unit should do, 5 to 5000 characters.
+    pub note: String,
+}
+
+/// A branch of a case's tree: the part forwarded to one unit.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BranchView {
+    /// Branch id.
+    pub id: Uuid,
+    /// The case.
+    pub case_id: Uuid,
+    /// The unit.
+    pub unit_id: String,
+    /// What was asked of it.
+    pub note: String,
+    /// open or answered.
+    pub status: String,
+    /// The last day for its answer.
+    pub due_on: chrono::NaiveDate,
+}
+
+impl From<case_branch::Model> for BranchView {
+    fn from(branch: case_branch::Model) -> Self {
+        Self {
+            id: branch.id,
+            case_id: branch.case_id,
+            unit_id: branch.unit_id,
+            note: branch.note,
+            status: branch.status,
+            due_on: branch.due_on,
+        }
+    }
+}
+
+/// Forward the case to a unit (coordinators only); the unit's branch gets its own clock.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/forwards",
+    tag = "institutions",
+    params(("case_id" = Uuid, Path), ("X-Officer-Id" = String, Header), ("X-Officer-Role" = String, Header)),
+    request_body = ForwardRequest,
+    responses((status = 201, body = BranchView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+async fn post_forward(
+    State(state): State<ResolutionState>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<ForwardRequest>,
+) -> Result<(StatusCode, ApiJson<BranchView>), ApiError> {
+    let coordinator = officer(&headers)?;
+    let case_id = parse_case_id(&case_id)?;
+    let note = work_text(WorkRequest { text: request.note })?;
+    let branch = forwarding::forward(&state.db, &state.clocks, case_id, &coordinator, &request.unit_id, note).await?;
+    state.outbox.wake();
+    Ok((StatusCode::CREATED, ApiJson(BranchView::from(branch))))
+}
+
+/// The unit answers the branch forwarded to it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/forwards/{branch_id}/answer",
+    tag = "institutions",
+    params(("case_id" = Uuid, Path), ("branch_id" = Uuid, Path), ("X-Officer-Id" = String, Header)),
+    request_body = WorkRequest,
+    responses((status = 200, body = BranchView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+async fn post_branch_answer(
+    State(state): State<ResolutionState>,
+    Path((case_id, branch_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<WorkRequest>,
+) -> Result<ApiJson<BranchView>, ApiError> {
+    let unit_officer = officer(&headers)?;
+    let case_id = parse_case_id(&case_id)?;
+    let branch_id =
+        Uuid::parse_str(&branch_id).map_err(|_| ApiError::invalid("invalid_branch_id", "not a branch id"))?;
+    let text = work_text(request)?;
+    let branch = forwarding::answer(&state.db, case_id, branch_id, &unit_officer, text).await?;
+    state.outbox.wake();
+    Ok(ApiJson(BranchView::from(branch)))
+}
+
+/// What has been forwarded to a unit and awaits its answer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/units/{unit_id}/branches",
+    tag = "institutions",
+    params(("unit_id" = String, Path)),
+    responses((status = 200, body = Vec<BranchView>))
+)]
+async fn unit_branches(
+    State(state): State<ResolutionState>,
+    Path(unit_id): Path<String>,
+) -> Result<ApiJson<Vec<BranchView>>, ApiError> {
+    let branches = case_branch::Entity::find()
+        .filter(case_branch::Column::UnitId.eq(unit_id))
+        .filter(case_branch::Column::Status.eq("open"))
+        .order_by_asc(case_branch::Column::DueOn)
+        .limit(500)
+        .all(&state.db)
+        .await?;
+    Ok(ApiJson(branches.into_iter().map(BranchView::from).collect()))
 }

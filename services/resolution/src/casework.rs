@@ -24,7 +24,8 @@ pub struct Officer {
 }
 
 impl Officer {
-    fn actor(&self) -> Actor {
+    /// The officer as an event's actor.
+    pub fn actor(&self) -> Actor {
         let role = match self.role {
             Role::Coordinator => proto::Role::Coordinator,
             _ => proto::Role::Officer,
@@ -65,6 +66,18 @@ impl Work {
     }
 }
 
+/// A refused step as the client sees it: 403 for the role, 409 for the state.
+pub fn procedure_error(error: aduan_procedure::ProcedureError) -> ApiError {
+    match error {
+        aduan_procedure::ProcedureError::NotPermitted { .. } => {
+            ApiError::new(axum::http::StatusCode::FORBIDDEN, "not_permitted", error.to_string())
+        }
+        aduan_procedure::ProcedureError::IllegalTransition { .. } => {
+            ApiError::conflict("illegal_transition", error.to_string())
+        }
+    }
+}
+
 /// Applies `work` with `text` to the case, or says why it cannot be done.
 pub async fn do_work(
     db: &DatabaseConnection,
@@ -81,14 +94,7 @@ pub async fn do_work(
         .await?
         .ok_or_else(|| ApiError::not_found("case_not_found", "no case has this id"))?;
     let current = Status::parse(&existing.status).ok_or_else(|| ApiError::internal("unknown stored status"))?;
-    let next = aduan_procedure::transition(current, work.action(), officer.role).map_err(|error| match error {
-        aduan_procedure::ProcedureError::NotPermitted { .. } => {
-            ApiError::new(axum::http::StatusCode::FORBIDDEN, "not_permitted", error.to_string())
-        }
-        aduan_procedure::ProcedureError::IllegalTransition { .. } => {
-            ApiError::conflict("illegal_transition", error.to_string())
-        }
-    })?;
+    let next = aduan_procedure::transition(current, work.action(), officer.role).map_err(procedure_error)?;
     let now = Utc::now();
     let entry_id = Uuid::now_v7();
     case_entry::ActiveModel {

@@ -22,7 +22,7 @@ use sea_orm::{
 use tokio_util::sync::CancellationToken;
 
 use crate::SERVICE;
-use crate::entities::{case, case_clocks};
+use crate::entities::{case, case_branch, case_clocks};
 
 /// Today's date as the clocks see it. Tests move it forward instead of
 /// sleeping for days; in production it is the calendar date (UTC).
@@ -121,8 +121,38 @@ impl ClockKeeper {
         for row in &rows {
             self.fire_for_case(&txn, row, today).await?;
         }
+        let late_branches = self.escalate_late_branches(&txn, today).await?;
         txn.commit().await?;
-        Ok(rows.len())
+        Ok(rows.len() + late_branches)
+    }
+
+    /// Tells the coordinator, once, about each unit that let its branch run out.
+    async fn escalate_late_branches(&self, txn: &DatabaseTransaction, today: NaiveDate) -> anyhow::Result<usize> {
+        let mut query = case_branch::Entity::find()
+            .filter(case_branch::Column::Status.eq("open"))
+            .filter(case_branch::Column::Escalated.eq(false))
+            .filter(case_branch::Column::DueOn.lt(today))
+            .limit(100);
+        if txn.get_database_backend() == DbBackend::Postgres {
+            query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let late = query.all(txn).await?;
+        for branch in &late {
+            let Some(case) = case::Entity::find_by_id(branch.case_id).one(txn).await? else { continue };
+            let escalated = proto::Escalated {
+                case_id: case.id.to_string(),
+                institution_id: branch.unit_id.clone(),
+                clock: "unit_branch".into(),
+                to: aduan_procedure::EscalationStep::Coordinator.as_str().into(),
+            };
+            tracing::info!(case_id = %case.id, unit = %branch.unit_id, "a unit's branch ran out; telling the coordinator");
+            outbox::enqueue(txn, &new_envelope(case.report_id, system_actor(SERVICE), Event::Escalated(escalated)))
+                .await?;
+            let mut active = branch.clone().into_active_model();
+            active.escalated = Set(true);
+            active.update(txn).await?;
+        }
+        Ok(late.len())
     }
 
     async fn fire_for_case(

@@ -5,6 +5,7 @@ pub mod api;
 mod casework;
 pub mod deadlines;
 pub mod entities;
+mod forwarding;
 mod inbox;
 pub mod migration;
 

@@ -1,5 +1,6 @@
 //! Resolution's tables: cases in institutions' inboxes, and what was written on them.
 
 pub mod case;
+pub mod case_branch;
 pub mod case_clocks;
 pub mod case_entry;

@@ -1,0 +1,37 @@
+//! A case forwarded down to a unit (disposisi): one branch of the case's tree,
+//! with its own clock.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "case_branch")]
+pub struct Model {
+    /// Branch id (UUIDv7).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// The case.
+    #[sea_orm(indexed)]
+    pub case_id: Uuid,
+    /// The unit it was forwarded to.
+    #[sea_orm(indexed)]
+    pub unit_id: String,
+    /// What the coordinator asked of the unit.
+    #[sea_orm(column_type = "Text")]
+    pub note: String,
+    /// open or answered.
+    pub status: String,
+    /// When it was forwarded.
+    pub forwarded_at: DateTimeUtc,
+    /// The last day for the unit's answer.
+    #[sea_orm(indexed)]
+    pub due_on: Date,
+    /// Whether the coordinator was told that the unit is late.
+    pub escalated: bool,
+    /// When the unit answered.
+    pub answered_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,117 @@
+//! Forwarding down the tree: a coordinator sends a case to units below its
+//! institution; each branch has its own clock; a unit answers its branch; a
+//! late branch is escalated to the coordinator once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use aduan_e2e::{Cluster, ClusterOptions, ServiceName, aduan_binary, citizen, eventually, open_database};
+use aduan_proto::{Envelope, Message as _, envelope::Event};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+async fn forward(client: &reqwest::Client, resolution: &str, case_id: &str, role: &str, unit: &str) -> (u16, Value) {
+    let response = client
+        .post(format!("{resolution}/api/v1/cases/{case_id}/forwards"))
+        .header("x-officer-id", "coordinator-e2e")
+        .header("x-officer-role", role)
+        .json(&json!({ "unit_id": unit, "note": "Please inspect and report back." }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+async fn unit_branch_escalations(db: &sea_orm::DatabaseConnection) -> usize {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT payload FROM outbox_message WHERE routing_key = 'report.escalated'",
+        ))
+        .await
+        .unwrap();
+    rows.into_iter()
+        .filter(|row| {
+            let envelope = Envelope::decode(row.try_get_by_index::<Vec<u8>>(0).unwrap().as_slice()).unwrap();
+            matches!(envelope.event, Some(Event::Escalated(escalated)) if escalated.clock == "unit_branch")
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
+    let mut options = ClusterOptions::local(aduan_binary());
+    options.extra_env.push(("ADUAN_TEST_CLOCK".into(), "1".into()));
+    options.extra_env.push(("ADUAN_CLOCK_TICK_MS".into(), "100".into()));
+    let cluster = Cluster::start(options).await.unwrap();
+    let client = reqwest::Client::new();
+    let intake = cluster.base_url(ServiceName::Intake);
+    let resolution = cluster.base_url(ServiceName::Resolution);
+    let report = citizen::file(&client, &intake, &citizen::pothole(1)).await;
+    let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+
+    let (status, body) = forward(&client, &resolution, &case_id, "officer", "bandung-dpu-roads").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("not_permitted")), "only a coordinator forwards");
+    let (status, body) = forward(&client, &resolution, &case_id, "coordinator", "jabar-dbmpr").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("not_a_unit_below")));
+    let (status, roads) = forward(&client, &resolution, &case_id, "coordinator", "bandung-dpu-roads").await;
+    assert_eq!(status, 201, "{roads}");
+    let (status, _) = forward(&client, &resolution, &case_id, "coordinator", "bandung-dpu-drainage").await;
+    assert_eq!(status, 201);
+    let waiting: Vec<Value> = client
+        .get(format!("{resolution}/api/v1/units/bandung-dpu-roads/branches"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0]["case_id"], case_id.as_str());
+
+    // The roads unit answers; its answer goes on the case for the institution.
+    let answer_url = format!("{resolution}/api/v1/cases/{case_id}/forwards/{}/answer", roads["id"].as_str().unwrap());
+    let answered = client
+        .post(&answer_url)
+        .header("x-officer-id", "unit-officer")
+        .json(&json!({ "text": "Inspected: 1 m wide, 20 cm deep." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), 200);
+    let again = client
+        .post(&answer_url)
+        .header("x-officer-id", "unit-officer")
+        .json(&json!({ "text": "Answering twice." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    let full: Value =
+        client.get(format!("{resolution}/api/v1/cases/{case_id}")).send().await.unwrap().json().await.unwrap();
+    assert!(
+        full["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "unit_answer" && e["institution_id"] == "bandung-dpu-roads")
+    );
+
+    // The drainage unit stays silent past its clock: the coordinator is told, once.
+    let db = open_database(cluster.database_url(ServiceName::Resolution)).await;
+    assert_eq!(unit_branch_escalations(&db).await, 0);
+    let response =
+        client.post(format!("{resolution}/api/v1/test-clock")).json(&json!({ "days_ahead": 30 })).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    eventually(Duration::from_secs(20), "the late branch to be escalated", || async {
+        (unit_branch_escalations(&db).await == 1).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(unit_branch_escalations(&db).await, 1, "the answered branch is not escalated, the late one only once");
+    db.close().await.unwrap();
+    cluster.destroy().await.unwrap();
+}
