@@ -36,6 +36,7 @@ impl envelope::Event {
             Event::Escalated(_) => "escalated",
             Event::ForwardedToUnit(_) => "forwarded_to_unit",
             Event::UnitAnswered(_) => "unit_answered",
+            Event::ReferredToOmbudsman(_) => "referred_to_ombudsman",
         }
     }
 }

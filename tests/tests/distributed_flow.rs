@@ -98,6 +98,35 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
         .unwrap();
     assert_eq!(again.status(), 409, "a closed report cannot be accepted twice");
 
+    // Unsatisfied after all, the citizen refers the closed case to the ombudsman,
+    // who gets the whole case from resolution, without the reporter's identity.
+    let export_url = format!("{resolution}/api/v1/cases/{case_id}/ombudsman-export");
+    assert_eq!(client.get(&export_url).send().await.unwrap().status(), 409, "nothing to export before a referral");
+    let referred = client
+        .post(format!("{intake}/api/v1/reports/{}/ombudsman", report.tracking_code))
+        .json(&json!({ "secret": report.secret, "text": "The patch did not last a week." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(referred.status(), 200);
+    let export: Value = eventually(SETTLE, "the ombudsman export", || async {
+        let response = client.get(&export_url).send().await.ok()?;
+        if response.status() != 200 {
+            return None;
+        }
+        response.json().await.ok()
+    })
+    .await;
+    let kinds: Vec<&str> =
+        export["case"]["entries"].as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, vec!["follow_up", "resolution", "ombudsman_referral"]);
+    assert_eq!(export["case"]["status"], "referred_to_ombudsman");
+    let exported = export.to_string();
+    assert!(
+        !exported.contains("Siti") && !exported.contains("example.id"),
+        "the export carries the reporter's identity"
+    );
+
     // One trace: the citizen's trace id reached routing's and resolution's own events.
     let routing_db = open_database(cluster.database_url(ServiceName::Routing)).await;
     let resolution_db = open_database(cluster.database_url(ServiceName::Resolution)).await;

@@ -35,6 +35,7 @@ pub fn router(state: IntakeState) -> OpenApiRouter {
         .routes(routes!(reply))
         .routes(routes!(dispute))
         .routes(routes!(appeal))
+        .routes(routes!(refer_to_ombudsman))
         .routes(routes!(list_categories))
         .routes(routes!(list_regions))
         .with_state(state)
@@ -404,6 +405,21 @@ async fn appeal(
     let reason = citizen_text(&request.text)?;
     let event = Event::Appealed(proto::Appealed { reason });
     citizen_step(&state, &tracking_code, &request.secret, Action::Appeal, "not_appealable_now", event).await
+}
+
+/// Refer a closed case the citizen is not satisfied with to the ombudsman,
+/// who receives an export of the whole case.
+#[utoipa::path(post, path = "/api/v1/reports/{tracking_code}/ombudsman", tag = "citizens",
+    params(("tracking_code" = String, Path)), request_body = CitizenTextRequest,
+    responses((status = 200, body = ReportView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn refer_to_ombudsman(
+    State(state): State<IntakeState>,
+    Path(tracking_code): Path<String>,
+    ApiJson(request): ApiJson<CitizenTextRequest>,
+) -> Result<ApiJson<ReportView>, ApiError> {
+    let reason = citizen_text(&request.text)?;
+    let event = Event::ReferredToOmbudsman(proto::ReferredToOmbudsman { reason });
+    citizen_step(&state, &tracking_code, &request.secret, Action::ReferToOmbudsman, "not_referable_now", event).await
 }
 
 /// A category a report can be filed under.

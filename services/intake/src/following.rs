@@ -93,7 +93,8 @@ fn change_for(event: &Event, current_institution: Option<&str>, merged_into: Opt
         | Event::Clarified(_)
         | Event::CitizenReplied(_)
         | Event::Disputed(_)
-        | Event::Appealed(_) => return None,
+        | Event::Appealed(_)
+        | Event::ReferredToOmbudsman(_) => return None,
         // Work between institutions and their units; the citizen sees its outcome.
         Event::Escalated(_) | Event::ForwardedToUnit(_) | Event::UnitAnswered(_) => return None,
     };

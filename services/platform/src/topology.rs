@@ -37,9 +37,9 @@ pub fn routing() -> Subscription {
 }
 
 /// Resolution opens cases where routing assigned them, takes the citizen's
-/// replies and disputes, and closes accepted ones.
+/// replies, disputes and referrals, and closes accepted ones.
 pub fn resolution() -> Subscription {
-    subscription("resolution", &["assigned", "accepted", "citizen_replied", "disputed"])
+    subscription("resolution", &["assigned", "accepted", "citizen_replied", "disputed", "referred_to_ombudsman"])
 }
 
 /// Every consumer of the system.

@@ -33,6 +33,7 @@ pub fn router(state: ResolutionState) -> OpenApiRouter {
         .routes(routes!(post_forward))
         .routes(routes!(post_branch_answer))
         .routes(routes!(unit_branches))
+        .routes(routes!(ombudsman_export))
         .with_state(state)
 }
 
@@ -457,4 +458,46 @@ async fn unit_branches(
         .all(&state.db)
         .await?;
     Ok(ApiJson(branches.into_iter().map(BranchView::from).collect()))
+}
+
+/// Everything resolution knows of a case, for the ombudsman. Holds no identity
+/// of the reporter: that never left intake.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OmbudsmanExport {
+    /// When the export was made.
+    pub exported_at: DateTime<Utc>,
+    /// The case with everything written on it.
+    pub case: CaseView,
+    /// Every branch it was forwarded down, answered or not.
+    pub branches: Vec<BranchView>,
+}
+
+/// The export of a case the citizen referred to the ombudsman.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{case_id}/ombudsman-export",
+    tag = "institutions",
+    params(("case_id" = Uuid, Path)),
+    responses((status = 200, body = OmbudsmanExport), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
+)]
+async fn ombudsman_export(
+    State(state): State<ResolutionState>,
+    Path(case_id): Path<String>,
+) -> Result<ApiJson<OmbudsmanExport>, ApiError> {
+    let case = case::Entity::find_by_id(parse_case_id(&case_id)?)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("case_not_found", "no case has this id"))?;
+    if case.status != Status::ReferredToOmbudsman.as_str() {
+        return Err(ApiError::conflict("not_referred", "only a case referred to the ombudsman is exported"));
+    }
+    let branches = case_branch::Entity::find()
+        .filter(case_branch::Column::CaseId.eq(case.id))
+        .order_by_asc(case_branch::Column::ForwardedAt)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(BranchView::from)
+        .collect();
+    Ok(ApiJson(OmbudsmanExport { exported_at: Utc::now(), case: case_view(&state, case).await?, branches }))
 }

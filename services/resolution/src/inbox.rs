@@ -181,6 +181,10 @@ impl ApplyEvent for KeepInboxes {
             Some(Event::Disputed(disputed)) => {
                 citizen_wrote(&self.clocks, txn, report_id, Action::Dispute, "dispute", &disputed.reason).await
             }
+            Some(Event::ReferredToOmbudsman(referred)) => {
+                let action = Action::ReferToOmbudsman;
+                citizen_wrote(&self.clocks, txn, report_id, action, "ombudsman_referral", &referred.reason).await
+            }
             _ => Ok(()),
         }
     }
