@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use aduan_platform::bus::{MessageHandler, Subscription};
 use aduan_platform::outbox::OutboxSignal;
-use aduan_procedure::ProcedureDocument;
+use aduan_procedure::{ProcedureBook, ProcedureDocument};
 use aduan_registry::Registry;
 use aduan_resolution::deadlines::{ClockKeeper, ClockSettings, Today};
 use axum::Router;
@@ -94,11 +94,10 @@ pub fn assemble(
     outbox: OutboxSignal,
 ) -> anyhow::Result<AssembledService> {
     let mut scheduler = None;
-    // The national document as shipped; institutions' stricter overrides come with the admin API.
-    let procedure = Arc::new(ProcedureDocument::shipped());
+    let procedures = Arc::new(load_procedures(&registry)?);
     let (router, openapi, consumer) = match service {
         ServiceName::Intake => {
-            let state = aduan_intake::IntakeState { db, registry, procedure, outbox };
+            let state = aduan_intake::IntakeState { db, registry, procedures, outbox };
             let consumer = aduan_intake::consumer(&state);
             let (router, openapi) = aduan_intake::api::router(state).split_for_parts();
             (router, openapi, consumer)
@@ -111,8 +110,7 @@ pub fn assemble(
         }
         ServiceName::Resolution => {
             let settings = ClockSettings::from_env()?;
-            let keeper =
-                ClockKeeper { registry, procedure: Arc::new(ProcedureDocument::shipped()), today: Today::default() };
+            let keeper = ClockKeeper { registry, procedures, today: Today::default() };
             let state =
                 aduan_resolution::ResolutionState { db: db.clone(), outbox: outbox.clone(), clocks: keeper.clone() };
             scheduler = Some(DeadlineScheduler { keeper, db, outbox, tick: settings.tick });
@@ -139,10 +137,77 @@ pub fn with_openapi(router: Router, mut openapi: OpenApi, title: &str) -> Router
     router.route("/api/openapi.json", axum::routing::get(move || async move { axum::Json(openapi.clone()) }))
 }
 
+/// The national procedure as shipped, tightened by the institutions' overrides
+/// in the folder `ADUAN_PROCEDURE_OVERRIDES` (one `<institution id>.toml` each).
+pub fn load_procedures(registry: &Registry) -> anyhow::Result<ProcedureBook> {
+    match std::env::var_os("ADUAN_PROCEDURE_OVERRIDES") {
+        Some(folder) => load_procedures_from(registry, std::path::Path::new(&folder)),
+        None => Ok(ProcedureBook::national(ProcedureDocument::shipped())),
+    }
+}
+
+fn load_procedures_from(registry: &Registry, folder: &std::path::Path) -> anyhow::Result<ProcedureBook> {
+    let mut book = ProcedureBook::national(ProcedureDocument::shipped());
+    let entries = std::fs::read_dir(folder)
+        .map_err(|error| anyhow::anyhow!("reading the procedure overrides in {}: {error}", folder.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.extension().is_none_or(|extension| extension != "toml") {
+            continue;
+        }
+        let file = path.display().to_string();
+        let institution = path.file_stem().and_then(|stem| stem.to_str()).unwrap_or_default();
+        anyhow::ensure!(
+            registry.institution(institution).is_some(),
+            "the procedure override {file} is named after {institution:?}, which is not an institution"
+        );
+        let text = std::fs::read_to_string(&path).map_err(|error| anyhow::anyhow!("reading {file}: {error}"))?;
+        book = book.with_override(institution, &file, &text)?;
+    }
+    Ok(book)
+}
+
 /// The registry at `path`, or the demo registry.
 pub fn load_registry(path: Option<&std::path::Path>) -> anyhow::Result<Arc<Registry>> {
     Ok(Arc::new(match path {
         Some(path) => Registry::load(path)?,
         None => Registry::demo(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder_with(files: &[(&str, &str)]) -> std::path::PathBuf {
+        let folder = std::env::temp_dir().join(format!("aduan-overrides-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&folder).expect("a temporary folder");
+        for (name, text) in files {
+            std::fs::write(folder.join(name), text).expect("writing an override");
+        }
+        folder
+    }
+
+    #[test]
+    fn institutions_tighten_their_clocks_from_files() {
+        let registry = Registry::demo();
+        let folder = folder_with(&[("bandung-dpu.toml", "tightens = \"2026.1\"\n[clocks]\nfirst_follow_up = 2\n")]);
+        let book = load_procedures_from(&registry, &folder).expect("loads");
+        assert_eq!(book.for_institution("bandung-dpu").clocks.first_follow_up, 2);
+        assert_eq!(book.for_institution("kemenkes").clocks.first_follow_up, 5);
+        std::fs::remove_dir_all(folder).ok();
+    }
+
+    #[test]
+    fn a_looser_or_unknown_override_stops_the_start_with_the_file_named() {
+        let registry = Registry::demo();
+        let folder = folder_with(&[("bandung-dpu.toml", "tightens = \"2026.1\"\n[clocks]\ndispute_window = 30\n")]);
+        let error = format!("{:#}", load_procedures_from(&registry, &folder).expect_err("looser"));
+        assert!(error.contains("bandung-dpu.toml") && error.contains("clocks.dispute_window"), "{error}");
+        std::fs::remove_dir_all(folder).ok();
+        let folder = folder_with(&[("ghost-agency.toml", "tightens = \"2026.1\"\n")]);
+        let error = format!("{:#}", load_procedures_from(&registry, &folder).expect_err("unknown"));
+        assert!(error.contains("ghost-agency.toml") && error.contains("not an institution"), "{error}");
+        std::fs::remove_dir_all(folder).ok();
+    }
 }

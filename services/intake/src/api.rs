@@ -277,7 +277,8 @@ async fn citizen_step(
         .map_err(|error| ApiError::conflict(conflict_code, error.to_string()))?;
     if matches!(action, Action::Dispute | Action::Appeal) && current == Status::Resolved {
         let calendar = state.registry.calendar_for(&report.region);
-        let window = state.procedure.clocks.dispute_window;
+        let institution = report.institution_id.as_deref().unwrap_or_default();
+        let window = state.procedures.for_institution(institution).clocks.dispute_window;
         if !within_window(&calendar, report.status_changed_at.date_naive(), Utc::now().date_naive(), window) {
             return Err(ApiError::conflict(
                 "window_closed",

@@ -30,8 +30,8 @@ pub struct IntakeState {
     pub db: DatabaseConnection,
     /// Categories and regions a report may name; calendars.
     pub registry: Arc<Registry>,
-    /// The procedure in force (the dispute and appeal window).
-    pub procedure: Arc<aduan_procedure::ProcedureDocument>,
+    /// The procedures in force (the dispute and appeal window).
+    pub procedures: Arc<aduan_procedure::ProcedureBook>,
     /// Wakes the outbox relay after a commit.
     pub outbox: OutboxSignal,
 }

@@ -224,6 +224,37 @@ impl ProcedureDocument {
     }
 }
 
+/// The national document and the institutions' stricter versions of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcedureBook {
+    national: ProcedureDocument,
+    by_institution: std::collections::HashMap<String, ProcedureDocument>,
+}
+
+impl ProcedureBook {
+    /// The national document alone.
+    pub fn national(national: ProcedureDocument) -> Self {
+        Self { national, by_institution: Default::default() }
+    }
+
+    /// Adds `institution`'s override, read from `file`; refused if it loosens anything.
+    pub fn with_override(mut self, institution: &str, file: &str, text: &str) -> Result<Self, DocumentError> {
+        let tightened = self.national.tightened_by(file, text)?;
+        self.by_institution.insert(institution.to_owned(), tightened);
+        Ok(self)
+    }
+
+    /// The procedure in force for `institution`.
+    pub fn for_institution(&self, institution: &str) -> &ProcedureDocument {
+        self.by_institution.get(institution).unwrap_or(&self.national)
+    }
+
+    /// The national document.
+    pub fn national_document(&self) -> &ProcedureDocument {
+        &self.national
+    }
+}
+
 /// The keys of the clocks in the document, in the order of [`Clocks::entries`].
 const CLOCK_KEYS: [&str; 8] = [
     "clocks.verify_and_assign",
@@ -320,6 +351,21 @@ mod tests {
             document.escalation.chain,
             vec![EscalationStep::Coordinator, EscalationStep::ParentLevel, EscalationStep::NationalVerifier]
         );
+    }
+
+    #[test]
+    fn a_book_gives_each_institution_its_procedure() {
+        let book = ProcedureBook::national(ProcedureDocument::shipped())
+            .with_override("bandung-dpu", "bandung-dpu.toml", "tightens = \"2026.1\"\n[clocks]\nfirst_follow_up = 2\n")
+            .expect("stricter is allowed");
+        assert_eq!(book.for_institution("bandung-dpu").clocks.first_follow_up, 2);
+        assert_eq!(book.for_institution("kemenkes").clocks.first_follow_up, 5);
+        let looser = ProcedureBook::national(ProcedureDocument::shipped()).with_override(
+            "kemenkes",
+            "kemenkes.toml",
+            "tightens = \"2026.1\"\n[clocks]\nfirst_follow_up = 9\n",
+        );
+        assert!(looser.expect_err("looser").to_string().contains("kemenkes.toml"));
     }
 
     #[test]

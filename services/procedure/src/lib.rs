@@ -10,5 +10,5 @@ mod states;
 
 pub use calendar::{Calendar, CalendarError, Clock};
 pub use case_clocks::{CaseClocks, ClockKind, Due, RunningClock};
-pub use document::{Clocks, DocumentError, EscalationStep, ProcedureDocument, ResolutionClocks, Tier};
+pub use document::{Clocks, DocumentError, EscalationStep, ProcedureBook, ProcedureDocument, ResolutionClocks, Tier};
 pub use states::{Action, ProcedureError, Role, Status, may, transition};

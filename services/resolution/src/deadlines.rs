@@ -11,7 +11,7 @@ use std::time::Duration;
 use aduan_platform::envelope::{new_envelope, system_actor};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, envelope::Event};
-use aduan_procedure::{Action, CaseClocks, Due, ProcedureDocument, Role, Status};
+use aduan_procedure::{Action, CaseClocks, Due, ProcedureBook, Role, Status};
 use aduan_registry::Registry;
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{LockBehavior, LockType};
@@ -74,13 +74,13 @@ impl ClockSettings {
 }
 
 /// What the clocks need: the registry (calendars, category tiers), the
-/// procedure document (budgets, escalation chain) and today.
+/// procedures in force (budgets, escalation chain) and today.
 #[derive(Debug, Clone)]
 pub struct ClockKeeper {
     /// Calendars and tiers.
     pub registry: Arc<Registry>,
-    /// Budgets and the escalation chain.
-    pub procedure: Arc<ProcedureDocument>,
+    /// Budgets and the escalation chain, national or an institution's stricter ones.
+    pub procedures: Arc<ProcedureBook>,
     /// Today.
     pub today: Today,
 }
@@ -95,11 +95,12 @@ impl ClockKeeper {
         };
         let calendar = self.registry.calendar_for(&case.region);
         let tier = self.registry.category(&case.category).map(|category| category.tier).unwrap_or_default();
-        clocks.on_action(action, self.today.date(), tier, &self.procedure, &calendar);
+        let procedure = self.procedures.for_institution(&case.institution_id);
+        clocks.on_action(action, self.today.date(), tier, procedure, &calendar);
         let row = case_clocks::ActiveModel {
             case_id: Set(case.id),
             state: Set(serde_json::to_string(&clocks).map_err(|error| DbErr::Custom(error.to_string()))?),
-            next_check_on: Set(clocks.next_check(&self.procedure, &calendar)),
+            next_check_on: Set(clocks.next_check(procedure, &calendar)),
         };
         if stored.is_some() {
             row.update(txn).await?;
@@ -166,7 +167,8 @@ impl ClockKeeper {
         };
         let mut clocks: CaseClocks = serde_json::from_str(&row.state)?;
         let calendar = self.registry.calendar_for(&case.region);
-        for due in clocks.due(today, &self.procedure, &calendar) {
+        let procedure = self.procedures.for_institution(&case.institution_id);
+        for due in clocks.due(today, procedure, &calendar) {
             match due {
                 Due::Escalate { kind, to } => {
                     clocks.escalated(kind);
@@ -192,13 +194,13 @@ impl ClockKeeper {
                         let envelope = new_envelope(case.report_id, system_actor(SERVICE), Event::Closed(closed));
                         outbox::enqueue(txn, &envelope).await?;
                     }
-                    clocks.on_action(Action::CloseForSilence, today, Default::default(), &self.procedure, &calendar);
+                    clocks.on_action(Action::CloseForSilence, today, Default::default(), procedure, &calendar);
                 }
             }
         }
         let mut active = row.clone().into_active_model();
         active.state = Set(serde_json::to_string(&clocks)?);
-        active.next_check_on = Set(clocks.next_check(&self.procedure, &calendar));
+        active.next_check_on = Set(clocks.next_check(procedure, &calendar));
         active.update(txn).await?;
         Ok(())
     }

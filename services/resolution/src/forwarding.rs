@@ -41,6 +41,8 @@ pub async fn forward(
         ));
     }
     let today = clocks.today.date();
+    // A unit's branch gets the first follow-up budget of the institution holding the case.
+    let budget = clocks.procedures.for_institution(&existing.institution_id).clocks.first_follow_up;
     let calendar = clocks.registry.calendar_for(&existing.region);
     let branch = case_branch::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -49,7 +51,7 @@ pub async fn forward(
         note: Set(note),
         status: Set("open".into()),
         forwarded_at: Set(Utc::now()),
-        due_on: Set(calendar.add_working_days(today, clocks.procedure.clocks.first_follow_up)),
+        due_on: Set(calendar.add_working_days(today, budget)),
         escalated: Set(false),
         answered_at: Set(None),
     }
