@@ -99,3 +99,12 @@ pub async fn wait_in_inbox(client: &reqwest::Client, base: &str, institution: &s
     })
     .await
 }
+
+/// Waits until the citizen sees `report` in `status`; returns their view.
+pub async fn wait_for_status(client: &reqwest::Client, base: &str, report: &FiledReport, status: &str) -> Value {
+    crate::eventually(std::time::Duration::from_secs(30), &format!("the report to be {status}"), || async {
+        let view = self::status(client, base, report).await;
+        (view["status"] == status).then_some(view)
+    })
+    .await
+}

@@ -50,6 +50,15 @@ pub async fn start_cluster() -> Cluster {
     Cluster::start(ClusterOptions::local(aduan_binary())).await.expect("starting the cluster")
 }
 
+/// A cluster whose resolution date tests can move (`POST /api/v1/test-clock`)
+/// and whose scheduler looks every `tick_ms` milliseconds.
+pub async fn start_cluster_with_test_clock(tick_ms: u64) -> Cluster {
+    let mut options = ClusterOptions::local(aduan_binary());
+    options.extra_env.push(("ADUAN_TEST_CLOCK".into(), "1".into()));
+    options.extra_env.push(("ADUAN_CLOCK_TICK_MS".into(), tick_ms.to_string()));
+    Cluster::start(options).await.expect("starting the cluster")
+}
+
 /// Polls `check` until it returns `Some`, or panics after `timeout` with `what`.
 pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
 where

@@ -36,14 +36,6 @@ async fn case_status(client: &reqwest::Client, resolution: &str, case_id: &str, 
     .await
 }
 
-async fn report_status(client: &reqwest::Client, intake: &str, report: &FiledReport, status: &str) -> Value {
-    eventually(Duration::from_secs(30), &format!("the report to be {status}"), || async {
-        let view = citizen::status(client, intake, report).await;
-        (view["status"] == status).then_some(view)
-    })
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn question_answer_dispute_and_appeal() {
     let cluster = start_cluster().await;
@@ -61,7 +53,7 @@ async fn question_answer_dispute_and_appeal() {
     // A question pauses the case until the citizen answers.
     let (status, _) = citizen::work(&client, &resolution, &case_id, "questions", "How wide is the hole?").await;
     assert_eq!(status, 200);
-    let view = report_status(&client, &intake, &report, "awaiting_citizen").await;
+    let view = citizen::wait_for_status(&client, &intake, &report, "awaiting_citizen").await;
     assert!(view["updates"].as_array().unwrap().iter().any(|u| u["kind"] == "question"));
     let (status, _) = citizen_writes(&client, &intake, &report, "replies", "About one metre across.").await;
     assert_eq!(status, 200);
@@ -73,7 +65,7 @@ async fn question_answer_dispute_and_appeal() {
     // A disputed resolution reopens the case with the same institution.
     let (status, _) = citizen::work(&client, &resolution, &case_id, "resolution", "Patched on Monday.").await;
     assert_eq!(status, 200);
-    report_status(&client, &intake, &report, "resolved").await;
+    citizen::wait_for_status(&client, &intake, &report, "resolved").await;
     let (status, _) = citizen_writes(&client, &intake, &report, "dispute", "The patch washed away in the rain.").await;
     assert_eq!(status, 200);
     case_status(&client, &resolution, &case_id, "reopened").await;
@@ -82,12 +74,12 @@ async fn question_answer_dispute_and_appeal() {
     // Resolved again, then appealed: the city government above the agency takes it.
     let (status, _) = citizen::work(&client, &resolution, &case_id, "resolution", "Patched again, with asphalt.").await;
     assert_eq!(status, 200);
-    report_status(&client, &intake, &report, "resolved").await;
+    citizen::wait_for_status(&client, &intake, &report, "resolved").await;
     let (status, _) = citizen_writes(&client, &intake, &report, "appeal", "Still broken after two patches.").await;
     assert_eq!(status, 200);
     let moved = citizen::wait_in_inbox(&client, &resolution, "pemkot-bandung", &report).await;
     assert_eq!(moved["id"], case_id.as_str());
-    let view = report_status(&client, &intake, &report, "assigned").await;
+    let view = citizen::wait_for_status(&client, &intake, &report, "assigned").await;
     assert_eq!(view["institution"], "Pemerintah Kota Bandung");
     cluster.destroy().await.unwrap();
 }

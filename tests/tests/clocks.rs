@@ -10,7 +10,7 @@ use std::time::Duration;
 use aduan_proto::{Envelope, Message as _, envelope::Event};
 use sea_orm::{ConnectionTrait, Statement};
 
-use aduan_e2e::{Cluster, ClusterOptions, ServiceName, aduan_binary, citizen, count, eventually, open_database};
+use aduan_e2e::{ServiceName, citizen, count, eventually, open_database, start_cluster_with_test_clock};
 use serde_json::{Value, json};
 
 async fn move_clock(client: &reqwest::Client, resolution: &str, days_ahead: i64) {
@@ -25,10 +25,7 @@ async fn move_clock(client: &reqwest::Client, resolution: &str, days_ahead: i64)
 
 #[tokio::test(flavor = "multi_thread")]
 async fn overdue_cases_escalate_once_per_step_and_silence_closes() {
-    let mut options = ClusterOptions::local(aduan_binary());
-    options.extra_env.push(("ADUAN_TEST_CLOCK".into(), "1".into()));
-    options.extra_env.push(("ADUAN_CLOCK_TICK_MS".into(), "100".into()));
-    let cluster = Cluster::start(options).await.unwrap();
+    let cluster = start_cluster_with_test_clock(100).await;
     let client = reqwest::Client::new();
     let intake = cluster.base_url(ServiceName::Intake);
     let resolution = cluster.base_url(ServiceName::Resolution);
@@ -73,10 +70,7 @@ async fn overdue_cases_escalate_once_per_step_and_silence_closes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deadline_fires_once_with_several_replicas_running() {
-    let mut options = ClusterOptions::local(aduan_binary());
-    options.extra_env.push(("ADUAN_TEST_CLOCK".into(), "1".into()));
-    options.extra_env.push(("ADUAN_CLOCK_TICK_MS".into(), "50".into()));
-    let mut cluster = Cluster::start(options).await.unwrap();
+    let mut cluster = start_cluster_with_test_clock(50).await;
     let replica = cluster.spawn_replica(ServiceName::Resolution).await.unwrap();
     let client = reqwest::Client::new();
     let intake = cluster.base_url(ServiceName::Intake);

@@ -12,14 +12,6 @@ use serde_json::{Value, json};
 
 const SETTLE: Duration = Duration::from_secs(30);
 
-async fn wait_for_status(client: &reqwest::Client, base: &str, report: &FiledReport, status: &str) -> Value {
-    eventually(SETTLE, &format!("the report to be {status}"), || async {
-        let view = citizen::status(client, base, report).await;
-        (view["status"] == status).then_some(view)
-    })
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
     let mut cluster = start_cluster().await;
@@ -45,7 +37,7 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
     };
 
     // Routing places it by rule with the city's roads agency.
-    let view = wait_for_status(&client, &intake, &report, "assigned").await;
+    let view = citizen::wait_for_status(&client, &intake, &report, "assigned").await;
     assert_eq!(view["institution"], "Dinas Sumber Daya Air dan Bina Marga Kota Bandung");
     let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
     let case_id = case["id"].as_str().unwrap().to_owned();
@@ -56,7 +48,7 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
     assert_eq!(status, 200);
     let (status, _) = citizen::work(&client, &resolution, &case_id, "resolution", "Patched on Monday morning.").await;
     assert_eq!(status, 200);
-    let view = wait_for_status(&client, &intake, &report, "resolved").await;
+    let view = citizen::wait_for_status(&client, &intake, &report, "resolved").await;
     let texts: Vec<&str> = view["updates"].as_array().unwrap().iter().filter_map(|u| u["text"].as_str()).collect();
     assert!(texts.contains(&"We will inspect it on Monday."), "{texts:?}");
     assert!(texts.contains(&"Patched on Monday morning."), "{texts:?}");
@@ -88,7 +80,7 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
         (case["status"] == "closed").then_some(())
     })
     .await;
-    let view = wait_for_status(&client, &intake, &report, "closed").await;
+    let view = citizen::wait_for_status(&client, &intake, &report, "closed").await;
     assert!(view["updates"].as_array().unwrap().iter().any(|u| u["kind"] == "closed"));
     let again = client
         .post(format!("{intake}/api/v1/reports/{}/acceptance", report.tracking_code))
@@ -219,7 +211,7 @@ async fn a_report_returned_as_not_our_authority_is_rerouted_up_the_tree() {
         .unwrap();
     assert_eq!(route["institution_id"], "jabar-dbmpr");
     assert_eq!(route["returned_by"], json!(["bandung-dpu"]));
-    let view = wait_for_status(&client, &intake, &report, "assigned").await;
+    let view = citizen::wait_for_status(&client, &intake, &report, "assigned").await;
     assert_eq!(view["institution"], "Dinas Bina Marga dan Penataan Ruang Provinsi Jawa Barat");
     assert!(view["updates"].as_array().unwrap().iter().any(|u| u["kind"] == "returned"));
 

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use aduan_e2e::{Cluster, ClusterOptions, ServiceName, aduan_binary, citizen, eventually, open_database};
+use aduan_e2e::{ServiceName, citizen, eventually, open_database, start_cluster_with_test_clock};
 use aduan_proto::{Envelope, Message as _, envelope::Event};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
@@ -42,10 +42,7 @@ async fn unit_branch_escalations(db: &sea_orm::DatabaseConnection) -> usize {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
-    let mut options = ClusterOptions::local(aduan_binary());
-    options.extra_env.push(("ADUAN_TEST_CLOCK".into(), "1".into()));
-    options.extra_env.push(("ADUAN_CLOCK_TICK_MS".into(), "100".into()));
-    let cluster = Cluster::start(options).await.unwrap();
+    let cluster = start_cluster_with_test_clock(100).await;
     let client = reqwest::Client::new();
     let intake = cluster.base_url(ServiceName::Intake);
     let resolution = cluster.base_url(ServiceName::Resolution);

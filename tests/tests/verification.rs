@@ -37,14 +37,6 @@ async fn verify(client: &reqwest::Client, routing: &str, report_id: &str, step: 
     (status, response.json().await.unwrap())
 }
 
-async fn wait_for_status(client: &reqwest::Client, intake: &str, report: &FiledReport, status: &str) -> Value {
-    eventually(Duration::from_secs(30), &format!("the report to be {status}"), || async {
-        let view = citizen::status(client, intake, report).await;
-        (view["status"] == status).then_some(view)
-    })
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_verifier_defers_assigns_archives_and_merges() {
     let cluster = start_cluster().await;
@@ -65,7 +57,7 @@ async fn a_verifier_defers_assigns_archives_and_merges() {
         verify(&client, &routing, &first_id, "deferral", json!({ "question": "Which street is it on?" })).await;
     assert_eq!(status, 200, "{body}");
     assert!(queued(&client, &routing, &first).await.is_none());
-    let view = wait_for_status(&client, &intake, &first, "deferred").await;
+    let view = citizen::wait_for_status(&client, &intake, &first, "deferred").await;
     assert!(
         view["updates"].as_array().unwrap().iter().any(|u| u["text"] == "The verifier asks: Which street is it on?")
     );
@@ -87,7 +79,7 @@ async fn a_verifier_defers_assigns_archives_and_merges() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["matched_by"], "verifier");
     citizen::wait_in_inbox(&client, &resolution, "kemendagri", &first).await;
-    wait_for_status(&client, &intake, &first, "assigned").await;
+    citizen::wait_for_status(&client, &intake, &first, "assigned").await;
 
     // Archived as spam: final.
     let second = citizen::file(&client, &intake, &uncategorised(2)).await;
@@ -99,7 +91,7 @@ async fn a_verifier_defers_assigns_archives_and_merges() {
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("invalid_archive_reason")));
     let (status, _) = verify(&client, &routing, &second_id, "archival", json!({ "reason": "spam" })).await;
     assert_eq!(status, 200);
-    let view = wait_for_status(&client, &intake, &second, "archived").await;
+    let view = citizen::wait_for_status(&client, &intake, &second, "archived").await;
     assert!(view["updates"].as_array().unwrap().iter().any(|u| u["kind"] == "archived"));
     let (status, body) =
         verify(&client, &routing, &second_id, "assignment", json!({ "institution_id": "kemendagri" })).await;
@@ -113,7 +105,7 @@ async fn a_verifier_defers_assigns_archives_and_merges() {
     let third_id = entry["report_id"].as_str().unwrap().to_owned();
     let (status, _) = verify(&client, &routing, &third_id, "merger", json!({ "into_report_id": first_id })).await;
     assert_eq!(status, 200);
-    let view = wait_for_status(&client, &intake, &third, "merged").await;
+    let view = citizen::wait_for_status(&client, &intake, &third, "merged").await;
     let pointed =
         view["updates"].as_array().unwrap().iter().any(|u| {
             u["kind"] == "merged" && u["text"].as_str().is_some_and(|text| text.contains(&first.tracking_code))

@@ -8,7 +8,9 @@ use aduan_platform::outbox;
 use aduan_platform::proto::{self, Actor, envelope::Event};
 use aduan_procedure::{Action, Role, Status};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use crate::deadlines::ClockKeeper;
@@ -78,6 +80,17 @@ pub fn procedure_error(error: aduan_procedure::ProcedureError) -> ApiError {
     }
 }
 
+/// The case under a row lock inside `txn`, with its status.
+pub async fn lock_case(txn: &DatabaseTransaction, case_id: Uuid) -> Result<(case::Model, Status), ApiError> {
+    let existing = case::Entity::find_by_id(case_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("case_not_found", "no case has this id"))?;
+    let status = Status::parse(&existing.status).ok_or_else(|| ApiError::internal("unknown stored status"))?;
+    Ok((existing, status))
+}
+
 /// Applies `work` with `text` to the case, or says why it cannot be done.
 pub async fn do_work(
     db: &DatabaseConnection,
@@ -88,12 +101,7 @@ pub async fn do_work(
     text: String,
 ) -> Result<case::Model, ApiError> {
     let txn = aduan_platform::database::begin_write(db).await?;
-    let existing = case::Entity::find_by_id(case_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("case_not_found", "no case has this id"))?;
-    let current = Status::parse(&existing.status).ok_or_else(|| ApiError::internal("unknown stored status"))?;
+    let (existing, current) = lock_case(&txn, case_id).await?;
     let next = aduan_procedure::transition(current, work.action(), officer.role).map_err(procedure_error)?;
     let now = Utc::now();
     let entry_id = Uuid::now_v7();

@@ -7,12 +7,12 @@ use aduan_platform::envelope::new_envelope;
 use aduan_platform::http::ApiError;
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, Actor, envelope::Event};
-use aduan_procedure::{Action, Status};
+use aduan_procedure::Action;
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QuerySelect, Set};
 use uuid::Uuid;
 
-use crate::casework::Officer;
+use crate::casework::{Officer, lock_case, procedure_error};
 use crate::deadlines::ClockKeeper;
 use crate::entities::{case, case_branch, case_entry};
 
@@ -26,14 +26,8 @@ pub async fn forward(
     note: String,
 ) -> Result<case_branch::Model, ApiError> {
     let txn = aduan_platform::database::begin_write(db).await?;
-    let existing = case::Entity::find_by_id(case_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("case_not_found", "no case has this id"))?;
-    let current = Status::parse(&existing.status).ok_or_else(|| ApiError::internal("unknown stored status"))?;
-    aduan_procedure::transition(current, Action::ForwardToUnit, coordinator.role)
-        .map_err(crate::casework::procedure_error)?;
+    let (existing, current) = lock_case(&txn, case_id).await?;
+    aduan_procedure::transition(current, Action::ForwardToUnit, coordinator.role).map_err(procedure_error)?;
     if !clocks.registry.is_below(unit_id, &existing.institution_id) {
         return Err(ApiError::invalid(
             "not_a_unit_below",
