@@ -7,7 +7,8 @@
 Regions (38 provinces, 514 regencies and cities) and their Kemendagri codes
 come from the package's provinces.csv and regencies.csv (data under the Open
 Database License; see services/registry/data/indonesia/NOTICE.md). The
-institutions, categories, rules and holidays are aduan's, written below.
+institutions, categories and rules are aduan's; the holidays are the
+government's decrees, cited where they are written below.
 """
 
 import csv
@@ -76,6 +77,41 @@ HOLIDAYS_2026 = [
     ("2026-12-25", "Kelahiran Yesus Kristus"),
 ]
 
+# SKB 3 Menteri on the national holidays and collective leave of 2027
+# (setneg.go.id, "Inilah SKB 3 Menteri Libur Nasional dan Cuti Bersama 2027"),
+# as transcribed by the PyPI package holidays 0.109 (MIT), which agrees with
+# the 2026 decree above day for day. The Idul Fitri and Idul Adha dates are
+# the decree's; the government confirms them at its isbat session, and a
+# change goes in through the registry's admin API.
+HOLIDAYS_2027 = [
+    ("2027-01-01", "Tahun Baru 2027 Masehi"),
+    ("2027-01-05", "Isra Mikraj Nabi Muhammad SAW"),
+    ("2027-02-05", "Cuti bersama Tahun Baru Imlek"),
+    ("2027-02-06", "Tahun Baru Imlek 2578 Kongzili"),
+    ("2027-03-08", "Hari Suci Nyepi (Tahun Baru Saka 1949)"),
+    ("2027-03-09", "Cuti bersama Idul Fitri 1448 H"),
+    ("2027-03-10", "Idul Fitri 1448 H"),
+    ("2027-03-11", "Idul Fitri 1448 H"),
+    ("2027-03-12", "Cuti bersama Idul Fitri 1448 H"),
+    ("2027-03-15", "Cuti bersama Idul Fitri 1448 H"),
+    ("2027-03-25", "Cuti bersama Wafat Yesus Kristus"),
+    ("2027-03-26", "Wafat Yesus Kristus"),
+    ("2027-03-28", "Kebangkitan Yesus Kristus (Paskah)"),
+    ("2027-05-01", "Hari Buruh Internasional"),
+    ("2027-05-06", "Kenaikan Yesus Kristus"),
+    ("2027-05-17", "Idul Adha 1448 H"),
+    ("2027-05-18", "Cuti bersama Idul Adha 1448 H"),
+    ("2027-05-19", "Cuti bersama Hari Raya Waisak"),
+    ("2027-05-20", "Hari Raya Waisak 2571 BE"),
+    ("2027-06-01", "Hari Lahir Pancasila"),
+    ("2027-06-06", "1 Muharam Tahun Baru Islam 1449 H"),
+    ("2027-08-15", "Maulid Nabi Muhammad SAW"),
+    ("2027-08-17", "Proklamasi Kemerdekaan"),
+    ("2027-12-24", "Cuti bersama Kelahiran Yesus Kristus"),
+    ("2027-12-25", "Kelahiran Yesus Kristus"),
+    ("2027-12-26", "Isra Mikraj Nabi Muhammad SAW"),
+]
+
 
 def quote(text):
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -124,7 +160,7 @@ def main(data_dir):
                 institution, _ = regency_institution(code, name)
                 out.write(f"  {{ category = {quote(ident)}, region = {quote(code)}, institution = {quote(institution)} }},\n")
     out.write("]\n\n[calendar]\nworking_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\nholiday = [\n")
-    for date, name in HOLIDAYS_2026:
+    for date, name in HOLIDAYS_2026 + HOLIDAYS_2027:
         out.write(f"  {{ date = {quote(date)}, name = {quote(name)} }},\n")
     out.write("]\n")
 
