@@ -4,12 +4,14 @@
 //! tree, then up the institution tree past those that returned the report, and
 //! ends at the national verifier, so every report has somewhere to go.
 
+mod change;
 mod document;
 mod routing;
 
 use std::collections::HashMap;
 
 pub use aduan_procedure::Tier;
+pub use change::RegistryChange;
 pub use document::{CalendarSpec, Category, Holiday, Institution, Level, Region, RegistryDocument, Rule};
 pub use routing::{MatchedBy, RouteDecision};
 
@@ -46,6 +48,9 @@ pub enum RegistryError {
         /// What is wrong.
         reason: String,
     },
+    /// A change names a rule or holiday the registry does not hold.
+    #[error("{0}")]
+    NotFound(String),
 }
 
 /// A validated registry with its look-up indexes.
@@ -79,8 +84,29 @@ impl Registry {
         let document: RegistryDocument = toml::from_str(text)
             .map_err(|error| RegistryError::Parse { file: file.to_owned(), reason: error.to_string() })?;
         document.validate(file)?;
+        Ok(Self::index(document))
+    }
+
+    /// A registry over a document that [`RegistryDocument::with_change`] made.
+    pub fn from_document(document: RegistryDocument) -> Result<Self, RegistryError> {
+        document.validate("change")?;
+        Ok(Self::index(document))
+    }
+
+    /// The registry as a file would hold it, to store and to send.
+    pub fn to_toml(&self) -> String {
+        #[allow(clippy::expect_used)]
+        toml::to_string(&self.document).expect("a registry document is plain data that TOML can hold")
+    }
+
+    /// The document it was built from.
+    pub fn document(&self) -> &RegistryDocument {
+        &self.document
+    }
+
+    fn index(document: RegistryDocument) -> Self {
         let index = |ids: Vec<&str>| ids.into_iter().enumerate().map(|(i, id)| (id.to_owned(), i)).collect();
-        Ok(Self {
+        Self {
             institutions: index(document.institution.iter().map(|i| i.id.as_str()).collect()),
             regions: index(document.region.iter().map(|r| r.code.as_str()).collect()),
             categories: index(document.category.iter().map(|c| c.id.as_str()).collect()),
@@ -90,7 +116,7 @@ impl Registry {
                 .map(|rule| ((rule.category.clone(), rule.region.clone()), rule.institution.clone()))
                 .collect(),
             document,
-        })
+        }
     }
 
     /// The institution with `id`.
@@ -186,6 +212,14 @@ mod tests {
     }
 
     #[test]
+    fn a_registry_written_out_reads_back_the_same() {
+        for registry in [Registry::demo(), indonesia_seed_tests::seed()] {
+            let again = Registry::parse("written.toml", &registry.to_toml()).expect("reads back");
+            assert_eq!(again.document(), registry.document());
+        }
+    }
+
+    #[test]
     fn the_demo_registry_is_valid() {
         let registry = Registry::parse("demo-registry.toml", DEMO_REGISTRY).expect("valid");
         assert!(registry.institutions().len() >= 8);
@@ -247,7 +281,7 @@ mod indonesia_seed_tests {
 
     const SEED: &str = include_str!("../data/indonesia/registry.toml");
 
-    fn seed() -> Registry {
+    pub(super) fn seed() -> Registry {
         Registry::parse("indonesia/registry.toml", SEED).unwrap_or_else(|error| panic!("{error}"))
     }
 
