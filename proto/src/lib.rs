@@ -1,7 +1,7 @@
 //! The events on aduan's bus, generated from `proto/aduan/events/v1/events.proto`.
 //!
 //! Every event travels as an [`Envelope`]; its routing key on the topic exchange
-//! is `report.<event>` (see [`Envelope::routing_key`]).
+//! is `report.<event>`, or `registry.changed` (see [`Envelope::routing_key`]).
 
 #[allow(missing_debug_implementations, clippy::all)]
 mod generated {
@@ -37,6 +37,16 @@ impl envelope::Event {
             Event::ForwardedToUnit(_) => "forwarded_to_unit",
             Event::UnitAnswered(_) => "unit_answered",
             Event::ReferredToOmbudsman(_) => "referred_to_ombudsman",
+            Event::RegistryChanged(_) => "registry_changed",
+        }
+    }
+
+    /// Its routing key on the topic exchange: `report.<name>` for the events
+    /// about a report, `registry.changed` for the registry's.
+    pub fn routing_key(&self) -> String {
+        match self {
+            Self::RegistryChanged(_) => REGISTRY_CHANGED_KEY.to_owned(),
+            event => format!("{ROUTING_KEY_PREFIX}{}", event.name()),
         }
     }
 }
@@ -44,12 +54,14 @@ impl envelope::Event {
 /// The routing key prefix shared by every event about a report.
 pub const ROUTING_KEY_PREFIX: &str = "report.";
 
+/// The routing key of the registry's changes.
+pub const REGISTRY_CHANGED_KEY: &str = "registry.changed";
+
 impl Envelope {
-    /// `report.<event>`, or `report.unknown` for an envelope whose event this
-    /// build does not know (it came from a newer producer).
+    /// The event's routing key, or `report.unknown` for an envelope whose
+    /// event this build does not know (it came from a newer producer).
     pub fn routing_key(&self) -> String {
-        let name = self.event.as_ref().map_or("unknown", envelope::Event::name);
-        format!("{ROUTING_KEY_PREFIX}{name}")
+        self.event.as_ref().map_or_else(|| format!("{ROUTING_KEY_PREFIX}unknown"), envelope::Event::routing_key)
     }
 }
 

@@ -16,7 +16,7 @@ use aduan_platform::{shutdown, telemetry};
 use anyhow::Context;
 use sea_orm_migration::MigratorTrait as _;
 
-use crate::services::{ServiceName, assemble, load_registry, migrate, with_openapi};
+use crate::services::{ServiceName, assemble, load_registry, migrate, open_registry, with_openapi};
 
 /// Options of `aduan dev`.
 #[derive(Debug, Clone, clap::Args)]
@@ -62,13 +62,14 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     let mut openapi: Option<utoipa::openapi::OpenApi> = None;
     let mut databases = vec![bus_db.clone()];
     let mut relays = Vec::new();
-    let mut schedulers = Vec::new();
+    let mut background = Vec::new();
     for service in ServiceName::ALL {
         let db = database::connect(&sqlite_url(&options.data_dir, service.as_str()), PoolSize::default()).await?;
         migrate(service, &db).await?;
         let signal = OutboxSignal::default();
-        let assembled = assemble(service, db.clone(), registry.clone(), signal.clone())?;
-        schedulers.extend(assembled.scheduler);
+        let live = open_registry(service, &db, &registry).await?;
+        let assembled = assemble(service, db.clone(), live, signal.clone(), stop.clone())?;
+        background.extend(assembled.background);
         let (subscription, handler) = assembled.consumer;
         bus.subscribe(subscription, handler).await?;
         router = router.merge(assembled.router);
@@ -85,8 +86,7 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     // Every consumer is subscribed before any relay runs, so nothing left in
     // an outbox by a previous run is published to nobody.
     let relays: Vec<_> = relays.into_iter().map(|relay| tokio::spawn(relay.run(stop.clone()))).collect();
-    let schedulers: Vec<_> =
-        schedulers.into_iter().map(|scheduler| tokio::spawn(scheduler.run(stop.clone()))).collect();
+    let background: Vec<_> = background.into_iter().map(tokio::spawn).collect();
 
     let openapi = openapi.context("no service assembled")?;
     let router = with_openapi(router, openapi, "aduan")
@@ -103,7 +103,7 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     aduan_platform::http::serve(listener, finish_router(router), stop.clone()).await?;
 
     bus.shutdown().await;
-    for task in relays.into_iter().chain(schedulers) {
+    for task in relays.into_iter().chain(background) {
         task.await?;
     }
     for db in databases {

@@ -11,7 +11,7 @@ use aduan_platform::http::{Readiness, finish_router, health_router};
 use aduan_platform::outbox::{OutboxRelay, OutboxSignal, RelaySettings};
 use aduan_platform::{shutdown, telemetry, topology};
 
-use crate::services::{ServiceName, assemble, load_registry, migrate, with_openapi};
+use crate::services::{ServiceName, assemble, load_registry, migrate, open_registry, with_openapi};
 
 /// Runs `service` until SIGTERM, then drains and exits.
 pub async fn serve(service: ServiceName, config_file: Option<&Path>) -> anyhow::Result<()> {
@@ -43,8 +43,9 @@ async fn run(service: ServiceName, config: ServiceConfig) -> anyhow::Result<()> 
         .await?,
     );
     let signal = OutboxSignal::default();
-    let assembled = assemble(service, db.clone(), registry, signal.clone())?;
-    let scheduler = assembled.scheduler.map(|scheduler| tokio::spawn(scheduler.run(stop.clone())));
+    let live = open_registry(service, &db, &registry).await?;
+    let assembled = assemble(service, db.clone(), live, signal.clone(), stop.clone())?;
+    let background: Vec<_> = assembled.background.into_iter().map(tokio::spawn).collect();
     let (subscription, handler) = assembled.consumer;
     bus.subscribe(subscription, handler).await?;
     let relay = OutboxRelay::new(db.clone(), bus.clone(), signal, RelaySettings::default());
@@ -59,8 +60,8 @@ async fn run(service: ServiceName, config: ServiceConfig) -> anyhow::Result<()> 
     // HTTP has drained; now let consumers finish what they hold, then the relay.
     bus.shutdown().await;
     relay.await?;
-    if let Some(scheduler) = scheduler {
-        scheduler.await?;
+    for task in background {
+        task.await?;
     }
     db.close().await?;
     tracing::info!(service = service.as_str(), "stopped cleanly");

@@ -7,9 +7,12 @@ use aduan_platform::bus::{MessageHandler, Subscription};
 use aduan_platform::outbox::OutboxSignal;
 use aduan_procedure::{ProcedureBook, ProcedureDocument};
 use aduan_registry::Registry;
+use aduan_registry_store::{LiveRegistry, refresh_interval};
 use aduan_resolution::deadlines::{ClockKeeper, ClockSettings, Today};
 use axum::Router;
+use futures::future::BoxFuture;
 use sea_orm::DatabaseConnection;
+use tokio_util::sync::CancellationToken;
 use utoipa::openapi::OpenApi;
 
 /// A service aduan can run.
@@ -66,35 +69,37 @@ pub struct AssembledService {
     pub openapi: OpenApi,
     /// What it listens to on the bus, and how it handles it.
     pub consumer: (Subscription, Arc<dyn MessageHandler>),
-    /// Work it does on its own schedule (resolution's clocks).
-    pub scheduler: Option<DeadlineScheduler>,
+    /// Work it does on its own schedule until the stop it was assembled with
+    /// (looking for registry versions; resolution's clocks): spawn each.
+    pub background: Vec<BoxFuture<'static, ()>>,
 }
 
-/// Resolution's clock scheduler, ready to run.
-#[derive(Debug)]
-pub struct DeadlineScheduler {
-    keeper: ClockKeeper,
-    db: DatabaseConnection,
-    outbox: OutboxSignal,
-    tick: std::time::Duration,
-}
-
-impl DeadlineScheduler {
-    /// Runs until `stop`.
-    pub async fn run(self, stop: tokio_util::sync::CancellationToken) {
-        self.keeper.run(self.db, self.outbox, self.tick, stop).await;
+/// The registry `service` works with: the newest version in its database, or
+/// the file before any is there. Routing, which keeps the registry, stores
+/// the file as version 1 at its first start and publishes it.
+pub async fn open_registry(
+    service: ServiceName,
+    db: &DatabaseConnection,
+    file: &Registry,
+) -> anyhow::Result<Arc<LiveRegistry>> {
+    let live = LiveRegistry::open(db, file.clone()).await?;
+    if service == ServiceName::Routing {
+        aduan_routing::registry_keeping::seed(db, &live).await?;
     }
+    Ok(live)
 }
 
-/// Builds `service` over its database.
+/// Builds `service` over its database; its background work runs until `stop`.
 pub fn assemble(
     service: ServiceName,
     db: DatabaseConnection,
-    registry: Arc<Registry>,
+    registry: Arc<LiveRegistry>,
     outbox: OutboxSignal,
+    stop: CancellationToken,
 ) -> anyhow::Result<AssembledService> {
-    let mut scheduler = None;
-    let procedures = Arc::new(load_procedures(&registry)?);
+    let mut background: Vec<BoxFuture<'static, ()>> =
+        vec![Box::pin(registry.clone().keep_fresh(db.clone(), refresh_interval()?, stop.clone()))];
+    let procedures = Arc::new(load_procedures(&registry.current())?);
     let (router, openapi, consumer) = match service {
         ServiceName::Intake => {
             let state = aduan_intake::IntakeState { db, registry, procedures, outbox };
@@ -113,7 +118,7 @@ pub fn assemble(
             let keeper = ClockKeeper { registry, procedures, today: Today::default() };
             let state =
                 aduan_resolution::ResolutionState { db: db.clone(), outbox: outbox.clone(), clocks: keeper.clone() };
-            scheduler = Some(DeadlineScheduler { keeper, db, outbox, tick: settings.tick });
+            background.push(Box::pin(keeper.run(db, outbox, settings.tick, stop)));
             let consumer = aduan_resolution::consumer(&state);
             let (mut router, openapi) = aduan_resolution::api::router(state.clone()).split_for_parts();
             if settings.test_clock {
@@ -122,7 +127,7 @@ pub fn assemble(
             (router, openapi, consumer)
         }
     };
-    Ok(AssembledService { router, openapi, consumer, scheduler })
+    Ok(AssembledService { router, openapi, consumer, background })
 }
 
 /// Adds the document's title and version, and serves it at `/api/openapi.json`.

@@ -71,7 +71,7 @@ async fn create_report(
     State(state): State<IntakeState>,
     ApiJson(request): ApiJson<FileReportRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let report = NewReport::parse(request, &state.registry)?;
+    let report = NewReport::parse(request, &state.registry.current())?;
     let filed = file_report(&state.db, report, "api").await?;
     state.outbox.wake();
     tracing::info!(report_id = %filed.report_id, "report filed");
@@ -276,7 +276,7 @@ async fn citizen_step(
     let next = aduan_procedure::transition(current, action, aduan_procedure::Role::Citizen)
         .map_err(|error| ApiError::conflict(conflict_code, error.to_string()))?;
     if matches!(action, Action::Dispute | Action::Appeal) && current == Status::Resolved {
-        let calendar = state.registry.calendar_for(&report.region);
+        let calendar = state.registry.current().calendar_for(&report.region);
         let institution = report.institution_id.as_deref().unwrap_or_default();
         let window = state.procedures.for_institution(institution).clocks.dispute_window;
         if !within_window(&calendar, report.status_changed_at.date_naive(), Utc::now().date_naive(), window) {
@@ -438,6 +438,7 @@ async fn list_categories(State(state): State<IntakeState>) -> ApiJson<Vec<Catego
     ApiJson(
         state
             .registry
+            .current()
             .categories()
             .iter()
             .map(|category| CategoryView { id: category.id.clone(), name: category.name.clone() })
@@ -462,6 +463,7 @@ async fn list_regions(State(state): State<IntakeState>) -> ApiJson<Vec<RegionVie
     ApiJson(
         state
             .registry
+            .current()
             .regions()
             .iter()
             .map(|region| RegionView {

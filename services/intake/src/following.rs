@@ -97,6 +97,8 @@ fn change_for(event: &Event, current_institution: Option<&str>, merged_into: Opt
         | Event::ReferredToOmbudsman(_) => return None,
         // Work between institutions and their units; the citizen sees its outcome.
         Event::Escalated(_) | Event::ForwardedToUnit(_) | Event::UnitAnswered(_) => return None,
+        // Not about a report: the registry copy took it in.
+        Event::RegistryChanged(_) => return None,
     };
     Some(change)
 }

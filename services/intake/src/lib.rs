@@ -14,7 +14,7 @@ use aduan_platform::bus::{MessageHandler, Subscription};
 use aduan_platform::consumer::TransactionalConsumer;
 use aduan_platform::outbox::OutboxSignal;
 use aduan_platform::topology;
-use aduan_registry::Registry;
+use aduan_registry_store::{LiveRegistry, WithRegistryCopy};
 use sea_orm::DatabaseConnection;
 
 pub use filing::{FileReportRequest, Privacy, ReportKind, ReporterRequest};
@@ -29,7 +29,7 @@ pub struct IntakeState {
     /// Intake's own database.
     pub db: DatabaseConnection,
     /// Categories and regions a report may name; calendars.
-    pub registry: Arc<Registry>,
+    pub registry: Arc<LiveRegistry>,
     /// The procedures in force (the dispute and appeal window).
     pub procedures: Arc<aduan_procedure::ProcedureBook>,
     /// Wakes the outbox relay after a commit.
@@ -38,6 +38,7 @@ pub struct IntakeState {
 
 /// Intake's consumer: what it listens to, and the handler.
 pub fn consumer(state: &IntakeState) -> (Subscription, Arc<dyn MessageHandler>) {
-    let handler = TransactionalConsumer::new(SERVICE, state.db.clone(), state.outbox.clone(), following::FollowReports);
+    let applier = WithRegistryCopy::new(state.registry.clone(), following::FollowReports);
+    let handler = TransactionalConsumer::new(SERVICE, state.db.clone(), state.outbox.clone(), applier);
     (topology::intake(), Arc::new(handler))
 }

@@ -56,6 +56,27 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// Makes the transactions that call this with the same `name` take turns
+/// until each commits or rolls back: a PostgreSQL advisory lock. On SQLite,
+/// [`begin_write`] has already made every writer take its turn.
+pub async fn serialize_with(txn: &DatabaseTransaction, name: &str) -> Result<(), DbErr> {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({})", advisory_lock_key(name))).await?;
+    Ok(())
+}
+
+/// A stable 63-bit key for PostgreSQL's advisory locks.
+fn advisory_lock_key(name: &str) -> i64 {
+    // FNV-1a: stable across builds and platforms, unlike std's hasher.
+    let hash = name
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
+    <i64 as TryFrom<u64>>::try_from(hash >> 1).unwrap_or(i64::MAX)
+}
+
 /// Answers whether the database takes a query now, for `/readyz`.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()

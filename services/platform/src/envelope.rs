@@ -8,10 +8,19 @@ use crate::proto::{Actor, Envelope, Role, Timestamp, envelope::Event};
 
 /// A new envelope about `report_id`, with a fresh UUIDv7 and the time now.
 pub fn new_envelope(report_id: Uuid, actor: Actor, event: Event) -> Envelope {
+    envelope_with(report_id.to_string(), actor, event)
+}
+
+/// A new envelope about no report (the registry's changes).
+pub fn new_registry_envelope(actor: Actor, event: Event) -> Envelope {
+    envelope_with(String::new(), actor, event)
+}
+
+fn envelope_with(report_id: String, actor: Actor, event: Event) -> Envelope {
     let now = Utc::now();
     Envelope {
         message_id: Uuid::now_v7().to_string(),
-        report_id: report_id.to_string(),
+        report_id,
         occurred_at: Some(Timestamp {
             seconds: now.timestamp(),
             nanos: i32::try_from(now.timestamp_subsec_nanos()).unwrap_or(0),

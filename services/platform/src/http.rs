@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -74,6 +74,21 @@ impl ApiError {
         tracing::error!(%error, "internal error");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; try again")
     }
+}
+
+/// Who is acting, from the header `header` (e.g. `x-officer-id`): 1 to 100
+/// characters. Until sign-in exists, staff name themselves this way; without
+/// it the answer is 401 with `code` (e.g. `officer_required`).
+pub fn acting_staff(headers: &HeaderMap, header: &str, code: &'static str) -> Result<String, ApiError> {
+    headers
+        .get(header)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|id| !id.is_empty() && id.len() <= 100)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, code, format!("send your staff id in the {header} header"))
+        })
 }
 
 impl From<sea_orm::DbErr> for ApiError {

@@ -50,22 +50,12 @@ impl MigrationTrait for CreateDeadLetters {
 /// in one transaction under an advisory lock, so replicas starting together
 /// migrate once and a failed migration leaves nothing half done.
 pub async fn apply<M: MigratorTrait>(db: &sea_orm::DatabaseConnection, service: &str) -> Result<(), DbErr> {
-    use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
+    use sea_orm::{DbBackend, TransactionTrait};
     if db.get_database_backend() != DbBackend::Postgres {
         return M::up(db, None).await;
     }
     let txn = db.begin().await?;
-    let key = advisory_lock_key(service);
-    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})")).await?;
+    crate::database::serialize_with(&txn, &format!("migrate {service}")).await?;
     M::up(&txn, None).await?;
     txn.commit().await
-}
-
-/// A stable 63-bit key per service for PostgreSQL's advisory locks.
-fn advisory_lock_key(service: &str) -> i64 {
-    // FNV-1a: stable across builds and platforms, unlike std's hasher.
-    let hash = service
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
-    <i64 as TryFrom<u64>>::try_from(hash >> 1).unwrap_or(i64::MAX)
 }

@@ -11,9 +11,16 @@ fn subscription(consumer: &str, events: &[&str]) -> Subscription {
     }
 }
 
-/// Intake follows its reports to show the citizen where they are.
+/// Also the registry's changes, for a service that keeps a copy of it.
+fn and_registry_changes(mut subscription: Subscription) -> Subscription {
+    subscription.bindings.push(crate::proto::REGISTRY_CHANGED_KEY.to_owned());
+    subscription
+}
+
+/// Intake follows its reports to show the citizen where they are, and keeps
+/// a copy of the registry to check what citizens file.
 pub fn intake() -> Subscription {
-    subscription(
+    and_registry_changes(subscription(
         "intake",
         &[
             "assigned",
@@ -27,7 +34,7 @@ pub fn intake() -> Subscription {
             "archived",
             "merged",
         ],
-    )
+    ))
 }
 
 /// Routing places new reports, re-routes returned ones, puts clarified ones
@@ -37,9 +44,13 @@ pub fn routing() -> Subscription {
 }
 
 /// Resolution opens cases where routing assigned them, takes the citizen's
-/// replies, disputes and referrals, and closes accepted ones.
+/// replies, disputes and referrals, and closes accepted ones; it keeps a copy
+/// of the registry for the tree of institutions and the calendars.
 pub fn resolution() -> Subscription {
-    subscription("resolution", &["assigned", "accepted", "citizen_replied", "disputed", "referred_to_ombudsman"])
+    and_registry_changes(subscription(
+        "resolution",
+        &["assigned", "accepted", "citizen_replied", "disputed", "referred_to_ombudsman"],
+    ))
 }
 
 /// Every consumer of the system.

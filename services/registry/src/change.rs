@@ -8,8 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::document::{CalendarSpec, Category, EVERYWHERE, Holiday, Institution, Region, RegistryDocument, Rule};
 use crate::RegistryError;
+use crate::document::{CalendarSpec, Category, EVERYWHERE, Holiday, Institution, Region, RegistryDocument, Rule};
 
 /// What names a change in error messages, where a file's name would be.
 const SOURCE: &str = "change";
@@ -87,6 +87,15 @@ impl RegistryChange {
             Self::RemoveHoliday { .. } => "remove_holiday",
             Self::SetWorkingDays { .. } => "set_working_days",
         }
+    }
+
+    /// Whether it may move a working-day deadline: it changes a calendar, or
+    /// which regions inherit a region's holidays.
+    pub fn may_move_deadlines(&self) -> bool {
+        matches!(
+            self,
+            Self::PutHoliday { .. } | Self::RemoveHoliday { .. } | Self::SetWorkingDays { .. } | Self::PutRegion { .. }
+        )
     }
 }
 
@@ -209,17 +218,19 @@ mod tests {
         let registry = Registry::from_document(added).expect("valid");
         assert!(registry.is_below("bandung-dpu-bridges", "pemkot-bandung"));
         let renamed = Institution { name: "Bidang Jembatan dan Terowongan".into(), ..unit };
-        let again = registry.document().with_change(&RegistryChange::PutInstitution { institution: renamed }).unwrap();
+        let again =
+            registry.document().with_change(&RegistryChange::PutInstitution { institution: renamed }).expect("valid");
         assert_eq!(again.institution.len(), registry.document().institution.len());
         assert_eq!(
-            Registry::from_document(again).unwrap().institution("bandung-dpu-bridges").map(|i| i.name.as_str()),
+            Registry::from_document(again).expect("valid").institution("bandung-dpu-bridges").map(|i| i.name.as_str()),
             Some("Bidang Jembatan dan Terowongan")
         );
     }
 
     #[test]
     fn a_change_that_breaks_the_tree_is_rejected_and_names_the_key() {
-        let orphan = Institution { id: "x".into(), name: "X".into(), level: Level::Unit, parent: Some("nowhere".into()) };
+        let orphan =
+            Institution { id: "x".into(), name: "X".into(), level: Level::Unit, parent: Some("nowhere".into()) };
         assert!(rejected(RegistryChange::PutInstitution { institution: orphan }).contains("institution.parent"));
         // Making the city a child of its own unit is a cycle.
         let cyclic = Institution {
@@ -240,13 +251,13 @@ mod tests {
     fn rules_are_replaced_and_removed_by_their_category_and_region() {
         let rule = Rule { category: "roads".into(), region: "32.73".into(), institution: "jabar-dbmpr".into() };
         let changed = demo().with_change(&RegistryChange::PutRule { rule }).expect("valid");
-        let registry = Registry::from_document(changed).unwrap();
+        let registry = Registry::from_document(changed).expect("valid");
         assert_eq!(registry.route("roads", "32.73", &[]).institution.id, "jabar-dbmpr");
         let removed = registry
             .document()
             .with_change(&RegistryChange::RemoveRule { category: "roads".into(), region: "32.73".into() })
             .expect("valid");
-        let registry = Registry::from_document(removed).unwrap();
+        let registry = Registry::from_document(removed).expect("valid");
         // Without a rule of its own, Bandung falls back to its province's.
         assert_eq!(registry.route("roads", "32.73", &[]).matched_by, crate::MatchedBy::RegionFallback);
         let again = registry
@@ -261,14 +272,17 @@ mod tests {
         let before = Registry::demo().calendar_for("32.73").add_working_days(date(1), 2);
         let holiday = Holiday { date: date(2), name: "Hari Jadi".into(), region: Some("32.73".into()) };
         let added = demo().with_change(&RegistryChange::PutHoliday { holiday }).expect("valid");
-        let registry = Registry::from_document(added).unwrap();
+        let registry = Registry::from_document(added).expect("valid");
         assert_eq!(registry.calendar_for("32.73").add_working_days(date(1), 2), before + chrono::Days::new(1));
         assert_eq!(registry.calendar_for("31.71").add_working_days(date(1), 2), before, "only in Bandung");
         let removed = registry
             .document()
             .with_change(&RegistryChange::RemoveHoliday { date: date(2), region: Some("32.73".into()) })
             .expect("valid");
-        assert_eq!(Registry::from_document(removed).unwrap().calendar_for("32.73").add_working_days(date(1), 2), before);
+        assert_eq!(
+            Registry::from_document(removed).expect("valid").calendar_for("32.73").add_working_days(date(1), 2),
+            before
+        );
     }
 
     #[test]
@@ -276,7 +290,10 @@ mod tests {
         let category = Category { id: "roads".into(), name: "Jalan".into(), tier: Tier::Simple };
         let changed = demo().with_change(&RegistryChange::PutCategory { category }).expect("valid");
         assert_eq!(changed.category.len(), demo().category.len());
-        assert_eq!(Registry::from_document(changed).unwrap().category("roads").map(|c| c.tier), Some(Tier::Simple));
+        assert_eq!(
+            Registry::from_document(changed).expect("valid").category("roads").map(|c| c.tier),
+            Some(Tier::Simple)
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Resolution's JSON API for institutions: the inbox, a case, and the work on it.
 
-use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
+use aduan_platform::http::{ApiError, ApiJson, ErrorBody, acting_staff};
 use aduan_procedure::{Role, Status};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -207,18 +207,7 @@ pub struct WorkRequest {
 }
 
 fn officer(headers: &HeaderMap) -> Result<Officer, ApiError> {
-    let id = headers
-        .get(OFFICER_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .map(str::trim)
-        .filter(|id| !id.is_empty() && id.len() <= 100)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "officer_required",
-                "send the officer's id in the X-Officer-Id header",
-            )
-        })?;
+    let id = acting_staff(headers, OFFICER_HEADER, "officer_required")?;
     let role = match headers.get(ROLE_HEADER).map(|value| value.to_str().unwrap_or_default()) {
         None | Some("officer") => Role::Officer,
         Some("coordinator") => Role::Coordinator,
@@ -226,7 +215,7 @@ fn officer(headers: &HeaderMap) -> Result<Officer, ApiError> {
             return Err(ApiError::invalid("invalid_role", format!("{other:?} is not officer or coordinator")));
         }
     };
-    Ok(Officer { id: id.to_owned(), role })
+    Ok(Officer { id, role })
 }
 
 fn work_text(request: WorkRequest) -> Result<String, ApiError> {

@@ -12,9 +12,10 @@ use aduan_platform::envelope::{new_envelope, system_actor};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, envelope::Event};
 use aduan_procedure::{Action, CaseClocks, Due, ProcedureBook, Role, Status};
-use aduan_registry::Registry;
+use aduan_registry::RegistryChange;
+use aduan_registry_store::LiveRegistry;
 use chrono::{NaiveDate, Utc};
-use sea_orm::sea_query::{LockBehavior, LockType};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
@@ -23,6 +24,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::SERVICE;
 use crate::entities::{case, case_branch, case_clocks};
+
+/// How many cases (and, apart, unit branches) one round of the scheduler
+/// takes, in one transaction.
+const ROUND: u64 = 100;
+const ROUND_SIZE: usize = ROUND as usize;
 
 /// Today's date as the clocks see it. Tests move it forward instead of
 /// sleeping for days; in production it is the calendar date (UTC).
@@ -78,7 +84,7 @@ impl ClockSettings {
 #[derive(Debug, Clone)]
 pub struct ClockKeeper {
     /// Calendars and tiers.
-    pub registry: Arc<Registry>,
+    pub registry: Arc<LiveRegistry>,
     /// Budgets and the escalation chain, national or an institution's stricter ones.
     pub procedures: Arc<ProcedureBook>,
     /// Today.
@@ -93,8 +99,9 @@ impl ClockKeeper {
             Some(row) => serde_json::from_str(&row.state).map_err(|error| DbErr::Custom(error.to_string()))?,
             None => CaseClocks::default(),
         };
-        let calendar = self.registry.calendar_for(&case.region);
-        let tier = self.registry.category(&case.category).map(|category| category.tier).unwrap_or_default();
+        let registry = self.registry.current();
+        let calendar = registry.calendar_for(&case.region);
+        let tier = registry.category(&case.category).map(|category| category.tier).unwrap_or_default();
         let procedure = self.procedures.for_institution(&case.institution_id);
         clocks.on_action(action, self.today.date(), tier, procedure, &calendar);
         let row = case_clocks::ActiveModel {
@@ -110,11 +117,40 @@ impl ClockKeeper {
         Ok(())
     }
 
+    /// After a new registry version that may move deadlines (a holiday added
+    /// or removed, ...), every clock waiting for a later day is looked at again
+    /// on the scheduler's next round, which sets it to its deadline under the
+    /// new calendars: a deadline that moved earlier is not missed.
+    pub async fn after_registry_change(
+        &self,
+        txn: &DatabaseTransaction,
+        changed: &proto::RegistryChanged,
+    ) -> Result<(), DbErr> {
+        // The first version, or one this build cannot read: assume the worst.
+        let may_move =
+            serde_json::from_str::<RegistryChange>(&changed.change).map_or(true, |change| change.may_move_deadlines());
+        if !may_move {
+            return Ok(());
+        }
+        let today = self.today.date();
+        let moved = case_clocks::Entity::update_many()
+            .col_expr(case_clocks::Column::NextCheckOn, Expr::value(today))
+            .filter(case_clocks::Column::NextCheckOn.gt(today))
+            .exec(txn)
+            .await?;
+        tracing::info!(
+            version = changed.version,
+            clocks = moved.rows_affected,
+            "registry changed; clocks to look at again"
+        );
+        Ok(())
+    }
+
     /// Fires what is due today; returns how many cases it looked at.
     pub async fn fire_due(&self, db: &DatabaseConnection) -> anyhow::Result<usize> {
         let today = self.today.date();
         let txn = aduan_platform::database::begin_write(db).await?;
-        let mut query = case_clocks::Entity::find().filter(case_clocks::Column::NextCheckOn.lte(today)).limit(100);
+        let mut query = case_clocks::Entity::find().filter(case_clocks::Column::NextCheckOn.lte(today)).limit(ROUND);
         if txn.get_database_backend() == DbBackend::Postgres {
             query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         }
@@ -133,7 +169,7 @@ impl ClockKeeper {
             .filter(case_branch::Column::Status.eq("open"))
             .filter(case_branch::Column::Escalated.eq(false))
             .filter(case_branch::Column::DueOn.lt(today))
-            .limit(100);
+            .limit(ROUND);
         if txn.get_database_backend() == DbBackend::Postgres {
             query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         }
@@ -163,10 +199,14 @@ impl ClockKeeper {
         today: NaiveDate,
     ) -> anyhow::Result<()> {
         let Some(case) = case::Entity::find_by_id(row.case_id).lock_exclusive().one(txn).await? else {
+            // Clocks of no case: never look at them again.
+            let mut active = row.clone().into_active_model();
+            active.next_check_on = Set(None);
+            active.update(txn).await?;
             return Ok(());
         };
         let mut clocks: CaseClocks = serde_json::from_str(&row.state)?;
-        let calendar = self.registry.calendar_for(&case.region);
+        let calendar = self.registry.current().calendar_for(&case.region);
         let procedure = self.procedures.for_institution(&case.institution_id);
         for due in clocks.due(today, procedure, &calendar) {
             match due {
@@ -214,10 +254,23 @@ impl ClockKeeper {
         stop: CancellationToken,
     ) {
         loop {
-            match self.fire_due(&db).await {
-                Ok(0) => {}
-                Ok(_) => outbox.wake(),
-                Err(error) => tracing::warn!(%error, "could not fire due clocks; will retry"),
+            // Round after round while rounds come back full: after downtime, or
+            // after a registry change, many cases may be due at once.
+            loop {
+                match self.fire_due(&db).await {
+                    Ok(looked_at) => {
+                        if looked_at > 0 {
+                            outbox.wake();
+                        }
+                        if looked_at < ROUND_SIZE || stop.is_cancelled() {
+                            break;
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "could not fire due clocks; will retry");
+                        break;
+                    }
+                }
             }
             tokio::select! {
                 () = stop.cancelled() => return,

@@ -28,7 +28,8 @@ pub async fn forward(
     let txn = aduan_platform::database::begin_write(db).await?;
     let (existing, current) = lock_case(&txn, case_id).await?;
     aduan_procedure::transition(current, Action::ForwardToUnit, coordinator.role).map_err(procedure_error)?;
-    if !clocks.registry.is_below(unit_id, &existing.institution_id) {
+    let registry = clocks.registry.current();
+    if !registry.is_below(unit_id, &existing.institution_id) {
         return Err(ApiError::invalid(
             "not_a_unit_below",
             format!("{unit_id:?} is not a unit below {:?}", existing.institution_id),
@@ -37,7 +38,7 @@ pub async fn forward(
     let today = clocks.today.date();
     // A unit's branch gets the first follow-up budget of the institution holding the case.
     let budget = clocks.procedures.for_institution(&existing.institution_id).clocks.first_follow_up;
-    let calendar = clocks.registry.calendar_for(&existing.region);
+    let calendar = registry.calendar_for(&existing.region);
     let branch = case_branch::ActiveModel {
         id: Set(Uuid::now_v7()),
         case_id: Set(case_id),

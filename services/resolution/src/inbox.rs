@@ -170,6 +170,9 @@ async fn citizen_wrote(
 #[async_trait]
 impl ApplyEvent for KeepInboxes {
     async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
+        if let Some(Event::RegistryChanged(changed)) = &envelope.event {
+            return Ok(self.clocks.after_registry_change(txn, changed).await?);
+        }
         let report_id = report_id(envelope)?;
         match &envelope.event {
             Some(Event::Assigned(assigned)) => open_case(&self.clocks, txn, report_id, assigned).await,

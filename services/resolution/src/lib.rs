@@ -15,6 +15,7 @@ use aduan_platform::bus::{MessageHandler, Subscription};
 use aduan_platform::consumer::TransactionalConsumer;
 use aduan_platform::outbox::OutboxSignal;
 use aduan_platform::topology;
+use aduan_registry_store::WithRegistryCopy;
 use sea_orm::DatabaseConnection;
 
 pub use migration::Migrator;
@@ -35,7 +36,8 @@ pub struct ResolutionState {
 
 /// Resolution's consumer: what it listens to, and the handler.
 pub fn consumer(state: &ResolutionState) -> (Subscription, Arc<dyn MessageHandler>) {
-    let applier = inbox::KeepInboxes { clocks: state.clocks.clone() };
+    let applier =
+        WithRegistryCopy::new(state.clocks.registry.clone(), inbox::KeepInboxes { clocks: state.clocks.clone() });
     let handler = TransactionalConsumer::new(SERVICE, state.db.clone(), state.outbox.clone(), applier);
     (topology::resolution(), Arc::new(handler))
 }

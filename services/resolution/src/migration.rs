@@ -12,7 +12,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateResolutionTables)]
+        vec![Box::new(CreateResolutionTables), Box::new(aduan_registry_store::CreateRegistryVersions)]
     }
 }
 

@@ -1,10 +1,10 @@
 //! Routing's JSON API: the registry and where each report went.
 
-use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
+use aduan_platform::http::{ApiError, ApiJson, ErrorBody, acting_staff};
 use aduan_platform::proto::{self, Message as _};
 use aduan_procedure::Status;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,7 @@ pub fn router(state: RoutingState) -> OpenApiRouter {
         .routes(routes!(defer))
         .routes(routes!(archive))
         .routes(routes!(merge))
+        .merge(crate::registry_api::router())
         .with_state(state)
 }
 
@@ -47,6 +48,7 @@ async fn list_institutions(State(state): State<RoutingState>) -> ApiJson<Vec<Ins
     ApiJson(
         state
             .registry
+            .current()
             .institutions()
             .iter()
             .map(|institution| InstitutionView {
@@ -162,19 +164,7 @@ async fn verification_queue(State(state): State<RoutingState>) -> Result<ApiJson
 pub const VERIFIER_HEADER: &str = "x-verifier-id";
 
 fn verifier(headers: &HeaderMap) -> Result<String, ApiError> {
-    headers
-        .get(VERIFIER_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .map(str::trim)
-        .filter(|id| !id.is_empty() && id.len() <= 100)
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "verifier_required",
-                "send the verifier's id in the X-Verifier-Id header",
-            )
-        })
+    acting_staff(headers, VERIFIER_HEADER, "verifier_required")
 }
 
 fn parse_report_id(text: &str) -> Result<Uuid, ApiError> {
@@ -201,7 +191,7 @@ async fn verify(
 ) -> Result<ApiJson<RouteView>, ApiError> {
     let verifier = verifier(headers)?;
     let report_id = parse_report_id(report_id)?;
-    let routed = decide(&state.db, &state.registry, report_id, &verifier, decision).await?;
+    let routed = decide(&state.db, &state.registry.current(), report_id, &verifier, decision).await?;
     state.outbox.wake();
     Ok(ApiJson(route_view(routed)))
 }

@@ -5,6 +5,8 @@
 pub mod api;
 pub mod migration;
 mod placing;
+pub mod registry_api;
+pub mod registry_keeping;
 pub mod routed_report;
 mod verification;
 
@@ -14,7 +16,7 @@ use aduan_platform::bus::{MessageHandler, Subscription};
 use aduan_platform::consumer::TransactionalConsumer;
 use aduan_platform::outbox::OutboxSignal;
 use aduan_platform::topology;
-use aduan_registry::Registry;
+use aduan_registry_store::LiveRegistry;
 use sea_orm::DatabaseConnection;
 
 pub use migration::Migrator;
@@ -28,7 +30,7 @@ pub struct RoutingState {
     /// Routing's own database.
     pub db: DatabaseConnection,
     /// Institutions, regions, categories and rules.
-    pub registry: Arc<Registry>,
+    pub registry: Arc<LiveRegistry>,
     /// Wakes the outbox relay after a commit.
     pub outbox: OutboxSignal,
 }

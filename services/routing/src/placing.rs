@@ -9,7 +9,8 @@ use aduan_platform::envelope::{new_envelope, report_id, system_actor};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, Envelope, Message as _, envelope::Event};
 use aduan_procedure::{Action, Role, Status};
-use aduan_registry::{MatchedBy, Registry};
+use aduan_registry::MatchedBy;
+use aduan_registry_store::LiveRegistry;
 use async_trait::async_trait;
 use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QuerySelect, Set};
 use uuid::Uuid;
@@ -20,12 +21,13 @@ use crate::{SERVICE, routed_report};
 #[derive(Debug, Clone)]
 pub struct PlaceReports {
     /// The registry routing decides by.
-    pub registry: Arc<Registry>,
+    pub registry: Arc<LiveRegistry>,
 }
 
 impl PlaceReports {
     fn assigned(&self, content: proto::ReportContent, returned_by: &[String]) -> proto::AssignedToInstitution {
-        let decision = self.registry.route(&content.category, &content.region, returned_by);
+        let registry = self.registry.current();
+        let decision = registry.route(&content.category, &content.region, returned_by);
         proto::AssignedToInstitution {
             institution_id: decision.institution.id.clone(),
             institution_name: decision.institution.name.clone(),
@@ -116,11 +118,11 @@ impl PlaceReports {
         let Some(routed) = routed_report::Entity::find_by_id(report_id).lock_exclusive().one(txn).await? else {
             return Err(HandlerError::Permanent(format!("report {report_id} was never routed")));
         };
-        let parent = self
-            .registry
+        let registry = self.registry.current();
+        let parent = registry
             .institution(&routed.institution_id)
             .and_then(|institution| institution.parent.as_deref())
-            .and_then(|parent| self.registry.institution(parent));
+            .and_then(|parent| registry.institution(parent));
         let content = proto::ReportContent::decode(routed.content.as_slice())
             .map_err(|error| HandlerError::Permanent(format!("stored content is unreadable: {error}")))?;
         let returns_so_far = u32::try_from(routed.returns).unwrap_or(0);

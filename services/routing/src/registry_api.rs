@@ -1,0 +1,121 @@
+//! The administrators' JSON API over the registry: read it whole, read its
+//! changes, make a change. Each change becomes the next version and is
+//! published as a `registry_changed` event.
+
+use aduan_platform::http::{ApiError, ApiJson, ErrorBody, acting_staff};
+use aduan_registry::{RegistryChange, RegistryDocument};
+use aduan_registry_store::store::{self, RegistryVersion};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::RoutingState;
+use crate::registry_keeping::make_change;
+
+/// The header an administrator names themselves in.
+pub const ADMINISTRATOR_HEADER: &str = "x-administrator-id";
+
+/// The registry's routes.
+pub fn router() -> OpenApiRouter<RoutingState> {
+    OpenApiRouter::new().routes(routes!(get_registry)).routes(routes!(list_changes, post_change))
+}
+
+/// The registry in use.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RegistryView {
+    /// Its version: 1 is the file routing first started with.
+    pub version: i64,
+    /// Institutions, regions, categories, rules and calendar, as in the registry file.
+    #[schema(value_type = Object)]
+    pub document: RegistryDocument,
+}
+
+/// The registry as routing uses it now.
+#[utoipa::path(get, path = "/api/v1/registry", tag = "administrators", responses((status = 200, body = RegistryView)))]
+async fn get_registry(State(state): State<RoutingState>) -> ApiJson<RegistryView> {
+    let (version, registry) = state.registry.snapshot();
+    ApiJson(RegistryView { version, document: registry.document().clone() })
+}
+
+/// A change to make.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRequest {
+    /// What to change.
+    pub change: RegistryChange,
+    /// The version the change was prepared against; if the registry has moved
+    /// on since, the change is refused with 409 and nothing changes.
+    #[serde(default)]
+    pub expected_version: Option<i64>,
+}
+
+/// A change made.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChangeView {
+    /// The version it made.
+    pub version: i64,
+    /// The change, as it was asked for (`{"kind": "seed"}` for version 1).
+    #[schema(value_type = Object)]
+    pub change: serde_json::Value,
+    /// Who made it.
+    pub changed_by: String,
+    /// When.
+    pub changed_at: DateTime<Utc>,
+}
+
+impl From<RegistryVersion> for ChangeView {
+    fn from(version: RegistryVersion) -> Self {
+        Self {
+            version: version.version,
+            change: serde_json::from_str(&version.change).unwrap_or(serde_json::Value::Null),
+            changed_by: version.actor,
+            changed_at: version.changed_at,
+        }
+    }
+}
+
+/// Make a change to the registry; it applies to reports routed from now on.
+#[utoipa::path(post, path = "/api/v1/registry/changes", tag = "administrators",
+    params(("X-Administrator-Id" = String, Header)), request_body = ChangeRequest,
+    responses((status = 201, body = ChangeView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn post_change(
+    State(state): State<RoutingState>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<ChangeRequest>,
+) -> Result<(StatusCode, ApiJson<ChangeView>), ApiError> {
+    let administrator = acting_staff(&headers, ADMINISTRATOR_HEADER, "administrator_required")?;
+    let made =
+        make_change(&state.db, &state.registry, &request.change, request.expected_version, &administrator).await?;
+    state.outbox.wake();
+    Ok((StatusCode::CREATED, ApiJson(made.into())))
+}
+
+/// Which changes to list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesQuery {
+    /// Only versions older than this one (to page back).
+    pub before: Option<i64>,
+    /// How many, 1 to 500; 100 when absent.
+    pub limit: Option<u64>,
+}
+
+/// The registry's changes, newest first.
+#[utoipa::path(get, path = "/api/v1/registry/changes", tag = "administrators", params(ChangesQuery),
+    responses((status = 200, body = Vec<ChangeView>), (status = 422, body = ErrorBody)))]
+async fn list_changes(
+    State(state): State<RoutingState>,
+    query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<ApiJson<Vec<ChangeView>>, ApiError> {
+    let Query(query) = query?;
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid("invalid_limit", format!("limit must be 1 to 500, not {limit}")));
+    }
+    let changes = store::history(&state.db, query.before, limit).await?;
+    Ok(ApiJson(changes.into_iter().map(ChangeView::from).collect()))
+}
