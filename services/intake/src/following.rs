@@ -97,7 +97,6 @@ fn change_for(event: &Event, current_institution: Option<&str>, merged_into: Opt
         | Event::ReferredToOmbudsman(_) => return None,
         // Work between institutions and their units; the citizen sees its outcome.
         Event::Escalated(_) | Event::ForwardedToUnit(_) | Event::UnitAnswered(_) => return None,
-        // Not about a report: the registry copy took it in.
         Event::RegistryChanged(_) => return None,
     };
     Some(change)
@@ -117,6 +116,10 @@ fn archive_text(reason: &str, note: &str) -> String {
 impl ApplyEvent for FollowReports {
     async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
         let Some(event) = &envelope.event else { return Ok(()) };
+        if matches!(event, Event::RegistryChanged(_)) {
+            // Not about a report: the registry copy in front took it in.
+            return Ok(());
+        }
         let report_id = report_id(envelope)?;
         // Locked: events of one report handled in parallel must not overwrite each other.
         let Some(report) = report::Entity::find_by_id(report_id).lock_exclusive().one(txn).await? else {

@@ -38,7 +38,7 @@ pub struct IntakeState {
 
 /// Intake's consumer: what it listens to, and the handler.
 pub fn consumer(state: &IntakeState) -> (Subscription, Arc<dyn MessageHandler>) {
-    let applier = WithRegistryCopy::new(state.registry.clone(), following::FollowReports);
+    let applier = WithRegistryCopy::new(following::FollowReports);
     let handler = TransactionalConsumer::new(SERVICE, state.db.clone(), state.outbox.clone(), applier);
     (topology::intake(), Arc::new(handler))
 }

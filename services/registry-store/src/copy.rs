@@ -3,8 +3,10 @@
 //! its other effects commit the same way, exactly once per message. The
 //! service's own step sees the change next, in the same transaction, to do
 //! what a new registry asks of it.
-
-use std::sync::Arc;
+//!
+//! The version is used only once it is committed: the service's
+//! [`LiveRegistry`](crate::LiveRegistry) picks it up from the database, so
+//! what a replica uses never runs ahead of what its database holds.
 
 use aduan_platform::bus::HandlerError;
 use aduan_platform::consumer::ApplyEvent;
@@ -13,21 +15,20 @@ use aduan_platform::proto::{Envelope, RegistryChanged, envelope::Event};
 use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
 
-use crate::live::{LiveRegistry, parse_version};
+use crate::live::parse_version;
 use crate::store::{self, RegistryVersion};
 
-/// `inner`, with `registry_changed` events taken into `live` and the service's
-/// database before they reach it.
+/// `inner`, with `registry_changed` events stored in the service's database
+/// before they reach it.
 #[derive(Debug)]
 pub struct WithRegistryCopy<A> {
-    live: Arc<LiveRegistry>,
     inner: A,
 }
 
 impl<A> WithRegistryCopy<A> {
-    /// Keeps `live` up to date in front of `inner`.
-    pub fn new(live: Arc<LiveRegistry>, inner: A) -> Self {
-        Self { live, inner }
+    /// Keeps the registry copy in front of `inner`.
+    pub fn new(inner: A) -> Self {
+        Self { inner }
     }
 }
 
@@ -57,8 +58,7 @@ impl<A> WithRegistryCopy<A> {
             .ok_or_else(|| HandlerError::Permanent(format!("registry version {} is out of range", changed.version)))?;
         // Routing checked the document before it sent it; a document that
         // fails here was damaged or made by an incompatible build.
-        let registry =
-            parse_version(version, &changed.document).map_err(|error| HandlerError::Permanent(error.to_string()))?;
+        parse_version(version, &changed.document).map_err(|error| HandlerError::Permanent(error.to_string()))?;
         let row = RegistryVersion {
             version,
             change: changed.change.clone(),
@@ -66,11 +66,7 @@ impl<A> WithRegistryCopy<A> {
             changed_at: occurred_at(envelope),
             document: Some(changed.document.clone()),
         };
-        if store::record(txn, row).await? {
-            // Used before the commit: should the commit fail, the message
-            // comes again and stores it; the version itself is sound either way.
-            self.live.offer(version, registry);
-        }
+        store::record(txn, row).await?;
         Ok(())
     }
 }

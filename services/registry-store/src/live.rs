@@ -1,13 +1,13 @@
 //! The registry a service works with now. It starts from the newest version in
 //! the service's database (or from the file, before the first version
-//! arrives), and moves to each newer version: the one this replica stored,
-//! or, every few seconds, the one another replica of the service stored.
+//! arrives), and moves to each newer version its database holds: every few
+//! seconds, and whenever work that must not use an older one asks.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use aduan_registry::Registry;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio_util::sync::CancellationToken;
 
 use crate::store;
@@ -66,8 +66,9 @@ impl LiveRegistry {
         true
     }
 
-    /// Moves to the newest version stored in `db`, if it is newer.
-    pub async fn refresh(&self, db: &DatabaseConnection) -> anyhow::Result<()> {
+    /// Moves to the newest version stored in `db`, if it is newer. Inside a
+    /// transaction, it sees what that transaction sees.
+    pub async fn refresh<C: ConnectionTrait>(&self, db: &C) -> anyhow::Result<()> {
         if store::newest_version(db).await? <= self.version() {
             return Ok(());
         }

@@ -148,6 +148,20 @@ pub struct CaseView {
     pub description: String,
     /// What was written on it, oldest first.
     pub entries: Vec<EntryView>,
+    /// Its running clocks and when each runs out.
+    pub clocks: Vec<ClockView>,
+}
+
+/// A running clock of a case.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClockView {
+    /// first_follow_up, resolution or citizen_silence.
+    pub clock: String,
+    /// Its last working day (the institution's calendar); absent while paused,
+    /// waiting for the citizen.
+    pub due_on: Option<chrono::NaiveDate>,
+    /// How many escalation steps have fired for it.
+    pub escalations: usize,
 }
 
 async fn case_view(state: &ResolutionState, case: case::Model) -> Result<CaseView, ApiError> {
@@ -165,7 +179,19 @@ async fn case_view(state: &ResolutionState, case: case::Model) -> Result<CaseVie
             at: entry.created_at,
         })
         .collect();
+    let clocks = state
+        .clocks
+        .deadlines(&state.db, &case)
+        .await?
+        .into_iter()
+        .map(|deadline| ClockView {
+            clock: deadline.clock.as_str().to_owned(),
+            due_on: deadline.due_on,
+            escalations: deadline.escalations,
+        })
+        .collect();
     Ok(CaseView {
+        clocks,
         institution_id: case.institution_id.clone(),
         kind: case.kind.clone(),
         privacy: case.privacy.clone(),

@@ -25,6 +25,17 @@ use tokio_util::sync::CancellationToken;
 use crate::SERVICE;
 use crate::entities::{case, case_branch, case_clocks};
 
+/// When a running clock of a case runs out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    /// Which clock.
+    pub clock: aduan_procedure::ClockKind,
+    /// Its last working day; `None` while it is paused.
+    pub due_on: Option<NaiveDate>,
+    /// How many escalation steps have fired for it.
+    pub escalations: usize,
+}
+
 /// How many cases (and, apart, unit branches) one round of the scheduler
 /// takes, in one transaction.
 const ROUND: u64 = 100;
@@ -99,6 +110,9 @@ impl ClockKeeper {
             Some(row) => serde_json::from_str(&row.state).map_err(|error| DbErr::Custom(error.to_string()))?,
             None => CaseClocks::default(),
         };
+        // The newest version this transaction sees, so that a clock set just
+        // after a registry change is set by the new calendars.
+        self.registry.refresh(txn).await.map_err(|error| DbErr::Custom(format!("{error:#}")))?;
         let registry = self.registry.current();
         let calendar = registry.calendar_for(&case.region);
         let tier = registry.category(&case.category).map(|category| category.tier).unwrap_or_default();
@@ -115,6 +129,25 @@ impl ClockKeeper {
             row.insert(txn).await?;
         }
         Ok(())
+    }
+
+    /// The deadlines of `case`'s running clocks under today's calendars.
+    pub async fn deadlines<C: ConnectionTrait>(&self, conn: &C, case: &case::Model) -> Result<Vec<Deadline>, DbErr> {
+        let Some(row) = case_clocks::Entity::find_by_id(case.id).one(conn).await? else {
+            return Ok(Vec::new());
+        };
+        let clocks: CaseClocks = serde_json::from_str(&row.state).map_err(|error| DbErr::Custom(error.to_string()))?;
+        let calendar = self.registry.current().calendar_for(&case.region);
+        Ok(clocks
+            .running()
+            .iter()
+            .map(|running| Deadline {
+                clock: running.kind,
+                // A paused clock's deadline moves every working day it waits.
+                due_on: running.paused_since.is_none().then(|| running.clock.deadline(&calendar)),
+                escalations: running.escalations,
+            })
+            .collect())
     }
 
     /// After a new registry version that may move deadlines (a holiday added
@@ -155,6 +188,10 @@ impl ClockKeeper {
             query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         }
         let rows = query.all(&txn).await?;
+        // A registry change asks for clocks to be looked at again in the same
+        // commit as its version: the rows above came with a version at least
+        // as new, so use it, not one the periodic refresh has yet to pick up.
+        self.registry.refresh(&txn).await?;
         for row in &rows {
             self.fire_for_case(&txn, row, today).await?;
         }

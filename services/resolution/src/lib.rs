@@ -36,8 +36,7 @@ pub struct ResolutionState {
 
 /// Resolution's consumer: what it listens to, and the handler.
 pub fn consumer(state: &ResolutionState) -> (Subscription, Arc<dyn MessageHandler>) {
-    let applier =
-        WithRegistryCopy::new(state.clocks.registry.clone(), inbox::KeepInboxes { clocks: state.clocks.clone() });
+    let applier = WithRegistryCopy::new(inbox::KeepInboxes { clocks: state.clocks.clone() });
     let handler = TransactionalConsumer::new(SERVICE, state.db.clone(), state.outbox.clone(), applier);
     (topology::resolution(), Arc::new(handler))
 }
