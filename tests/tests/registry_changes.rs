@@ -8,9 +8,7 @@
 
 use std::time::Duration;
 
-use aduan_e2e::{
-    ServiceName, citizen, count, eventually, open_database, start_cluster, start_cluster_with_test_clock, strings,
-};
+use aduan_e2e::{ServiceName, citizen, count, eventually, open_database, start_cluster, start_cluster_with_test_clock};
 use chrono::{Datelike as _, NaiveDate};
 use serde_json::{Value, json};
 
