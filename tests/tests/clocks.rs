@@ -114,3 +114,81 @@ async fn a_deadline_fires_once_with_several_replicas_running() {
     db.close().await.unwrap();
     cluster.destroy().await.unwrap();
 }
+
+async fn verifier_step(
+    client: &reqwest::Client,
+    routing: &str,
+    report_id: &str,
+    step: &str,
+    body: Value,
+) -> (u16, Value) {
+    let response = client
+        .post(format!("{routing}/api/v1/verification/{report_id}/{step}"))
+        .header("x-verifier-id", "national-verifier-e2e")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn escalated_to_verifier(client: &reqwest::Client, routing: &str) -> Vec<Value> {
+    client.get(format!("{routing}/api/v1/escalations")).send().await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_national_verifier_reassigns_a_case_escalated_all_the_way_up() {
+    let cluster = start_cluster_with_test_clock(100).await;
+    let client = reqwest::Client::new();
+    let intake = cluster.base_url(ServiceName::Intake);
+    let routing = cluster.base_url(ServiceName::Routing);
+    let resolution = cluster.base_url(ServiceName::Resolution);
+    let report = citizen::file(&client, &intake, &citizen::pothole(1)).await;
+    let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
+    let (case_id, report_id) =
+        (case["id"].as_str().unwrap().to_owned(), case["report_id"].as_str().unwrap().to_owned());
+
+    // In time, the case is the institution's own: no reassigning, no assigning.
+    let reassign = json!({ "institution_id": "jabar-dbmpr", "reason": "The city's roads office has not answered." });
+    let (status, body) = verifier_step(&client, &routing, &report_id, "reassignment", reassign.clone()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("not_escalated")), "{body}");
+    let assign = json!({ "institution_id": "jabar-dbmpr" });
+    let (status, body) = verifier_step(&client, &routing, &report_id, "assignment", assign).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("not_waiting")), "{body}");
+
+    // Sixty days on, the chain ends at the national verifier.
+    move_clock(&client, &resolution, 60).await;
+    let listed = eventually(Duration::from_secs(30), "the case on the national verifier's list", || async {
+        escalated_to_verifier(&client, &routing)
+            .await
+            .into_iter()
+            .find(|entry| entry["report_id"] == report_id.as_str())
+    })
+    .await;
+    assert_eq!(listed["institution_id"], "bandung-dpu");
+
+    let same = json!({ "institution_id": "bandung-dpu", "reason": "Try again, please." });
+    let (status, body) = verifier_step(&client, &routing, &report_id, "reassignment", same).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("same_institution")), "{body}");
+    let nowhere = json!({ "institution_id": "nowhere", "reason": "Somebody else." });
+    let (status, body) = verifier_step(&client, &routing, &report_id, "reassignment", nowhere).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("unknown_institution")), "{body}");
+    let (status, body) = verifier_step(&client, &routing, &report_id, "reassignment", reassign.clone()).await;
+    assert_eq!((status, body["institution_id"].as_str()), (200, Some("jabar-dbmpr")), "{body}");
+    assert_eq!(body["matched_by"], "reassigned");
+    assert!(escalated_to_verifier(&client, &routing).await.is_empty(), "off the list once reassigned");
+    let (status, _) = verifier_step(&client, &routing, &report_id, "reassignment", reassign).await;
+    assert_eq!(status, 409, "reassigned once; not again until it is escalated again");
+
+    // The province's roads agency has it now, with the reason, and fresh clocks.
+    citizen::wait_in_inbox(&client, &resolution, "jabar-dbmpr", &report).await;
+    assert!(citizen::inbox(&client, &resolution, "bandung-dpu").await.is_empty());
+    let case: Value =
+        client.get(format!("{resolution}/api/v1/cases/{case_id}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(case["status"], "assigned");
+    let entry = case["entries"].as_array().unwrap().iter().find(|entry| entry["kind"] == "reassignment").unwrap();
+    assert!(entry["text"].as_str().unwrap().contains("has not answered"), "{entry}");
+    let clocks = case["clocks"].as_array().unwrap();
+    assert!(!clocks.is_empty() && clocks.iter().all(|clock| clock["escalations"] == 0), "{case}");
+    cluster.destroy().await.unwrap();
+}

@@ -38,9 +38,10 @@ pub fn intake() -> Subscription {
 }
 
 /// Routing places new reports, re-routes returned ones, puts clarified ones
-/// back in the verification queue, and sends appeals up a level.
+/// back in the verification queue, sends appeals up a level, and lists the
+/// cases escalated to the national verifier.
 pub fn routing() -> Subscription {
-    subscription("routing", &["filed", "returned", "clarified", "appealed"])
+    subscription("routing", &["filed", "returned", "clarified", "appealed", "escalated"])
 }
 
 /// Resolution opens cases where routing assigned them, takes the citizen's

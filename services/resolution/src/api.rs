@@ -386,7 +386,7 @@ pub struct BranchView {
     pub unit_id: String,
     /// What was asked of it.
     pub note: String,
-    /// open or answered.
+    /// open, answered, or withdrawn (the case was reassigned).
     pub status: String,
     /// The last day for its answer.
     pub due_on: chrono::NaiveDate,

@@ -1,6 +1,6 @@
 //! Filling and emptying inboxes: a case opens where routing assigned the
-//! report (or moves there when it was re-routed) and closes when the citizen
-//! accepts the resolution.
+//! report (or moves there when it was re-routed, appealed or reassigned) and
+//! closes when the citizen accepts the resolution.
 
 use aduan_platform::bus::HandlerError;
 use aduan_platform::consumer::ApplyEvent;
@@ -10,6 +10,7 @@ use aduan_platform::proto::{self, Envelope, envelope::Event};
 use aduan_procedure::{Action, Role, Status};
 use async_trait::async_trait;
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
 };
@@ -17,10 +18,12 @@ use uuid::Uuid;
 
 use crate::SERVICE;
 use crate::deadlines::ClockKeeper;
-use crate::entities::{case, case_entry};
+use crate::entities::{case, case_branch, case_entry};
 
 /// How routing marks an assignment that carries a citizen's appeal.
 const APPEAL: &str = "appeal";
+/// How routing marks the national verifier's reassignment of an escalated case.
+const REASSIGNED: &str = "reassigned";
 
 /// Resolution's reaction to `assigned`, the citizen's replies and disputes, and `accepted`.
 #[derive(Debug, Clone)]
@@ -64,8 +67,13 @@ async fn open_case(
                 current = aduan_procedure::transition(current, Action::Appeal, Role::Citizen)
                     .map_err(|error| HandlerError::Permanent(error.to_string()))?;
             }
-            let next = aduan_procedure::transition(current, Action::Assign, Role::System)
+            // Only the national verifier takes a case from an institution that has started on it.
+            let role = if assigned.matched_by == REASSIGNED { Role::Verifier } else { Role::System };
+            let next = aduan_procedure::transition(current, Action::Assign, role)
                 .map_err(|error| HandlerError::Permanent(error.to_string()))?;
+            if assigned.matched_by == REASSIGNED {
+                record_reassignment(txn, &existing, assigned, now).await?;
+            }
             let mut active = existing.into_active_model();
             active.institution_id = Set(assigned.institution_id.clone());
             active.institution_name = Set(assigned.institution_name.clone());
@@ -99,6 +107,34 @@ async fn open_case(
     let case_id = opened_case.id;
     let opened = proto::CaseOpened { case_id: case_id.to_string(), institution_id: assigned.institution_id.clone() };
     outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::CaseOpened(opened))).await?;
+    Ok(())
+}
+
+/// Writes the verifier's reason on the case and withdraws what the old
+/// institution had forwarded to its units: their clocks no longer run.
+async fn record_reassignment(
+    txn: &DatabaseTransaction,
+    case: &case::Model,
+    assigned: &proto::AssignedToInstitution,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), HandlerError> {
+    case_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        case_id: Set(case.id),
+        institution_id: Set(assigned.institution_id.clone()),
+        kind: Set("reassignment".into()),
+        author: Set("national verifier".into()),
+        text: Set(format!("Reassigned from {}: {}", case.institution_name, assigned.note)),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    case_branch::Entity::update_many()
+        .col_expr(case_branch::Column::Status, Expr::value("withdrawn"))
+        .filter(case_branch::Column::CaseId.eq(case.id))
+        .filter(case_branch::Column::Status.eq("open"))
+        .exec(txn)
+        .await?;
     Ok(())
 }
 

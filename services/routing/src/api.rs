@@ -25,6 +25,8 @@ pub fn router(state: RoutingState) -> OpenApiRouter {
         .routes(routes!(defer))
         .routes(routes!(archive))
         .routes(routes!(merge))
+        .routes(routes!(reassign))
+        .routes(routes!(escalations))
         .merge(crate::registry_api::router())
         .with_state(state)
 }
@@ -286,4 +288,69 @@ async fn merge(
     ApiJson(request): ApiJson<MergeRequest>,
 ) -> Result<ApiJson<RouteView>, ApiError> {
     verify(&state, &report_id, &headers, Decision::Merge { into_report_id: request.into_report_id }).await
+}
+
+/// Reassign an escalated case.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignRequest {
+    /// The institution that is to answer it now.
+    pub institution_id: String,
+    /// Why, 5 to 1000 characters; the new institution reads it on the case.
+    pub reason: String,
+}
+
+/// Take a case escalated to the national verifier from its institution and
+/// give it to another; its clocks start again there.
+#[utoipa::path(post, path = "/api/v1/verification/{report_id}/reassignment", tag = "verifiers",
+    params(("report_id" = Uuid, Path), ("X-Verifier-Id" = String, Header)), request_body = ReassignRequest,
+    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reassign(
+    State(state): State<RoutingState>,
+    Path(report_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<ReassignRequest>,
+) -> Result<ApiJson<RouteView>, ApiError> {
+    let reason = bounded_text(&request.reason, "reason", 1000)?;
+    verify(&state, &report_id, &headers, Decision::Reassign { institution_id: request.institution_id, reason }).await
+}
+
+/// A case whose clocks ran out up to the national verifier.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EscalatedReport {
+    /// The report.
+    pub report_id: Uuid,
+    /// Category id.
+    pub category: String,
+    /// Region code.
+    pub region: String,
+    /// The institution that let it run out.
+    pub institution_id: String,
+    /// Since when it is escalated.
+    pub escalated_at: DateTime<Utc>,
+}
+
+/// The cases escalated to the national verifier, oldest first.
+#[utoipa::path(get, path = "/api/v1/escalations", tag = "verifiers", responses((status = 200, body = Vec<EscalatedReport>)))]
+async fn escalations(State(state): State<RoutingState>) -> Result<ApiJson<Vec<EscalatedReport>>, ApiError> {
+    let escalated = routed_report::Entity::find()
+        .filter(routed_report::Column::EscalatedToVerifierAt.is_not_null())
+        .order_by_asc(routed_report::Column::EscalatedToVerifierAt)
+        .limit(500)
+        .all(&state.db)
+        .await?;
+    Ok(ApiJson(
+        escalated
+            .into_iter()
+            .filter_map(|routed| {
+                Some(EscalatedReport {
+                    escalated_at: routed.escalated_to_verifier_at?,
+                    report_id: routed.report_id,
+                    category: routed.category,
+                    region: routed.region,
+                    institution_id: routed.institution_id,
+                })
+            })
+            .collect(),
+    ))
 }

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use aduan_platform::bus::HandlerError;
 use aduan_platform::consumer::ApplyEvent;
-use aduan_platform::envelope::{new_envelope, report_id, system_actor};
+use aduan_platform::envelope::{new_envelope, occurred_at, report_id, system_actor};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, Envelope, Message as _, envelope::Event};
-use aduan_procedure::{Action, Role, Status};
+use aduan_procedure::{Action, EscalationStep, Role, Status};
 use aduan_registry::MatchedBy;
 use aduan_registry_store::LiveRegistry;
 use async_trait::async_trait;
@@ -34,6 +34,7 @@ impl PlaceReports {
             content: Some(content),
             returns_so_far: u32::try_from(returned_by.len()).unwrap_or(u32::MAX),
             matched_by: decision.matched_by.as_str().to_owned(),
+            note: String::new(),
         }
     }
 
@@ -63,6 +64,7 @@ impl PlaceReports {
             returned_by: Set("[]".into()),
             returns: Set(0),
             routed_at: Set(chrono::Utc::now()),
+            escalated_to_verifier_at: Set(None),
         }
         .insert(txn)
         .await?;
@@ -102,6 +104,7 @@ impl PlaceReports {
         active.returned_by = Set(serde_json::to_string(&returned_by).map_err(anyhow::Error::from)?);
         active.returns = Set(returns);
         active.routed_at = Set(chrono::Utc::now());
+        active.escalated_to_verifier_at = Set(None);
         active.update(txn).await?;
         if certain {
             tracing::info!(%report_id, institution = %assigned.institution_id, returns, "report re-routed");
@@ -128,6 +131,7 @@ impl PlaceReports {
         let returns_so_far = u32::try_from(routed.returns).unwrap_or(0);
         let mut active = routed.into_active_model();
         active.routed_at = Set(chrono::Utc::now());
+        active.escalated_to_verifier_at = Set(None);
         match parent {
             Some(parent) => {
                 active.status = Set(Status::Assigned.as_str().to_owned());
@@ -140,6 +144,7 @@ impl PlaceReports {
                     content: Some(content),
                     returns_so_far,
                     matched_by: "appeal".into(),
+                    note: String::new(),
                 };
                 tracing::info!(%report_id, institution = %parent.id, "appeal sent up a level");
                 outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned)))
@@ -169,6 +174,27 @@ impl PlaceReports {
     }
 }
 
+/// Puts the report on the national verifier's list of escalated cases,
+/// from which it may be reassigned.
+async fn mark_escalated(
+    txn: &DatabaseTransaction,
+    report_id: Uuid,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), HandlerError> {
+    let Some(routed) = routed_report::Entity::find_by_id(report_id).lock_exclusive().one(txn).await? else {
+        return Err(HandlerError::Permanent(format!("report {report_id} was never routed")));
+    };
+    if routed.escalated_to_verifier_at.is_some() {
+        // Another clock of the same case got there first.
+        return Ok(());
+    }
+    tracing::info!(%report_id, institution = %routed.institution_id, "case escalated to the national verifier");
+    let mut active = routed.into_active_model();
+    active.escalated_to_verifier_at = Set(Some(at));
+    active.update(txn).await?;
+    Ok(())
+}
+
 #[async_trait]
 impl ApplyEvent for PlaceReports {
     async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
@@ -178,6 +204,9 @@ impl ApplyEvent for PlaceReports {
             Some(Event::Returned(returned)) => self.reroute(txn, report_id, returned).await,
             Some(Event::Clarified(_)) => self.requeue_clarified(txn, report_id).await,
             Some(Event::Appealed(_)) => self.appeal_up(txn, report_id).await,
+            Some(Event::Escalated(escalated)) if escalated.to == EscalationStep::NationalVerifier.as_str() => {
+                mark_escalated(txn, report_id, occurred_at(envelope)).await
+            }
             _ => Ok(()),
         }
     }

@@ -32,6 +32,10 @@ pub struct Model {
     pub returns: i32,
     /// When it was last routed.
     pub routed_at: DateTimeUtc,
+    /// Since when a clock of its case has run out all the way up to the
+    /// national verifier, who may reassign it; cleared when it moves on.
+    #[sea_orm(indexed)]
+    pub escalated_to_verifier_at: Option<DateTimeUtc>,
 }
 
 impl Model {

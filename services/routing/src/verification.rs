@@ -1,6 +1,8 @@
 //! The verification queue: reports no rule places with certainty wait here
 //! for a verifier, who assigns, defers (asking the citizen), archives, or
-//! merges them as duplicates. Each decision is one procedure step and one event.
+//! merges them as duplicates. Cases whose clocks ran out all the way up the
+//! escalation chain wait for the national verifier, who may reassign them to
+//! another institution. Each decision is one procedure step and one event.
 
 use aduan_platform::envelope::new_envelope;
 use aduan_platform::http::ApiError;
@@ -41,17 +43,52 @@ pub enum Decision {
         /// The original.
         into_report_id: Uuid,
     },
+    /// Take an escalated case from its institution and give it to this one.
+    Reassign {
+        /// The institution's id.
+        institution_id: String,
+        /// Why, for the record and the new institution.
+        reason: String,
+    },
 }
 
 impl Decision {
     fn action(&self) -> Action {
         match self {
-            Decision::Assign { .. } => Action::Assign,
+            Decision::Assign { .. } | Decision::Reassign { .. } => Action::Assign,
             Decision::Defer { .. } => Action::Defer,
             Decision::Archive { .. } => Action::Archive,
             Decision::Merge { .. } => Action::MergeAsDuplicate,
         }
     }
+}
+
+/// How a reassigned case is marked in its `assigned` event.
+pub const REASSIGNED: &str = "reassigned";
+
+/// Gives the report to `institution_id`: the route's new state and the event.
+fn assign(
+    registry: &Registry,
+    routed: &routed_report::Model,
+    active: &mut routed_report::ActiveModel,
+    institution_id: &str,
+    matched_by: &str,
+    note: &str,
+) -> Result<Event, ApiError> {
+    let institution = registry
+        .institution(institution_id)
+        .ok_or_else(|| ApiError::invalid("unknown_institution", format!("{institution_id:?} is not an institution")))?;
+    let content = proto::ReportContent::decode(routed.content.as_slice()).map_err(ApiError::internal)?;
+    active.institution_id = Set(institution.id.clone());
+    active.matched_by = Set(matched_by.to_owned());
+    Ok(Event::Assigned(proto::AssignedToInstitution {
+        institution_id: institution.id.clone(),
+        institution_name: institution.name.clone(),
+        content: Some(content),
+        returns_so_far: u32::try_from(routed.returns).unwrap_or(0),
+        matched_by: matched_by.to_owned(),
+        note: note.to_owned(),
+    }))
 }
 
 /// Applies a verifier's decision, or says why it cannot be taken.
@@ -71,24 +108,34 @@ pub async fn decide(
     let current = Status::parse(&routed.status).ok_or_else(|| ApiError::internal("unknown stored status"))?;
     let next = aduan_procedure::transition(current, decision.action(), Role::Verifier)
         .map_err(|error| ApiError::conflict("illegal_transition", error.to_string()))?;
+    // The procedure lets a verifier assign an assigned case too: that is a
+    // reassignment, for escalated cases only, through its own step.
+    match &decision {
+        Decision::Reassign { .. } if routed.escalated_to_verifier_at.is_none() => {
+            return Err(ApiError::conflict(
+                "not_escalated",
+                "only a case escalated to the national verifier can be reassigned",
+            ));
+        }
+        Decision::Assign { .. } if current != Status::Submitted => {
+            return Err(ApiError::conflict(
+                "not_waiting",
+                format!("the report is {}, not waiting in the verification queue", current.as_str()),
+            ));
+        }
+        _ => {}
+    }
     let mut active = routed.clone().into_active_model();
     active.status = Set(next.as_str().to_owned());
     active.routed_at = Set(chrono::Utc::now());
     let event = match decision {
-        Decision::Assign { institution_id } => {
-            let institution = registry.institution(&institution_id).ok_or_else(|| {
-                ApiError::invalid("unknown_institution", format!("{institution_id:?} is not an institution"))
-            })?;
-            let content = proto::ReportContent::decode(routed.content.as_slice()).map_err(ApiError::internal)?;
-            active.institution_id = Set(institution.id.clone());
-            active.matched_by = Set("verifier".into());
-            Event::Assigned(proto::AssignedToInstitution {
-                institution_id: institution.id.clone(),
-                institution_name: institution.name.clone(),
-                content: Some(content),
-                returns_so_far: u32::try_from(routed.returns).unwrap_or(0),
-                matched_by: "verifier".into(),
-            })
+        Decision::Assign { institution_id } => assign(registry, &routed, &mut active, &institution_id, "verifier", "")?,
+        Decision::Reassign { institution_id, reason } => {
+            if institution_id == routed.institution_id {
+                return Err(ApiError::invalid("same_institution", "the case is with this institution already"));
+            }
+            active.escalated_to_verifier_at = Set(None);
+            assign(registry, &routed, &mut active, &institution_id, REASSIGNED, &reason)?
         }
         Decision::Defer { question } => Event::Deferred(proto::Deferred { question }),
         Decision::Archive { reason, note } => {

@@ -18,7 +18,7 @@ pub struct Model {
     /// What the coordinator asked of the unit.
     #[sea_orm(column_type = "Text")]
     pub note: String,
-    /// open or answered.
+    /// open, answered, or withdrawn (the case was reassigned to another institution).
     pub status: String,
     /// When it was forwarded.
     pub forwarded_at: DateTimeUtc,
