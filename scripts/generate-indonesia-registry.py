@@ -48,6 +48,34 @@ CATEGORIES = [
     ("other", "Lainnya", "simple", None, False, False),
 ]
 
+# Provinces outside Western Indonesia Time (WIB, UTC+7), by Keppres 41/1987 on
+# Indonesia's three time zones, with the provinces created since placed in
+# the zone of the province they came from.
+WITA = "+08:00"  # Central Indonesia Time
+WIT = "+09:00"  # Eastern Indonesia Time
+PROVINCE_UTC_OFFSETS = {
+    "51": WITA,  # Bali
+    "52": WITA,  # Nusa Tenggara Barat
+    "53": WITA,  # Nusa Tenggara Timur
+    "63": WITA,  # Kalimantan Selatan
+    "64": WITA,  # Kalimantan Timur
+    "65": WITA,  # Kalimantan Utara
+    "71": WITA,  # Sulawesi Utara
+    "72": WITA,  # Sulawesi Tengah
+    "73": WITA,  # Sulawesi Selatan
+    "74": WITA,  # Sulawesi Tenggara
+    "75": WITA,  # Gorontalo
+    "76": WITA,  # Sulawesi Barat
+    "81": WIT,  # Maluku
+    "82": WIT,  # Maluku Utara
+    "91": WIT,  # Papua
+    "92": WIT,  # Papua Barat
+    "93": WIT,  # Papua Selatan
+    "94": WIT,  # Papua Tengah
+    "95": WIT,  # Papua Pegunungan
+    "96": WIT,  # Papua Barat Daya
+}
+
 # SKB Menteri Agama, Menteri Ketenagakerjaan and Menteri PANRB No. 1497, 2 and 5 of 2025.
 HOLIDAYS_2026 = [
     ("2026-01-01", "Tahun Baru 2026 Masehi"),
@@ -142,7 +170,9 @@ def main(data_dir):
         out.write(f"  {{ id = {quote(ident)}, name = {quote(full)}, level = \"regency\", parent = \"pemprov-{province}\" }},\n")
     out.write("]\n\nregion = [\n")
     for code, name in provinces:
-        out.write(f"  {{ code = {quote(code)}, name = {quote(name)} }},\n")
+        offset = PROVINCE_UTC_OFFSETS.get(code)
+        zone = f", utc_offset = {quote(offset)}" if offset else ""
+        out.write(f"  {{ code = {quote(code)}, name = {quote(name)}{zone} }},\n")
     for code, province, name in regencies:
         out.write(f"  {{ code = {quote(code)}, name = {quote(name)}, parent = {quote(province)} }},\n")
     out.write("]\n\ncategory = [\n")
@@ -159,7 +189,8 @@ def main(data_dir):
             for code, _, name in regencies:
                 institution, _ = regency_institution(code, name)
                 out.write(f"  {{ category = {quote(ident)}, region = {quote(code)}, institution = {quote(institution)} }},\n")
-    out.write("]\n\n[calendar]\nworking_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\nholiday = [\n")
+    out.write("]\n\n[calendar]\n# WIB, the western zone; provinces in WITA and WIT say so above.\nutc_offset = \"+07:00\"\n")
+    out.write("working_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\nholiday = [\n")
     for date, name in HOLIDAYS_2026 + HOLIDAYS_2027:
         out.write(f"  {{ date = {quote(date)}, name = {quote(name)} }},\n")
     out.write("]\n")

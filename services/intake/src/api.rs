@@ -276,10 +276,15 @@ async fn citizen_step(
     let next = aduan_procedure::transition(current, action, aduan_procedure::Role::Citizen)
         .map_err(|error| ApiError::conflict(conflict_code, error.to_string()))?;
     if matches!(action, Action::Dispute | Action::Appeal) && current == Status::Resolved {
-        let calendar = state.registry.current().calendar_for(&report.region);
+        let registry = state.registry.current();
+        let calendar = registry.calendar_for(&report.region);
+        // Days as they are where the report is, not in Greenwich.
+        let offset = registry.utc_offset_for(&report.region);
+        let resolved_on = report.status_changed_at.with_timezone(&offset).date_naive();
+        let today = Utc::now().with_timezone(&offset).date_naive();
         let institution = report.institution_id.as_deref().unwrap_or_default();
         let window = state.procedures.for_institution(institution).clocks.dispute_window;
-        if !within_window(&calendar, report.status_changed_at.date_naive(), Utc::now().date_naive(), window) {
+        if !within_window(&calendar, resolved_on, today, window) {
             return Err(ApiError::conflict(
                 "window_closed",
                 format!("a resolution can be disputed or appealed within {window} working days"),

@@ -189,7 +189,7 @@ impl CalendarSpec {
     /// Monday to Friday, no holidays: the calendar of a registry that gives none.
     pub fn monday_to_friday() -> Self {
         use chrono::Weekday::{Fri, Mon, Thu, Tue, Wed};
-        Self { working_days: vec![Mon, Tue, Wed, Thu, Fri], holiday: Vec::new() }
+        Self { working_days: vec![Mon, Tue, Wed, Thu, Fri], holiday: Vec::new(), utc_offset: None }
     }
 }
 

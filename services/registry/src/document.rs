@@ -47,6 +47,33 @@ pub struct Region {
     /// The region containing it; `None` for a province.
     #[serde(default)]
     pub parent: Option<String>,
+    /// Its time zone's offset from UTC, when it differs from the region
+    /// containing it (or, for a province, from the country's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset: Option<UtcOffset>,
+}
+
+/// A fixed offset from UTC, written `+07:00`: the day a deadline falls on
+/// is the day where the institution is, not in Greenwich. (Fixed: the
+/// countries aduan serves first keep no daylight saving time.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct UtcOffset(pub chrono::FixedOffset);
+
+impl TryFrom<String> for UtcOffset {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        let valid = text.len() == 6 && (text.starts_with('+') || text.starts_with('-')) && &text[3..4] == ":";
+        let offset = valid.then(|| text.parse::<chrono::FixedOffset>().ok()).flatten();
+        offset.map(UtcOffset).ok_or_else(|| format!("{text:?} is not an offset from UTC like \"+07:00\""))
+    }
+}
+
+impl From<UtcOffset> for String {
+    fn from(offset: UtcOffset) -> Self {
+        offset.0.to_string()
+    }
 }
 
 /// A kind of problem a report can be about.
@@ -85,6 +112,9 @@ pub struct CalendarSpec {
     /// National and regional holidays, collective leave included.
     #[serde(default)]
     pub holiday: Vec<Holiday>,
+    /// The country's offset from UTC (UTC when absent); a region may have its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset: Option<UtcOffset>,
 }
 
 /// Reports of `category` in `region` (or any region, `*`) go to `institution`.

@@ -10,9 +10,11 @@ mod routing;
 
 use std::collections::HashMap;
 
+use chrono::Offset as _;
+
 pub use aduan_procedure::Tier;
 pub use change::RegistryChange;
-pub use document::{CalendarSpec, Category, Holiday, Institution, Level, Region, RegistryDocument, Rule};
+pub use document::{CalendarSpec, Category, Holiday, Institution, Level, Region, RegistryDocument, Rule, UtcOffset};
 pub use routing::{MatchedBy, RouteDecision};
 
 /// The registry file shipped for `aduan dev` and the tests: a small slice of
@@ -149,6 +151,35 @@ impl Registry {
         &self.document.region
     }
 
+    /// `region` and every region containing it, innermost first.
+    pub(crate) fn regions_up_from(&self, region: &str) -> Vec<&Region> {
+        let mut chain: Vec<&Region> = Vec::new();
+        let mut current = self.region(region);
+        while let Some(r) = current {
+            if chain.iter().any(|seen| seen.code == r.code) {
+                break;
+            }
+            chain.push(r);
+            current = r.parent.as_deref().and_then(|parent| self.region(parent));
+        }
+        chain
+    }
+
+    /// The offset from UTC where `region` is: its own, or the nearest
+    /// containing region's, or the country's, or UTC.
+    pub fn utc_offset_for(&self, region: &str) -> chrono::FixedOffset {
+        self.regions_up_from(region)
+            .iter()
+            .find_map(|r| r.utc_offset)
+            .or_else(|| self.document.calendar.as_ref().and_then(|calendar| calendar.utc_offset))
+            .map_or(chrono::Utc.fix(), |offset| offset.0)
+    }
+
+    /// The country's offset from UTC.
+    pub fn national_utc_offset(&self) -> chrono::FixedOffset {
+        self.utc_offset_for("")
+    }
+
     /// The working-day calendar of `region`: the national calendar plus the
     /// holidays of the region and of every region containing it.
     pub fn calendar_for(&self, region: &str) -> aduan_procedure::Calendar {
@@ -159,15 +190,7 @@ impl Registry {
         #[allow(clippy::expect_used)]
         let calendar = aduan_procedure::Calendar::new(spec.working_days.iter().copied(), national)
             .expect("validated: at least one working weekday");
-        let mut chain = Vec::new();
-        let mut current = self.region(region);
-        while let Some(r) = current {
-            if chain.contains(&r.code.as_str()) {
-                break;
-            }
-            chain.push(r.code.as_str());
-            current = r.parent.as_deref().and_then(|parent| self.region(parent));
-        }
+        let chain: Vec<&str> = self.regions_up_from(region).iter().map(|r| r.code.as_str()).collect();
         calendar.for_region(
             spec.holiday.iter().filter(|h| h.region.as_deref().is_some_and(|r| chain.contains(&r))).map(|h| h.date),
         )
@@ -273,6 +296,17 @@ mod tests {
         let text = format!("{BASE}\nsurprise = true\n");
         assert!(invalid(&text).contains("surprise"));
     }
+
+    #[test]
+    fn an_offset_from_utc_must_look_like_one() {
+        for bad in ["+7", "07:00", "+25:00", "WIB", "+07:00:00"] {
+            let text = format!("{BASE}\n[calendar]\nworking_days = [\"mon\"]\nutc_offset = \"{bad}\"\n");
+            assert!(invalid(&text).contains("is not an offset from UTC"), "{bad}");
+        }
+        let text = format!("{BASE}\n[calendar]\nworking_days = [\"mon\"]\nutc_offset = \"-03:30\"\n");
+        let registry = Registry::parse("test.toml", &text).expect("valid");
+        assert_eq!(registry.utc_offset_for("31").local_minus_utc(), -(3 * 3600 + 30 * 60));
+    }
 }
 
 #[cfg(test)]
@@ -297,6 +331,17 @@ mod indonesia_seed_tests {
         assert_eq!(bandung.parent.as_deref(), Some("pemprov-32"));
         assert_eq!(registry.category("population_admin").map(|c| c.tier), Some(Tier::Simple));
         assert_eq!(registry.category("land").map(|c| c.tier), Some(Tier::FieldInvestigation));
+    }
+
+    #[test]
+    fn the_seed_knows_indonesias_three_time_zones() {
+        let registry = seed();
+        let hours = |region: &str| registry.utc_offset_for(region).local_minus_utc() / 3600;
+        assert_eq!(hours("32.73"), 7, "Kota Bandung: WIB");
+        assert_eq!(hours("51.71"), 8, "Kota Denpasar: WITA");
+        assert_eq!(hours("64"), 8, "Kalimantan Timur: WITA");
+        assert_eq!(hours("91.71"), 9, "Kota Jayapura: WIT");
+        assert_eq!(registry.national_utc_offset().local_minus_utc() / 3600, 7);
     }
 
     #[test]
@@ -350,8 +395,9 @@ mod indonesia_seed_tests {
 
     #[test]
     fn a_region_inherits_the_nations_holidays_and_adds_its_own() {
+        // The demo registry ends with its [calendar] table: add to it.
         let text = format!(
-            "{}\n[calendar]\nworking_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\nholiday = [\n  \
+            "{}holiday = [\n  \
              {{ date = \"2026-03-20\", name = \"National\" }},\n  \
              {{ date = \"2026-03-25\", name = \"Provincial\", region = \"32\" }},\n]\n",
             DEMO_REGISTRY

@@ -39,16 +39,8 @@ pub struct RouteDecision<'a> {
 
 impl Registry {
     /// The regions from `code` up to its province, then `*`.
-    fn region_chain<'a>(&'a self, code: &'a str) -> Vec<&'a str> {
-        let mut chain = Vec::new();
-        let mut current = Some(code);
-        while let Some(code) = current {
-            if chain.contains(&code) {
-                break;
-            }
-            chain.push(code);
-            current = self.region(code).and_then(|region| region.parent.as_deref());
-        }
+    fn rule_regions<'a>(&'a self, code: &str) -> Vec<&'a str> {
+        let mut chain: Vec<&str> = self.regions_up_from(code).iter().map(|region| region.code.as_str()).collect();
         chain.push(EVERYWHERE);
         chain
     }
@@ -62,7 +54,7 @@ impl Registry {
     pub fn route(&self, category: &str, region: &str, returned_by: &[String]) -> RouteDecision<'_> {
         let is_returned = |institution: &Institution| returned_by.contains(&institution.id);
         let mut first_match = None;
-        for (depth, code) in self.region_chain(region).into_iter().enumerate() {
+        for (depth, code) in self.rule_regions(region).into_iter().enumerate() {
             let Some(institution) = self.rule_for(category, code) else { continue };
             first_match.get_or_insert(institution);
             if !is_returned(institution) {

@@ -357,7 +357,9 @@ async fn set_test_clock(
         return Err(ApiError::invalid("invalid_days_ahead", "days_ahead must be 0 to 3650"));
     }
     state.clocks.today.set_days_ahead(request.days_ahead);
-    Ok(ApiJson(serde_json::json!({ "today": state.clocks.today.date() })))
+    // The country's date: the test moves whole days.
+    let offset = state.clocks.registry.current().national_utc_offset();
+    Ok(ApiJson(serde_json::json!({ "today": state.clocks.today.date_at(offset) })))
 }
 
 /// The test clock's route, for test deployments only.
@@ -468,7 +470,7 @@ async fn unit_branches(
     let branches = case_branch::Entity::find()
         .filter(case_branch::Column::UnitId.eq(unit_id))
         .filter(case_branch::Column::Status.eq("open"))
-        .order_by_asc(case_branch::Column::DueOn)
+        .order_by_asc(case_branch::Column::LateAt)
         .limit(500)
         .all(&state.db)
         .await?;

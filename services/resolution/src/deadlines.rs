@@ -14,7 +14,7 @@ use aduan_platform::proto::{self, envelope::Event};
 use aduan_procedure::{Action, CaseClocks, Due, ProcedureBook, Role, Status};
 use aduan_registry::RegistryChange;
 use aduan_registry_store::LiveRegistry;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
@@ -41,25 +41,37 @@ pub struct Deadline {
 const ROUND: u64 = 100;
 const ROUND_SIZE: usize = ROUND as usize;
 
-/// Today's date as the clocks see it. Tests move it forward instead of
-/// sleeping for days; in production it is the calendar date (UTC).
+/// Now, as the clocks see it. Tests move it forward instead of sleeping for
+/// days; in production it is the time now.
 #[derive(Debug, Clone, Default)]
 pub struct Today {
     days_ahead: Arc<AtomicI64>,
 }
 
 impl Today {
-    /// The date now.
-    pub fn date(&self) -> NaiveDate {
-        let today = Utc::now().date_naive();
+    /// The moment now.
+    pub fn now(&self) -> DateTime<Utc> {
+        let now = Utc::now();
         let ahead = self.days_ahead.load(Ordering::Relaxed);
-        today.checked_add_signed(chrono::Duration::days(ahead)).unwrap_or(today)
+        now.checked_add_signed(chrono::Duration::days(ahead)).unwrap_or(now)
+    }
+
+    /// Today's date where the clock is `offset` from UTC: a deadline falls on
+    /// the day where the case is, not in Greenwich.
+    pub fn date_at(&self, offset: FixedOffset) -> NaiveDate {
+        self.now().with_timezone(&offset).date_naive()
     }
 
     /// Moves the date `days` ahead of the calendar (test clock only).
     pub fn set_days_ahead(&self, days: i64) {
         self.days_ahead.store(days, Ordering::Relaxed);
     }
+}
+
+/// The moment `date` begins where the clock is `offset` from UTC.
+pub fn start_of_day(date: NaiveDate, offset: FixedOffset) -> DateTime<Utc> {
+    let midnight = date.and_time(chrono::NaiveTime::MIN);
+    (midnight - chrono::Duration::seconds(i64::from(offset.local_minus_utc()))).and_utc()
 }
 
 /// How the scheduler runs, from the environment: `ADUAN_CLOCK_TICK_MS` (how
@@ -115,13 +127,14 @@ impl ClockKeeper {
         self.registry.refresh(txn).await.map_err(|error| DbErr::Custom(format!("{error:#}")))?;
         let registry = self.registry.current();
         let calendar = registry.calendar_for(&case.region);
+        let offset = registry.utc_offset_for(&case.region);
         let tier = registry.category(&case.category).map(|category| category.tier).unwrap_or_default();
         let procedure = self.procedures.for_institution(&case.institution_id);
-        clocks.on_action(action, self.today.date(), tier, procedure, &calendar);
+        clocks.on_action(action, self.today.date_at(offset), tier, procedure, &calendar);
         let row = case_clocks::ActiveModel {
             case_id: Set(case.id),
             state: Set(serde_json::to_string(&clocks).map_err(|error| DbErr::Custom(error.to_string()))?),
-            next_check_on: Set(clocks.next_check(procedure, &calendar)),
+            next_check_at: Set(clocks.next_check(procedure, &calendar).map(|day| start_of_day(day, offset))),
         };
         if stored.is_some() {
             row.update(txn).await?;
@@ -165,10 +178,10 @@ impl ClockKeeper {
         if !may_move {
             return Ok(());
         }
-        let today = self.today.date();
+        let now = self.today.now();
         let moved = case_clocks::Entity::update_many()
-            .col_expr(case_clocks::Column::NextCheckOn, Expr::value(today))
-            .filter(case_clocks::Column::NextCheckOn.gt(today))
+            .col_expr(case_clocks::Column::NextCheckAt, Expr::value(now))
+            .filter(case_clocks::Column::NextCheckAt.gt(now))
             .exec(txn)
             .await?;
         tracing::info!(
@@ -179,11 +192,11 @@ impl ClockKeeper {
         Ok(())
     }
 
-    /// Fires what is due today; returns how many cases it looked at.
+    /// Fires what is due now; returns how many cases it looked at.
     pub async fn fire_due(&self, db: &DatabaseConnection) -> anyhow::Result<usize> {
-        let today = self.today.date();
+        let now = self.today.now();
         let txn = aduan_platform::database::begin_write(db).await?;
-        let mut query = case_clocks::Entity::find().filter(case_clocks::Column::NextCheckOn.lte(today)).limit(ROUND);
+        let mut query = case_clocks::Entity::find().filter(case_clocks::Column::NextCheckAt.lte(now)).limit(ROUND);
         if txn.get_database_backend() == DbBackend::Postgres {
             query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         }
@@ -193,19 +206,19 @@ impl ClockKeeper {
         // as new, so use it, not one the periodic refresh has yet to pick up.
         self.registry.refresh(&txn).await?;
         for row in &rows {
-            self.fire_for_case(&txn, row, today).await?;
+            self.fire_for_case(&txn, row).await?;
         }
-        let late_branches = self.escalate_late_branches(&txn, today).await?;
+        let late_branches = self.escalate_late_branches(&txn, now).await?;
         txn.commit().await?;
         Ok(rows.len() + late_branches)
     }
 
     /// Tells the coordinator, once, about each unit that let its branch run out.
-    async fn escalate_late_branches(&self, txn: &DatabaseTransaction, today: NaiveDate) -> anyhow::Result<usize> {
+    async fn escalate_late_branches(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> anyhow::Result<usize> {
         let mut query = case_branch::Entity::find()
             .filter(case_branch::Column::Status.eq("open"))
             .filter(case_branch::Column::Escalated.eq(false))
-            .filter(case_branch::Column::DueOn.lt(today))
+            .filter(case_branch::Column::LateAt.lte(now))
             .limit(ROUND);
         if txn.get_database_backend() == DbBackend::Postgres {
             query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
@@ -229,21 +242,19 @@ impl ClockKeeper {
         Ok(late.len())
     }
 
-    async fn fire_for_case(
-        &self,
-        txn: &DatabaseTransaction,
-        row: &case_clocks::Model,
-        today: NaiveDate,
-    ) -> anyhow::Result<()> {
+    async fn fire_for_case(&self, txn: &DatabaseTransaction, row: &case_clocks::Model) -> anyhow::Result<()> {
         let Some(case) = case::Entity::find_by_id(row.case_id).lock_exclusive().one(txn).await? else {
             // Clocks of no case: never look at them again.
             let mut active = row.clone().into_active_model();
-            active.next_check_on = Set(None);
+            active.next_check_at = Set(None);
             active.update(txn).await?;
             return Ok(());
         };
         let mut clocks: CaseClocks = serde_json::from_str(&row.state)?;
-        let calendar = self.registry.current().calendar_for(&case.region);
+        let registry = self.registry.current();
+        let calendar = registry.calendar_for(&case.region);
+        let offset = registry.utc_offset_for(&case.region);
+        let today = self.today.date_at(offset);
         let procedure = self.procedures.for_institution(&case.institution_id);
         for due in clocks.due(today, procedure, &calendar) {
             match due {
@@ -277,7 +288,7 @@ impl ClockKeeper {
         }
         let mut active = row.clone().into_active_model();
         active.state = Set(serde_json::to_string(&clocks)?);
-        active.next_check_on = Set(clocks.next_check(procedure, &calendar));
+        active.next_check_at = Set(clocks.next_check(procedure, &calendar).map(|day| start_of_day(day, offset)));
         active.update(txn).await?;
         Ok(())
     }
@@ -314,5 +325,36 @@ impl ClockKeeper {
                 () = tokio::time::sleep(tick) => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hours(h: i32) -> FixedOffset {
+        FixedOffset::east_opt(h * 3600).expect("an offset")
+    }
+
+    #[test]
+    fn a_day_begins_earlier_in_the_east() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date");
+        // Midnight in Jakarta (WIB) is 17:00 UTC the day before; in Jayapura (WIT), 15:00.
+        assert_eq!(start_of_day(day, hours(7)).to_rfc3339(), "2026-11-30T17:00:00+00:00");
+        assert_eq!(start_of_day(day, hours(9)).to_rfc3339(), "2026-11-30T15:00:00+00:00");
+        assert_eq!(start_of_day(day, hours(0)).to_rfc3339(), "2026-12-01T00:00:00+00:00");
+    }
+
+    #[test]
+    fn today_is_the_date_where_the_case_is() {
+        let today = Today::default();
+        let now = Utc::now();
+        for offset in [hours(0), hours(7), hours(9), hours(-5)] {
+            let local = today.date_at(offset);
+            assert!(start_of_day(local, offset) <= today.now(), "the local day has begun");
+            assert!(start_of_day(local.succ_opt().expect("a date"), offset) > today.now(), "and not ended");
+        }
+        today.set_days_ahead(3);
+        assert_eq!(today.date_at(hours(7)), (now + chrono::Duration::days(3)).with_timezone(&hours(7)).date_naive());
     }
 }

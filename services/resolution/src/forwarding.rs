@@ -13,7 +13,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel
 use uuid::Uuid;
 
 use crate::casework::{Officer, lock_case, procedure_error};
-use crate::deadlines::ClockKeeper;
+use crate::deadlines::{ClockKeeper, start_of_day};
 use crate::entities::{case, case_branch, case_entry};
 
 /// Forwards `case_id` to `unit_id` with `note`; returns the new branch.
@@ -35,10 +35,12 @@ pub async fn forward(
             format!("{unit_id:?} is not a unit below {:?}", existing.institution_id),
         ));
     }
-    let today = clocks.today.date();
+    let offset = registry.utc_offset_for(&existing.region);
+    let today = clocks.today.date_at(offset);
     // A unit's branch gets the first follow-up budget of the institution holding the case.
     let budget = clocks.procedures.for_institution(&existing.institution_id).clocks.first_follow_up;
     let calendar = registry.calendar_for(&existing.region);
+    let due_on = calendar.add_working_days(today, budget);
     let branch = case_branch::ActiveModel {
         id: Set(Uuid::now_v7()),
         case_id: Set(case_id),
@@ -46,7 +48,8 @@ pub async fn forward(
         note: Set(note),
         status: Set("open".into()),
         forwarded_at: Set(Utc::now()),
-        due_on: Set(calendar.add_working_days(today, budget)),
+        due_on: Set(due_on),
+        late_at: Set(start_of_day(due_on.succ_opt().unwrap_or(due_on), offset)),
         escalated: Set(false),
         answered_at: Set(None),
     }

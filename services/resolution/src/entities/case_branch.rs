@@ -22,9 +22,11 @@ pub struct Model {
     pub status: String,
     /// When it was forwarded.
     pub forwarded_at: DateTimeUtc,
-    /// The last day for the unit's answer.
-    #[sea_orm(indexed)]
+    /// The last day for the unit's answer, where the case is.
     pub due_on: Date,
+    /// The moment the unit is late: the start of the day after `due_on`, where the case is.
+    #[sea_orm(indexed)]
+    pub late_at: DateTimeUtc,
     /// Whether the coordinator was told that the unit is late.
     pub escalated: bool,
     /// When the unit answered.

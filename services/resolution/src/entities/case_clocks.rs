@@ -1,5 +1,5 @@
-//! The clocks of a case, as the procedure crate keeps them, and the first
-//! day the scheduler must look at them again.
+//! The clocks of a case, as the procedure crate keeps them, and when the
+//! scheduler must look at them again.
 
 use sea_orm::entity::prelude::*;
 
@@ -12,9 +12,10 @@ pub struct Model {
     /// `aduan_procedure::CaseClocks` as JSON.
     #[sea_orm(column_type = "Text")]
     pub state: String,
-    /// The first day something may be due; `None` when nothing will be.
+    /// The moment something may first be due: the start of that day where
+    /// the case is; `None` when nothing will be.
     #[sea_orm(indexed)]
-    pub next_check_on: Option<Date>,
+    pub next_check_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
