@@ -16,7 +16,8 @@ use aduan_platform::{shutdown, telemetry};
 use anyhow::Context;
 use sea_orm_migration::MigratorTrait as _;
 
-use crate::services::{ServiceName, assemble, load_registry, migrate, open_registry, with_openapi};
+use crate::services::{ServiceName, assemble, load_registry, migrate, open_registry, with_openapi, with_test_clock};
+use aduan_platform::clock::Today;
 
 /// Options of `aduan dev`.
 #[derive(Debug, Clone, clap::Args)]
@@ -63,12 +64,18 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     let mut databases = vec![bus_db.clone()];
     let mut relays = Vec::new();
     let mut background = Vec::new();
+    // One date for every service's clocks, which a test clock moves together.
+    let today = Today::default();
+    let mut routing_registry = None;
     for service in ServiceName::ALL {
         let db = database::connect(&sqlite_url(&options.data_dir, service.as_str()), PoolSize::default()).await?;
         migrate(service, &db).await?;
         let signal = OutboxSignal::default();
         let live = open_registry(service, &db, &registry).await?;
-        let assembled = assemble(service, db.clone(), live, signal.clone(), stop.clone())?;
+        if service == ServiceName::Routing {
+            routing_registry = Some(live.clone());
+        }
+        let assembled = assemble(service, db.clone(), live, signal.clone(), today.clone(), stop.clone())?;
         background.extend(assembled.background);
         let (subscription, handler) = assembled.consumer;
         bus.subscribe(subscription, handler).await?;
@@ -89,6 +96,7 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     let background: Vec<_> = background.into_iter().map(tokio::spawn).collect();
 
     let openapi = openapi.context("no service assembled")?;
+    let router = with_test_clock(router, today, routing_registry.context("routing assembled")?)?;
     let router = with_openapi(router, openapi, "aduan")
         .merge(health_router(Readiness { databases: databases.clone(), bus: bus.clone() }));
     let listener =

@@ -11,7 +11,8 @@ use aduan_platform::http::{Readiness, finish_router, health_router};
 use aduan_platform::outbox::{OutboxRelay, OutboxSignal, RelaySettings};
 use aduan_platform::{shutdown, telemetry, topology};
 
-use crate::services::{ServiceName, assemble, load_registry, migrate, open_registry, with_openapi};
+use crate::services::{ServiceName, assemble, load_registry, migrate, open_registry, with_openapi, with_test_clock};
+use aduan_platform::clock::Today;
 
 /// Runs `service` until SIGTERM, then drains and exits.
 pub async fn serve(service: ServiceName, config_file: Option<&Path>) -> anyhow::Result<()> {
@@ -44,14 +45,16 @@ async fn run(service: ServiceName, config: ServiceConfig) -> anyhow::Result<()> 
     );
     let signal = OutboxSignal::default();
     let live = open_registry(service, &db, &registry).await?;
-    let assembled = assemble(service, db.clone(), live, signal.clone(), stop.clone())?;
+    let today = Today::default();
+    let assembled = assemble(service, db.clone(), live.clone(), signal.clone(), today.clone(), stop.clone())?;
     let background: Vec<_> = assembled.background.into_iter().map(tokio::spawn).collect();
     let (subscription, handler) = assembled.consumer;
     bus.subscribe(subscription, handler).await?;
     let relay = OutboxRelay::new(db.clone(), bus.clone(), signal, RelaySettings::default());
     let relay = tokio::spawn(relay.run(stop.clone()));
 
-    let router = with_openapi(assembled.router, assembled.openapi, &format!("aduan {}", service.as_str()))
+    let router = with_test_clock(assembled.router, today, live)?;
+    let router = with_openapi(router, assembled.openapi, &format!("aduan {}", service.as_str()))
         .merge(health_router(Readiness { databases: vec![db.clone()], bus: bus.clone() }));
     let listener = tokio::net::TcpListener::bind(config.http_addr).await?;
     tracing::info!(service = service.as_str(), addr = %listener.local_addr()?, "listening");

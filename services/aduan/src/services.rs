@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use aduan_platform::bus::{MessageHandler, Subscription};
+use aduan_platform::clock::{ClockSettings, Today, test_clock_router};
 use aduan_platform::outbox::OutboxSignal;
 use aduan_procedure::{ProcedureBook, ProcedureDocument};
 use aduan_registry::Registry;
 use aduan_registry_store::{LiveRegistry, refresh_interval};
-use aduan_resolution::deadlines::{ClockKeeper, ClockSettings, Today};
+use aduan_resolution::deadlines::ClockKeeper;
 use axum::Router;
 use futures::future::BoxFuture;
 use sea_orm::DatabaseConnection;
@@ -89,12 +90,14 @@ pub async fn open_registry(
     Ok(live)
 }
 
-/// Builds `service` over its database; its background work runs until `stop`.
+/// Builds `service` over its database, its clocks reading `today`; its
+/// background work runs until `stop`.
 pub fn assemble(
     service: ServiceName,
     db: DatabaseConnection,
     registry: Arc<LiveRegistry>,
     outbox: OutboxSignal,
+    today: Today,
     stop: CancellationToken,
 ) -> anyhow::Result<AssembledService> {
     let mut background: Vec<BoxFuture<'static, ()>> =
@@ -114,20 +117,26 @@ pub fn assemble(
             (router, openapi, consumer)
         }
         ServiceName::Resolution => {
-            let settings = ClockSettings::from_env()?;
-            let keeper = ClockKeeper { registry, procedures, today: Today::default() };
+            let keeper = ClockKeeper { registry, procedures, today };
             let state =
                 aduan_resolution::ResolutionState { db: db.clone(), outbox: outbox.clone(), clocks: keeper.clone() };
-            background.push(Box::pin(keeper.run(db, outbox, settings.tick, stop)));
+            background.push(Box::pin(keeper.run(db, outbox, ClockSettings::from_env()?.tick, stop)));
             let consumer = aduan_resolution::consumer(&state);
-            let (mut router, openapi) = aduan_resolution::api::router(state.clone()).split_for_parts();
-            if settings.test_clock {
-                router = router.merge(aduan_resolution::api::test_clock_router(state));
-            }
+            let (router, openapi) = aduan_resolution::api::router(state).split_for_parts();
             (router, openapi, consumer)
         }
     };
     Ok(AssembledService { router, openapi, consumer, background })
+}
+
+/// `router`, with `POST /api/v1/test-clock` moving `today` when
+/// `ADUAN_TEST_CLOCK=1` (test deployments only).
+pub fn with_test_clock(router: Router, today: Today, registry: Arc<LiveRegistry>) -> anyhow::Result<Router> {
+    Ok(if ClockSettings::from_env()?.test_clock {
+        router.merge(test_clock_router(today, move || registry.current().national_utc_offset()))
+    } else {
+        router
+    })
 }
 
 /// Adds the document's title and version, and serves it at `/api/openapi.json`.

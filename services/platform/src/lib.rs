@@ -3,6 +3,7 @@
 //! and the HTTP plumbing (errors, health, shutdown).
 
 pub mod bus;
+pub mod clock;
 pub mod config;
 pub mod consumer;
 pub mod database;

@@ -340,33 +340,6 @@ async fn post_question(
     work(state, case_id, headers, request, Work::AskCitizen).await
 }
 
-/// Moves the date the clocks see (test clock only).
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TestClockRequest {
-    /// Days ahead of the calendar date, 0 to 3650.
-    pub days_ahead: i64,
-}
-
-/// Moves the clocks' date forward: mounted only with `ADUAN_TEST_CLOCK=1`.
-async fn set_test_clock(
-    State(state): State<ResolutionState>,
-    ApiJson(request): ApiJson<TestClockRequest>,
-) -> Result<ApiJson<serde_json::Value>, ApiError> {
-    if !(0..=3650).contains(&request.days_ahead) {
-        return Err(ApiError::invalid("invalid_days_ahead", "days_ahead must be 0 to 3650"));
-    }
-    state.clocks.today.set_days_ahead(request.days_ahead);
-    // The country's date: the test moves whole days.
-    let offset = state.clocks.registry.current().national_utc_offset();
-    Ok(ApiJson(serde_json::json!({ "today": state.clocks.today.date_at(offset) })))
-}
-
-/// The test clock's route, for test deployments only.
-pub fn test_clock_router(state: ResolutionState) -> axum::Router {
-    axum::Router::new().route("/api/v1/test-clock", axum::routing::post(set_test_clock)).with_state(state)
-}
-
 /// Forward a case to a unit below the institution.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

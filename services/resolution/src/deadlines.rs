@@ -5,16 +5,16 @@
 //! commits the effect, the event and the clocks' new state together.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use aduan_platform::clock::{Today, start_of_day};
 use aduan_platform::envelope::{new_envelope, system_actor};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, envelope::Event};
 use aduan_procedure::{Action, CaseClocks, Due, ProcedureBook, Role, Status};
 use aduan_registry::RegistryChange;
 use aduan_registry_store::LiveRegistry;
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
@@ -40,67 +40,6 @@ pub struct Deadline {
 /// takes, in one transaction.
 const ROUND: u64 = 100;
 const ROUND_SIZE: usize = ROUND as usize;
-
-/// Now, as the clocks see it. Tests move it forward instead of sleeping for
-/// days; in production it is the time now.
-#[derive(Debug, Clone, Default)]
-pub struct Today {
-    days_ahead: Arc<AtomicI64>,
-}
-
-impl Today {
-    /// The moment now.
-    pub fn now(&self) -> DateTime<Utc> {
-        let now = Utc::now();
-        let ahead = self.days_ahead.load(Ordering::Relaxed);
-        now.checked_add_signed(chrono::Duration::days(ahead)).unwrap_or(now)
-    }
-
-    /// Today's date where the clock is `offset` from UTC: a deadline falls on
-    /// the day where the case is, not in Greenwich.
-    pub fn date_at(&self, offset: FixedOffset) -> NaiveDate {
-        self.now().with_timezone(&offset).date_naive()
-    }
-
-    /// Moves the date `days` ahead of the calendar (test clock only).
-    pub fn set_days_ahead(&self, days: i64) {
-        self.days_ahead.store(days, Ordering::Relaxed);
-    }
-}
-
-/// The moment `date` begins where the clock is `offset` from UTC.
-pub fn start_of_day(date: NaiveDate, offset: FixedOffset) -> DateTime<Utc> {
-    let midnight = date.and_time(chrono::NaiveTime::MIN);
-    (midnight - chrono::Duration::seconds(i64::from(offset.local_minus_utc()))).and_utc()
-}
-
-/// How the scheduler runs, from the environment: `ADUAN_CLOCK_TICK_MS` (how
-/// often it looks, default a minute) and `ADUAN_TEST_CLOCK=1`, which mounts
-/// `POST /api/v1/test-clock` so tests can move the date. Never set it in production.
-#[derive(Debug, Clone, Copy)]
-pub struct ClockSettings {
-    /// How often the scheduler looks for due clocks.
-    pub tick: Duration,
-    /// Whether tests may move the date.
-    pub test_clock: bool,
-}
-
-impl ClockSettings {
-    /// Reads the settings; a malformed value is an error, not a silent default.
-    pub fn from_env() -> anyhow::Result<Self> {
-        let tick = match std::env::var("ADUAN_CLOCK_TICK_MS") {
-            Ok(value) => Duration::from_millis(
-                value.parse().map_err(|error| anyhow::anyhow!("ADUAN_CLOCK_TICK_MS={value:?}: {error}"))?,
-            ),
-            Err(_) => Duration::from_secs(60),
-        };
-        let test_clock = std::env::var("ADUAN_TEST_CLOCK").is_ok_and(|value| value == "1");
-        if test_clock {
-            tracing::warn!("ADUAN_TEST_CLOCK is set: anyone can move this service's date");
-        }
-        Ok(Self { tick, test_clock })
-    }
-}
 
 /// What the clocks need: the registry (calendars, category tiers), the
 /// procedures in force (budgets, escalation chain) and today.
@@ -325,36 +264,5 @@ impl ClockKeeper {
                 () = tokio::time::sleep(tick) => {}
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hours(h: i32) -> FixedOffset {
-        FixedOffset::east_opt(h * 3600).expect("an offset")
-    }
-
-    #[test]
-    fn a_day_begins_earlier_in_the_east() {
-        let day = NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date");
-        // Midnight in Jakarta (WIB) is 17:00 UTC the day before; in Jayapura (WIT), 15:00.
-        assert_eq!(start_of_day(day, hours(7)).to_rfc3339(), "2026-11-30T17:00:00+00:00");
-        assert_eq!(start_of_day(day, hours(9)).to_rfc3339(), "2026-11-30T15:00:00+00:00");
-        assert_eq!(start_of_day(day, hours(0)).to_rfc3339(), "2026-12-01T00:00:00+00:00");
-    }
-
-    #[test]
-    fn today_is_the_date_where_the_case_is() {
-        let today = Today::default();
-        let now = Utc::now();
-        for offset in [hours(0), hours(7), hours(9), hours(-5)] {
-            let local = today.date_at(offset);
-            assert!(start_of_day(local, offset) <= today.now(), "the local day has begun");
-            assert!(start_of_day(local.succ_opt().expect("a date"), offset) > today.now(), "and not ended");
-        }
-        today.set_days_ahead(3);
-        assert_eq!(today.date_at(hours(7)), (now + chrono::Duration::days(3)).with_timezone(&hours(7)).date_naive());
     }
 }

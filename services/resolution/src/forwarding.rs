@@ -13,8 +13,9 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel
 use uuid::Uuid;
 
 use crate::casework::{Officer, lock_case, procedure_error};
-use crate::deadlines::{ClockKeeper, start_of_day};
+use crate::deadlines::ClockKeeper;
 use crate::entities::{case, case_branch, case_entry};
+use aduan_platform::clock::start_of_day;
 
 /// Forwards `case_id` to `unit_id` with `note`; returns the new branch.
 pub async fn forward(
