@@ -6,7 +6,10 @@
 use std::time::Duration;
 
 use aduan_e2e::citizen::{self, FiledReport};
-use aduan_e2e::{ServiceName, eventually, start_cluster};
+use aduan_e2e::{ServiceName, eventually, open_database, start_cluster, start_cluster_with_test_clock};
+use aduan_proto::{Envelope, Message as _, envelope::Event};
+use chrono::{Datelike as _, NaiveDate};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 fn uncategorised(n: usize) -> Value {
@@ -120,5 +123,105 @@ async fn a_verifier_defers_assigns_archives_and_merges() {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 401);
+    cluster.destroy().await.unwrap();
+}
+
+/// `from` plus `n` working days, Monday to Friday (the demo registry has no holidays).
+fn add_weekdays(from: NaiveDate, n: u32) -> NaiveDate {
+    let mut day = from;
+    let mut left = n;
+    while left > 0 {
+        day = day.succ_opt().unwrap();
+        if day.weekday().num_days_from_monday() < 5 {
+            left -= 1;
+        }
+    }
+    day
+}
+
+async fn set_clock(client: &reqwest::Client, base: &str, days_ahead: i64) -> NaiveDate {
+    let response = client
+        .post(format!("{base}/api/v1/test-clock"))
+        .json(&json!({ "days_ahead": days_ahead }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json::<Value>().await.unwrap()["today"].as_str().unwrap().parse().unwrap()
+}
+
+/// The verification escalations in routing's outbox, by report id.
+async fn verification_escalations(db: &sea_orm::DatabaseConnection) -> Vec<String> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT payload FROM outbox_message WHERE routing_key = 'report.escalated'",
+        ))
+        .await
+        .unwrap();
+    rows.into_iter()
+        .filter_map(|row| {
+            let envelope = Envelope::decode(row.try_get_by_index::<Vec<u8>>(0).unwrap().as_slice()).unwrap();
+            match envelope.event {
+                Some(Event::Escalated(escalated)) if escalated.clock == "verification" => Some(envelope.report_id),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verification_is_due_in_three_working_days_paused_while_the_citizen_clarifies() {
+    let cluster = start_cluster_with_test_clock(100).await;
+    let client = reqwest::Client::new();
+    let intake = cluster.base_url(ServiceName::Intake);
+    let routing = cluster.base_url(ServiceName::Routing);
+    let today = set_clock(&client, &routing, 0).await;
+    let report = citizen::file(&client, &intake, &uncategorised(1)).await;
+    let entry =
+        eventually(Duration::from_secs(30), "the report in the queue", || queued(&client, &routing, &report)).await;
+    assert_eq!(entry["verify_by"], add_weekdays(today, 3).to_string(), "{entry}");
+    assert_eq!(entry["overdue"], false);
+    let report_id = entry["report_id"].as_str().unwrap().to_owned();
+
+    // Deferred for a week: the five working days of waiting do not count.
+    let (status, _) =
+        verify(&client, &routing, &report_id, "deferral", json!({ "question": "Which street is it on?" })).await;
+    assert_eq!(status, 200);
+    citizen::wait_for_status(&client, &intake, &report, "deferred").await;
+    set_clock(&client, &routing, 7).await;
+    let clarified = client
+        .post(format!("{intake}/api/v1/reports/{}/clarification", report.tracking_code))
+        .json(&json!({ "secret": report.secret, "text": "Jalan Kemang Raya, near number 8." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(clarified.status(), 200);
+    let entry =
+        eventually(Duration::from_secs(30), "the report back in the queue", || queued(&client, &routing, &report))
+            .await;
+    let verify_by = add_weekdays(today, 3 + 5);
+    assert_eq!(entry["verify_by"], verify_by.to_string(), "{entry}");
+
+    // The day after, the national verifier is told, once.
+    let db = open_database(cluster.database_url(ServiceName::Routing)).await;
+    assert!(verification_escalations(&db).await.is_empty());
+    set_clock(&client, &routing, (verify_by - today).num_days() + 1).await;
+    eventually(Duration::from_secs(20), "the verification escalation", || async {
+        (!verification_escalations(&db).await.is_empty()).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(verification_escalations(&db).await, std::slice::from_ref(&report_id), "told once");
+    let entry = queued(&client, &routing, &report).await.unwrap();
+    assert_eq!(entry["overdue"], true);
+    // Overdue verification is not a case to reassign: it stays in the queue.
+    let escalated: Vec<Value> =
+        client.get(format!("{routing}/api/v1/escalations")).send().await.unwrap().json().await.unwrap();
+    assert!(escalated.is_empty(), "{escalated:?}");
+    let (status, _) =
+        verify(&client, &routing, &report_id, "assignment", json!({ "institution_id": "kemendagri" })).await;
+    assert_eq!(status, 200);
+    db.close().await.unwrap();
     cluster.destroy().await.unwrap();
 }

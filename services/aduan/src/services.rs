@@ -111,7 +111,15 @@ pub fn assemble(
             (router, openapi, consumer)
         }
         ServiceName::Routing => {
-            let state = aduan_routing::RoutingState { db, registry, outbox };
+            let verification =
+                aduan_routing::verification_clock::VerificationClocks { registry: registry.clone(), procedures, today };
+            background.push(Box::pin(verification.clone().run(
+                db.clone(),
+                outbox.clone(),
+                ClockSettings::from_env()?.tick,
+                stop,
+            )));
+            let state = aduan_routing::RoutingState { db, registry, outbox, verification };
             let consumer = aduan_routing::consumer(&state);
             let (router, openapi) = aduan_routing::api::router(state).split_for_parts();
             (router, openapi, consumer)

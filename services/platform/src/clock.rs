@@ -73,6 +73,44 @@ impl ClockSettings {
     }
 }
 
+/// Runs `round` every `tick` until `stop`, and round after round while rounds
+/// come back full (`round` answers how many things it looked at, at most
+/// `full`): after downtime, or after a change that moved many deadlines,
+/// much may be due at once. Wakes the outbox after a round that did work.
+pub async fn every_tick<F, Fut>(
+    tick: Duration,
+    full: usize,
+    outbox: crate::outbox::OutboxSignal,
+    stop: tokio_util::sync::CancellationToken,
+    mut round: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<usize>>,
+{
+    loop {
+        loop {
+            match round().await {
+                Ok(looked_at) => {
+                    if looked_at > 0 {
+                        outbox.wake();
+                    }
+                    if looked_at < full || stop.is_cancelled() {
+                        break;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(error = format!("{error:#}"), "a clock round failed; will retry");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(tick) => {}
+        }
+    }
+}
+
 /// Moves the date the clocks see (test clock only).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

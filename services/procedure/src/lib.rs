@@ -7,8 +7,10 @@ pub mod calendar;
 pub mod case_clocks;
 pub mod document;
 mod states;
+mod verification_clock;
 
 pub use calendar::{Calendar, CalendarError, Clock};
 pub use case_clocks::{CaseClocks, ClockKind, Due, RunningClock};
 pub use document::{Clocks, DocumentError, EscalationStep, ProcedureBook, ProcedureDocument, ResolutionClocks, Tier};
 pub use states::{Action, ProcedureError, Role, Status, may, transition};
+pub use verification_clock::VerificationClock;

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aduan_platform::clock::{Today, start_of_day};
+use aduan_platform::clock::{Today, every_tick, start_of_day};
 use aduan_platform::envelope::{new_envelope, system_actor};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, envelope::Event};
@@ -240,29 +240,6 @@ impl ClockKeeper {
         tick: Duration,
         stop: CancellationToken,
     ) {
-        loop {
-            // Round after round while rounds come back full: after downtime, or
-            // after a registry change, many cases may be due at once.
-            loop {
-                match self.fire_due(&db).await {
-                    Ok(looked_at) => {
-                        if looked_at > 0 {
-                            outbox.wake();
-                        }
-                        if looked_at < ROUND_SIZE || stop.is_cancelled() {
-                            break;
-                        }
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "could not fire due clocks; will retry");
-                        break;
-                    }
-                }
-            }
-            tokio::select! {
-                () = stop.cancelled() => return,
-                () = tokio::time::sleep(tick) => {}
-            }
-        }
+        every_tick(tick, ROUND_SIZE, outbox, stop, || self.fire_due(&db)).await;
     }
 }

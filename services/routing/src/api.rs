@@ -134,6 +134,11 @@ pub struct QueuedReport {
     pub returned_by: Vec<String>,
     /// Since when it waits.
     pub waiting_since: DateTime<Utc>,
+    /// The last working day to verify it, where it is; absent while the
+    /// citizen is asked to clarify.
+    pub verify_by: Option<chrono::NaiveDate>,
+    /// Whether that day has passed (the national verifier has been told).
+    pub overdue: bool,
 }
 
 /// The reports waiting for a verifier, oldest first.
@@ -148,7 +153,10 @@ async fn verification_queue(State(state): State<RoutingState>) -> Result<ApiJson
     let mut queue = Vec::with_capacity(waiting.len());
     for routed in waiting {
         let content = proto::ReportContent::decode(routed.content.as_slice()).map_err(ApiError::internal)?;
+        let due = state.verification.due(&routed);
         queue.push(QueuedReport {
+            verify_by: due.verify_by,
+            overdue: due.overdue,
             report_id: routed.report_id,
             tracking_code: content.tracking_code,
             category: routed.category.clone(),
@@ -193,7 +201,8 @@ async fn verify(
 ) -> Result<ApiJson<RouteView>, ApiError> {
     let verifier = verifier(headers)?;
     let report_id = parse_report_id(report_id)?;
-    let routed = decide(&state.db, &state.registry.current(), report_id, &verifier, decision).await?;
+    let routed =
+        decide(&state.db, &state.registry.current(), &state.verification, report_id, &verifier, decision).await?;
     state.outbox.wake();
     Ok(ApiJson(route_view(routed)))
 }

@@ -9,6 +9,7 @@ pub mod registry_api;
 pub mod registry_keeping;
 pub mod routed_report;
 mod verification;
+pub mod verification_clock;
 
 use std::sync::Arc;
 
@@ -33,11 +34,13 @@ pub struct RoutingState {
     pub registry: Arc<LiveRegistry>,
     /// Wakes the outbox relay after a commit.
     pub outbox: OutboxSignal,
+    /// The verification step's clocks.
+    pub verification: verification_clock::VerificationClocks,
 }
 
 /// Routing's consumer: what it listens to, and the handler.
 pub fn consumer(state: &RoutingState) -> (Subscription, Arc<dyn MessageHandler>) {
-    let applier = placing::PlaceReports { registry: state.registry.clone() };
+    let applier = placing::PlaceReports { registry: state.registry.clone(), verification: state.verification.clone() };
     let handler = TransactionalConsumer::new(SERVICE, state.db.clone(), state.outbox.clone(), applier);
     (topology::routing(), Arc::new(handler))
 }

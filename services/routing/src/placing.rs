@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QuerySelect, Set};
 use uuid::Uuid;
 
+use crate::verification_clock::{VERIFICATION, VerificationClocks};
 use crate::{SERVICE, routed_report};
 
 /// Routing's reaction to `filed` and `returned`.
@@ -22,6 +23,8 @@ use crate::{SERVICE, routed_report};
 pub struct PlaceReports {
     /// The registry routing decides by.
     pub registry: Arc<LiveRegistry>,
+    /// The clocks of reports waiting for a verifier.
+    pub verification: VerificationClocks,
 }
 
 impl PlaceReports {
@@ -53,7 +56,7 @@ impl PlaceReports {
         let assigned = self.assigned(content.clone(), &[]);
         let certain = assigned.matched_by != MatchedBy::NationalVerifier.as_str();
         let status = if certain { Status::Assigned } else { Status::Submitted };
-        routed_report::ActiveModel {
+        let mut routed = routed_report::ActiveModel {
             report_id: Set(report_id),
             category: Set(content.category.clone()),
             region: Set(content.region.clone()),
@@ -65,9 +68,13 @@ impl PlaceReports {
             returns: Set(0),
             routed_at: Set(chrono::Utc::now()),
             escalated_to_verifier_at: Set(None),
+            verification_clock: Set(None),
+            verification_overdue_at: Set(None),
+        };
+        if !certain {
+            self.verification.start(&mut routed, &content.region);
         }
-        .insert(txn)
-        .await?;
+        routed.insert(txn).await?;
         if certain {
             tracing::info!(%report_id, institution = %assigned.institution_id, matched_by = %assigned.matched_by, "report routed");
             outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned))).await?;
@@ -96,8 +103,16 @@ impl PlaceReports {
         let assigned = self.assigned(content, &returned_by);
         let certain = assigned.matched_by != MatchedBy::NationalVerifier.as_str();
         let returns = routed.returns.saturating_add(1);
+        let region = routed.region.clone();
         let mut active = routed.into_active_model();
         let status = if certain { Status::Assigned } else { Status::Submitted };
+        if certain {
+            active.verification_clock = Set(None);
+            active.verification_overdue_at = Set(None);
+        } else {
+            // Back in the queue: a new verification step, with a new clock.
+            self.verification.start(&mut active, &region);
+        }
         active.status = Set(status.as_str().to_owned());
         active.institution_id = Set(assigned.institution_id.clone());
         active.matched_by = Set(assigned.matched_by.clone());
@@ -152,6 +167,7 @@ impl PlaceReports {
             }
             None => {
                 active.status = Set(Status::Submitted.as_str().to_owned());
+                self.verification.start(&mut active, &content.region);
                 active.update(txn).await?;
                 tracing::info!(%report_id, "appeal above the national level waits for the national verifier");
             }
@@ -166,7 +182,8 @@ impl PlaceReports {
         let current = Status::parse(&routed.status).unwrap_or(Status::Submitted);
         let next = aduan_procedure::transition(current, Action::Clarify, Role::Citizen)
             .map_err(|error| HandlerError::Permanent(error.to_string()))?;
-        let mut active = routed.into_active_model();
+        let mut active = routed.clone().into_active_model();
+        self.verification.after(&routed, &mut active, Action::Clarify);
         active.status = Set(next.as_str().to_owned());
         active.routed_at = Set(chrono::Utc::now());
         active.update(txn).await?;
@@ -204,7 +221,11 @@ impl ApplyEvent for PlaceReports {
             Some(Event::Returned(returned)) => self.reroute(txn, report_id, returned).await,
             Some(Event::Clarified(_)) => self.requeue_clarified(txn, report_id).await,
             Some(Event::Appealed(_)) => self.appeal_up(txn, report_id).await,
-            Some(Event::Escalated(escalated)) if escalated.to == EscalationStep::NationalVerifier.as_str() => {
+            // A case's clocks ran out up the chain; the verification clock's
+            // own escalation is about the queue, not a case to reassign.
+            Some(Event::Escalated(escalated))
+                if escalated.to == EscalationStep::NationalVerifier.as_str() && escalated.clock != VERIFICATION =>
+            {
                 mark_escalated(txn, report_id, occurred_at(envelope)).await
             }
             _ => Ok(()),

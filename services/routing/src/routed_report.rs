@@ -36,6 +36,15 @@ pub struct Model {
     /// national verifier, who may reassign it; cleared when it moves on.
     #[sea_orm(indexed)]
     pub escalated_to_verifier_at: Option<DateTimeUtc>,
+    /// The verification step's clock (`aduan_procedure::VerificationClock` as
+    /// JSON) while the report waits for a verifier.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub verification_clock: Option<String>,
+    /// The moment its verification is overdue and the national verifier is
+    /// told: the start of that day where the report is; `None` when paused,
+    /// told already, or verified.
+    #[sea_orm(indexed)]
+    pub verification_overdue_at: Option<DateTimeUtc>,
 }
 
 impl Model {

@@ -14,6 +14,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel
 use uuid::Uuid;
 
 use crate::routed_report;
+use crate::verification_clock::VerificationClocks;
 
 /// Why a report is archived (PROCEDURE.md, "archived").
 pub const ARCHIVE_REASONS: [&str; 3] = ["not_public_service", "too_vague", "spam"];
@@ -95,6 +96,7 @@ fn assign(
 pub async fn decide(
     db: &DatabaseConnection,
     registry: &Registry,
+    clocks: &VerificationClocks,
     report_id: Uuid,
     verifier: &str,
     decision: Decision,
@@ -128,6 +130,7 @@ pub async fn decide(
     let mut active = routed.clone().into_active_model();
     active.status = Set(next.as_str().to_owned());
     active.routed_at = Set(chrono::Utc::now());
+    clocks.after(&routed, &mut active, decision.action());
     let event = match decision {
         Decision::Assign { institution_id } => assign(registry, &routed, &mut active, &institution_id, "verifier", "")?,
         Decision::Reassign { institution_id, reason } => {
