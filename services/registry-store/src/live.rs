@@ -34,7 +34,15 @@ impl LiveRegistry {
         let live = Self::fixed(file);
         if let Some((version, document)) = store::newest(db).await? {
             let registry = parse_version(version, &document)?;
-            tracing::info!(version, "registry loaded from the database; the registry file counts only at first start");
+            if registry.document() == live.current().document() {
+                tracing::info!(version, "registry loaded from the database");
+            } else {
+                tracing::warn!(
+                    version,
+                    "the registry file differs from the registry in the database, which is used: the file counts \
+                     only at the first start; change the registry through routing's admin API"
+                );
+            }
             live.offer(version, registry);
         }
         Ok(live)
