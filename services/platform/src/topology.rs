@@ -39,9 +39,9 @@ pub fn intake() -> Subscription {
 
 /// Routing places new reports, re-routes returned ones, puts clarified ones
 /// back in the verification queue, sends appeals up a level, and lists the
-/// cases escalated to the national verifier.
+/// cases escalated to the national verifier until they are resolved.
 pub fn routing() -> Subscription {
-    subscription("routing", &["filed", "returned", "clarified", "appealed", "escalated"])
+    subscription("routing", &["filed", "returned", "clarified", "appealed", "escalated", "resolved", "closed"])
 }
 
 /// Resolution opens cases where routing assigned them, takes the citizen's

@@ -69,8 +69,17 @@ async fn open_case(
             }
             // Only the national verifier takes a case from an institution that has started on it.
             let role = if assigned.matched_by == REASSIGNED { Role::Verifier } else { Role::System };
-            let next = aduan_procedure::transition(current, Action::Assign, role)
-                .map_err(|error| HandlerError::Permanent(error.to_string()))?;
+            let next = match aduan_procedure::transition(current, Action::Assign, role) {
+                Ok(next) => next,
+                Err(error) if assigned.matched_by == REASSIGNED => {
+                    // The institution resolved it while the verifier was
+                    // reassigning it: its answer stands, and the citizen may
+                    // still dispute or appeal it.
+                    tracing::warn!(%report_id, %error, "a reassignment arrived after the case moved on; not applied");
+                    return Ok(());
+                }
+                Err(error) => return Err(HandlerError::Permanent(error.to_string())),
+            };
             if assigned.matched_by == REASSIGNED {
                 record_reassignment(txn, &existing, assigned, now).await?;
             }

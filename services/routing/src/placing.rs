@@ -191,23 +191,24 @@ impl PlaceReports {
     }
 }
 
-/// Puts the report on the national verifier's list of escalated cases,
-/// from which it may be reassigned.
+/// Puts the report on the national verifier's list of escalated cases, from
+/// which it may be reassigned (`at`), or takes it off (`None`).
 async fn mark_escalated(
     txn: &DatabaseTransaction,
     report_id: Uuid,
-    at: chrono::DateTime<chrono::Utc>,
+    at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<(), HandlerError> {
     let Some(routed) = routed_report::Entity::find_by_id(report_id).lock_exclusive().one(txn).await? else {
         return Err(HandlerError::Permanent(format!("report {report_id} was never routed")));
     };
-    if routed.escalated_to_verifier_at.is_some() {
-        // Another clock of the same case got there first.
+    // Already so: another clock of the same case got there first, or the
+    // case was never escalated.
+    if routed.escalated_to_verifier_at.is_some() == at.is_some() {
         return Ok(());
     }
-    tracing::info!(%report_id, institution = %routed.institution_id, "case escalated to the national verifier");
+    tracing::info!(%report_id, institution = %routed.institution_id, escalated = at.is_some(), "national verifier's list");
     let mut active = routed.into_active_model();
-    active.escalated_to_verifier_at = Set(Some(at));
+    active.escalated_to_verifier_at = Set(at);
     active.update(txn).await?;
     Ok(())
 }
@@ -226,8 +227,10 @@ impl ApplyEvent for PlaceReports {
             Some(Event::Escalated(escalated))
                 if escalated.to == EscalationStep::NationalVerifier.as_str() && escalated.clock != VERIFICATION =>
             {
-                mark_escalated(txn, report_id, occurred_at(envelope)).await
+                mark_escalated(txn, report_id, Some(occurred_at(envelope))).await
             }
+            // Answered: nothing left for the national verifier to reassign.
+            Some(Event::Resolved(_) | Event::Closed(_)) => mark_escalated(txn, report_id, None).await,
             _ => Ok(()),
         }
     }
