@@ -9,7 +9,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::RegistryError;
-use crate::document::{CalendarSpec, Category, EVERYWHERE, Holiday, Institution, Region, RegistryDocument, Rule};
+use crate::document::{
+    CalendarSpec, Category, EVERYWHERE, Holiday, Institution, Region, RegistryDocument, Rule, UtcOffset,
+};
 
 /// What names a change in error messages, where a file's name would be.
 const SOURCE: &str = "change";
@@ -72,6 +74,12 @@ pub enum RegistryChange {
         #[schema(value_type = Vec<String>)]
         working_days: Vec<chrono::Weekday>,
     },
+    /// Sets the country's offset from UTC (regions with their own keep theirs).
+    SetUtcOffset {
+        /// E.g. `"+07:00"`.
+        #[schema(value_type = String)]
+        utc_offset: UtcOffset,
+    },
 }
 
 impl RegistryChange {
@@ -86,6 +94,7 @@ impl RegistryChange {
             Self::PutHoliday { .. } => "put_holiday",
             Self::RemoveHoliday { .. } => "remove_holiday",
             Self::SetWorkingDays { .. } => "set_working_days",
+            Self::SetUtcOffset { .. } => "set_utc_offset",
         }
     }
 
@@ -94,7 +103,11 @@ impl RegistryChange {
     pub fn may_move_deadlines(&self) -> bool {
         matches!(
             self,
-            Self::PutHoliday { .. } | Self::RemoveHoliday { .. } | Self::SetWorkingDays { .. } | Self::PutRegion { .. }
+            Self::PutHoliday { .. }
+                | Self::RemoveHoliday { .. }
+                | Self::SetWorkingDays { .. }
+                | Self::SetUtcOffset { .. }
+                | Self::PutRegion { .. }
         )
     }
 }
@@ -177,6 +190,9 @@ impl RegistryDocument {
                 days.sort_by_key(chrono::Weekday::num_days_from_monday);
                 days.dedup();
                 next.calendar.get_or_insert_with(CalendarSpec::monday_to_friday).working_days = days;
+            }
+            RegistryChange::SetUtcOffset { utc_offset } => {
+                next.calendar.get_or_insert_with(CalendarSpec::monday_to_friday).utc_offset = Some(*utc_offset);
             }
         }
         // Whatever the change, the result must be a registry a file could hold.
@@ -303,6 +319,12 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(change.kind(), "put_rule");
+        let change: RegistryChange =
+            serde_json::from_str(r#"{"kind": "set_utc_offset", "utc_offset": "+08:00"}"#).expect("parses");
+        let changed = demo().with_change(&change).expect("valid");
+        let registry = Registry::from_document(changed).expect("valid");
+        assert_eq!(registry.national_utc_offset().local_minus_utc(), 8 * 3600);
+        assert!(serde_json::from_str::<RegistryChange>(r#"{"kind": "set_utc_offset", "utc_offset": "WIB"}"#).is_err());
         let unknown = serde_json::from_str::<RegistryChange>(r#"{"kind": "drop_everything"}"#);
         assert!(unknown.is_err());
     }
