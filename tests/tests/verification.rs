@@ -203,9 +203,27 @@ async fn verification_is_due_in_three_working_days_paused_while_the_citizen_clar
     let verify_by = add_weekdays(today, 3 + 5);
     assert_eq!(entry["verify_by"], verify_by.to_string(), "{entry}");
 
-    // The day after, the national verifier is told, once.
+    // A holiday declared on that last day moves it to the next working day:
+    // the day after the old deadline passes quietly.
+    let holiday = json!({ "kind": "put_holiday", "holiday": { "date": verify_by, "name": "Cuti bersama" } });
+    let response = client
+        .post(format!("{routing}/api/v1/registry/changes"))
+        .header("x-administrator-id", "admin-e2e")
+        .json(&json!({ "change": holiday }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let verify_by_after_holiday = add_weekdays(verify_by, 1);
+    let entry = queued(&client, &routing, &report).await.unwrap();
+    assert_eq!(entry["verify_by"], verify_by_after_holiday.to_string(), "{entry}");
     let db = open_database(cluster.database_url(ServiceName::Routing)).await;
-    assert!(verification_escalations(&db).await.is_empty());
+    set_clock(&client, &routing, (verify_by - today).num_days() + 1).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(verification_escalations(&db).await.is_empty(), "not overdue yet: the holiday gave a day");
+    let verify_by = verify_by_after_holiday;
+
+    // The day after the new deadline, the national verifier is told, once.
     set_clock(&client, &routing, (verify_by - today).num_days() + 1).await;
     eventually(Duration::from_secs(20), "the verification escalation", || async {
         (!verification_escalations(&db).await.is_empty()).then_some(())

@@ -88,8 +88,15 @@ async fn post_change(
     ApiJson(request): ApiJson<ChangeRequest>,
 ) -> Result<(StatusCode, ApiJson<ChangeView>), ApiError> {
     let administrator = acting_staff(&headers, ADMINISTRATOR_HEADER, "administrator_required")?;
-    let made =
-        make_change(&state.db, &state.registry, &request.change, request.expected_version, &administrator).await?;
+    let made = make_change(
+        &state.db,
+        &state.registry,
+        &state.verification,
+        &request.change,
+        request.expected_version,
+        &administrator,
+    )
+    .await?;
     state.outbox.wake();
     Ok((StatusCode::CREATED, ApiJson(made.into())))
 }

@@ -15,6 +15,7 @@ use aduan_registry_store::{LiveRegistry, parse_version};
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use crate::SERVICE;
+use crate::verification_clock::VerificationClocks;
 
 /// The name writers of the registry take turns under.
 const WRITERS: &str = "routing registry";
@@ -41,6 +42,7 @@ pub async fn seed(db: &DatabaseConnection, live: &LiveRegistry) -> anyhow::Resul
 pub async fn make_change(
     db: &DatabaseConnection,
     live: &LiveRegistry,
+    verification: &VerificationClocks,
     change: &RegistryChange,
     expected_version: Option<i64>,
     administrator: &str,
@@ -64,6 +66,9 @@ pub async fn make_change(
     let change_json = serde_json::to_string(change).map_err(ApiError::internal)?;
     let actor = Actor { role: Role::Administrator as i32, pseudonym: administrator.to_owned() };
     let made = write(&txn, version + 1, change_json, actor, &next).await?;
+    if change.may_move_deadlines() {
+        verification.recheck_all(&txn).await?;
+    }
     txn.commit().await?;
     live.offer(made.version, next);
     tracing::info!(version = made.version, kind = change.kind(), "registry changed");

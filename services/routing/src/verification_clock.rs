@@ -13,7 +13,7 @@ use aduan_platform::proto::{self, envelope::Event};
 use aduan_procedure::{Action, EscalationStep, ProcedureBook, VerificationClock};
 use aduan_registry_store::LiveRegistry;
 use chrono::NaiveDate;
-use sea_orm::sea_query::{LockBehavior, LockType};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel,
     QueryFilter, QuerySelect, Set,
@@ -86,8 +86,21 @@ impl VerificationClocks {
         active.verification_overdue_at = Set(overdue_at);
     }
 
+    /// After a registry change that may move deadlines: every waiting
+    /// report's deadline is looked at again on the scheduler's next round.
+    pub async fn recheck_all<C: ConnectionTrait>(&self, conn: &C) -> Result<(), sea_orm::DbErr> {
+        let now = self.today.now();
+        routed_report::Entity::update_many()
+            .col_expr(routed_report::Column::VerificationOverdueAt, Expr::value(now))
+            .filter(routed_report::Column::VerificationOverdueAt.gt(now))
+            .exec(conn)
+            .await?;
+        Ok(())
+    }
+
     /// Tells the national verifier of each report whose verification is
-    /// overdue now, once; answers how many it looked at.
+    /// overdue now, once; answers how many it looked at. A report whose
+    /// deadline moved later (a holiday added since) is only rescheduled.
     pub async fn escalate_overdue(&self, db: &DatabaseConnection) -> anyhow::Result<usize> {
         let txn = aduan_platform::database::begin_write(db).await?;
         let mut query = routed_report::Entity::find()
@@ -102,6 +115,11 @@ impl VerificationClocks {
         let national_verifier = self.registry.current().national_verifier().id.clone();
         for routed in &overdue {
             let mut active = routed.clone().into_active_model();
+            if !self.due(routed).overdue {
+                self.store(&mut active, stored(routed), &routed.region);
+                active.update(&txn).await?;
+                continue;
+            }
             let clock = stored(routed).map(VerificationClock::escalated);
             self.store(&mut active, clock, &routed.region);
             active.update(&txn).await?;
