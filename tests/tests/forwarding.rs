@@ -1,6 +1,7 @@
 //! Forwarding down the tree: a coordinator sends a case to units below its
-//! institution; each branch has its own clock; a unit answers its branch; a
-//! late branch is escalated to the coordinator once.
+//! institution, and a unit sends its branch further down; each branch has its
+//! own clock; a unit answers its branch; a late branch is escalated to the
+//! coordinator once.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,11 +13,22 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 async fn forward(client: &reqwest::Client, resolution: &str, case_id: &str, role: &str, unit: &str) -> (u16, Value) {
+    forward_from(client, resolution, case_id, role, unit, None).await
+}
+
+async fn forward_from(
+    client: &reqwest::Client,
+    resolution: &str,
+    case_id: &str,
+    role: &str,
+    unit: &str,
+    from_branch: Option<&str>,
+) -> (u16, Value) {
     let response = client
         .post(format!("{resolution}/api/v1/cases/{case_id}/forwards"))
         .header("x-officer-id", "coordinator-e2e")
         .header("x-officer-role", role)
-        .json(&json!({ "unit_id": unit, "note": "Please inspect and report back." }))
+        .json(&json!({ "unit_id": unit, "note": "Please inspect and report back.", "from_branch_id": from_branch }))
         .send()
         .await
         .unwrap();
@@ -56,8 +68,9 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("not_a_unit_below")));
     let (status, roads) = forward(&client, &resolution, &case_id, "coordinator", "bandung-dpu-roads").await;
     assert_eq!(status, 201, "{roads}");
-    let (status, _) = forward(&client, &resolution, &case_id, "coordinator", "bandung-dpu-drainage").await;
+    let (status, drainage) = forward(&client, &resolution, &case_id, "coordinator", "bandung-dpu-drainage").await;
     assert_eq!(status, 201);
+    assert_eq!(drainage["parent_branch_id"], Value::Null);
     let waiting: Vec<Value> = client
         .get(format!("{resolution}/api/v1/units/bandung-dpu-roads/branches"))
         .send()
@@ -68,6 +81,27 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
         .unwrap();
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0]["case_id"], case_id.as_str());
+
+    // The roads unit sends its branch one level down, never past its own deadline
+    // and only to a unit below it.
+    let roads_id = roads["id"].as_str().unwrap();
+    let (status, body) =
+        forward_from(&client, &resolution, &case_id, "coordinator", "bandung-dpu-drainage", Some(roads_id)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("not_a_unit_below")), "a sibling, not below");
+    let (status, section) =
+        forward_from(&client, &resolution, &case_id, "coordinator", "bandung-dpu-roads-maintenance", Some(roads_id))
+            .await;
+    assert_eq!(status, 201, "{section}");
+    assert_eq!(section["parent_branch_id"], roads_id);
+    assert!(section["due_on"].as_str() <= roads["due_on"].as_str(), "{section} {roads}");
+    let section_answer = client
+        .post(format!("{resolution}/api/v1/cases/{case_id}/forwards/{}/answer", section["id"].as_str().unwrap()))
+        .header("x-officer-id", "section-officer")
+        .json(&json!({ "text": "Measured on site: 1 m wide, 20 cm deep." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(section_answer.status(), 200);
 
     // The roads unit answers; its answer goes on the case for the institution.
     let answer_url = format!("{resolution}/api/v1/cases/{case_id}/forwards/{}/answer", roads["id"].as_str().unwrap());
@@ -87,6 +121,10 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
         .await
         .unwrap();
     assert_eq!(again.status(), 409);
+    let (status, body) =
+        forward_from(&client, &resolution, &case_id, "coordinator", "bandung-dpu-roads-maintenance", Some(roads_id))
+            .await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("branch_not_open")), "an answered branch stays");
     let full: Value =
         client.get(format!("{resolution}/api/v1/cases/{case_id}")).send().await.unwrap().json().await.unwrap();
     assert!(

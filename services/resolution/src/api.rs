@@ -344,10 +344,14 @@ async fn post_question(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForwardRequest {
-    /// A unit below the case's institution.
+    /// A unit below the case's institution, or below the unit of `from_branch_id`.
     pub unit_id: String,
     /// What the unit should do, 5 to 5000 characters.
     pub note: String,
+    /// A unit's open branch to forward further down (the unit's coordinator
+    /// forwards); absent when the institution forwards the case.
+    #[serde(default)]
+    pub from_branch_id: Option<Uuid>,
 }
 
 /// A branch of a case's tree: the part forwarded to one unit.
@@ -357,6 +361,8 @@ pub struct BranchView {
     pub id: Uuid,
     /// The case.
     pub case_id: Uuid,
+    /// The branch it hangs from, when a unit forwarded it further down.
+    pub parent_branch_id: Option<Uuid>,
     /// The unit.
     pub unit_id: String,
     /// What was asked of it.
@@ -372,6 +378,7 @@ impl From<case_branch::Model> for BranchView {
         Self {
             id: branch.id,
             case_id: branch.case_id,
+            parent_branch_id: branch.parent_branch_id,
             unit_id: branch.unit_id,
             note: branch.note,
             status: branch.status,
@@ -380,7 +387,7 @@ impl From<case_branch::Model> for BranchView {
     }
 }
 
-/// Forward the case to a unit (coordinators only); the unit's branch gets its own clock.
+/// Forward the case to a unit, or a unit's branch further down (coordinators only); each branch gets its own clock.
 #[utoipa::path(
     post,
     path = "/api/v1/cases/{case_id}/forwards",
@@ -398,7 +405,16 @@ async fn post_forward(
     let coordinator = officer(&headers)?;
     let case_id = parse_case_id(&case_id)?;
     let note = work_text(WorkRequest { text: request.note })?;
-    let branch = forwarding::forward(&state.db, &state.clocks, case_id, &coordinator, &request.unit_id, note).await?;
+    let branch = forwarding::forward(
+        &state.db,
+        &state.clocks,
+        case_id,
+        &coordinator,
+        &request.unit_id,
+        request.from_branch_id,
+        note,
+    )
+    .await?;
     state.outbox.wake();
     Ok((StatusCode::CREATED, ApiJson(BranchView::from(branch))))
 }

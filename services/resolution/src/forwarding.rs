@@ -1,7 +1,8 @@
 //! Forwarding down the tree (disposisi berjenjang): a coordinator sends a case
-//! to units below its institution, each branch with its own clock (the first
-//! follow-up budget); a unit answers its branch; a late branch is escalated
-//! to the coordinator once.
+//! to units below its institution, and a unit's coordinator may send its own
+//! branch further down to the units below it. Each branch has its own clock
+//! (the first follow-up budget, never past the branch it hangs from); a unit
+//! answers its branch; a late branch is escalated to the coordinator once.
 
 use aduan_platform::envelope::new_envelope;
 use aduan_platform::http::ApiError;
@@ -17,34 +18,43 @@ use crate::deadlines::ClockKeeper;
 use crate::entities::{case, case_branch, case_entry};
 use aduan_platform::clock::start_of_day;
 
-/// Forwards `case_id` to `unit_id` with `note`; returns the new branch.
+/// Forwards `case_id` to `unit_id` with `note`, from the institution or
+/// (`from_branch`) further down from a unit's open branch; returns the new branch.
 pub async fn forward(
     db: &DatabaseConnection,
     clocks: &ClockKeeper,
     case_id: Uuid,
     coordinator: &Officer,
     unit_id: &str,
+    from_branch: Option<Uuid>,
     note: String,
 ) -> Result<case_branch::Model, ApiError> {
     let txn = aduan_platform::database::begin_write(db).await?;
     let (existing, current) = lock_case(&txn, case_id).await?;
     aduan_procedure::transition(current, Action::ForwardToUnit, coordinator.role).map_err(procedure_error)?;
+    let parent = match from_branch {
+        Some(branch_id) => Some(open_branch(&txn, case_id, branch_id).await?),
+        None => None,
+    };
+    let forwarder = parent.as_ref().map_or(&existing.institution_id, |parent| &parent.unit_id);
     let registry = clocks.registry.current();
-    if !registry.is_below(unit_id, &existing.institution_id) {
-        return Err(ApiError::invalid(
-            "not_a_unit_below",
-            format!("{unit_id:?} is not a unit below {:?}", existing.institution_id),
-        ));
+    if !registry.is_below(unit_id, forwarder) {
+        return Err(ApiError::invalid("not_a_unit_below", format!("{unit_id:?} is not a unit below {forwarder:?}")));
     }
     let offset = registry.utc_offset_for(&existing.region);
     let today = clocks.today.date_at(offset);
     // A unit's branch gets the first follow-up budget of the institution holding the case.
     let budget = clocks.procedures.for_institution(&existing.institution_id).clocks.first_follow_up;
     let calendar = registry.calendar_for(&existing.region);
-    let due_on = calendar.add_working_days(today, budget);
+    let mut due_on = calendar.add_working_days(today, budget);
+    if let Some(parent) = &parent {
+        // A unit cannot give more time than it has itself.
+        due_on = due_on.min(parent.due_on);
+    }
     let branch = case_branch::ActiveModel {
         id: Set(Uuid::now_v7()),
         case_id: Set(case_id),
+        parent_branch_id: Set(parent.as_ref().map(|parent| parent.id)),
         unit_id: Set(unit_id.to_owned()),
         note: Set(note),
         status: Set("open".into()),
@@ -60,9 +70,28 @@ pub async fn forward(
         case_id: case_id.to_string(),
         branch_id: branch.id.to_string(),
         unit_id: unit_id.to_owned(),
+        parent_branch_id: branch.parent_branch_id.map(|id| id.to_string()).unwrap_or_default(),
     });
     outbox::enqueue(&txn, &new_envelope(existing.report_id, coordinator.actor(), event)).await?;
     txn.commit().await?;
+    Ok(branch)
+}
+
+/// The open branch `branch_id` of `case_id`, locked.
+async fn open_branch(
+    txn: &sea_orm::DatabaseTransaction,
+    case_id: Uuid,
+    branch_id: Uuid,
+) -> Result<case_branch::Model, ApiError> {
+    let branch = case_branch::Entity::find_by_id(branch_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .filter(|branch| branch.case_id == case_id)
+        .ok_or_else(|| ApiError::not_found("branch_not_found", "this case has no such branch"))?;
+    if branch.status != "open" {
+        return Err(ApiError::conflict("branch_not_open", format!("this branch is {}, not open", branch.status)));
+    }
     Ok(branch)
 }
 
@@ -75,15 +104,7 @@ pub async fn answer(
     text: String,
 ) -> Result<case_branch::Model, ApiError> {
     let txn = aduan_platform::database::begin_write(db).await?;
-    let branch = case_branch::Entity::find_by_id(branch_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .filter(|branch| branch.case_id == case_id)
-        .ok_or_else(|| ApiError::not_found("branch_not_found", "this case has no such branch"))?;
-    if branch.status != "open" {
-        return Err(ApiError::conflict("branch_answered", "this branch was answered already"));
-    }
+    let branch = open_branch(&txn, case_id, branch_id).await?;
     let report_id = case::Entity::find_by_id(case_id)
         .one(&txn)
         .await?

@@ -12,6 +12,9 @@ pub struct Model {
     /// The case.
     #[sea_orm(indexed)]
     pub case_id: Uuid,
+    /// The branch it hangs from, when a unit forwarded its own branch further
+    /// down; `None` for a branch the institution forwarded.
+    pub parent_branch_id: Option<Uuid>,
     /// The unit it was forwarded to.
     #[sea_orm(indexed)]
     pub unit_id: String,
