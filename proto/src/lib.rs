@@ -38,6 +38,8 @@ impl envelope::Event {
             Event::UnitAnswered(_) => "unit_answered",
             Event::ReferredToOmbudsman(_) => "referred_to_ombudsman",
             Event::RegistryChanged(_) => "registry_changed",
+            Event::SupportRequested(_) => "support_requested",
+            Event::SupportGiven(_) => "support_given",
         }
     }
 

@@ -150,3 +150,76 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
     db.close().await.unwrap();
     cluster.destroy().await.unwrap();
 }
+
+async fn post_json(client: &reqwest::Client, url: &str, role: &str, body: Value) -> (u16, Value) {
+    let response = client
+        .post(url)
+        .header("x-officer-id", "officer-e2e")
+        .header("x-officer-role", role)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lead_institution_asks_another_to_support_and_keeps_the_case() {
+    let cluster = aduan_e2e::start_cluster().await;
+    let client = reqwest::Client::new();
+    let intake = cluster.base_url(ServiceName::Intake);
+    let resolution = cluster.base_url(ServiceName::Resolution);
+    let report = citizen::file(&client, &intake, &citizen::pothole(1)).await;
+    let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let supporters = format!("{resolution}/api/v1/cases/{case_id}/supporters");
+    let ask =
+        |institution: &str| json!({ "institution_id": institution, "note": "The road is on the provincial network." });
+
+    let (status, body) = post_json(&client, &supporters, "officer", ask("jabar-dbmpr")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("not_permitted")), "a coordinator asks");
+    let (status, body) = post_json(&client, &supporters, "coordinator", ask("bandung-dpu-roads")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("not_a_supporter")),
+        "its own unit is forwarded to"
+    );
+    let (status, body) = post_json(&client, &supporters, "coordinator", ask("nowhere")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("unknown_institution")));
+    let (status, body) = post_json(&client, &supporters, "coordinator", ask("jabar-dbmpr")).await;
+    assert_eq!((status, body["institution_id"].as_str()), (201, Some("jabar-dbmpr")), "{body}");
+    let (status, body) = post_json(&client, &supporters, "coordinator", ask("jabar-dbmpr")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("already_supporting")));
+
+    // The supporter sees it among the cases it supports, not in its inbox, and writes its part.
+    let supported: Vec<Value> = client
+        .get(format!("{resolution}/api/v1/institutions/jabar-dbmpr/supporting"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(supported.len(), 1);
+    assert_eq!(supported[0]["id"], case_id.as_str());
+    assert!(citizen::inbox(&client, &resolution, "jabar-dbmpr").await.is_empty());
+    let contributions = format!("{resolution}/api/v1/cases/{case_id}/contributions");
+    let part =
+        |institution: &str| json!({ "institution_id": institution, "text": "Resurfacing is scheduled for May." });
+    let (status, body) = post_json(&client, &contributions, "officer", part("dki-bina-marga")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("not_a_supporter")));
+    let (status, body) = post_json(&client, &contributions, "officer", part("jabar-dbmpr")).await;
+    assert_eq!(status, 201, "{body}");
+    let entries = body["entries"].as_array().unwrap();
+    assert!(entries.iter().any(|e| e["kind"] == "support_requested" && e["institution_id"] == "bandung-dpu"));
+    assert!(entries.iter().any(|e| e["kind"] == "support" && e["institution_id"] == "jabar-dbmpr"));
+    assert_eq!(body["institution_id"], "bandung-dpu", "the lead keeps the case");
+
+    // Only the lead resolves; once it has, supporters have nothing left to add.
+    let (status, _) =
+        citizen::work(&client, &resolution, &case_id, "resolution", "Patched, with the province's plan.").await;
+    assert_eq!(status, 200);
+    let (status, body) = post_json(&client, &contributions, "officer", part("jabar-dbmpr")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("case_not_open")));
+    cluster.destroy().await.unwrap();
+}

@@ -96,7 +96,11 @@ fn change_for(event: &Event, current_institution: Option<&str>, merged_into: Opt
         | Event::Appealed(_)
         | Event::ReferredToOmbudsman(_) => return None,
         // Work between institutions and their units; the citizen sees its outcome.
-        Event::Escalated(_) | Event::ForwardedToUnit(_) | Event::UnitAnswered(_) => return None,
+        Event::Escalated(_)
+        | Event::ForwardedToUnit(_)
+        | Event::UnitAnswered(_)
+        | Event::SupportRequested(_)
+        | Event::SupportGiven(_) => return None,
         Event::RegistryChanged(_) => return None,
     };
     Some(change)

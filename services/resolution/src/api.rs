@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::ResolutionState;
 use crate::casework::{Officer, Work, do_work};
-use crate::entities::{case, case_branch, case_entry};
-use crate::forwarding;
+use crate::entities::{case, case_branch, case_entry, case_supporter};
+use crate::{forwarding, supporting};
 
 /// The header naming the acting officer (a pseudonymous account id).
 pub const OFFICER_HEADER: &str = "x-officer-id";
@@ -33,6 +33,9 @@ pub fn router(state: ResolutionState) -> OpenApiRouter {
         .routes(routes!(post_forward))
         .routes(routes!(post_branch_answer))
         .routes(routes!(unit_branches))
+        .routes(routes!(post_supporter))
+        .routes(routes!(post_contribution))
+        .routes(routes!(supported_cases))
         .routes(routes!(ombudsman_export))
         .with_state(state)
 }
@@ -506,4 +509,119 @@ async fn ombudsman_export(
         .map(BranchView::from)
         .collect();
     Ok(ApiJson(OmbudsmanExport { exported_at: Utc::now(), case: case_view(&state, case).await?, branches }))
+}
+
+/// Ask another institution to support a case.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupportRequest {
+    /// The supporting institution: not the lead, nor one of its units.
+    pub institution_id: String,
+    /// What is asked of it, 5 to 5000 characters.
+    pub note: String,
+}
+
+/// An institution asked to support a case.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SupporterView {
+    /// The case.
+    pub case_id: Uuid,
+    /// The supporting institution.
+    pub institution_id: String,
+    /// When it was asked.
+    pub asked_at: DateTime<Utc>,
+}
+
+/// Ask another institution to support the case (the lead's coordinators only);
+/// the case stays the lead's.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/supporters",
+    tag = "institutions",
+    params(("case_id" = Uuid, Path), ("X-Officer-Id" = String, Header), ("X-Officer-Role" = String, Header)),
+    request_body = SupportRequest,
+    responses((status = 201, body = SupporterView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+async fn post_supporter(
+    State(state): State<ResolutionState>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<SupportRequest>,
+) -> Result<(StatusCode, ApiJson<SupporterView>), ApiError> {
+    let coordinator = officer(&headers)?;
+    let case_id = parse_case_id(&case_id)?;
+    let note = work_text(WorkRequest { text: request.note })?;
+    let asked =
+        supporting::ask_support(&state.db, &state.clocks, case_id, &coordinator, &request.institution_id, note).await?;
+    state.outbox.wake();
+    let view = SupporterView { case_id: asked.case_id, institution_id: asked.institution_id, asked_at: asked.asked_at };
+    Ok((StatusCode::CREATED, ApiJson(view)))
+}
+
+/// A supporting institution's contribution.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContributionRequest {
+    /// The supporting institution the officer writes for.
+    pub institution_id: String,
+    /// 5 to 5000 characters.
+    pub text: String,
+}
+
+/// A supporting institution writes its contribution on the case, for the lead.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/contributions",
+    tag = "institutions",
+    params(("case_id" = Uuid, Path), ("X-Officer-Id" = String, Header)),
+    request_body = ContributionRequest,
+    responses((status = 201, body = CaseView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+async fn post_contribution(
+    State(state): State<ResolutionState>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<ContributionRequest>,
+) -> Result<(StatusCode, ApiJson<CaseView>), ApiError> {
+    let supporter = officer(&headers)?;
+    let case_id = parse_case_id(&case_id)?;
+    let text = work_text(WorkRequest { text: request.text })?;
+    supporting::contribute(&state.db, case_id, &supporter, &request.institution_id, text).await?;
+    state.outbox.wake();
+    let case = case::Entity::find_by_id(case_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("case_not_found", "no case has this id"))?;
+    Ok((StatusCode::CREATED, ApiJson(case_view(&state, case).await?)))
+}
+
+/// The open cases an institution was asked to support.
+#[utoipa::path(
+    get,
+    path = "/api/v1/institutions/{institution_id}/supporting",
+    tag = "institutions",
+    params(("institution_id" = String, Path)),
+    responses((status = 200, body = Vec<CaseSummary>))
+)]
+async fn supported_cases(
+    State(state): State<ResolutionState>,
+    Path(institution_id): Path<String>,
+) -> Result<ApiJson<Vec<CaseSummary>>, ApiError> {
+    let case_ids: Vec<Uuid> = case_supporter::Entity::find()
+        .filter(case_supporter::Column::InstitutionId.eq(institution_id))
+        .order_by_desc(case_supporter::Column::AskedAt)
+        .limit(500)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|supporter| supporter.case_id)
+        .collect();
+    let open: Vec<&str> = Status::ALL.into_iter().filter(|s| s.is_open()).map(Status::as_str).collect();
+    let cases = case::Entity::find()
+        .filter(case::Column::Id.is_in(case_ids))
+        .filter(case::Column::Status.is_in(open))
+        .order_by_asc(case::Column::OpenedAt)
+        .all(&state.db)
+        .await?;
+    Ok(ApiJson(cases.into_iter().map(CaseSummary::from).collect()))
 }

@@ -8,6 +8,7 @@ pub mod entities;
 mod forwarding;
 mod inbox;
 pub mod migration;
+mod supporting;
 
 use std::sync::Arc;
 

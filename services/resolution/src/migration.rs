@@ -3,7 +3,7 @@
 use aduan_platform::migrations::{create_delivery_tables, create_table_for};
 use sea_orm_migration::prelude::*;
 
-use crate::entities::{case, case_branch, case_clocks, case_entry};
+use crate::entities::{case, case_branch, case_clocks, case_entry, case_supporter};
 
 /// Applies resolution's migrations to its own database.
 #[derive(Debug)]
@@ -26,6 +26,7 @@ impl MigrationTrait for CreateResolutionTables {
         create_table_for(manager, case::Entity).await?;
         create_table_for(manager, case_entry::Entity).await?;
         create_table_for(manager, case_clocks::Entity).await?;
-        create_table_for(manager, case_branch::Entity).await
+        create_table_for(manager, case_branch::Entity).await?;
+        create_table_for(manager, case_supporter::Entity).await
     }
 }

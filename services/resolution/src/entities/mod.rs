@@ -4,3 +4,4 @@ pub mod case;
 pub mod case_branch;
 pub mod case_clocks;
 pub mod case_entry;
+pub mod case_supporter;

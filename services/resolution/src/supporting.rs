@@ -1,0 +1,116 @@
+//! Supporting institutions: the lead institution's coordinator asks another
+//! institution to support a case (a ministry's data, a neighbouring city's
+//! works). The case stays the lead's: supporters read it and write their
+//! contributions on it; only the lead answers the citizen and resolves.
+
+use aduan_platform::envelope::new_envelope;
+use aduan_platform::http::ApiError;
+use aduan_platform::outbox;
+use aduan_platform::proto::{self, envelope::Event};
+use aduan_procedure::Action;
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use uuid::Uuid;
+
+use crate::casework::{Officer, lock_case, procedure_error};
+use crate::deadlines::ClockKeeper;
+use crate::entities::{case_entry, case_supporter};
+
+/// Asks `institution_id` to support `case_id`, with `note`.
+pub async fn ask_support(
+    db: &DatabaseConnection,
+    clocks: &ClockKeeper,
+    case_id: Uuid,
+    coordinator: &Officer,
+    institution_id: &str,
+    note: String,
+) -> Result<case_supporter::Model, ApiError> {
+    let txn = aduan_platform::database::begin_write(db).await?;
+    let (existing, current) = lock_case(&txn, case_id).await?;
+    // Involving another institution is the coordinator's, as forwarding is,
+    // and possible while the case is open to work.
+    aduan_procedure::transition(current, Action::ForwardToUnit, coordinator.role).map_err(procedure_error)?;
+    let registry = clocks.registry.current();
+    let Some(supporter) = registry.institution(institution_id) else {
+        return Err(ApiError::invalid("unknown_institution", format!("{institution_id:?} is not an institution")));
+    };
+    if supporter.id == existing.institution_id || registry.is_below(&supporter.id, &existing.institution_id) {
+        return Err(ApiError::invalid(
+            "not_a_supporter",
+            "the lead institution and its own units take part through forwarding, not as supporters",
+        ));
+    }
+    if case_supporter::Entity::find_by_id((case_id, supporter.id.clone())).one(&txn).await?.is_some() {
+        return Err(ApiError::conflict("already_supporting", format!("{} supports this case already", supporter.id)));
+    }
+    let now = Utc::now();
+    let asked = case_supporter::ActiveModel {
+        case_id: Set(case_id),
+        institution_id: Set(supporter.id.clone()),
+        asked_by: Set(coordinator.id.clone()),
+        asked_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    write_entry(&txn, case_id, &existing.institution_id, "support_requested", &coordinator.id, &note).await?;
+    let event = Event::SupportRequested(proto::SupportRequested {
+        case_id: case_id.to_string(),
+        institution_id: supporter.id.clone(),
+        note,
+    });
+    outbox::enqueue(&txn, &new_envelope(existing.report_id, coordinator.actor(), event)).await?;
+    txn.commit().await?;
+    Ok(asked)
+}
+
+/// A supporting institution's contribution, written on the case for the lead.
+pub async fn contribute(
+    db: &DatabaseConnection,
+    case_id: Uuid,
+    officer: &Officer,
+    institution_id: &str,
+    text: String,
+) -> Result<(), ApiError> {
+    let txn = aduan_platform::database::begin_write(db).await?;
+    let (existing, current) = lock_case(&txn, case_id).await?;
+    if case_supporter::Entity::find_by_id((case_id, institution_id.to_owned())).one(&txn).await?.is_none() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "not_a_supporter",
+            format!("{institution_id:?} was not asked to support this case"),
+        ));
+    }
+    if !current.is_open() {
+        return Err(ApiError::conflict("case_not_open", format!("the case is {}", current.as_str())));
+    }
+    write_entry(&txn, case_id, institution_id, "support", &officer.id, &text).await?;
+    let event = Event::SupportGiven(proto::SupportGiven {
+        case_id: case_id.to_string(),
+        institution_id: institution_id.to_owned(),
+    });
+    outbox::enqueue(&txn, &new_envelope(existing.report_id, officer.actor(), event)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn write_entry(
+    txn: &sea_orm::DatabaseTransaction,
+    case_id: Uuid,
+    institution_id: &str,
+    kind: &str,
+    author: &str,
+    text: &str,
+) -> Result<(), sea_orm::DbErr> {
+    case_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        case_id: Set(case_id),
+        institution_id: Set(institution_id.to_owned()),
+        kind: Set(kind.to_owned()),
+        author: Set(author.to_owned()),
+        text: Set(text.to_owned()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
