@@ -78,10 +78,52 @@ async fn a_verifier_defers_assigns_archives_and_merges() {
         verify(&client, &routing, &first_id, "assignment", json!({ "institution_id": "ghost-ministry" })).await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("unknown_institution")));
     let (status, body) =
-        verify(&client, &routing, &first_id, "assignment", json!({ "institution_id": "kemendagri" })).await;
+        verify(&client, &routing, &first_id, "assignment", json!({ "institution_id": "kemendagri", "tier": "urgent" }))
+            .await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("invalid_tier")));
+    // The verifier sets the tier: "other" implies a simple complaint, this one needs a field check.
+    let (status, body) = verify(
+        &client,
+        &routing,
+        &first_id,
+        "assignment",
+        json!({ "institution_id": "kemendagri", "tier": "field_investigation" }),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["matched_by"], "verifier");
-    citizen::wait_in_inbox(&client, &resolution, "kemendagri", &first).await;
+    let case = citizen::wait_in_inbox(&client, &resolution, "kemendagri", &first).await;
+    let case: Value = client
+        .get(format!("{resolution}/api/v1/cases/{}", case["id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["tier"], "field_investigation");
+    let resolution_due: NaiveDate = case["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|clock| clock["clock"] == "resolution")
+        .and_then(|clock| clock["due_on"].as_str())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let first_follow_up_due: NaiveDate = case["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|clock| clock["clock"] == "first_follow_up")
+        .and_then(|clock| clock["due_on"].as_str())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        resolution_due - first_follow_up_due > chrono::Duration::days(60),
+        "60 working days to resolve, not 2: {case}"
+    );
     citizen::wait_for_status(&client, &intake, &first, "assigned").await;
 
     // Archived as spam: final.

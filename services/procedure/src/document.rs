@@ -59,6 +59,27 @@ pub enum Tier {
     FieldInvestigation,
 }
 
+impl Tier {
+    /// Every tier.
+    pub const ALL: [Tier; 4] =
+        [Tier::Simple, Tier::InformationRequest, Tier::DisputeWithoutFieldCheck, Tier::FieldInvestigation];
+
+    /// The stable name used in files, events and APIs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Simple => "simple",
+            Tier::InformationRequest => "information_request",
+            Tier::DisputeWithoutFieldCheck => "dispute_without_field_check",
+            Tier::FieldInvestigation => "field_investigation",
+        }
+    }
+
+    /// The tier named `name`, if any.
+    pub fn parse(name: &str) -> Option<Tier> {
+        Tier::ALL.into_iter().find(|tier| tier.as_str() == name)
+    }
+}
+
 impl EscalationStep {
     /// The stable name used in events.
     pub fn as_str(self) -> &'static str {
@@ -329,6 +350,16 @@ impl ClockOverrides {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tier_is_named_the_same_in_files_events_and_apis() {
+        for tier in Tier::ALL {
+            assert_eq!(Tier::parse(tier.as_str()), Some(tier));
+            let in_a_file: Tier = toml::Value::String(tier.as_str().into()).try_into().expect("a tier");
+            assert_eq!(in_a_file, tier);
+        }
+        assert_eq!(Tier::parse("urgent"), None);
+    }
 
     #[test]
     fn the_shipped_document_gives_the_published_clock_table() {

@@ -147,6 +147,8 @@ pub struct CaseView {
     pub kind: String,
     /// public, anonymous or confidential.
     pub privacy: String,
+    /// The resolution tier, which sets the resolution clock.
+    pub tier: String,
     /// The citizen's account.
     pub description: String,
     /// What was written on it, oldest first.
@@ -198,6 +200,7 @@ async fn case_view(state: &ResolutionState, case: case::Model) -> Result<CaseVie
         institution_id: case.institution_id.clone(),
         kind: case.kind.clone(),
         privacy: case.privacy.clone(),
+        tier: case.tier.clone(),
         description: case.description.clone(),
         summary: CaseSummary::from(case),
         entries,

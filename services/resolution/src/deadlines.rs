@@ -11,7 +11,7 @@ use aduan_platform::clock::{Today, every_tick, start_of_day};
 use aduan_platform::envelope::{new_envelope, system_actor};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, envelope::Event};
-use aduan_procedure::{Action, CaseClocks, Due, ProcedureBook, Role, Status};
+use aduan_procedure::{Action, CaseClocks, Due, ProcedureBook, Role, Status, Tier};
 use aduan_registry::RegistryChange;
 use aduan_registry_store::LiveRegistry;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -67,7 +67,8 @@ impl ClockKeeper {
         let registry = self.registry.current();
         let calendar = registry.calendar_for(&case.region);
         let offset = registry.utc_offset_for(&case.region);
-        let tier = registry.category(&case.category).map(|category| category.tier).unwrap_or_default();
+        let tier = Tier::parse(&case.tier)
+            .unwrap_or_else(|| registry.category(&case.category).map(|category| category.tier).unwrap_or_default());
         let procedure = self.procedures.for_institution(&case.institution_id);
         clocks.on_action(action, self.today.date_at(offset), tier, procedure, &calendar);
         let row = case_clocks::ActiveModel {

@@ -7,7 +7,7 @@ use aduan_platform::consumer::ApplyEvent;
 use aduan_platform::envelope::{new_envelope, report_id, system_actor};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, Envelope, envelope::Event};
-use aduan_procedure::{Action, Role, Status};
+use aduan_procedure::{Action, Role, Status, Tier};
 use async_trait::async_trait;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
@@ -49,6 +49,16 @@ fn privacy_name(privacy: i32) -> &'static str {
     }
 }
 
+/// The tier the verifier set, or the one the category implies.
+fn tier_of(clocks: &ClockKeeper, assigned: &proto::AssignedToInstitution, category: &str) -> String {
+    match Tier::parse(&assigned.tier) {
+        Some(tier) => tier,
+        None => clocks.registry.current().category(category).map(|category| category.tier).unwrap_or_default(),
+    }
+    .as_str()
+    .to_owned()
+}
+
 async fn open_case(
     clocks: &ClockKeeper,
     txn: &DatabaseTransaction,
@@ -84,6 +94,9 @@ async fn open_case(
                 record_reassignment(txn, &existing, assigned, now).await?;
             }
             let mut active = existing.into_active_model();
+            if !assigned.tier.is_empty() {
+                active.tier = Set(assigned.tier.clone());
+            }
             active.institution_id = Set(assigned.institution_id.clone());
             active.institution_name = Set(assigned.institution_name.clone());
             active.status = Set(next.as_str().to_owned());
@@ -102,6 +115,7 @@ async fn open_case(
                 kind: Set(kind_name(content.kind).to_owned()),
                 category: Set(content.category.clone()),
                 region: Set(content.region.clone()),
+                tier: Set(tier_of(clocks, assigned, &content.category)),
                 privacy: Set(privacy_name(content.privacy).to_owned()),
                 title: Set(content.title.clone()),
                 description: Set(content.description.clone()),

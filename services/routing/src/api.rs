@@ -2,7 +2,7 @@
 
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody, acting_staff};
 use aduan_platform::proto::{self, Message as _};
-use aduan_procedure::Status;
+use aduan_procedure::{Status, Tier};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
@@ -213,6 +213,10 @@ async fn verify(
 pub struct AssignRequest {
     /// The institution's id.
     pub institution_id: String,
+    /// The resolution tier, when not the one the category implies: simple,
+    /// information_request, dispute_without_field_check or field_investigation.
+    #[serde(default)]
+    pub tier: Option<String>,
 }
 
 /// Assign a waiting report to an institution.
@@ -225,7 +229,14 @@ async fn assign(
     headers: HeaderMap,
     ApiJson(request): ApiJson<AssignRequest>,
 ) -> Result<ApiJson<RouteView>, ApiError> {
-    verify(&state, &report_id, &headers, Decision::Assign { institution_id: request.institution_id }).await
+    let tier = match request.tier.as_deref() {
+        None => None,
+        Some(name) => Some(Tier::parse(name).ok_or_else(|| {
+            let names: Vec<&str> = Tier::ALL.into_iter().map(Tier::as_str).collect();
+            ApiError::invalid("invalid_tier", format!("tier must be one of {}", names.join(", ")))
+        })?),
+    };
+    verify(&state, &report_id, &headers, Decision::Assign { institution_id: request.institution_id, tier }).await
 }
 
 /// Ask the citizen to clarify.

@@ -38,6 +38,7 @@ impl PlaceReports {
             returns_so_far: u32::try_from(returned_by.len()).unwrap_or(u32::MAX),
             matched_by: decision.matched_by.as_str().to_owned(),
             note: String::new(),
+            tier: String::new(),
         }
     }
 
@@ -160,6 +161,7 @@ impl PlaceReports {
                     returns_so_far,
                     matched_by: "appeal".into(),
                     note: String::new(),
+                    tier: String::new(),
                 };
                 tracing::info!(%report_id, institution = %parent.id, "appeal sent up a level");
                 outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned)))

@@ -8,7 +8,7 @@ use aduan_platform::envelope::new_envelope;
 use aduan_platform::http::ApiError;
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, Actor, Message as _, envelope::Event};
-use aduan_procedure::{Action, Role, Status};
+use aduan_procedure::{Action, Role, Status, Tier};
 use aduan_registry::Registry;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QuerySelect, Set};
 use uuid::Uuid;
@@ -26,6 +26,8 @@ pub enum Decision {
     Assign {
         /// The institution's id.
         institution_id: String,
+        /// The resolution tier, when not the one the category implies.
+        tier: Option<Tier>,
     },
     /// Ask the citizen this.
     Defer {
@@ -67,15 +69,22 @@ impl Decision {
 /// How a reassigned case is marked in its `assigned` event.
 pub const REASSIGNED: &str = "reassigned";
 
-/// Gives the report to `institution_id`: the route's new state and the event.
+/// What a verifier's assignment gives the report.
+struct Given<'a> {
+    institution_id: &'a str,
+    matched_by: &'a str,
+    note: &'a str,
+    tier: Option<Tier>,
+}
+
+/// Gives the report to an institution: the route's new state and the event.
 fn assign(
     registry: &Registry,
     routed: &routed_report::Model,
     active: &mut routed_report::ActiveModel,
-    institution_id: &str,
-    matched_by: &str,
-    note: &str,
+    given: Given<'_>,
 ) -> Result<Event, ApiError> {
+    let Given { institution_id, matched_by, note, tier } = given;
     let institution = registry
         .institution(institution_id)
         .ok_or_else(|| ApiError::invalid("unknown_institution", format!("{institution_id:?} is not an institution")))?;
@@ -89,6 +98,7 @@ fn assign(
         returns_so_far: u32::try_from(routed.returns).unwrap_or(0),
         matched_by: matched_by.to_owned(),
         note: note.to_owned(),
+        tier: tier.map(Tier::as_str).unwrap_or_default().to_owned(),
     }))
 }
 
@@ -132,13 +142,18 @@ pub async fn decide(
     active.routed_at = Set(chrono::Utc::now());
     clocks.after(&routed, &mut active, decision.action());
     let event = match decision {
-        Decision::Assign { institution_id } => assign(registry, &routed, &mut active, &institution_id, "verifier", "")?,
+        Decision::Assign { institution_id, tier } => {
+            let given = Given { institution_id: &institution_id, matched_by: "verifier", note: "", tier };
+            assign(registry, &routed, &mut active, given)?
+        }
         Decision::Reassign { institution_id, reason } => {
             if institution_id == routed.institution_id {
                 return Err(ApiError::invalid("same_institution", "the case is with this institution already"));
             }
             active.escalated_to_verifier_at = Set(None);
-            assign(registry, &routed, &mut active, &institution_id, REASSIGNED, &reason)?
+            // The tier stays the one the case has.
+            let given = Given { institution_id: &institution_id, matched_by: REASSIGNED, note: &reason, tier: None };
+            assign(registry, &routed, &mut active, given)?
         }
         Decision::Defer { question } => Event::Deferred(proto::Deferred { question }),
         Decision::Archive { reason, note } => {

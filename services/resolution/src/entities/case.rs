@@ -26,6 +26,9 @@ pub struct Model {
     pub category: String,
     /// Region code.
     pub region: String,
+    /// The resolution tier: the one the verifier set at verification, or
+    /// the one the category implied when the case opened.
+    pub tier: String,
     /// public, anonymous or confidential.
     pub privacy: String,
     /// Title.
