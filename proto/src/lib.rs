@@ -40,6 +40,7 @@ impl envelope::Event {
             Event::RegistryChanged(_) => "registry_changed",
             Event::SupportRequested(_) => "support_requested",
             Event::SupportGiven(_) => "support_given",
+            Event::PrivacyRaised(_) => "privacy_raised",
         }
     }
 
@@ -49,6 +50,43 @@ impl envelope::Event {
         match self {
             Self::RegistryChanged(_) => REGISTRY_CHANGED_KEY.to_owned(),
             event => format!("{ROUTING_KEY_PREFIX}{}", event.name()),
+        }
+    }
+}
+
+impl Privacy {
+    /// Its name in APIs and storage. A value this build does not know came
+    /// from a newer producer: it counts as the most private.
+    pub fn name_of(value: i32) -> &'static str {
+        match Privacy::try_from(value) {
+            Ok(Privacy::Public) => "public",
+            Ok(Privacy::Anonymous) => "anonymous",
+            _ => "confidential",
+        }
+    }
+
+    /// The privacy named `name` (`public`, `anonymous`, `confidential`).
+    pub fn from_name(name: &str) -> Option<Privacy> {
+        match name {
+            "public" => Some(Privacy::Public),
+            "anonymous" => Some(Privacy::Anonymous),
+            "confidential" => Some(Privacy::Confidential),
+            _ => None,
+        }
+    }
+
+    /// Whether `self` shows less than `other`: public, then anonymous, then confidential.
+    pub fn is_above(self, other: Privacy) -> bool {
+        (self as i32) > (other as i32)
+    }
+
+    /// Whether going from the privacy named `from` to the one named `to`
+    /// shows less (a stored name this build does not know is replaced).
+    pub fn is_raise(from: &str, to: &str) -> bool {
+        match (Privacy::from_name(from), Privacy::from_name(to)) {
+            (None, Some(_)) => true,
+            (Some(from), Some(to)) => to.is_above(from),
+            (_, None) => false,
         }
     }
 }
@@ -126,6 +164,16 @@ mod tests {
         assert_eq!(decoded.event, None);
         assert_eq!(decoded.report_id, original.report_id);
         assert_eq!(decoded.routing_key(), "report.unknown");
+    }
+
+    #[test]
+    fn privacy_only_rises() {
+        assert!(Privacy::is_raise("public", "anonymous"));
+        assert!(Privacy::is_raise("anonymous", "confidential"));
+        assert!(!Privacy::is_raise("confidential", "public"));
+        assert!(!Privacy::is_raise("anonymous", "anonymous"));
+        assert!(!Privacy::is_raise("public", "secret"), "an unknown target is no raise");
+        assert_eq!(Privacy::name_of(99), "confidential", "a newer producer's value counts as the most private");
     }
 
     #[test]

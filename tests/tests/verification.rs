@@ -285,3 +285,46 @@ async fn verification_is_due_in_three_working_days_paused_while_the_citizen_clar
     db.close().await.unwrap();
     cluster.destroy().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_verifier_raises_a_reports_privacy_and_every_service_follows() {
+    let cluster = start_cluster().await;
+    let client = reqwest::Client::new();
+    let intake = cluster.base_url(ServiceName::Intake);
+    let routing = cluster.base_url(ServiceName::Routing);
+    let resolution = cluster.base_url(ServiceName::Resolution);
+    let report = citizen::file(&client, &intake, &citizen::pothole(1)).await;
+    let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
+    let (case_id, report_id) =
+        (case["id"].as_str().unwrap().to_owned(), case["report_id"].as_str().unwrap().to_owned());
+    let raise = |privacy: &str| json!({ "privacy": privacy, "reason": "It names a neighbour who could be harmed." });
+
+    let (status, body) = verify(&client, &routing, &report_id, "privacy", raise("secret")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("invalid_privacy")));
+    let (status, body) = verify(&client, &routing, &report_id, "privacy", raise("public")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("not_a_raise")), "the pothole is anonymous");
+    let (status, body) = verify(&client, &routing, &report_id, "privacy", raise("confidential")).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = verify(&client, &routing, &report_id, "privacy", raise("anonymous")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("not_a_raise")), "never lowered");
+
+    // The citizen is told why; the institution's case follows.
+    let view = eventually(Duration::from_secs(30), "the citizen to see the raise", || async {
+        let view = citizen::status(&client, &intake, &report).await;
+        (view["privacy"] == "confidential").then_some(view)
+    })
+    .await;
+    let updates = view["updates"].as_array().unwrap();
+    assert!(
+        updates.iter().any(|u| u["kind"] == "privacy" && u["text"].as_str().unwrap().contains("neighbour")),
+        "{view}"
+    );
+    let case = eventually(Duration::from_secs(30), "the case to follow", || async {
+        let case: Value =
+            client.get(format!("{resolution}/api/v1/cases/{case_id}")).send().await.ok()?.json().await.ok()?;
+        (case["privacy"] == "confidential").then_some(case)
+    })
+    .await;
+    assert!(case["entries"].as_array().unwrap().iter().any(|e| e["kind"] == "privacy_raised"), "{case}");
+    cluster.destroy().await.unwrap();
+}

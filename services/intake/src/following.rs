@@ -4,7 +4,7 @@
 use aduan_platform::bus::HandlerError;
 use aduan_platform::consumer::ApplyEvent;
 use aduan_platform::envelope::{occurred_at, report_id};
-use aduan_platform::proto::{Envelope, envelope::Event};
+use aduan_platform::proto::{self, Envelope, envelope::Event};
 use aduan_procedure::Status;
 use async_trait::async_trait;
 use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QuerySelect, Set};
@@ -102,6 +102,8 @@ fn change_for(event: &Event, current_institution: Option<&str>, merged_into: Opt
         | Event::SupportRequested(_)
         | Event::SupportGiven(_) => return None,
         Event::RegistryChanged(_) => return None,
+        // Not a step of the procedure: see `raise_privacy`.
+        Event::PrivacyRaised(_) => return None,
     };
     Some(change)
 }
@@ -114,6 +116,49 @@ fn archive_text(reason: &str, note: &str) -> String {
         _ => "the verifier did not take it up",
     };
     if note.is_empty() { format!("Archived: {why}.") } else { format!("Archived: {why}. {note}") }
+}
+
+/// Puts an entry on the report's timeline, under the event's message id.
+async fn record_update(
+    txn: &DatabaseTransaction,
+    envelope: &Envelope,
+    report_id: Uuid,
+    kind: &str,
+    institution_name: Option<String>,
+    text: String,
+) -> Result<(), HandlerError> {
+    let id = Uuid::parse_str(&envelope.message_id)
+        .map_err(|error| HandlerError::Permanent(format!("message id: {error}")))?;
+    report_update::ActiveModel {
+        id: Set(id),
+        report_id: Set(report_id),
+        occurred_at: Set(occurred_at(envelope)),
+        kind: Set(kind.to_owned()),
+        institution_name: Set(institution_name),
+        text: Set(text),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// A verifier raised the report's privacy: it only ever rises, whatever
+/// order events arrive in, and the citizen is told why.
+async fn raise_privacy(
+    txn: &DatabaseTransaction,
+    envelope: &Envelope,
+    report: report::Model,
+    raised: &proto::PrivacyRaised,
+) -> Result<(), HandlerError> {
+    let name = proto::Privacy::name_of(raised.privacy);
+    let text = format!("The verifier made this report {name}: {}", raised.reason);
+    record_update(txn, envelope, report.id, "privacy", report.institution_name.clone(), text).await?;
+    if proto::Privacy::is_raise(&report.privacy, name) {
+        let mut active = report.into_active_model();
+        active.privacy = Set(name.to_owned());
+        active.update(txn).await?;
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -129,6 +174,9 @@ impl ApplyEvent for FollowReports {
         let Some(report) = report::Entity::find_by_id(report_id).lock_exclusive().one(txn).await? else {
             return Err(HandlerError::Permanent(format!("no report {report_id} in intake")));
         };
+        if let Event::PrivacyRaised(raised) = event {
+            return raise_privacy(txn, envelope, report, raised).await;
+        }
         let merged_into = match event {
             Event::Merged(merged) => match Uuid::parse_str(&merged.into_report_id) {
                 Ok(id) => report::Entity::find_by_id(id).one(txn).await?.map(|original| original.tracking_code),
@@ -143,18 +191,7 @@ impl ApplyEvent for FollowReports {
         let institution_name =
             change.institution.as_ref().map(|(_, name)| name.clone()).or_else(|| report.institution_name.clone());
         if let Some((kind, text)) = change.update {
-            let id = Uuid::parse_str(&envelope.message_id)
-                .map_err(|error| HandlerError::Permanent(format!("message id: {error}")))?;
-            report_update::ActiveModel {
-                id: Set(id),
-                report_id: Set(report_id),
-                occurred_at: Set(at),
-                kind: Set(kind.to_owned()),
-                institution_name: Set(institution_name),
-                text: Set(text),
-            }
-            .insert(txn)
-            .await?;
+            record_update(txn, envelope, report_id, kind, institution_name, text).await?;
         }
         // Events from different services may arrive out of order: the latest
         // event decides the status, an older one only adds to the timeline.

@@ -33,6 +33,7 @@ pub fn intake() -> Subscription {
             "deferred",
             "archived",
             "merged",
+            "privacy_raised",
         ],
     ))
 }
@@ -50,7 +51,7 @@ pub fn routing() -> Subscription {
 pub fn resolution() -> Subscription {
     and_registry_changes(subscription(
         "resolution",
-        &["assigned", "accepted", "citizen_replied", "disputed", "referred_to_ombudsman"],
+        &["assigned", "accepted", "citizen_replied", "disputed", "referred_to_ombudsman", "privacy_raised"],
     ))
 }
 

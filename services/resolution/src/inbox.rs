@@ -40,13 +40,38 @@ fn kind_name(kind: i32) -> &'static str {
     }
 }
 
-fn privacy_name(privacy: i32) -> &'static str {
-    match proto::Privacy::try_from(privacy) {
-        Ok(proto::Privacy::Public) => "public",
-        Ok(proto::Privacy::Anonymous) => "anonymous",
-        // Unknown means a newer producer: treat it as the most private.
-        _ => "confidential",
+/// A verifier raised the report's privacy: the case follows, and says so. A
+/// report still waiting for a verifier has no case yet; it opens with the
+/// raised privacy, which routing carries in the report's content.
+async fn raise_privacy(
+    txn: &DatabaseTransaction,
+    report_id: Uuid,
+    raised: &proto::PrivacyRaised,
+) -> Result<(), HandlerError> {
+    let Some(existing) =
+        case::Entity::find().filter(case::Column::ReportId.eq(report_id)).lock_exclusive().one(txn).await?
+    else {
+        return Ok(());
+    };
+    let name = proto::Privacy::name_of(raised.privacy);
+    if !proto::Privacy::is_raise(&existing.privacy, name) {
+        return Ok(());
     }
+    case_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        case_id: Set(existing.id),
+        institution_id: Set(existing.institution_id.clone()),
+        kind: Set("privacy_raised".into()),
+        author: Set("verifier".into()),
+        text: Set(format!("Now {name}: {}", raised.reason)),
+        created_at: Set(Utc::now()),
+    }
+    .insert(txn)
+    .await?;
+    let mut active = existing.into_active_model();
+    active.privacy = Set(name.to_owned());
+    active.update(txn).await?;
+    Ok(())
 }
 
 /// The tier the verifier set, or the one the category implies.
@@ -116,7 +141,7 @@ async fn open_case(
                 category: Set(content.category.clone()),
                 region: Set(content.region.clone()),
                 tier: Set(tier_of(clocks, assigned, &content.category)),
-                privacy: Set(privacy_name(content.privacy).to_owned()),
+                privacy: Set(proto::Privacy::name_of(content.privacy).to_owned()),
                 title: Set(content.title.clone()),
                 description: Set(content.description.clone()),
                 opened_at: Set(now),
@@ -243,6 +268,7 @@ impl ApplyEvent for KeepInboxes {
             Some(Event::Disputed(disputed)) => {
                 citizen_wrote(&self.clocks, txn, report_id, Action::Dispute, "dispute", &disputed.reason).await
             }
+            Some(Event::PrivacyRaised(raised)) => raise_privacy(txn, report_id, raised).await,
             Some(Event::ReferredToOmbudsman(referred)) => {
                 let action = Action::ReferToOmbudsman;
                 citizen_wrote(&self.clocks, txn, report_id, action, "ombudsman_referral", &referred.reason).await

@@ -26,6 +26,7 @@ pub fn router(state: RoutingState) -> OpenApiRouter {
         .routes(routes!(archive))
         .routes(routes!(merge))
         .routes(routes!(reassign))
+        .routes(routes!(raise_privacy))
         .routes(routes!(escalations))
         .merge(crate::registry_api::router())
         .with_state(state)
@@ -373,4 +374,35 @@ async fn escalations(State(state): State<RoutingState>) -> Result<ApiJson<Vec<Es
             })
             .collect(),
     ))
+}
+
+/// Raise a report's privacy.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyRequest {
+    /// anonymous or confidential: higher than the report's now.
+    pub privacy: String,
+    /// Why, 5 to 1000 characters; the citizen reads it.
+    pub reason: String,
+}
+
+/// Raise the privacy of a report (never lower it); the citizen and the
+/// institution holding it are told, and the change is recorded as an event.
+#[utoipa::path(post, path = "/api/v1/verification/{report_id}/privacy", tag = "verifiers",
+    params(("report_id" = Uuid, Path), ("X-Verifier-Id" = String, Header)), request_body = PrivacyRequest,
+    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn raise_privacy(
+    State(state): State<RoutingState>,
+    Path(report_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<PrivacyRequest>,
+) -> Result<ApiJson<RouteView>, ApiError> {
+    let verifier = verifier(&headers)?;
+    let report_id = parse_report_id(&report_id)?;
+    let privacy = proto::Privacy::from_name(&request.privacy)
+        .ok_or_else(|| ApiError::invalid("invalid_privacy", "privacy must be public, anonymous or confidential"))?;
+    let reason = bounded_text(&request.reason, "reason", 1000)?;
+    let routed = crate::verification::raise_privacy(&state.db, report_id, &verifier, privacy, reason).await?;
+    state.outbox.wake();
+    Ok(ApiJson(route_view(routed)))
 }

@@ -181,3 +181,37 @@ pub async fn decide(
     txn.commit().await?;
     Ok(updated)
 }
+
+/// Raises the privacy of a report (never lowers it), at any step, with the
+/// reason the citizen will read; the report's content carries it from now on.
+pub async fn raise_privacy(
+    db: &DatabaseConnection,
+    report_id: Uuid,
+    verifier: &str,
+    privacy: proto::Privacy,
+    reason: String,
+) -> Result<routed_report::Model, ApiError> {
+    let txn = aduan_platform::database::begin_write(db).await?;
+    let routed = routed_report::Entity::find_by_id(report_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("report_not_found", "routing has no report with this id"))?;
+    let mut content = proto::ReportContent::decode(routed.content.as_slice()).map_err(ApiError::internal)?;
+    let current = proto::Privacy::name_of(content.privacy);
+    if !proto::Privacy::is_raise(current, proto::Privacy::name_of(privacy as i32)) {
+        return Err(ApiError::invalid(
+            "not_a_raise",
+            format!("the report is {current}; privacy can only be raised (public, anonymous, confidential)"),
+        ));
+    }
+    content.privacy = privacy as i32;
+    let mut active = routed.into_active_model();
+    active.content = Set(content.encode_to_vec());
+    let updated = active.update(&txn).await?;
+    let actor = Actor { role: proto::Role::Verifier as i32, pseudonym: verifier.to_owned() };
+    let event = Event::PrivacyRaised(proto::PrivacyRaised { privacy: privacy as i32, reason });
+    outbox::enqueue(&txn, &new_envelope(report_id, actor, event)).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
