@@ -35,13 +35,10 @@ impl<A> WithRegistryCopy<A> {
 #[async_trait]
 impl<A: ApplyEvent> ApplyEvent for WithRegistryCopy<A> {
     async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
-        match &envelope.event {
-            Some(Event::RegistryChanged(changed)) => {
-                self.take(txn, envelope, changed).await?;
-                self.inner.apply(txn, envelope).await
-            }
-            _ => self.inner.apply(txn, envelope).await,
+        if let Some(Event::RegistryChanged(changed)) = &envelope.event {
+            self.take(txn, envelope, changed).await?;
         }
+        self.inner.apply(txn, envelope).await
     }
 }
 
