@@ -73,13 +73,15 @@ impl ClockSettings {
     }
 }
 
+/// How many due things one round of a scheduler takes, in one transaction.
+pub const ROUND: u64 = 100;
+
 /// Runs `round` every `tick` until `stop`, and round after round while rounds
 /// come back full (`round` answers how many things it looked at, at most
-/// `full`): after downtime, or after a change that moved many deadlines,
-/// much may be due at once. Wakes the outbox after a round that did work.
+/// [`ROUND`] of each kind): after downtime, or after a change that moved many
+/// deadlines, much may be due at once. Wakes the outbox after a round that did work.
 pub async fn every_tick<F, Fut>(
     tick: Duration,
-    full: usize,
     outbox: crate::outbox::OutboxSignal,
     stop: tokio_util::sync::CancellationToken,
     mut round: F,
@@ -94,7 +96,7 @@ pub async fn every_tick<F, Fut>(
                     if looked_at > 0 {
                         outbox.wake();
                     }
-                    if looked_at < full || stop.is_cancelled() {
+                    if (looked_at as u64) < ROUND || stop.is_cancelled() {
                         break;
                     }
                 }

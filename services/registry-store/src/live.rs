@@ -24,14 +24,14 @@ pub struct LiveRegistry {
 }
 
 impl LiveRegistry {
-    /// A registry that no database backs, at version 0: for tests and tools.
-    pub fn fixed(registry: Registry) -> Arc<Self> {
+    /// `registry` at version 0: the file, before any version is stored.
+    fn starting_with(registry: Registry) -> Arc<Self> {
         Arc::new(Self { current: RwLock::new((0, Arc::new(registry))) })
     }
 
     /// The newest version stored in `db`, or `file` if none is.
     pub async fn open(db: &DatabaseConnection, file: Registry) -> anyhow::Result<Arc<Self>> {
-        let live = Self::fixed(file);
+        let live = Self::starting_with(file);
         if let Some((version, document)) = store::newest(db).await? {
             let registry = parse_version(version, &document)?;
             if registry.document() == live.current().document() {

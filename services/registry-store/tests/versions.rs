@@ -19,8 +19,7 @@ async fn database() -> DatabaseConnection {
 /// The demo registry with roads in Bandung sent to `institution`.
 fn registry_sending_roads_to(institution: &str) -> Registry {
     let rule = Rule { category: "roads".into(), region: "32.73".into(), institution: institution.into() };
-    let document = Registry::demo().document().with_change(&RegistryChange::PutRule { rule }).unwrap();
-    Registry::from_document(document).unwrap()
+    Registry::demo().with_change(&RegistryChange::PutRule { rule }).unwrap()
 }
 
 fn version(number: i64, registry: &Registry) -> RegistryVersion {

@@ -8,10 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::RegistryError;
 use crate::document::{
     CalendarSpec, Category, EVERYWHERE, Holiday, Institution, Region, RegistryDocument, Rule, UtcOffset,
 };
+use crate::{Registry, RegistryError};
 
 /// What names a change in error messages, where a file's name would be.
 const SOURCE: &str = "change";
@@ -124,9 +124,16 @@ fn put<T>(items: &mut Vec<T>, value: T, same: impl Fn(&T) -> bool) {
     }
 }
 
+impl Registry {
+    /// The registry with `change` made, checked as a whole.
+    pub fn with_change(&self, change: &RegistryChange) -> Result<Registry, RegistryError> {
+        Ok(Registry::index(self.document().with_change(change)?))
+    }
+}
+
 impl RegistryDocument {
     /// The document with `change` made, checked as a whole.
-    pub fn with_change(&self, change: &RegistryChange) -> Result<RegistryDocument, RegistryError> {
+    fn with_change(&self, change: &RegistryChange) -> Result<RegistryDocument, RegistryError> {
         let mut next = self.clone();
         match change {
             RegistryChange::PutInstitution { institution } => {
@@ -212,10 +219,10 @@ impl CalendarSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Level, Registry, Tier};
+    use crate::{Level, Tier};
 
-    fn demo() -> RegistryDocument {
-        Registry::demo().document().clone()
+    fn demo() -> Registry {
+        Registry::demo()
     }
 
     fn rejected(change: RegistryChange) -> String {
@@ -230,15 +237,14 @@ mod tests {
             level: Level::Unit,
             parent: Some("bandung-dpu".into()),
         };
-        let added = demo().with_change(&RegistryChange::PutInstitution { institution: unit.clone() }).expect("valid");
-        let registry = Registry::from_document(added).expect("valid");
+        let registry =
+            demo().with_change(&RegistryChange::PutInstitution { institution: unit.clone() }).expect("valid");
         assert!(registry.is_below("bandung-dpu-bridges", "pemkot-bandung"));
         let renamed = Institution { name: "Bidang Jembatan dan Terowongan".into(), ..unit };
-        let again =
-            registry.document().with_change(&RegistryChange::PutInstitution { institution: renamed }).expect("valid");
-        assert_eq!(again.institution.len(), registry.document().institution.len());
+        let again = registry.with_change(&RegistryChange::PutInstitution { institution: renamed }).expect("valid");
+        assert_eq!(again.institutions().len(), registry.institutions().len());
         assert_eq!(
-            Registry::from_document(again).expect("valid").institution("bandung-dpu-bridges").map(|i| i.name.as_str()),
+            again.institution("bandung-dpu-bridges").map(|i| i.name.as_str()),
             Some("Bidang Jembatan dan Terowongan")
         );
     }
@@ -266,50 +272,35 @@ mod tests {
     #[test]
     fn rules_are_replaced_and_removed_by_their_category_and_region() {
         let rule = Rule { category: "roads".into(), region: "32.73".into(), institution: "jabar-dbmpr".into() };
-        let changed = demo().with_change(&RegistryChange::PutRule { rule }).expect("valid");
-        let registry = Registry::from_document(changed).expect("valid");
+        let registry = demo().with_change(&RegistryChange::PutRule { rule }).expect("valid");
         assert_eq!(registry.route("roads", "32.73", &[]).institution.id, "jabar-dbmpr");
-        let removed = registry
-            .document()
-            .with_change(&RegistryChange::RemoveRule { category: "roads".into(), region: "32.73".into() })
-            .expect("valid");
-        let registry = Registry::from_document(removed).expect("valid");
+        let remove = RegistryChange::RemoveRule { category: "roads".into(), region: "32.73".into() };
+        let registry = registry.with_change(&remove).expect("valid");
         // Without a rule of its own, Bandung falls back to its province's.
         assert_eq!(registry.route("roads", "32.73", &[]).matched_by, crate::MatchedBy::RegionFallback);
-        let again = registry
-            .document()
-            .with_change(&RegistryChange::RemoveRule { category: "roads".into(), region: "32.73".into() });
-        assert!(matches!(again, Err(RegistryError::NotFound(_))));
+        assert!(matches!(registry.with_change(&remove), Err(RegistryError::NotFound(_))));
     }
 
     #[test]
     fn a_holiday_moves_deadlines_and_its_removal_moves_them_back() {
         let date = |d| chrono::NaiveDate::from_ymd_opt(2026, 12, d).expect("a date");
-        let before = Registry::demo().calendar_for("32.73").add_working_days(date(1), 2);
+        let before = demo().calendar_for("32.73").add_working_days(date(1), 2);
         let holiday = Holiday { date: date(2), name: "Hari Jadi".into(), region: Some("32.73".into()) };
-        let added = demo().with_change(&RegistryChange::PutHoliday { holiday }).expect("valid");
-        let registry = Registry::from_document(added).expect("valid");
+        let registry = demo().with_change(&RegistryChange::PutHoliday { holiday }).expect("valid");
         assert_eq!(registry.calendar_for("32.73").add_working_days(date(1), 2), before + chrono::Days::new(1));
         assert_eq!(registry.calendar_for("31.71").add_working_days(date(1), 2), before, "only in Bandung");
         let removed = registry
-            .document()
             .with_change(&RegistryChange::RemoveHoliday { date: date(2), region: Some("32.73".into()) })
             .expect("valid");
-        assert_eq!(
-            Registry::from_document(removed).expect("valid").calendar_for("32.73").add_working_days(date(1), 2),
-            before
-        );
+        assert_eq!(removed.calendar_for("32.73").add_working_days(date(1), 2), before);
     }
 
     #[test]
     fn a_category_keeps_its_place_when_its_tier_changes() {
         let category = Category { id: "roads".into(), name: "Jalan".into(), tier: Tier::Simple };
-        let changed = demo().with_change(&RegistryChange::PutCategory { category }).expect("valid");
-        assert_eq!(changed.category.len(), demo().category.len());
-        assert_eq!(
-            Registry::from_document(changed).expect("valid").category("roads").map(|c| c.tier),
-            Some(Tier::Simple)
-        );
+        let registry = demo().with_change(&RegistryChange::PutCategory { category }).expect("valid");
+        assert_eq!(registry.categories().len(), demo().categories().len());
+        assert_eq!(registry.category("roads").map(|c| c.tier), Some(Tier::Simple));
     }
 
     #[test]
@@ -321,8 +312,7 @@ mod tests {
         assert_eq!(change.kind(), "put_rule");
         let change: RegistryChange =
             serde_json::from_str(r#"{"kind": "set_utc_offset", "utc_offset": "+08:00"}"#).expect("parses");
-        let changed = demo().with_change(&change).expect("valid");
-        let registry = Registry::from_document(changed).expect("valid");
+        let registry = demo().with_change(&change).expect("valid");
         assert_eq!(registry.national_utc_offset().local_minus_utc(), 8 * 3600);
         assert!(serde_json::from_str::<RegistryChange>(r#"{"kind": "set_utc_offset", "utc_offset": "WIB"}"#).is_err());
         let unknown = serde_json::from_str::<RegistryChange>(r#"{"kind": "drop_everything"}"#);

@@ -89,12 +89,6 @@ impl Registry {
         Ok(Self::index(document))
     }
 
-    /// A registry over a document that [`RegistryDocument::with_change`] made.
-    pub fn from_document(document: RegistryDocument) -> Result<Self, RegistryError> {
-        document.validate("change")?;
-        Ok(Self::index(document))
-    }
-
     /// The registry as a file would hold it, to store and to send.
     pub fn to_toml(&self) -> String {
         #[allow(clippy::expect_used)]
@@ -106,7 +100,8 @@ impl Registry {
         &self.document
     }
 
-    fn index(document: RegistryDocument) -> Self {
+    /// Indexes a document that passed validation.
+    pub(crate) fn index(document: RegistryDocument) -> Self {
         let index = |ids: Vec<&str>| ids.into_iter().enumerate().map(|(i, id)| (id.to_owned(), i)).collect();
         Self {
             institutions: index(document.institution.iter().map(|i| i.id.as_str()).collect()),

@@ -7,7 +7,6 @@ use aduan_platform::http::ApiError;
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, Actor, envelope::Event};
 use aduan_procedure::{Action, Role, Status};
-use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, QuerySelect, Set,
 };
@@ -103,19 +102,16 @@ pub async fn do_work(
     let txn = aduan_platform::database::begin_write(db).await?;
     let (existing, current) = lock_case(&txn, case_id).await?;
     let next = aduan_procedure::transition(current, work.action(), officer.role).map_err(procedure_error)?;
-    let now = Utc::now();
-    let entry_id = Uuid::now_v7();
-    case_entry::ActiveModel {
-        id: Set(entry_id),
-        case_id: Set(case_id),
-        institution_id: Set(existing.institution_id.clone()),
-        kind: Set(work.entry_kind().to_owned()),
-        author: Set(officer.id.clone()),
-        text: Set(text.clone()),
-        created_at: Set(now),
+    let entry = case_entry::NewEntry {
+        case_id,
+        institution_id: &existing.institution_id,
+        kind: work.entry_kind(),
+        author: &officer.id,
+        text: &text,
     }
-    .insert(&txn)
+    .write(&txn)
     .await?;
+    let (now, entry_id) = (entry.created_at, entry.id);
     let report_id = existing.report_id;
     let institution_id = existing.institution_id.clone();
     let mut active = existing.into_active_model();

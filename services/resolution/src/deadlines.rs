@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aduan_platform::clock::{Today, every_tick, start_of_day};
+use aduan_platform::clock::{ROUND, Today, every_tick, start_of_day};
 use aduan_platform::envelope::{new_envelope, system_actor};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, envelope::Event};
@@ -35,11 +35,6 @@ pub struct Deadline {
     /// How many escalation steps have fired for it.
     pub escalations: usize,
 }
-
-/// How many cases (and, apart, unit branches) one round of the scheduler
-/// takes, in one transaction.
-const ROUND: u64 = 100;
-const ROUND_SIZE: usize = ROUND as usize;
 
 /// What the clocks need: the registry (calendars, category tiers), the
 /// procedures in force (budgets, escalation chain) and today.
@@ -241,6 +236,6 @@ impl ClockKeeper {
         tick: Duration,
         stop: CancellationToken,
     ) {
-        every_tick(tick, ROUND_SIZE, outbox, stop, || self.fire_due(&db)).await;
+        every_tick(tick, outbox, stop, || self.fire_due(&db)).await;
     }
 }

@@ -110,18 +110,16 @@ pub async fn answer(
         .await?
         .map(|case| case.report_id)
         .ok_or_else(|| ApiError::not_found("case_not_found", "no case has this id"))?;
-    let now = Utc::now();
-    case_entry::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        case_id: Set(case_id),
-        institution_id: Set(branch.unit_id.clone()),
-        kind: Set("unit_answer".into()),
-        author: Set(officer.id.clone()),
-        text: Set(text),
-        created_at: Set(now),
+    let entry = case_entry::NewEntry {
+        case_id,
+        institution_id: &branch.unit_id,
+        kind: "unit_answer",
+        author: &officer.id,
+        text: &text,
     }
-    .insert(&txn)
+    .write(&txn)
     .await?;
+    let now = entry.created_at;
     let unit_id = branch.unit_id.clone();
     let mut active = branch.into_active_model();
     active.status = Set("answered".into());

@@ -57,16 +57,15 @@ async fn raise_privacy(
     if !proto::Privacy::is_raise(&existing.privacy, name) {
         return Ok(());
     }
-    case_entry::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        case_id: Set(existing.id),
-        institution_id: Set(existing.institution_id.clone()),
-        kind: Set("privacy_raised".into()),
-        author: Set("verifier".into()),
-        text: Set(format!("Now {name}: {}", raised.reason)),
-        created_at: Set(Utc::now()),
+    let text = format!("Now {name}: {}", raised.reason);
+    case_entry::NewEntry {
+        case_id: existing.id,
+        institution_id: &existing.institution_id,
+        kind: "privacy_raised",
+        author: "verifier",
+        text: &text,
     }
-    .insert(txn)
+    .write(txn)
     .await?;
     let mut active = existing.into_active_model();
     active.privacy = Set(name.to_owned());
@@ -116,7 +115,7 @@ async fn open_case(
                 Err(error) => return Err(HandlerError::Permanent(error.to_string())),
             };
             if assigned.matched_by == REASSIGNED {
-                record_reassignment(txn, &existing, assigned, now).await?;
+                record_reassignment(txn, &existing, assigned).await?;
             }
             let mut active = existing.into_active_model();
             if !assigned.tier.is_empty() {
@@ -164,18 +163,16 @@ async fn record_reassignment(
     txn: &DatabaseTransaction,
     case: &case::Model,
     assigned: &proto::AssignedToInstitution,
-    now: chrono::DateTime<Utc>,
 ) -> Result<(), HandlerError> {
-    case_entry::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        case_id: Set(case.id),
-        institution_id: Set(assigned.institution_id.clone()),
-        kind: Set("reassignment".into()),
-        author: Set("national verifier".into()),
-        text: Set(format!("Reassigned from {}: {}", case.institution_name, assigned.note)),
-        created_at: Set(now),
+    let text = format!("Reassigned from {}: {}", case.institution_name, assigned.note);
+    case_entry::NewEntry {
+        case_id: case.id,
+        institution_id: &assigned.institution_id,
+        kind: "reassignment",
+        author: "national verifier",
+        text: &text,
     }
-    .insert(txn)
+    .write(txn)
     .await?;
     case_branch::Entity::update_many()
         .col_expr(case_branch::Column::Status, Expr::value("withdrawn"))
@@ -225,18 +222,16 @@ async fn citizen_wrote(
     else {
         return Err(HandlerError::Permanent(format!("no case for report {report_id}")));
     };
-    let now = Utc::now();
-    case_entry::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        case_id: Set(existing.id),
-        institution_id: Set(existing.institution_id.clone()),
-        kind: Set(kind.to_owned()),
-        author: Set("citizen".into()),
-        text: Set(text.to_owned()),
-        created_at: Set(now),
+    let entry = case_entry::NewEntry {
+        case_id: existing.id,
+        institution_id: &existing.institution_id,
+        kind,
+        author: "citizen",
+        text,
     }
-    .insert(txn)
+    .write(txn)
     .await?;
+    let now = entry.created_at;
     let current = Status::parse(&existing.status).unwrap_or(Status::Submitted);
     match aduan_procedure::transition(current, action, Role::Citizen) {
         Ok(next) => {

@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use crate::casework::{Officer, lock_case, procedure_error};
 use crate::deadlines::ClockKeeper;
-use crate::entities::{case_entry, case_supporter};
+use crate::entities::case_entry::NewEntry;
+use crate::entities::case_supporter;
 
 /// Asks `institution_id` to support `case_id`, with `note`.
 pub async fn ask_support(
@@ -52,7 +53,10 @@ pub async fn ask_support(
     }
     .insert(&txn)
     .await?;
-    write_entry(&txn, case_id, &existing.institution_id, "support_requested", &coordinator.id, &note).await?;
+    let institution_id = &existing.institution_id;
+    NewEntry { case_id, institution_id, kind: "support_requested", author: &coordinator.id, text: &note }
+        .write(&txn)
+        .await?;
     let event = Event::SupportRequested(proto::SupportRequested {
         case_id: case_id.to_string(),
         institution_id: supporter.id.clone(),
@@ -83,34 +87,12 @@ pub async fn contribute(
     if !current.is_open() {
         return Err(ApiError::conflict("case_not_open", format!("the case is {}", current.as_str())));
     }
-    write_entry(&txn, case_id, institution_id, "support", &officer.id, &text).await?;
+    NewEntry { case_id, institution_id, kind: "support", author: &officer.id, text: &text }.write(&txn).await?;
     let event = Event::SupportGiven(proto::SupportGiven {
         case_id: case_id.to_string(),
         institution_id: institution_id.to_owned(),
     });
     outbox::enqueue(&txn, &new_envelope(existing.report_id, officer.actor(), event)).await?;
     txn.commit().await?;
-    Ok(())
-}
-
-async fn write_entry(
-    txn: &sea_orm::DatabaseTransaction,
-    case_id: Uuid,
-    institution_id: &str,
-    kind: &str,
-    author: &str,
-    text: &str,
-) -> Result<(), sea_orm::DbErr> {
-    case_entry::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        case_id: Set(case_id),
-        institution_id: Set(institution_id.to_owned()),
-        kind: Set(kind.to_owned()),
-        author: Set(author.to_owned()),
-        text: Set(text.to_owned()),
-        created_at: Set(Utc::now()),
-    }
-    .insert(txn)
-    .await?;
     Ok(())
 }

@@ -58,11 +58,10 @@ pub async fn make_change(
             format!("the registry is at version {version}, not {expected}: read it again and redo the change"),
         ));
     }
-    let document = current.document().with_change(change).map_err(|error| match error {
+    let next = current.with_change(change).map_err(|error| match error {
         RegistryError::NotFound(reason) => ApiError::not_found("registry_entry_not_found", reason),
         error => ApiError::invalid("invalid_registry_change", error.to_string()),
     })?;
-    let next = Registry::from_document(document).map_err(ApiError::internal)?;
     let change_json = serde_json::to_string(change).map_err(ApiError::internal)?;
     let actor = Actor { role: Role::Administrator as i32, pseudonym: administrator.to_owned() };
     let made = write(&txn, version + 1, change_json, actor, &next).await?;

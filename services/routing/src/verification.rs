@@ -10,7 +10,9 @@ use aduan_platform::outbox;
 use aduan_platform::proto::{self, Actor, Message as _, envelope::Event};
 use aduan_procedure::{Action, Role, Status, Tier};
 use aduan_registry::Registry;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use crate::routed_report;
@@ -102,6 +104,15 @@ fn assign(
     }))
 }
 
+/// The report's route, locked for this verifier's step, or 404.
+async fn lock_routed(txn: &DatabaseTransaction, report_id: Uuid) -> Result<routed_report::Model, ApiError> {
+    routed_report::Entity::find_by_id(report_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("report_not_found", "routing has no report with this id"))
+}
+
 /// Applies a verifier's decision, or says why it cannot be taken.
 pub async fn decide(
     db: &DatabaseConnection,
@@ -112,11 +123,7 @@ pub async fn decide(
     decision: Decision,
 ) -> Result<routed_report::Model, ApiError> {
     let txn = aduan_platform::database::begin_write(db).await?;
-    let routed = routed_report::Entity::find_by_id(report_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("report_not_found", "routing has no report with this id"))?;
+    let routed = lock_routed(&txn, report_id).await?;
     let current = Status::parse(&routed.status).ok_or_else(|| ApiError::internal("unknown stored status"))?;
     let next = aduan_procedure::transition(current, decision.action(), Role::Verifier)
         .map_err(|error| ApiError::conflict("illegal_transition", error.to_string()))?;
@@ -192,11 +199,7 @@ pub async fn raise_privacy(
     reason: String,
 ) -> Result<routed_report::Model, ApiError> {
     let txn = aduan_platform::database::begin_write(db).await?;
-    let routed = routed_report::Entity::find_by_id(report_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("report_not_found", "routing has no report with this id"))?;
+    let routed = lock_routed(&txn, report_id).await?;
     let mut content = proto::ReportContent::decode(routed.content.as_slice()).map_err(ApiError::internal)?;
     let current = proto::Privacy::name_of(content.privacy);
     if !proto::Privacy::is_raise(current, proto::Privacy::name_of(privacy as i32)) {

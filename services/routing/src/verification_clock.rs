@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aduan_platform::clock::{Today, every_tick, start_of_day};
+use aduan_platform::clock::{ROUND, Today, every_tick, start_of_day};
 use aduan_platform::envelope::{new_envelope, system_actor};
 use aduan_platform::outbox::{self, OutboxSignal};
 use aduan_platform::proto::{self, envelope::Event};
@@ -24,9 +24,6 @@ use crate::{SERVICE, routed_report};
 
 /// The clock's name in `escalated` events.
 pub const VERIFICATION: &str = "verification";
-
-/// How many overdue reports one round takes, in one transaction.
-const ROUND: u64 = 100;
 
 /// What the verification clocks need: calendars, the national verifier's
 /// procedure, and now.
@@ -139,8 +136,7 @@ impl VerificationClocks {
 
     /// Looks for overdue verifications every `tick` until `stop`.
     pub async fn run(self, db: DatabaseConnection, outbox: OutboxSignal, tick: Duration, stop: CancellationToken) {
-        let full = usize::try_from(ROUND).unwrap_or(usize::MAX);
-        every_tick(tick, full, outbox, stop, || self.escalate_overdue(&db)).await;
+        every_tick(tick, outbox, stop, || self.escalate_overdue(&db)).await;
     }
 }
 

@@ -1,4 +1,6 @@
-//! What an institution wrote on a case: follow-ups, the resolution, a return.
+//! What was written on a case: the institution's follow-ups, resolution or
+//! return, the citizen's replies, units' answers, supporters' contributions,
+//! and the verifier's reassignments and privacy raises.
 
 use sea_orm::entity::prelude::*;
 
@@ -13,7 +15,7 @@ pub struct Model {
     pub case_id: Uuid,
     /// The institution that wrote it.
     pub institution_id: String,
-    /// follow_up, resolution or return.
+    /// What it is: follow_up, resolution, return, citizen_reply, unit_answer, support, ...
     pub kind: String,
     /// The officer's pseudonymous id.
     pub author: String,
@@ -28,3 +30,35 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// An entry to write on a case.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEntry<'a> {
+    /// The case.
+    pub case_id: Uuid,
+    /// The institution it is written for or by.
+    pub institution_id: &'a str,
+    /// What it is.
+    pub kind: &'a str,
+    /// Who wrote it: an officer's pseudonymous id, or a role.
+    pub author: &'a str,
+    /// The text.
+    pub text: &'a str,
+}
+
+impl NewEntry<'_> {
+    /// Writes it, dated now, with a fresh UUIDv7.
+    pub async fn write<C: ConnectionTrait>(self, conn: &C) -> Result<Model, DbErr> {
+        ActiveModel {
+            id: sea_orm::Set(Uuid::now_v7()),
+            case_id: sea_orm::Set(self.case_id),
+            institution_id: sea_orm::Set(self.institution_id.to_owned()),
+            kind: sea_orm::Set(self.kind.to_owned()),
+            author: sea_orm::Set(self.author.to_owned()),
+            text: sea_orm::Set(self.text.to_owned()),
+            created_at: sea_orm::Set(chrono::Utc::now()),
+        }
+        .insert(conn)
+        .await
+    }
+}
