@@ -7,6 +7,7 @@
 pub mod citizen;
 pub mod dev;
 pub mod rabbit;
+pub mod staff;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -7,21 +7,9 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use aduan_proto::{Envelope, Message as _, envelope::Event};
-use sea_orm::{ConnectionTrait, Statement};
-
+use aduan_e2e::staff::{escalations, set_test_clock, verifier_step};
 use aduan_e2e::{ServiceName, citizen, count, eventually, open_database, start_cluster_with_test_clock};
 use serde_json::{Value, json};
-
-async fn move_clock(client: &reqwest::Client, resolution: &str, days_ahead: i64) {
-    let response = client
-        .post(format!("{resolution}/api/v1/test-clock"))
-        .json(&json!({ "days_ahead": days_ahead }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn overdue_cases_escalate_once_per_step_and_silence_closes() {
@@ -33,30 +21,30 @@ async fn overdue_cases_escalate_once_per_step_and_silence_closes() {
     let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
     let case_id = case["id"].as_str().unwrap().to_owned();
     let db = open_database(cluster.database_url(ServiceName::Resolution)).await;
-    let escalations = "SELECT COUNT(*) FROM outbox_message WHERE routing_key = 'report.escalated'";
+    let escalated_sql = "SELECT COUNT(*) FROM outbox_message WHERE routing_key = 'report.escalated'";
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(count(&db, escalations).await, 0, "nothing is overdue on the day of assignment");
+    assert_eq!(count(&db, escalated_sql).await, 0, "nothing is overdue on the day of assignment");
 
     // Sixty days on, both the first follow-up and the resolution are long
     // overdue: each goes to the coordinator, the parent level, then the
     // national verifier, and no step fires twice.
-    move_clock(&client, &resolution, 60).await;
+    set_test_clock(&client, &resolution, 60).await;
     eventually(Duration::from_secs(20), "six escalations", || async {
-        (count(&db, escalations).await == 6).then_some(())
+        (count(&db, escalated_sql).await == 6).then_some(())
     })
     .await;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(count(&db, escalations).await, 6, "a spent chain fires no more");
+    assert_eq!(count(&db, escalated_sql).await, 6, "a spent chain fires no more");
 
     // Resolved, then ten working days of silence: the case closes by itself.
     let (status, _) = citizen::work(&client, &resolution, &case_id, "resolution", "Patched on Monday.").await;
     assert_eq!(status, 200);
-    move_clock(&client, &resolution, 70).await;
+    set_test_clock(&client, &resolution, 70).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let case: Value =
         client.get(format!("{resolution}/api/v1/cases/{case_id}")).send().await.unwrap().json().await.unwrap();
     assert_eq!(case["status"], "resolved", "ten calendar days are not ten working days");
-    move_clock(&client, &resolution, 90).await;
+    set_test_clock(&client, &resolution, 90).await;
     eventually(Duration::from_secs(20), "the citizen to see the report closed", || async {
         let view = citizen::status(&client, &intake, &report).await;
         (view["status"] == "closed").then_some(view)
@@ -86,50 +74,23 @@ async fn a_deadline_fires_once_with_several_replicas_running() {
     .await;
 
     // Both replicas see the same day, and race for the same due clocks.
-    move_clock(&client, &resolution, 60).await;
-    move_clock(&client, &replica, 60).await;
-    let escalations = "SELECT COUNT(*) FROM outbox_message WHERE routing_key = 'report.escalated'";
+    set_test_clock(&client, &resolution, 60).await;
+    set_test_clock(&client, &replica, 60).await;
+    let escalated_sql = "SELECT COUNT(*) FROM outbox_message WHERE routing_key = 'report.escalated'";
     eventually(Duration::from_secs(30), "every step of every chain", || async {
-        (count(&db, escalations).await >= 120).then_some(())
+        (count(&db, escalated_sql).await >= 120).then_some(())
     })
     .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(count(&db, escalations).await, 120, "20 cases x 2 clocks x 3 steps, each exactly once");
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT payload FROM outbox_message WHERE routing_key = 'report.escalated'",
-        ))
+    assert_eq!(count(&db, escalated_sql).await, 120, "20 cases x 2 clocks x 3 steps, each exactly once");
+    let steps: HashSet<(String, String, String)> = escalations(&db)
         .await
-        .unwrap();
-    let steps: HashSet<(String, String, String)> = rows
         .into_iter()
-        .map(|row| {
-            let envelope = Envelope::decode(row.try_get_by_index::<Vec<u8>>(0).unwrap().as_slice()).unwrap();
-            let Some(Event::Escalated(escalated)) = envelope.event else { panic!("not an escalation") };
-            (envelope.report_id, escalated.clock, escalated.to)
-        })
+        .map(|(report_id, escalated)| (report_id, escalated.clock, escalated.to))
         .collect();
     assert_eq!(steps.len(), 120, "no step of any case's chain fired twice");
     db.close().await.unwrap();
     cluster.destroy().await.unwrap();
-}
-
-async fn verifier_step(
-    client: &reqwest::Client,
-    routing: &str,
-    report_id: &str,
-    step: &str,
-    body: Value,
-) -> (u16, Value) {
-    let response = client
-        .post(format!("{routing}/api/v1/verification/{report_id}/{step}"))
-        .header("x-verifier-id", "national-verifier-e2e")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
 }
 
 async fn escalated_to_verifier(client: &reqwest::Client, routing: &str) -> Vec<Value> {
@@ -157,7 +118,7 @@ async fn the_national_verifier_reassigns_a_case_escalated_all_the_way_up() {
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("not_waiting")), "{body}");
 
     // Sixty days on, the chain ends at the national verifier.
-    move_clock(&client, &resolution, 60).await;
+    set_test_clock(&client, &resolution, 60).await;
     let listed = eventually(Duration::from_secs(30), "the case on the national verifier's list", || async {
         escalated_to_verifier(&client, &routing)
             .await

@@ -7,9 +7,7 @@
 
 use std::time::Duration;
 
-use aduan_e2e::{ServiceName, citizen, eventually, open_database, start_cluster_with_test_clock};
-use aduan_proto::{Envelope, Message as _, envelope::Event};
-use sea_orm::{ConnectionTrait, Statement};
+use aduan_e2e::{ServiceName, citizen, eventually, open_database, staff, start_cluster_with_test_clock};
 use serde_json::{Value, json};
 
 async fn forward(client: &reqwest::Client, resolution: &str, case_id: &str, role: &str, unit: &str) -> (u16, Value) {
@@ -24,32 +22,13 @@ async fn forward_from(
     unit: &str,
     from_branch: Option<&str>,
 ) -> (u16, Value) {
-    let response = client
-        .post(format!("{resolution}/api/v1/cases/{case_id}/forwards"))
-        .header("x-officer-id", "coordinator-e2e")
-        .header("x-officer-role", role)
-        .json(&json!({ "unit_id": unit, "note": "Please inspect and report back.", "from_branch_id": from_branch }))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+    let body = json!({ "unit_id": unit, "note": "Please inspect and report back.", "from_branch_id": from_branch });
+    let url = format!("{resolution}/api/v1/cases/{case_id}/forwards");
+    staff::post(client, &url, &[("x-officer-id", "coordinator-e2e"), ("x-officer-role", role)], &body).await
 }
 
 async fn unit_branch_escalations(db: &sea_orm::DatabaseConnection) -> usize {
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT payload FROM outbox_message WHERE routing_key = 'report.escalated'",
-        ))
-        .await
-        .unwrap();
-    rows.into_iter()
-        .filter(|row| {
-            let envelope = Envelope::decode(row.try_get_by_index::<Vec<u8>>(0).unwrap().as_slice()).unwrap();
-            matches!(envelope.event, Some(Event::Escalated(escalated)) if escalated.clock == "unit_branch")
-        })
-        .count()
+    staff::escalations(db).await.into_iter().filter(|(_, escalated)| escalated.clock == "unit_branch").count()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -82,8 +61,10 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0]["case_id"], case_id.as_str());
 
-    // The roads unit sends its branch one level down, never past its own deadline
-    // and only to a unit below it.
+    // Three days on, the roads unit sends its branch one level down, only to a
+    // unit below it, and with no more time than it has left itself: five
+    // working days from today would run past its own deadline.
+    staff::set_test_clock(&client, &resolution, 3).await;
     let roads_id = roads["id"].as_str().unwrap();
     let (status, body) =
         forward_from(&client, &resolution, &case_id, "coordinator", "bandung-dpu-drainage", Some(roads_id)).await;
@@ -93,7 +74,7 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
             .await;
     assert_eq!(status, 201, "{section}");
     assert_eq!(section["parent_branch_id"], roads_id);
-    assert!(section["due_on"].as_str() <= roads["due_on"].as_str(), "{section} {roads}");
+    assert_eq!(section["due_on"], roads["due_on"], "{section} {roads}");
     let section_answer = client
         .post(format!("{resolution}/api/v1/cases/{case_id}/forwards/{}/answer", section["id"].as_str().unwrap()))
         .header("x-officer-id", "section-officer")
@@ -138,9 +119,7 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
     // The drainage unit stays silent past its clock: the coordinator is told, once.
     let db = open_database(cluster.database_url(ServiceName::Resolution)).await;
     assert_eq!(unit_branch_escalations(&db).await, 0);
-    let response =
-        client.post(format!("{resolution}/api/v1/test-clock")).json(&json!({ "days_ahead": 30 })).send().await.unwrap();
-    assert_eq!(response.status(), 200);
+    staff::set_test_clock(&client, &resolution, 30).await;
     eventually(Duration::from_secs(20), "the late branch to be escalated", || async {
         (unit_branch_escalations(&db).await == 1).then_some(())
     })
@@ -152,15 +131,7 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
 }
 
 async fn post_json(client: &reqwest::Client, url: &str, role: &str, body: Value) -> (u16, Value) {
-    let response = client
-        .post(url)
-        .header("x-officer-id", "officer-e2e")
-        .header("x-officer-role", role)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
+    staff::post(client, url, &[("x-officer-id", "officer-e2e"), ("x-officer-role", role)], &body).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

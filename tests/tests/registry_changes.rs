@@ -8,20 +8,10 @@
 
 use std::time::Duration;
 
+use aduan_e2e::staff::{add_weekdays, change_registry, set_test_clock};
 use aduan_e2e::{ServiceName, citizen, count, eventually, open_database, start_cluster, start_cluster_with_test_clock};
-use chrono::{Datelike as _, NaiveDate};
+use chrono::NaiveDate;
 use serde_json::{Value, json};
-
-async fn change(client: &reqwest::Client, routing: &str, body: Value) -> (u16, Value) {
-    let response = client
-        .post(format!("{routing}/api/v1/registry/changes"))
-        .header("x-administrator-id", "admin-e2e")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
 
 async fn registry_version(client: &reqwest::Client, routing: &str) -> i64 {
     let registry: Value = client.get(format!("{routing}/api/v1/registry")).send().await.unwrap().json().await.unwrap();
@@ -62,23 +52,26 @@ async fn an_administrators_change_reaches_every_service_and_outlives_a_restart()
         .unwrap();
     assert_eq!(response.status(), 401, "no administrator named");
     let orphan_rule = json!({ "kind": "put_rule", "rule": { "category": "street_lighting", "region": "32.73", "institution": "bandung-dpu" } });
-    let (status, body) = change(&client, &routing, json!({ "change": orphan_rule })).await;
+    let (status, body) = change_registry(&client, &routing, json!({ "change": orphan_rule })).await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("invalid_registry_change")), "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("rule.category"), "{body}");
-    let (status, body) =
-        change(&client, &routing, json!({ "change": { "kind": "remove_rule", "category": "roads", "region": "99" } }))
-            .await;
+    let (status, body) = change_registry(
+        &client,
+        &routing,
+        json!({ "change": { "kind": "remove_rule", "category": "roads", "region": "99" } }),
+    )
+    .await;
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("registry_entry_not_found")), "{body}");
-    let (status, body) = change(&client, &routing, json!({ "change": { "kind": "rename_everything" } })).await;
+    let (status, body) = change_registry(&client, &routing, json!({ "change": { "kind": "rename_everything" } })).await;
     assert_eq!(status, 422, "{body}");
-    let (status, body) = change(&client, &routing, json!({ "change": category, "expected_version": 7 })).await;
+    let (status, body) = change_registry(&client, &routing, json!({ "change": category, "expected_version": 7 })).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("registry_version_conflict")), "{body}");
     assert_eq!(registry_version(&client, &routing).await, 1);
 
     // The category, then its rule: versions 2 and 3.
-    let (status, body) = change(&client, &routing, json!({ "change": category, "expected_version": 1 })).await;
+    let (status, body) = change_registry(&client, &routing, json!({ "change": category, "expected_version": 1 })).await;
     assert_eq!((status, body["version"].as_i64()), (201, Some(2)), "{body}");
-    let (status, body) = change(&client, &routing, json!({ "change": orphan_rule })).await;
+    let (status, body) = change_registry(&client, &routing, json!({ "change": orphan_rule })).await;
     assert_eq!((status, body["version"].as_i64()), (201, Some(3)), "{body}");
 
     // Intake takes the new category once its copy has version 2, and routing
@@ -121,19 +114,6 @@ async fn an_administrators_change_reaches_every_service_and_outlives_a_restart()
     cluster.destroy().await.unwrap();
 }
 
-/// `from` plus `n` working days, Monday to Friday (the demo registry has no holidays).
-fn add_weekdays(from: NaiveDate, n: u32) -> NaiveDate {
-    let mut day = from;
-    let mut left = n;
-    while left > 0 {
-        day = day.succ_opt().unwrap();
-        if day.weekday().num_days_from_monday() < 5 {
-            left -= 1;
-        }
-    }
-    day
-}
-
 /// The case's clocks: (clock, due on, escalations fired), earliest first.
 async fn clocks(client: &reqwest::Client, resolution: &str, case_id: &str) -> Vec<(String, NaiveDate, u64)> {
     let case: Value =
@@ -151,17 +131,6 @@ async fn clocks(client: &reqwest::Client, resolution: &str, case_id: &str) -> Ve
     clocks
 }
 
-async fn set_clock(client: &reqwest::Client, resolution: &str, days_ahead: i64) -> NaiveDate {
-    let response = client
-        .post(format!("{resolution}/api/v1/test-clock"))
-        .json(&json!({ "days_ahead": days_ahead }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json::<Value>().await.unwrap()["today"].as_str().unwrap().parse().unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_holiday_removed_after_assignment_brings_the_escalation_forward() {
     let cluster = start_cluster_with_test_clock(100).await;
@@ -169,13 +138,13 @@ async fn a_holiday_removed_after_assignment_brings_the_escalation_forward() {
     let intake = cluster.base_url(ServiceName::Intake);
     let routing = cluster.base_url(ServiceName::Routing);
     let resolution = cluster.base_url(ServiceName::Resolution);
-    let today = set_clock(&client, &resolution, 0).await;
+    let today = set_test_clock(&client, &resolution, 0).await;
 
     // A holiday on the next working day, then a report: its first follow-up
     // is due a working day later than it would be.
     let holiday = add_weekdays(today, 1);
     let put = json!({ "kind": "put_holiday", "holiday": { "date": holiday, "name": "Cuti bersama" } });
-    let (status, body) = change(&client, &routing, json!({ "change": put })).await;
+    let (status, body) = change_registry(&client, &routing, json!({ "change": put })).await;
     assert_eq!(status, 201, "{body}");
     let resolution_db = open_database(cluster.database_url(ServiceName::Resolution)).await;
     eventually(Duration::from_secs(30), "resolution to have the holiday", || async {
@@ -191,7 +160,7 @@ async fn a_holiday_removed_after_assignment_brings_the_escalation_forward() {
 
     // The holiday is called off: every deadline comes back a working day.
     let remove = json!({ "kind": "remove_holiday", "date": holiday });
-    let (status, body) = change(&client, &routing, json!({ "change": remove })).await;
+    let (status, body) = change_registry(&client, &routing, json!({ "change": remove })).await;
     assert_eq!(status, 201, "{body}");
     let due_without_holiday = eventually(Duration::from_secs(30), "the deadline to come back a day", || async {
         let (clock, due_on, _) = clocks(&client, &resolution, &case_id).await[0].clone();
@@ -205,7 +174,7 @@ async fn a_holiday_removed_after_assignment_brings_the_escalation_forward() {
     let day_after = due_without_holiday.succ_opt().unwrap();
     assert!(day_after <= due_with_holiday, "a day on which only the new deadline has passed");
     assert_eq!(clocks(&client, &resolution, &case_id).await[0].2, 0, "nothing escalated yet");
-    set_clock(&client, &resolution, (day_after - today).num_days()).await;
+    set_test_clock(&client, &resolution, (day_after - today).num_days()).await;
     eventually(Duration::from_secs(20), "the escalation to the coordinator", || async {
         let escalations =
             clocks(&client, &resolution, &case_id).await.into_iter().find(|(clock, ..)| *clock == first)?.2;

@@ -6,10 +6,9 @@
 use std::time::Duration;
 
 use aduan_e2e::citizen::{self, FiledReport};
+use aduan_e2e::staff::{add_weekdays, change_registry, escalations, set_test_clock, verifier_step};
 use aduan_e2e::{ServiceName, eventually, open_database, start_cluster, start_cluster_with_test_clock};
-use aduan_proto::{Envelope, Message as _, envelope::Event};
-use chrono::{Datelike as _, NaiveDate};
-use sea_orm::{ConnectionTrait, Statement};
+use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 fn uncategorised(n: usize) -> Value {
@@ -26,18 +25,6 @@ async fn queued(client: &reqwest::Client, routing: &str, report: &FiledReport) -
     let queue: Vec<Value> =
         client.get(format!("{routing}/api/v1/verification-queue")).send().await.ok()?.json().await.ok()?;
     queue.into_iter().find(|entry| entry["tracking_code"] == report.tracking_code.as_str())
-}
-
-async fn verify(client: &reqwest::Client, routing: &str, report_id: &str, step: &str, body: Value) -> (u16, Value) {
-    let response = client
-        .post(format!("{routing}/api/v1/verification/{report_id}/{step}"))
-        .header("x-verifier-id", "verifier-e2e")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -57,7 +44,7 @@ async fn a_verifier_defers_assigns_archives_and_merges() {
 
     // Deferred with a question; the citizen answers; back in the queue.
     let (status, body) =
-        verify(&client, &routing, &first_id, "deferral", json!({ "question": "Which street is it on?" })).await;
+        verifier_step(&client, &routing, &first_id, "deferral", json!({ "question": "Which street is it on?" })).await;
     assert_eq!(status, 200, "{body}");
     assert!(queued(&client, &routing, &first).await.is_none());
     let view = citizen::wait_for_status(&client, &intake, &first, "deferred").await;
@@ -75,14 +62,19 @@ async fn a_verifier_defers_assigns_archives_and_merges() {
 
     // Assigned by hand: the case opens in that institution's inbox.
     let (status, body) =
-        verify(&client, &routing, &first_id, "assignment", json!({ "institution_id": "ghost-ministry" })).await;
+        verifier_step(&client, &routing, &first_id, "assignment", json!({ "institution_id": "ghost-ministry" })).await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("unknown_institution")));
-    let (status, body) =
-        verify(&client, &routing, &first_id, "assignment", json!({ "institution_id": "kemendagri", "tier": "urgent" }))
-            .await;
+    let (status, body) = verifier_step(
+        &client,
+        &routing,
+        &first_id,
+        "assignment",
+        json!({ "institution_id": "kemendagri", "tier": "urgent" }),
+    )
+    .await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("invalid_tier")));
     // The verifier sets the tier: "other" implies a simple complaint, this one needs a field check.
-    let (status, body) = verify(
+    let (status, body) = verifier_step(
         &client,
         &routing,
         &first_id,
@@ -132,14 +124,14 @@ async fn a_verifier_defers_assigns_archives_and_merges() {
         eventually(Duration::from_secs(30), "the second report in the queue", || queued(&client, &routing, &second))
             .await;
     let second_id = entry["report_id"].as_str().unwrap().to_owned();
-    let (status, body) = verify(&client, &routing, &second_id, "archival", json!({ "reason": "boredom" })).await;
+    let (status, body) = verifier_step(&client, &routing, &second_id, "archival", json!({ "reason": "boredom" })).await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("invalid_archive_reason")));
-    let (status, _) = verify(&client, &routing, &second_id, "archival", json!({ "reason": "spam" })).await;
+    let (status, _) = verifier_step(&client, &routing, &second_id, "archival", json!({ "reason": "spam" })).await;
     assert_eq!(status, 200);
     let view = citizen::wait_for_status(&client, &intake, &second, "archived").await;
     assert!(view["updates"].as_array().unwrap().iter().any(|u| u["kind"] == "archived"));
     let (status, body) =
-        verify(&client, &routing, &second_id, "assignment", json!({ "institution_id": "kemendagri" })).await;
+        verifier_step(&client, &routing, &second_id, "assignment", json!({ "institution_id": "kemendagri" })).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("illegal_transition")));
 
     // Merged into the first: the citizen is pointed to the original.
@@ -148,7 +140,8 @@ async fn a_verifier_defers_assigns_archives_and_merges() {
         eventually(Duration::from_secs(30), "the third report in the queue", || queued(&client, &routing, &third))
             .await;
     let third_id = entry["report_id"].as_str().unwrap().to_owned();
-    let (status, _) = verify(&client, &routing, &third_id, "merger", json!({ "into_report_id": first_id })).await;
+    let (status, _) =
+        verifier_step(&client, &routing, &third_id, "merger", json!({ "into_report_id": first_id })).await;
     assert_eq!(status, 200);
     let view = citizen::wait_for_status(&client, &intake, &third, "merged").await;
     let pointed =
@@ -168,47 +161,13 @@ async fn a_verifier_defers_assigns_archives_and_merges() {
     cluster.destroy().await.unwrap();
 }
 
-/// `from` plus `n` working days, Monday to Friday (the demo registry has no holidays).
-fn add_weekdays(from: NaiveDate, n: u32) -> NaiveDate {
-    let mut day = from;
-    let mut left = n;
-    while left > 0 {
-        day = day.succ_opt().unwrap();
-        if day.weekday().num_days_from_monday() < 5 {
-            left -= 1;
-        }
-    }
-    day
-}
-
-async fn set_clock(client: &reqwest::Client, base: &str, days_ahead: i64) -> NaiveDate {
-    let response = client
-        .post(format!("{base}/api/v1/test-clock"))
-        .json(&json!({ "days_ahead": days_ahead }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json::<Value>().await.unwrap()["today"].as_str().unwrap().parse().unwrap()
-}
-
-/// The verification escalations in routing's outbox, by report id.
+/// The reports whose verification ran out, from routing's outbox.
 async fn verification_escalations(db: &sea_orm::DatabaseConnection) -> Vec<String> {
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT payload FROM outbox_message WHERE routing_key = 'report.escalated'",
-        ))
+    escalations(db)
         .await
-        .unwrap();
-    rows.into_iter()
-        .filter_map(|row| {
-            let envelope = Envelope::decode(row.try_get_by_index::<Vec<u8>>(0).unwrap().as_slice()).unwrap();
-            match envelope.event {
-                Some(Event::Escalated(escalated)) if escalated.clock == "verification" => Some(envelope.report_id),
-                _ => None,
-            }
-        })
+        .into_iter()
+        .filter(|(_, escalated)| escalated.clock == "verification")
+        .map(|(report_id, _)| report_id)
         .collect()
 }
 
@@ -218,7 +177,7 @@ async fn verification_is_due_in_three_working_days_paused_while_the_citizen_clar
     let client = reqwest::Client::new();
     let intake = cluster.base_url(ServiceName::Intake);
     let routing = cluster.base_url(ServiceName::Routing);
-    let today = set_clock(&client, &routing, 0).await;
+    let today = set_test_clock(&client, &routing, 0).await;
     let report = citizen::file(&client, &intake, &uncategorised(1)).await;
     let entry =
         eventually(Duration::from_secs(30), "the report in the queue", || queued(&client, &routing, &report)).await;
@@ -228,10 +187,10 @@ async fn verification_is_due_in_three_working_days_paused_while_the_citizen_clar
 
     // Deferred for a week: the five working days of waiting do not count.
     let (status, _) =
-        verify(&client, &routing, &report_id, "deferral", json!({ "question": "Which street is it on?" })).await;
+        verifier_step(&client, &routing, &report_id, "deferral", json!({ "question": "Which street is it on?" })).await;
     assert_eq!(status, 200);
     citizen::wait_for_status(&client, &intake, &report, "deferred").await;
-    set_clock(&client, &routing, 7).await;
+    set_test_clock(&client, &routing, 7).await;
     let clarified = client
         .post(format!("{intake}/api/v1/reports/{}/clarification", report.tracking_code))
         .json(&json!({ "secret": report.secret, "text": "Jalan Kemang Raya, near number 8." }))
@@ -248,25 +207,19 @@ async fn verification_is_due_in_three_working_days_paused_while_the_citizen_clar
     // A holiday declared on that last day moves it to the next working day:
     // the day after the old deadline passes quietly.
     let holiday = json!({ "kind": "put_holiday", "holiday": { "date": verify_by, "name": "Cuti bersama" } });
-    let response = client
-        .post(format!("{routing}/api/v1/registry/changes"))
-        .header("x-administrator-id", "admin-e2e")
-        .json(&json!({ "change": holiday }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
+    let (status, body) = change_registry(&client, &routing, json!({ "change": holiday })).await;
+    assert_eq!(status, 201, "{body}");
     let verify_by_after_holiday = add_weekdays(verify_by, 1);
     let entry = queued(&client, &routing, &report).await.unwrap();
     assert_eq!(entry["verify_by"], verify_by_after_holiday.to_string(), "{entry}");
     let db = open_database(cluster.database_url(ServiceName::Routing)).await;
-    set_clock(&client, &routing, (verify_by - today).num_days() + 1).await;
+    set_test_clock(&client, &routing, (verify_by - today).num_days() + 1).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert!(verification_escalations(&db).await.is_empty(), "not overdue yet: the holiday gave a day");
     let verify_by = verify_by_after_holiday;
 
     // The day after the new deadline, the national verifier is told, once.
-    set_clock(&client, &routing, (verify_by - today).num_days() + 1).await;
+    set_test_clock(&client, &routing, (verify_by - today).num_days() + 1).await;
     eventually(Duration::from_secs(20), "the verification escalation", || async {
         (!verification_escalations(&db).await.is_empty()).then_some(())
     })
@@ -280,7 +233,7 @@ async fn verification_is_due_in_three_working_days_paused_while_the_citizen_clar
         client.get(format!("{routing}/api/v1/escalations")).send().await.unwrap().json().await.unwrap();
     assert!(escalated.is_empty(), "{escalated:?}");
     let (status, _) =
-        verify(&client, &routing, &report_id, "assignment", json!({ "institution_id": "kemendagri" })).await;
+        verifier_step(&client, &routing, &report_id, "assignment", json!({ "institution_id": "kemendagri" })).await;
     assert_eq!(status, 200);
     db.close().await.unwrap();
     cluster.destroy().await.unwrap();
@@ -299,13 +252,13 @@ async fn a_verifier_raises_a_reports_privacy_and_every_service_follows() {
         (case["id"].as_str().unwrap().to_owned(), case["report_id"].as_str().unwrap().to_owned());
     let raise = |privacy: &str| json!({ "privacy": privacy, "reason": "It names a neighbour who could be harmed." });
 
-    let (status, body) = verify(&client, &routing, &report_id, "privacy", raise("secret")).await;
+    let (status, body) = verifier_step(&client, &routing, &report_id, "privacy", raise("secret")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("invalid_privacy")));
-    let (status, body) = verify(&client, &routing, &report_id, "privacy", raise("public")).await;
+    let (status, body) = verifier_step(&client, &routing, &report_id, "privacy", raise("public")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("not_a_raise")), "the pothole is anonymous");
-    let (status, body) = verify(&client, &routing, &report_id, "privacy", raise("confidential")).await;
+    let (status, body) = verifier_step(&client, &routing, &report_id, "privacy", raise("confidential")).await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = verify(&client, &routing, &report_id, "privacy", raise("anonymous")).await;
+    let (status, body) = verifier_step(&client, &routing, &report_id, "privacy", raise("anonymous")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("not_a_raise")), "never lowered");
 
     // The citizen is told why; the institution's case follows.
