@@ -108,3 +108,23 @@ pub async fn wait_for_status(client: &reqwest::Client, base: &str, report: &File
     })
     .await
 }
+
+/// A pothole in Kota Bandung, filed and opened as a case in the roads
+/// office's inbox (`bandung-dpu`): where most case-work tests start.
+#[derive(Debug, Clone)]
+pub struct PotholeCase {
+    /// The citizen's handle on the report.
+    pub report: FiledReport,
+    /// The report's id.
+    pub report_id: String,
+    /// The case's id.
+    pub case_id: String,
+}
+
+/// Files a pothole and waits for its case in `bandung-dpu`'s inbox.
+pub async fn pothole_case(client: &reqwest::Client, intake: &str, resolution: &str) -> PotholeCase {
+    let report = file(client, intake, &pothole(1)).await;
+    let case = wait_in_inbox(client, resolution, "bandung-dpu", &report).await;
+    let id = |field: &str| case[field].as_str().expect("an id").to_owned();
+    PotholeCase { report_id: id("report_id"), case_id: id("id"), report }
+}

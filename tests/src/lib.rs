@@ -76,6 +76,11 @@ where
     }
 }
 
+/// GETs `url` and reads its JSON answer, whatever the status.
+pub async fn get_json<T: serde::de::DeserializeOwned>(client: &reqwest::Client, url: &str) -> T {
+    client.get(url).send().await.expect("a GET request").json().await.expect("a JSON answer")
+}
+
 /// Opens a service's database to check what it stored.
 pub async fn open_database(url: &str) -> DatabaseConnection {
     Database::connect(url).await.expect("opening a service database")

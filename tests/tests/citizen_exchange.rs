@@ -42,9 +42,7 @@ async fn question_answer_dispute_and_appeal() {
     let client = reqwest::Client::new();
     let intake = cluster.base_url(ServiceName::Intake);
     let resolution = cluster.base_url(ServiceName::Resolution);
-    let report = citizen::file(&client, &intake, &citizen::pothole(1)).await;
-    let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
-    let case_id = case["id"].as_str().unwrap().to_owned();
+    let citizen::PotholeCase { report, case_id, .. } = citizen::pothole_case(&client, &intake, &resolution).await;
 
     // Replying before anyone asked anything is refused.
     let (status, body) = citizen_writes(&client, &intake, &report, "replies", "Hello, any news?").await;

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use aduan_e2e::staff::{escalations, set_test_clock, verifier_step};
-use aduan_e2e::{ServiceName, citizen, count, eventually, open_database, start_cluster_with_test_clock};
+use aduan_e2e::{ServiceName, citizen, count, eventually, get_json, open_database, start_cluster_with_test_clock};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -17,9 +17,7 @@ async fn overdue_cases_escalate_once_per_step_and_silence_closes() {
     let client = reqwest::Client::new();
     let intake = cluster.base_url(ServiceName::Intake);
     let resolution = cluster.base_url(ServiceName::Resolution);
-    let report = citizen::file(&client, &intake, &citizen::pothole(1)).await;
-    let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
-    let case_id = case["id"].as_str().unwrap().to_owned();
+    let citizen::PotholeCase { report, case_id, .. } = citizen::pothole_case(&client, &intake, &resolution).await;
     let db = open_database(cluster.database_url(ServiceName::Resolution)).await;
     let escalated_sql = "SELECT COUNT(*) FROM outbox_message WHERE routing_key = 'report.escalated'";
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -41,8 +39,7 @@ async fn overdue_cases_escalate_once_per_step_and_silence_closes() {
     assert_eq!(status, 200);
     set_test_clock(&client, &resolution, 70).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let case: Value =
-        client.get(format!("{resolution}/api/v1/cases/{case_id}")).send().await.unwrap().json().await.unwrap();
+    let case: Value = get_json(&client, &format!("{resolution}/api/v1/cases/{case_id}")).await;
     assert_eq!(case["status"], "resolved", "ten calendar days are not ten working days");
     set_test_clock(&client, &resolution, 90).await;
     eventually(Duration::from_secs(20), "the citizen to see the report closed", || async {
@@ -94,7 +91,7 @@ async fn a_deadline_fires_once_with_several_replicas_running() {
 }
 
 async fn escalated_to_verifier(client: &reqwest::Client, routing: &str) -> Vec<Value> {
-    client.get(format!("{routing}/api/v1/escalations")).send().await.unwrap().json().await.unwrap()
+    get_json(client, &format!("{routing}/api/v1/escalations")).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -104,10 +101,8 @@ async fn the_national_verifier_reassigns_a_case_escalated_all_the_way_up() {
     let intake = cluster.base_url(ServiceName::Intake);
     let routing = cluster.base_url(ServiceName::Routing);
     let resolution = cluster.base_url(ServiceName::Resolution);
-    let report = citizen::file(&client, &intake, &citizen::pothole(1)).await;
-    let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
-    let (case_id, report_id) =
-        (case["id"].as_str().unwrap().to_owned(), case["report_id"].as_str().unwrap().to_owned());
+    let citizen::PotholeCase { report, report_id, case_id } =
+        citizen::pothole_case(&client, &intake, &resolution).await;
 
     // In time, the case is the institution's own: no reassigning, no assigning.
     let reassign = json!({ "institution_id": "jabar-dbmpr", "reason": "The city's roads office has not answered." });
@@ -144,8 +139,7 @@ async fn the_national_verifier_reassigns_a_case_escalated_all_the_way_up() {
     // The province's roads agency has it now, with the reason, and fresh clocks.
     citizen::wait_in_inbox(&client, &resolution, "jabar-dbmpr", &report).await;
     assert!(citizen::inbox(&client, &resolution, "bandung-dpu").await.is_empty());
-    let case: Value =
-        client.get(format!("{resolution}/api/v1/cases/{case_id}")).send().await.unwrap().json().await.unwrap();
+    let case: Value = get_json(&client, &format!("{resolution}/api/v1/cases/{case_id}")).await;
     assert_eq!(case["status"], "assigned");
     let entry = case["entries"].as_array().unwrap().iter().find(|entry| entry["kind"] == "reassignment").unwrap();
     assert!(entry["text"].as_str().unwrap().contains("has not answered"), "{entry}");

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aduan_e2e::citizen;
 use aduan_e2e::dev::DevProcess;
-use aduan_e2e::{assert_each_in_one_inbox_once, eventually, file_many, open_database};
+use aduan_e2e::{assert_each_in_one_inbox_once, eventually, file_many, get_json, open_database};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
@@ -41,7 +41,7 @@ async fn the_flow_runs_in_one_process_and_stops_cleanly() {
         (case["status"] == "closed").then_some(())
     })
     .await;
-    let doc: Value = client.get(format!("{base}/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = get_json(&client, &format!("{base}/api/openapi.json")).await;
     for path in ["/api/v1/reports", "/api/v1/cases/{case_id}", "/api/v1/institutions"] {
         assert!(doc["paths"].get(path).is_some(), "the merged OpenAPI lacks {path}");
     }

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use aduan_e2e::citizen::{self, FiledReport};
-use aduan_e2e::{ServiceName, count, eventually, open_database, start_cluster, strings};
+use aduan_e2e::{ServiceName, count, eventually, get_json, open_database, start_cluster, strings};
 use serde_json::{Value, json};
 
 const SETTLE: Duration = Duration::from_secs(30);
@@ -55,14 +55,7 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
     assert_eq!(view["title"], "Pothole number 1 on Jalan Braga", "the owner sees the report's text");
 
     // Without the secret, an anonymous report shows its progress but not its text.
-    let public: Value = client
-        .get(format!("{intake}/api/v1/reports/{}", report.tracking_code))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let public: Value = get_json(&client, &format!("{intake}/api/v1/reports/{}", report.tracking_code)).await;
     assert_eq!(public["status"], "resolved");
     assert!(public["title"].is_null() && public["description"].is_null());
 
@@ -152,14 +145,7 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
 
     // Each service describes its API.
     for service in ServiceName::ALL {
-        let doc: Value = client
-            .get(format!("{}/api/openapi.json", cluster.base_url(service)))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let doc: Value = get_json(&client, &format!("{}/api/openapi.json", cluster.base_url(service))).await;
         assert!(doc["paths"].as_object().is_some_and(|paths| !paths.is_empty()), "{service:?} has no OpenAPI paths");
     }
 
@@ -201,14 +187,8 @@ async fn a_report_returned_as_not_our_authority_is_rerouted_up_the_tree() {
     let moved = citizen::wait_in_inbox(&client, &resolution, "jabar-dbmpr", &report).await;
     assert_eq!(moved["id"], case["id"], "one case moves; it is not duplicated");
     assert!(citizen::inbox(&client, &resolution, "bandung-dpu").await.is_empty());
-    let route: Value = client
-        .get(format!("{routing}/api/v1/routes/{}", case["report_id"].as_str().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let route: Value =
+        get_json(&client, &format!("{routing}/api/v1/routes/{}", case["report_id"].as_str().unwrap())).await;
     assert_eq!(route["institution_id"], "jabar-dbmpr");
     assert_eq!(route["returned_by"], json!(["bandung-dpu"]));
     let view = citizen::wait_for_status(&client, &intake, &report, "assigned").await;

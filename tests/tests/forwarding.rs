@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use aduan_e2e::{ServiceName, citizen, eventually, open_database, staff, start_cluster_with_test_clock};
+use aduan_e2e::{ServiceName, citizen, eventually, get_json, open_database, staff, start_cluster_with_test_clock};
 use serde_json::{Value, json};
 
 async fn forward(client: &reqwest::Client, resolution: &str, case_id: &str, role: &str, unit: &str) -> (u16, Value) {
@@ -37,9 +37,7 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
     let client = reqwest::Client::new();
     let intake = cluster.base_url(ServiceName::Intake);
     let resolution = cluster.base_url(ServiceName::Resolution);
-    let report = citizen::file(&client, &intake, &citizen::pothole(1)).await;
-    let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
-    let case_id = case["id"].as_str().unwrap().to_owned();
+    let citizen::PotholeCase { case_id, .. } = citizen::pothole_case(&client, &intake, &resolution).await;
 
     let (status, body) = forward(&client, &resolution, &case_id, "officer", "bandung-dpu-roads").await;
     assert_eq!((status, body["error"]["code"].as_str()), (403, Some("not_permitted")), "only a coordinator forwards");
@@ -50,14 +48,7 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
     let (status, drainage) = forward(&client, &resolution, &case_id, "coordinator", "bandung-dpu-drainage").await;
     assert_eq!(status, 201);
     assert_eq!(drainage["parent_branch_id"], Value::Null);
-    let waiting: Vec<Value> = client
-        .get(format!("{resolution}/api/v1/units/bandung-dpu-roads/branches"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let waiting: Vec<Value> = get_json(&client, &format!("{resolution}/api/v1/units/bandung-dpu-roads/branches")).await;
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0]["case_id"], case_id.as_str());
 
@@ -106,8 +97,7 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
         forward_from(&client, &resolution, &case_id, "coordinator", "bandung-dpu-roads-maintenance", Some(roads_id))
             .await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("branch_not_open")), "an answered branch stays");
-    let full: Value =
-        client.get(format!("{resolution}/api/v1/cases/{case_id}")).send().await.unwrap().json().await.unwrap();
+    let full: Value = get_json(&client, &format!("{resolution}/api/v1/cases/{case_id}")).await;
     assert!(
         full["entries"]
             .as_array()
@@ -140,9 +130,7 @@ async fn a_lead_institution_asks_another_to_support_and_keeps_the_case() {
     let client = reqwest::Client::new();
     let intake = cluster.base_url(ServiceName::Intake);
     let resolution = cluster.base_url(ServiceName::Resolution);
-    let report = citizen::file(&client, &intake, &citizen::pothole(1)).await;
-    let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
-    let case_id = case["id"].as_str().unwrap().to_owned();
+    let citizen::PotholeCase { case_id, .. } = citizen::pothole_case(&client, &intake, &resolution).await;
     let supporters = format!("{resolution}/api/v1/cases/{case_id}/supporters");
     let ask =
         |institution: &str| json!({ "institution_id": institution, "note": "The road is on the provincial network." });
@@ -163,14 +151,8 @@ async fn a_lead_institution_asks_another_to_support_and_keeps_the_case() {
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("already_supporting")));
 
     // The supporter sees it among the cases it supports, not in its inbox, and writes its part.
-    let supported: Vec<Value> = client
-        .get(format!("{resolution}/api/v1/institutions/jabar-dbmpr/supporting"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let supported: Vec<Value> =
+        get_json(&client, &format!("{resolution}/api/v1/institutions/jabar-dbmpr/supporting")).await;
     assert_eq!(supported.len(), 1);
     assert_eq!(supported[0]["id"], case_id.as_str());
     assert!(citizen::inbox(&client, &resolution, "jabar-dbmpr").await.is_empty());

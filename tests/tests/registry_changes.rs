@@ -9,12 +9,14 @@
 use std::time::Duration;
 
 use aduan_e2e::staff::{add_weekdays, change_registry, set_test_clock};
-use aduan_e2e::{ServiceName, citizen, count, eventually, open_database, start_cluster, start_cluster_with_test_clock};
+use aduan_e2e::{
+    ServiceName, citizen, count, eventually, get_json, open_database, start_cluster, start_cluster_with_test_clock,
+};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 async fn registry_version(client: &reqwest::Client, routing: &str) -> i64 {
-    let registry: Value = client.get(format!("{routing}/api/v1/registry")).send().await.unwrap().json().await.unwrap();
+    let registry: Value = get_json(client, &format!("{routing}/api/v1/registry")).await;
     registry["version"].as_i64().unwrap()
 }
 
@@ -83,8 +85,7 @@ async fn an_administrators_change_reaches_every_service_and_outlives_a_restart()
     citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
 
     // The changes, newest first, with who made them.
-    let changes: Vec<Value> =
-        client.get(format!("{routing}/api/v1/registry/changes")).send().await.unwrap().json().await.unwrap();
+    let changes: Vec<Value> = get_json(&client, &format!("{routing}/api/v1/registry/changes")).await;
     let kinds: Vec<(i64, &str)> =
         changes.iter().map(|c| (c["version"].as_i64().unwrap(), c["change"]["kind"].as_str().unwrap())).collect();
     assert_eq!(kinds, [(3, "put_rule"), (2, "put_category"), (1, "seed")]);
@@ -116,8 +117,7 @@ async fn an_administrators_change_reaches_every_service_and_outlives_a_restart()
 
 /// The case's clocks: (clock, due on, escalations fired), earliest first.
 async fn clocks(client: &reqwest::Client, resolution: &str, case_id: &str) -> Vec<(String, NaiveDate, u64)> {
-    let case: Value =
-        client.get(format!("{resolution}/api/v1/cases/{case_id}")).send().await.unwrap().json().await.unwrap();
+    let case: Value = get_json(client, &format!("{resolution}/api/v1/cases/{case_id}")).await;
     let mut clocks: Vec<(String, NaiveDate, u64)> = case["clocks"]
         .as_array()
         .unwrap()
@@ -151,9 +151,7 @@ async fn a_holiday_removed_after_assignment_brings_the_escalation_forward() {
         (count(&resolution_db, "SELECT MAX(version) FROM registry_version").await == 2).then_some(())
     })
     .await;
-    let report = citizen::file(&client, &intake, &citizen::pothole(1)).await;
-    let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
-    let case_id = case["id"].as_str().unwrap().to_owned();
+    let citizen::PotholeCase { case_id, .. } = citizen::pothole_case(&client, &intake, &resolution).await;
     let with_holiday = clocks(&client, &resolution, &case_id).await;
     let (first, due_with_holiday, _) = with_holiday[0].clone();
     assert!(due_with_holiday > holiday, "the holiday falls inside the {first} clock");

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aduan_e2e::citizen::{self, FiledReport};
 use aduan_e2e::staff::{add_weekdays, change_registry, escalations, set_test_clock, verifier_step};
-use aduan_e2e::{ServiceName, eventually, open_database, start_cluster, start_cluster_with_test_clock};
+use aduan_e2e::{ServiceName, eventually, get_json, open_database, start_cluster, start_cluster_with_test_clock};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
@@ -85,14 +85,7 @@ async fn a_verifier_defers_assigns_archives_and_merges() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["matched_by"], "verifier");
     let case = citizen::wait_in_inbox(&client, &resolution, "kemendagri", &first).await;
-    let case: Value = client
-        .get(format!("{resolution}/api/v1/cases/{}", case["id"].as_str().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let case: Value = get_json(&client, &format!("{resolution}/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
     assert_eq!(case["tier"], "field_investigation");
     let resolution_due: NaiveDate = case["clocks"]
         .as_array()
@@ -229,8 +222,7 @@ async fn verification_is_due_in_three_working_days_paused_while_the_citizen_clar
     let entry = queued(&client, &routing, &report).await.unwrap();
     assert_eq!(entry["overdue"], true);
     // Overdue verification is not a case to reassign: it stays in the queue.
-    let escalated: Vec<Value> =
-        client.get(format!("{routing}/api/v1/escalations")).send().await.unwrap().json().await.unwrap();
+    let escalated: Vec<Value> = get_json(&client, &format!("{routing}/api/v1/escalations")).await;
     assert!(escalated.is_empty(), "{escalated:?}");
     let (status, _) =
         verifier_step(&client, &routing, &report_id, "assignment", json!({ "institution_id": "kemendagri" })).await;
@@ -246,10 +238,8 @@ async fn a_verifier_raises_a_reports_privacy_and_every_service_follows() {
     let intake = cluster.base_url(ServiceName::Intake);
     let routing = cluster.base_url(ServiceName::Routing);
     let resolution = cluster.base_url(ServiceName::Resolution);
-    let report = citizen::file(&client, &intake, &citizen::pothole(1)).await;
-    let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
-    let (case_id, report_id) =
-        (case["id"].as_str().unwrap().to_owned(), case["report_id"].as_str().unwrap().to_owned());
+    let citizen::PotholeCase { report, report_id, case_id } =
+        citizen::pothole_case(&client, &intake, &resolution).await;
     let raise = |privacy: &str| json!({ "privacy": privacy, "reason": "It names a neighbour who could be harmed." });
 
     let (status, body) = verifier_step(&client, &routing, &report_id, "privacy", raise("secret")).await;
