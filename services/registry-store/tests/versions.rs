@@ -18,7 +18,7 @@ async fn database() -> DatabaseConnection {
 
 /// The demo registry with roads in Bandung sent to `institution`.
 fn registry_sending_roads_to(institution: &str) -> Registry {
-    let rule = Rule { category: "roads".into(), region: "32.73".into(), institution: institution.into() };
+    let rule = Rule { category: "roads".into(), region: "32.73".into(), institution: institution.into(), source: None };
     Registry::demo().with_change(&RegistryChange::PutRule { rule }).unwrap()
 }
 

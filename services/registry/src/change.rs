@@ -236,6 +236,7 @@ mod tests {
             name: "Bidang Jembatan".into(),
             level: Level::Unit,
             parent: Some("bandung-dpu".into()),
+            remit: vec![],
         };
         let registry =
             demo().with_change(&RegistryChange::PutInstitution { institution: unit.clone() }).expect("valid");
@@ -251,8 +252,13 @@ mod tests {
 
     #[test]
     fn a_change_that_breaks_the_tree_is_rejected_and_names_the_key() {
-        let orphan =
-            Institution { id: "x".into(), name: "X".into(), level: Level::Unit, parent: Some("nowhere".into()) };
+        let orphan = Institution {
+            id: "x".into(),
+            name: "X".into(),
+            level: Level::Unit,
+            parent: Some("nowhere".into()),
+            remit: vec![],
+        };
         assert!(rejected(RegistryChange::PutInstitution { institution: orphan }).contains("institution.parent"));
         // Making the city a child of its own unit is a cycle.
         let cyclic = Institution {
@@ -260,18 +266,22 @@ mod tests {
             name: "Pemerintah Kota Bandung".into(),
             level: Level::Regency,
             parent: Some("bandung-dpu-roads".into()),
+            remit: vec![],
         };
         assert!(rejected(RegistryChange::PutInstitution { institution: cyclic }).contains("cycle"));
-        let rule = Rule { category: "roads".into(), region: "32.73".into(), institution: "nobody".into() };
+        let rule =
+            Rule { category: "roads".into(), region: "32.73".into(), institution: "nobody".into(), source: None };
         assert!(rejected(RegistryChange::PutRule { rule }).contains("rule.institution"));
-        let rule = Rule { category: "ghosts".into(), region: "32.73".into(), institution: "bandung-dpu".into() };
+        let rule =
+            Rule { category: "ghosts".into(), region: "32.73".into(), institution: "bandung-dpu".into(), source: None };
         assert!(rejected(RegistryChange::PutRule { rule }).contains("rule.category"));
         assert!(rejected(RegistryChange::SetWorkingDays { working_days: vec![] }).contains("working_days"));
     }
 
     #[test]
     fn rules_are_replaced_and_removed_by_their_category_and_region() {
-        let rule = Rule { category: "roads".into(), region: "32.73".into(), institution: "jabar-dbmpr".into() };
+        let rule =
+            Rule { category: "roads".into(), region: "32.73".into(), institution: "jabar-dbmpr".into(), source: None };
         let registry = demo().with_change(&RegistryChange::PutRule { rule }).expect("valid");
         assert_eq!(registry.route("roads", "32.73", &[]).institution.id, "jabar-dbmpr");
         let remove = RegistryChange::RemoveRule { category: "roads".into(), region: "32.73".into() };

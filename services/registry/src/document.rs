@@ -34,6 +34,9 @@ pub struct Institution {
     /// The institution above it; `None` only at the national level.
     #[serde(default)]
     pub parent: Option<String>,
+    /// The category ids it is responsible for; empty when not stated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remit: Vec<String>,
 }
 
 /// A region with its official code (Kemendagri codes in Indonesia).
@@ -127,6 +130,10 @@ pub struct Rule {
     pub region: String,
     /// The institution that must answer.
     pub institution: String,
+    /// The legal source of the decision, e.g. the article of the law that
+    /// gives the matter to that level of government.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// The whole file.
@@ -191,6 +198,14 @@ impl RegistryDocument {
             }
             check_acyclic(&institution.id, &institution_parents)
                 .map_err(|reason| invalid(format!("institution[{n}].parent"), reason))?;
+            for (m, category) in institution.remit.iter().enumerate() {
+                if !categories.contains(category.as_str()) {
+                    return Err(invalid(
+                        format!("institution[{n}].remit[{m}]"),
+                        format!("{category:?} is not a category"),
+                    ));
+                }
+            }
         }
         let region_parents: HashMap<&str, Option<&str>> =
             self.region.iter().map(|r| (r.code.as_str(), r.parent.as_deref())).collect();

@@ -4,6 +4,7 @@
 //! tree, then up the institution tree past those that returned the report, and
 //! ends at the national verifier, so every report has somewhere to go.
 
+mod calendar_horizon;
 mod change;
 mod document;
 mod routing;
@@ -13,6 +14,7 @@ use std::collections::HashMap;
 use chrono::Offset as _;
 
 pub use aduan_procedure::Tier;
+pub use calendar_horizon::{CALENDAR_WARNING_DAYS, calendar_warning};
 pub use change::RegistryChange;
 pub use document::{CalendarSpec, Category, Holiday, Institution, Level, Region, RegistryDocument, Rule, UtcOffset};
 pub use routing::{MatchedBy, RouteDecision};
@@ -344,9 +346,9 @@ mod indonesia_seed_tests {
         let registry = seed();
         assert_eq!(registry.route("population_admin", "32.73", &[]).institution.id, "pemkot-32.73");
         assert_eq!(registry.route("roads", "32.04", &[]).institution.id, "pemkab-32.04");
-        assert_eq!(registry.route("transport", "32.73", &[]).institution.id, "pemprov-32");
+        assert_eq!(registry.route("transport", "32.73", &[]).institution.id, "pemkot-32.73");
         assert_eq!(registry.route("land", "32.73", &[]).institution.id, "atr-bpn");
-        assert_eq!(registry.route("public_information", "32.73", &[]).institution.id, "sp4n-verifier");
+        assert_eq!(registry.route("public_information", "32.73", &[]).institution.id, "pemkot-32.73");
         // A regency that returns a road goes to its province, then the ministry.
         let returned = vec!["pemkab-32.04".to_owned()];
         assert_eq!(registry.route("roads", "32.04", &returned).institution.id, "pemprov-32");
