@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 
 command -v cargo >/dev/null || { echo "cargo is needed: install Rust with rustup" >&2; exit 1; }
 scripts/services.sh
-# The end-to-end tests run the aduan binary as separate processes; build it first.
-cargo build -p aduan --bin aduan
+# A local OpenID Connect provider (npm oauth2-mock-server) for accounts' OIDC test.
+command -v npm >/dev/null || { echo "npm is needed for the OIDC test provider: install Node.js 20" >&2; exit 1; }
+npm ci --silent --no-audit --no-fund --prefix services/accounts/tests/oidc
+# The end-to-end tests run the aduan binary as separate processes; build it
+# first, with the test clock that release builds lack.
+cargo build -p aduan --bin aduan --features test-clock
 cargo test --workspace --all-targets "$@"

@@ -10,6 +10,8 @@ mod generated {
 
 pub use generated::*;
 pub use prost::Message;
+
+include!(concat!(env!("OUT_DIR"), "/event_names.rs"));
 pub use prost_types::Timestamp;
 
 impl envelope::Event {
@@ -41,16 +43,25 @@ impl envelope::Event {
             Event::SupportRequested(_) => "support_requested",
             Event::SupportGiven(_) => "support_given",
             Event::PrivacyRaised(_) => "privacy_raised",
+            Event::AppealUpheld(_) => "appeal_upheld",
+            Event::QuestionLapsed(_) => "question_lapsed",
+            Event::AccountChanged(_) => "account_changed",
         }
     }
 
     /// Its routing key on the topic exchange: `report.<name>` for the events
     /// about a report, `registry.changed` for the registry's.
     pub fn routing_key(&self) -> String {
-        match self {
-            Self::RegistryChanged(_) => REGISTRY_CHANGED_KEY.to_owned(),
-            event => format!("{ROUTING_KEY_PREFIX}{}", event.name()),
-        }
+        routing_key_of(self.name())
+    }
+}
+
+/// The routing key of the event named `name` (one of [`EVENT_NAMES`]).
+pub fn routing_key_of(name: &str) -> String {
+    match name {
+        "registry_changed" => REGISTRY_CHANGED_KEY.to_owned(),
+        "account_changed" => ACCOUNT_CHANGED_KEY.to_owned(),
+        name => format!("{ROUTING_KEY_PREFIX}{name}"),
     }
 }
 
@@ -97,6 +108,9 @@ pub const ROUTING_KEY_PREFIX: &str = "report.";
 /// The routing key of the registry's changes.
 pub const REGISTRY_CHANGED_KEY: &str = "registry.changed";
 
+/// The routing key of changes to staff accounts.
+pub const ACCOUNT_CHANGED_KEY: &str = "account.changed";
+
 impl Envelope {
     /// The event's routing key, or `report.unknown` for an envelope whose
     /// event this build does not know (it came from a newer producer).
@@ -114,6 +128,7 @@ mod tests {
             message_id: "0190a5b2-0000-7000-8000-000000000001".into(),
             report_id: "0190a5b2-0000-7000-8000-000000000002".into(),
             occurred_at: Some(Timestamp { seconds: 1_800_000_000, nanos: 0 }),
+            sequence: 1,
             actor: Some(Actor { role: Role::Citizen as i32, pseudonym: "c-1".into() }),
             event: Some(envelope::Event::Filed(ReportFiled {
                 content: Some(ReportContent {
@@ -174,6 +189,14 @@ mod tests {
         assert!(!Privacy::is_raise("anonymous", "anonymous"));
         assert!(!Privacy::is_raise("public", "secret"), "an unknown target is no raise");
         assert_eq!(Privacy::name_of(99), "confidential", "a newer producer's value counts as the most private");
+    }
+
+    #[test]
+    fn the_generated_list_names_every_event_as_its_routing_key_does() {
+        assert!(EVENT_NAMES.contains(&"filed") && EVENT_NAMES.contains(&"question_lapsed"));
+        let escalated = envelope::Event::Escalated(Escalated::default());
+        assert!(EVENT_NAMES.contains(&escalated.name()));
+        assert_eq!(escalated.routing_key(), "report.escalated");
     }
 
     #[test]

@@ -61,16 +61,17 @@ pub async fn status(client: &reqwest::Client, base: &str, report: &FiledReport) 
         .expect("a JSON answer")
 }
 
-/// An institution's open cases.
+/// An institution's open cases (the first page).
 pub async fn inbox(client: &reqwest::Client, base: &str, institution: &str) -> Vec<Value> {
-    client
+    let page: Value = client
         .get(format!("{base}/api/v1/institutions/{institution}/inbox"))
         .send()
         .await
         .expect("reading an inbox")
         .json()
         .await
-        .expect("a JSON answer")
+        .expect("a JSON answer");
+    crate::items(page)
 }
 
 /// An institution's work on a case (`follow-ups`, `resolution`, `return`);

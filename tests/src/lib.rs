@@ -6,6 +6,7 @@
 
 pub mod citizen;
 pub mod dev;
+pub mod proxy;
 pub mod rabbit;
 pub mod staff;
 
@@ -36,7 +37,7 @@ pub fn aduan_binary() -> PathBuf {
                 .env_clear()
                 .envs(keep.iter().filter_map(|name| std::env::var(name).ok().map(|value| (*name, value))))
                 .current_dir(&workspace)
-                .args(["build", "--quiet", "-p", "aduan", "--bin", "aduan"])
+                .args(["build", "--quiet", "-p", "aduan", "--bin", "aduan", "--features", "test-clock"])
                 .status()
                 .expect("running cargo build for the aduan binary");
             assert!(status.success(), "building the aduan binary failed");
@@ -76,9 +77,63 @@ where
     }
 }
 
+/// The items of a page (`{"items": [...], "next": ...}`); panics on anything else.
+pub fn items(page: serde_json::Value) -> Vec<serde_json::Value> {
+    match page {
+        serde_json::Value::Object(mut page) => match page.remove("items") {
+            Some(serde_json::Value::Array(items)) => items,
+            _ => panic!("not a page: {page:?}"),
+        },
+        other => panic!("not a page: {other}"),
+    }
+}
+
+/// GETs the page at `url` and reads its items.
+pub async fn get_items(client: &reqwest::Client, url: &str) -> Vec<serde_json::Value> {
+    items(get_json(client, url).await)
+}
+
 /// GETs `url` and reads its JSON answer, whatever the status.
 pub async fn get_json<T: serde::de::DeserializeOwned>(client: &reqwest::Client, url: &str) -> T {
     client.get(url).send().await.expect("a GET request").json().await.expect("a JSON answer")
+}
+
+/// A PostgreSQL database of a test's own, migrated as `service`'s, for tests
+/// that drive a service's consumer or API in the test process.
+#[derive(Debug)]
+pub struct FreshDatabase {
+    /// The connection.
+    pub db: DatabaseConnection,
+    name: String,
+}
+
+fn admin_url() -> String {
+    std::env::var("ADUAN_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl FreshDatabase {
+    /// Creates and migrates it.
+    pub async fn create(service: ServiceName) -> Self {
+        let name = format!("aduan_test_{}_{}", service.as_str(), uuid::Uuid::now_v7().simple());
+        let admin = Database::connect(admin_url()).await.expect("connecting to PostgreSQL");
+        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("creating a database");
+        admin.close().await.expect("closing");
+        let url = format!("{}/{name}", admin_url().rsplit_once('/').expect("a database URL").0);
+        let db = aduan_platform::database::connect(&url, Default::default()).await.expect("connecting");
+        aduan::services::migrate(service, &db).await.expect("migrating");
+        Self { db, name }
+    }
+
+    /// Drops it.
+    pub async fn drop_it(self) {
+        self.db.close().await.expect("closing");
+        let admin = Database::connect(admin_url()).await.expect("connecting to PostgreSQL");
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name))
+            .await
+            .expect("dropping");
+        admin.close().await.expect("closing");
+    }
 }
 
 /// Opens a service's database to check what it stored.

@@ -48,7 +48,7 @@ async fn overdue_cases_escalate_once_per_step_and_silence_closes() {
     })
     .await;
     let view = citizen::status(&client, &intake, &report).await;
-    assert!(view["updates"].as_array().unwrap().iter().any(|u| u["text"] == "Closed (silence)."), "{view}");
+    assert!(view["updates"].as_array().unwrap().iter().any(|u| u["kind"] == "closed"), "{view}");
     db.close().await.unwrap();
     cluster.destroy().await.unwrap();
 }
@@ -91,7 +91,7 @@ async fn a_deadline_fires_once_with_several_replicas_running() {
 }
 
 async fn escalated_to_verifier(client: &reqwest::Client, routing: &str) -> Vec<Value> {
-    get_json(client, &format!("{routing}/api/v1/escalations")).await
+    aduan_e2e::get_items(client, &format!("{routing}/api/v1/escalations")).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -48,7 +48,7 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
     let (status, drainage) = forward(&client, &resolution, &case_id, "coordinator", "bandung-dpu-drainage").await;
     assert_eq!(status, 201);
     assert_eq!(drainage["parent_branch_id"], Value::Null);
-    let waiting: Vec<Value> = get_json(&client, &format!("{resolution}/api/v1/units/bandung-dpu-roads/branches")).await;
+    let waiting = aduan_e2e::get_items(&client, &format!("{resolution}/api/v1/units/bandung-dpu-roads/branches")).await;
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0]["case_id"], case_id.as_str());
 
@@ -151,8 +151,8 @@ async fn a_lead_institution_asks_another_to_support_and_keeps_the_case() {
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("already_supporting")));
 
     // The supporter sees it among the cases it supports, not in its inbox, and writes its part.
-    let supported: Vec<Value> =
-        get_json(&client, &format!("{resolution}/api/v1/institutions/jabar-dbmpr/supporting")).await;
+    let supported =
+        aduan_e2e::get_items(&client, &format!("{resolution}/api/v1/institutions/jabar-dbmpr/supporting")).await;
     assert_eq!(supported.len(), 1);
     assert_eq!(supported[0]["id"], case_id.as_str());
     assert!(citizen::inbox(&client, &resolution, "jabar-dbmpr").await.is_empty());

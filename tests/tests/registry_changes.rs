@@ -85,7 +85,7 @@ async fn an_administrators_change_reaches_every_service_and_outlives_a_restart()
     citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
 
     // The changes, newest first, with who made them.
-    let changes: Vec<Value> = get_json(&client, &format!("{routing}/api/v1/registry/changes")).await;
+    let changes = aduan_e2e::get_items(&client, &format!("{routing}/api/v1/registry/changes")).await;
     let kinds: Vec<(i64, &str)> =
         changes.iter().map(|c| (c["version"].as_i64().unwrap(), c["change"]["kind"].as_str().unwrap())).collect();
     assert_eq!(kinds, [(3, "put_rule"), (2, "put_category"), (1, "seed")]);

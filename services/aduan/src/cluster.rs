@@ -32,6 +32,11 @@ pub struct ClusterOptions {
     pub log_dir: PathBuf,
     /// More environment for every process.
     pub extra_env: Vec<(String, String)>,
+    /// Where a service reaches its database, when not where PostgreSQL is
+    /// (`host:port`; a test puts a proxy in between).
+    pub database_hosts: HashMap<ServiceName, String>,
+    /// The broker URL the services use, when not `amqp_url` (a proxy in between).
+    pub services_amqp_url: Option<String>,
 }
 
 impl ClusterOptions {
@@ -48,6 +53,8 @@ impl ClusterOptions {
             retry_delays_ms: vec![200, 1000],
             log_dir: std::env::temp_dir().join(format!("aduan-cluster-{id}")),
             extra_env: Vec::new(),
+            database_hosts: HashMap::new(),
+            services_amqp_url: None,
         }
     }
 }
@@ -125,11 +132,19 @@ impl Cluster {
             replicas: Vec::new(),
             cleaned_up: false,
         };
-        for service in ServiceName::ALL {
+        aduan_intake::IdentityKeys::create_file(&cluster.identity_key_file())?;
+        // Routing first: the others are told where it is. Each port is taken
+        // just before its process binds it, so parallel tests do not meet.
+        for service in [ServiceName::Routing, ServiceName::Intake, ServiceName::Resolution] {
             cluster.ports.insert(service, free_port()?);
             cluster.spawn(service).await?;
         }
         Ok(cluster)
+    }
+
+    /// The key file that seals reporters' identities in intake.
+    pub fn identity_key_file(&self) -> PathBuf {
+        self.options.log_dir.join("identity.key")
     }
 
     /// `http://127.0.0.1:<port>` of a service.
@@ -171,6 +186,19 @@ impl Cluster {
         Ok(format!("http://127.0.0.1:{port}"))
     }
 
+    /// The database URL `service` is given: through the host of
+    /// `database_hosts` when one is set.
+    fn service_database_url(&self, service: ServiceName) -> String {
+        let url = self.database_url(service);
+        match (self.options.database_hosts.get(&service), url.split_once('@')) {
+            (Some(host), Some((credentials, rest))) => {
+                let path = rest.split_once('/').map_or("", |(_, path)| path);
+                format!("{credentials}@{host}/{path}")
+            }
+            _ => url.to_owned(),
+        }
+    }
+
     async fn start_process(&self, service: ServiceName, port: u16, log_name: &str) -> anyhow::Result<Child> {
         let log_path = self.options.log_dir.join(format!("{log_name}.log"));
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path)?;
@@ -179,11 +207,16 @@ impl Cluster {
         command
             .arg("serve")
             .arg(service.as_str())
-            .env("ADUAN_DATABASE_URL", self.database_url(service))
-            .env("ADUAN_AMQP_URL", &self.options.amqp_url)
+            .env("ADUAN_DATABASE_URL", self.service_database_url(service))
+            .env("ADUAN_AMQP_URL", self.options.services_amqp_url.as_deref().unwrap_or(&self.options.amqp_url))
             .env("ADUAN_BUS_NAMESPACE", &self.namespace)
             .env("ADUAN_HTTP_ADDR", format!("127.0.0.1:{port}"))
             .env("ADUAN_RETRY_DELAYS_MS", delays.join(","))
+            .env("ADUAN_IDENTITY_KEY_FILE", self.identity_key_file())
+            .env("ADUAN_ROUTING_URL", self.base_url(ServiceName::Routing))
+            // Load generators and tests file from one address.
+            .env("ADUAN_CITIZEN_RATE_PER_MINUTE", "1000000")
+            .env("ADUAN_CITIZEN_BURST", "100000")
             .env("NO_COLOR", "1")
             .envs(self.options.extra_env.iter().map(|(key, value)| (key.as_str(), value.as_str())))
             .stdin(Stdio::null())

@@ -9,15 +9,19 @@ use std::sync::Arc;
 use aduan_platform::bus::memory::MemoryBus;
 use aduan_platform::bus::{Bus, RetryPolicy};
 use aduan_platform::database::{self, PoolSize};
-use aduan_platform::http::{Readiness, finish_router, health_router};
+use aduan_platform::http::{Limits, Readiness, finish_router, health_router};
 use aduan_platform::migrations::BusMigrator;
 use aduan_platform::outbox::{OutboxRelay, OutboxSignal, RelaySettings};
 use aduan_platform::{shutdown, telemetry};
 use anyhow::Context;
 use sea_orm_migration::MigratorTrait as _;
 
-use crate::services::{ServiceName, assemble, load_registry, migrate, open_registry, with_openapi, with_test_clock};
+use crate::services::{
+    ServiceName, ServiceSettings, assemble, load_registry, migrate, open_registry, warn_if_the_calendar_runs_out,
+    with_openapi, with_test_clock,
+};
 use aduan_platform::clock::Today;
+use aduan_platform::config::RateLimit;
 
 /// Options of `aduan dev`.
 #[derive(Debug, Clone, clap::Args)]
@@ -35,6 +39,22 @@ pub struct DevOptions {
 
 fn sqlite_url(dir: &Path, name: &str) -> String {
     format!("sqlite://{}?mode=rwc", dir.join(format!("{name}.sqlite")).display())
+}
+
+/// The bus's database in a data folder, for `aduan dlq`.
+pub fn bus_database_url(dir: &Path) -> String {
+    sqlite_url(dir, "bus")
+}
+
+/// The key file that seals reporters' identities in the data folder, made
+/// at the first start.
+fn identity_keys(data_dir: &Path) -> anyhow::Result<Arc<aduan_intake::IdentityKeys>> {
+    let path = data_dir.join("identity.key");
+    if !path.exists() {
+        aduan_intake::IdentityKeys::create_file(&path)?;
+        tracing::info!(path = %path.display(), "made a key to seal reporters' identities");
+    }
+    Ok(Arc::new(aduan_intake::IdentityKeys::load(&path)?))
 }
 
 /// Runs everything until Ctrl-C or SIGTERM.
@@ -57,7 +77,16 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     let bus_db = database::connect(&sqlite_url(&options.data_dir, "bus"), PoolSize::default()).await?;
     BusMigrator::up(&bus_db, None).await?;
     let policy = RetryPolicy { delays: [100, 500, 2000].into_iter().map(std::time::Duration::from_millis).collect() };
-    let bus: Arc<dyn Bus> = Arc::new(MemoryBus::new(policy, bus_db.clone()));
+    let memory_bus = Arc::new(MemoryBus::new(policy, bus_db.clone()));
+    let bus: Arc<dyn Bus> = memory_bus.clone();
+    let settings = ServiceSettings {
+        identity_keys: Some(identity_keys(&options.data_dir)?),
+        identity_retention: std::time::Duration::from_secs(
+            u64::from(aduan_platform::config::IDENTITY_RETENTION_DAYS) * 86_400,
+        ),
+        citizen_rate: RateLimit::from_env()?,
+        dedupe_retention: aduan_platform::dedupe::RETENTION,
+    };
 
     let mut router = axum::Router::new();
     let mut openapi: Option<utoipa::openapi::OpenApi> = None;
@@ -73,9 +102,11 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
         let signal = OutboxSignal::default();
         let live = open_registry(service, &db, &registry).await?;
         if service == ServiceName::Routing {
+            warn_if_the_calendar_runs_out(&live.current());
             routing_registry = Some(live.clone());
         }
-        let assembled = assemble(service, db.clone(), live, signal.clone(), today.clone(), stop.clone())?;
+        let assembled =
+            assemble(service, db.clone(), live, signal.clone(), today.clone(), &settings, stop.clone()).await?;
         background.extend(assembled.background);
         let (subscription, handler) = assembled.consumer;
         bus.subscribe(subscription, handler).await?;
@@ -93,7 +124,8 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     // Every consumer is subscribed before any relay runs, so nothing left in
     // an outbox by a previous run is published to nobody.
     let relays: Vec<_> = relays.into_iter().map(|relay| tokio::spawn(relay.run(stop.clone()))).collect();
-    let background: Vec<_> = background.into_iter().map(tokio::spawn).collect();
+    let mut background: Vec<_> = background.into_iter().map(tokio::spawn).collect();
+    background.push(tokio::spawn(memory_bus.run_replays()));
 
     let openapi = openapi.context("no service assembled")?;
     let router = with_test_clock(router, today, routing_registry.context("routing assembled")?)?;
@@ -108,14 +140,13 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     println!("  health:   http://{addr}/healthz  http://{addr}/readyz");
     println!("  data:     {}", options.data_dir.display());
     println!("Stop with Ctrl-C.");
-    aduan_platform::http::serve(listener, finish_router(router), stop.clone()).await?;
+    let limits = Limits::default();
+    aduan_platform::http::serve(listener, finish_router(router, limits), stop.clone(), limits).await?;
 
     bus.shutdown().await;
-    for task in relays.into_iter().chain(background) {
-        task.await?;
-    }
+    shutdown::join_all_within(relays.into_iter().chain(background).collect(), shutdown::TASK_GRACE).await;
     for db in databases {
-        db.close().await?;
+        shutdown::close_within(db, shutdown::TASK_GRACE).await;
     }
     tracing::info!("stopped cleanly");
     Ok(())

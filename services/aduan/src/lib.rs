@@ -5,5 +5,6 @@
 pub mod bench;
 pub mod cluster;
 pub mod dev;
+pub mod operations;
 pub mod serve;
 pub mod services;

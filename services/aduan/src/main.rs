@@ -36,6 +36,12 @@ enum Command {
     },
     /// Files reports through a local distributed cluster and prints throughput and latency.
     Bench(aduan::bench::BenchOptions),
+    /// Shows and replays what a consumer gave up on (its dead-letter queue).
+    #[command(subcommand)]
+    Dlq(aduan::operations::DlqCommand),
+    /// Shows and replays the events the broker refused for good.
+    #[command(subcommand)]
+    Outbox(aduan::operations::OutboxCommand),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +59,8 @@ fn main() -> ExitCode {
             Command::Serve { service, config } => aduan::serve::serve(service, config.as_deref()).await,
             Command::Migrate { service, config } => migrate(service, config).await,
             Command::Bench(options) => aduan::bench::run(options).await,
+            Command::Dlq(command) => aduan::operations::dlq(command).await,
+            Command::Outbox(command) => aduan::operations::outbox(command).await,
         }
     });
     match result {

@@ -11,7 +11,10 @@ use aduan_platform::http::{Readiness, finish_router, health_router};
 use aduan_platform::outbox::{OutboxRelay, OutboxSignal, RelaySettings};
 use aduan_platform::{shutdown, telemetry, topology};
 
-use crate::services::{ServiceName, assemble, load_registry, migrate, open_registry, with_openapi, with_test_clock};
+use crate::services::{
+    ServiceName, ServiceSettings, assemble, load_registry, migrate, open_registry, warn_if_the_calendar_runs_out,
+    with_openapi, with_test_clock,
+};
 use aduan_platform::clock::Today;
 
 /// Runs `service` until SIGTERM, then drains and exits.
@@ -26,9 +29,24 @@ pub async fn serve(service: ServiceName, config_file: Option<&Path>) -> anyhow::
     result
 }
 
+/// What `config` says the service needs beyond its database and the bus.
+fn settings(service: ServiceName, config: &ServiceConfig) -> anyhow::Result<ServiceSettings> {
+    let identity_keys = match (&config.identity_key_file, service) {
+        (Some(path), _) => Some(Arc::new(aduan_intake::IdentityKeys::load(path)?)),
+        (None, _) => None,
+    };
+    Ok(ServiceSettings {
+        identity_keys,
+        identity_retention: std::time::Duration::from_secs(u64::from(config.identity_retention_days) * 86_400),
+        citizen_rate: config.citizen_rate,
+        dedupe_retention: config.dedupe_retention,
+    })
+}
+
 async fn run(service: ServiceName, config: ServiceConfig) -> anyhow::Result<()> {
     let stop = shutdown::on_signal();
     let registry = load_registry(config.registry.as_deref())?;
+    let settings = settings(service, &config)?;
     let db = database::connect(&config.database_url, PoolSize { max: config.database_pool }).await?;
     migrate(service, &db).await?;
     let bus: Arc<dyn Bus> = Arc::new(
@@ -45,8 +63,10 @@ async fn run(service: ServiceName, config: ServiceConfig) -> anyhow::Result<()> 
     );
     let signal = OutboxSignal::default();
     let live = open_registry(service, &db, &registry).await?;
+    warn_if_the_calendar_runs_out(&live.current());
     let today = Today::default();
-    let assembled = assemble(service, db.clone(), live.clone(), signal.clone(), today.clone(), stop.clone())?;
+    let assembled =
+        assemble(service, db.clone(), live.clone(), signal.clone(), today.clone(), &settings, stop.clone()).await?;
     let background: Vec<_> = assembled.background.into_iter().map(tokio::spawn).collect();
     let (subscription, handler) = assembled.consumer;
     bus.subscribe(subscription, handler).await?;
@@ -58,15 +78,15 @@ async fn run(service: ServiceName, config: ServiceConfig) -> anyhow::Result<()> 
         .merge(health_router(Readiness { databases: vec![db.clone()], bus: bus.clone() }));
     let listener = tokio::net::TcpListener::bind(config.http_addr).await?;
     tracing::info!(service = service.as_str(), addr = %listener.local_addr()?, "listening");
-    aduan_platform::http::serve(listener, finish_router(router), stop.clone()).await?;
+    aduan_platform::http::serve(listener, finish_router(router, config.limits), stop.clone(), config.limits).await?;
 
-    // HTTP has drained; now let consumers finish what they hold, then the relay.
+    // HTTP has drained; now let consumers finish what they hold, then the
+    // relay. Every wait has a deadline: a process asked to stop stops.
     bus.shutdown().await;
-    relay.await?;
-    for task in background {
-        task.await?;
-    }
-    db.close().await?;
+    let mut tasks = background;
+    tasks.push(relay);
+    shutdown::join_all_within(tasks, shutdown::TASK_GRACE).await;
+    shutdown::close_within(db, shutdown::TASK_GRACE).await;
     tracing::info!(service = service.as_str(), "stopped cleanly");
     Ok(())
 }

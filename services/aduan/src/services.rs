@@ -2,9 +2,11 @@
 //! consumer, API router and OpenAPI document, and migrations.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use aduan_platform::bus::{MessageHandler, Subscription};
-use aduan_platform::clock::{ClockSettings, Today, test_clock_router};
+use aduan_platform::clock::{ClockSettings, Today};
+use aduan_platform::config::RateLimit;
 use aduan_platform::outbox::OutboxSignal;
 use aduan_procedure::{ProcedureBook, ProcedureDocument};
 use aduan_registry::Registry;
@@ -83,6 +85,11 @@ pub async fn open_registry(
     db: &DatabaseConnection,
     file: &Registry,
 ) -> anyhow::Result<Arc<LiveRegistry>> {
+    if service != ServiceName::Routing
+        && let Some(routing_url) = std::env::var("ADUAN_ROUTING_URL").ok().filter(|url| !url.is_empty())
+    {
+        aduan_registry_store::bootstrap_from_routing(db, &routing_url).await?;
+    }
     let live = LiveRegistry::open(db, file.clone()).await?;
     if service == ServiceName::Routing {
         aduan_routing::registry_keeping::seed(db, &live).await?;
@@ -90,25 +97,60 @@ pub async fn open_registry(
     Ok(live)
 }
 
+/// What a service needs beyond its database and the bus, from the
+/// configuration (`aduan serve`) or `aduan dev`'s defaults.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    /// The keys that seal reporters' identities (intake).
+    pub identity_keys: Option<Arc<aduan_intake::IdentityKeys>>,
+    /// How long an identity is kept after its report is done (intake).
+    pub identity_retention: Duration,
+    /// Each citizen client's allowance (intake).
+    pub citizen_rate: RateLimit,
+    /// How long records of handled messages are kept.
+    pub dedupe_retention: Duration,
+}
+
 /// Builds `service` over its database, its clocks reading `today`; its
 /// background work runs until `stop`.
-pub fn assemble(
+pub async fn assemble(
     service: ServiceName,
     db: DatabaseConnection,
     registry: Arc<LiveRegistry>,
     outbox: OutboxSignal,
     today: Today,
+    settings: &ServiceSettings,
     stop: CancellationToken,
 ) -> anyhow::Result<AssembledService> {
-    let mut background: Vec<BoxFuture<'static, ()>> =
-        vec![Box::pin(registry.clone().keep_fresh(db.clone(), refresh_interval()?, stop.clone()))];
+    let mut background: Vec<BoxFuture<'static, ()>> = vec![
+        Box::pin(registry.clone().keep_fresh(db.clone(), refresh_interval()?, stop.clone())),
+        Box::pin(aduan_platform::dedupe::keep_purged(db.clone(), settings.dedupe_retention, stop.clone())),
+    ];
     let procedures = Arc::new(load_procedures(&registry.current())?);
     let (router, openapi, consumer) = match service {
         ServiceName::Intake => {
-            let state = aduan_intake::IntakeState { db, registry, procedures, outbox };
+            let identities = settings.identity_keys.clone().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "intake needs the keys that seal reporters' identities: set ADUAN_IDENTITY_KEY_FILE \
+                     (a file of lines `<key id> <32 random bytes in base64>`)"
+                )
+            })?;
+            let sealed = aduan_intake::retention::seal_plaintext_identities(&db, &identities).await?;
+            if sealed > 0 {
+                tracing::info!(sealed, "sealed reporters' identities stored in plaintext by an earlier release");
+            }
+            background.push(Box::pin(aduan_intake::retention::keep_erasing(
+                db.clone(),
+                settings.identity_retention,
+                stop.clone(),
+            )));
+            let (rate_limit, forget_clients) =
+                aduan_platform::http::rate_limit_per_client(settings.citizen_rate, stop.clone())?;
+            background.push(Box::pin(forget_clients));
+            let state = aduan_intake::IntakeState { db, registry, procedures, outbox, today, identities };
             let consumer = aduan_intake::consumer(&state);
             let (router, openapi) = aduan_intake::api::router(state).split_for_parts();
-            (router, openapi, consumer)
+            (router.layer(rate_limit), openapi, consumer)
         }
         ServiceName::Routing => {
             let verification =
@@ -138,13 +180,25 @@ pub fn assemble(
 }
 
 /// `router`, with `POST /api/v1/test-clock` moving `today` when
-/// `ADUAN_TEST_CLOCK=1` (test deployments only).
+/// `ADUAN_TEST_CLOCK=1`, in builds with the `test-clock` feature (tests only).
 pub fn with_test_clock(router: Router, today: Today, registry: Arc<LiveRegistry>) -> anyhow::Result<Router> {
-    Ok(if ClockSettings::from_env()?.test_clock {
-        router.merge(test_clock_router(today, move || registry.current().national_utc_offset()))
-    } else {
-        router
-    })
+    if !ClockSettings::from_env()?.test_clock {
+        return Ok(router);
+    }
+    #[cfg(feature = "test-clock")]
+    let router =
+        router.merge(aduan_platform::clock::test_clock_router(today, move || registry.current().national_utc_offset()));
+    #[cfg(not(feature = "test-clock"))]
+    let _ = (today, registry);
+    Ok(router)
+}
+
+/// Warns when the registry's calendar of holidays runs out soon.
+pub fn warn_if_the_calendar_runs_out(registry: &Registry) {
+    let today = chrono::Utc::now().with_timezone(&registry.national_utc_offset()).date_naive();
+    if let Some(warning) = aduan_registry::calendar_warning(registry, today) {
+        tracing::warn!("{warning}");
+    }
 }
 
 /// Adds the document's title and version, and serves it at `/api/openapi.json`.

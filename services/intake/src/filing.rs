@@ -2,17 +2,26 @@
 //! the report, its sealed reporter and the `filed` event in one transaction.
 
 use aduan_platform::envelope::new_envelope;
-use aduan_platform::http::ApiError;
+use aduan_platform::http::{ApiError, quoted};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, Actor, Role, envelope::Event};
 use aduan_procedure::Status;
 use aduan_registry::Registry;
+use aduan_text::TextRule;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, SqlErr};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::entities::{report, reporter};
+use crate::entities::{report, reporter_identity};
+use crate::sealing::{Identity, IdentityKeys};
 use crate::tracking;
+
+/// A report's title: one line.
+pub const TITLE: TextRule = TextRule::line(5, 200);
+/// A report's description.
+pub const DESCRIPTION: TextRule = TextRule::block(10, 5000);
+/// A reporter's name.
+const NAME: TextRule = TextRule::line(1, 100);
 
 /// What kind of report it is (PROCEDURE.md, "Kinds of report").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -74,20 +83,27 @@ impl Privacy {
     }
 }
 
-/// A report as the citizen sends it.
+/// A report as the citizen sends it. Texts are trimmed and normalised
+/// (NFC) before their length is counted, in characters; control characters
+/// (but newlines and tabs in the description), direction overrides and
+/// zero-width characters are refused.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileReportRequest {
     /// Defaults to `complaint`.
     #[serde(default)]
     pub kind: Option<ReportKind>,
-    /// A category id (see the registry).
+    /// A category id (see `GET /api/v1/categories`).
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", max_length = 64)]
     pub category: String,
-    /// A region code (Kemendagri code in Indonesia).
+    /// A region code (see `GET /api/v1/regions`; Kemendagri codes in Indonesia).
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", max_length = 64)]
     pub region: String,
-    /// 5 to 200 characters.
+    /// 5 to 200 characters, one line.
+    #[schema(min_length = 5, max_length = 200)]
     pub title: String,
     /// 10 to 5000 characters.
+    #[schema(min_length = 10, max_length = 5000)]
     pub description: String,
     /// Defaults to `confidential`, the safest choice.
     #[serde(default)]
@@ -101,11 +117,14 @@ pub struct FileReportRequest {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReporterRequest {
-    /// Up to 100 characters.
+    /// Up to 100 characters, one line.
+    #[schema(max_length = 100)]
     pub name: Option<String>,
-    /// An e-mail address.
+    /// An e-mail address, up to 254 characters.
+    #[schema(max_length = 254, format = "email")]
     pub email: Option<String>,
-    /// A phone number: digits, spaces, `+`, `-`.
+    /// A phone number: 6 to 15 digits, with spaces, `+`, `-`, `(`, `)`.
+    #[schema(max_length = 30, pattern = "^[0-9 +()-]*$")]
     pub phone: Option<String>,
 }
 
@@ -124,29 +143,17 @@ pub struct NewReport {
     title: String,
     description: String,
     privacy: Privacy,
-    reporter: Option<reporter::Model>,
-}
-
-fn text_field(value: &str, field: &str, code: &'static str, min: usize, max: usize) -> Result<String, ApiError> {
-    let value = value.trim();
-    let length = value.chars().count();
-    if length < min || length > max {
-        return Err(ApiError::invalid(code, format!("{field} must be {min} to {max} characters; it has {length}")));
-    }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        return Err(ApiError::invalid(code, format!("{field} contains control characters")));
-    }
-    Ok(value.to_owned())
+    reporter: Option<Identity>,
 }
 
 fn optional_field(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|value| !value.is_empty())
 }
 
-/// The reporter's identity, or `None` when nothing was given; `report_id` is set at filing.
-fn parse_reporter(request: &ReporterRequest) -> Result<Option<reporter::Model>, ApiError> {
+/// The reporter's identity, or `None` when nothing was given.
+fn parse_reporter(request: &ReporterRequest) -> Result<Option<Identity>, ApiError> {
     let name = optional_field(request.name.as_deref())
-        .map(|name| text_field(name, "reporter.name", "invalid_reporter_name", 1, 100))
+        .map(|name| ApiError::check_text(name, "reporter.name", "invalid_reporter_name", NAME))
         .transpose()?;
     let email = optional_field(request.email.as_deref())
         .map(|email| {
@@ -154,7 +161,8 @@ fn parse_reporter(request: &ReporterRequest) -> Result<Option<reporter::Model>, 
                 && email.split_once('@').is_some_and(|(local, domain)| {
                     !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
                 })
-                && !email.chars().any(char::is_whitespace);
+                && !email.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\u{0}')
+                && aduan_text::clean(email, TextRule::line(3, 254)).is_ok();
             if valid {
                 Ok(email.to_owned())
             } else {
@@ -165,7 +173,9 @@ fn parse_reporter(request: &ReporterRequest) -> Result<Option<reporter::Model>, 
     let phone = optional_field(request.phone.as_deref())
         .map(|phone| {
             let digits = phone.chars().filter(char::is_ascii_digit).count();
-            let valid = (6..=15).contains(&digits) && phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+            let valid = phone.chars().count() <= 30
+                && (6..=15).contains(&digits)
+                && phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
             if valid {
                 Ok(phone.to_owned())
             } else {
@@ -174,20 +184,27 @@ fn parse_reporter(request: &ReporterRequest) -> Result<Option<reporter::Model>, 
         })
         .transpose()?;
     let given = name.is_some() || email.is_some() || phone.is_some();
-    Ok(given.then_some(reporter::Model { report_id: Uuid::nil(), name, email, phone }))
+    Ok(given.then_some(Identity { name, email, phone }))
 }
 
 impl NewReport {
     /// Checks every field against the rules and the registry.
     pub fn parse(request: FileReportRequest, registry: &Registry) -> Result<Self, ApiError> {
         if registry.category(request.category.trim()).is_none() {
-            return Err(ApiError::invalid("unknown_category", format!("{:?} is not a category", request.category)));
+            return Err(ApiError::invalid(
+                "unknown_category",
+                format!("{} is not a category", quoted(&request.category)),
+            ));
         }
         if registry.region(request.region.trim()).is_none() {
-            return Err(ApiError::invalid("unknown_region", format!("{:?} is not a region code", request.region)));
+            return Err(ApiError::invalid(
+                "unknown_region",
+                format!("{} is not a region code", quoted(&request.region)),
+            ));
         }
-        let title = text_field(&request.title, "title", "invalid_title", 5, 200)?;
-        let description = text_field(&request.description, "description", "invalid_description", 10, 5000)?;
+        let title = ApiError::check_text(&request.title, "title", "invalid_title", TITLE)?;
+        let description =
+            ApiError::check_text(&request.description, "description", "invalid_description", DESCRIPTION)?;
         let reporter = request.reporter.as_ref().map(parse_reporter).transpose()?.flatten();
         Ok(Self {
             kind: request.kind.unwrap_or(ReportKind::Complaint),
@@ -212,12 +229,17 @@ pub struct Filed {
     pub secret: String,
 }
 
-/// Stores `report` and its `filed` event in one transaction.
-pub async fn file_report(db: &DatabaseConnection, report: NewReport, channel: &str) -> Result<Filed, ApiError> {
+/// Stores `report`, its sealed reporter and its `filed` event in one transaction.
+pub async fn file_report(
+    db: &DatabaseConnection,
+    keys: &IdentityKeys,
+    report: NewReport,
+    channel: &str,
+) -> Result<Filed, ApiError> {
     // A tracking code collision is astronomically rare, but a unique index
     // turns it into a retry rather than a lost report.
     for _ in 0..3 {
-        match try_file(db, &report, channel).await {
+        match try_file(db, keys, &report, channel).await {
             Ok(filed) => return Ok(filed),
             Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => continue,
             Err(error) => return Err(error.into()),
@@ -226,12 +248,36 @@ pub async fn file_report(db: &DatabaseConnection, report: NewReport, channel: &s
     Err(ApiError::internal("could not allocate a unique tracking code"))
 }
 
-async fn try_file(db: &DatabaseConnection, report: &NewReport, channel: &str) -> Result<Filed, sea_orm::DbErr> {
+async fn try_file(
+    db: &DatabaseConnection,
+    keys: &IdentityKeys,
+    report: &NewReport,
+    channel: &str,
+) -> Result<Filed, sea_orm::DbErr> {
     let report_id = Uuid::now_v7();
     let tracking_code = tracking::new_tracking_code();
     let secret = tracking::new_secret();
     let now = chrono::Utc::now();
+    // Sealed before the transaction: nothing slow happens while it is open.
+    let sealed = match &report.reporter {
+        Some(identity) => {
+            Some(keys.seal(report_id, identity).map_err(|error| sea_orm::DbErr::Custom(format!("{error:#}")))?)
+        }
+        None => None,
+    };
+    let content = proto::ReportContent {
+        kind: report.kind.to_proto() as i32,
+        category: report.category.clone(),
+        region: report.region.clone(),
+        title: report.title.clone(),
+        description: report.description.clone(),
+        privacy: report.privacy.to_proto() as i32,
+        tracking_code: tracking_code.clone(),
+    };
+    let actor = Actor { role: Role::Citizen as i32, pseudonym: tracking::citizen_pseudonym(report_id) };
+    let event = Event::Filed(proto::ReportFiled { content: Some(content), channel: channel.to_owned() });
     let txn = aduan_platform::database::begin_write(db).await?;
+    let sequence = outbox::enqueue(&txn, new_envelope(report_id, actor, event)).await?;
     report::ActiveModel {
         id: Set(report_id),
         tracking_code: Set(tracking_code.clone()),
@@ -245,34 +291,27 @@ async fn try_file(db: &DatabaseConnection, report: &NewReport, channel: &str) ->
         channel: Set(channel.to_owned()),
         status: Set(Status::Submitted.as_str().to_owned()),
         status_changed_at: Set(now),
+        status_sequence: Set(aduan_platform::report_order::stored(sequence)),
+        merged_into: Set(None),
+        rating: Set(None),
+        fixed: Set(None),
         institution_id: Set(None),
         institution_name: Set(None),
         filed_at: Set(now),
     }
     .insert(&txn)
     .await?;
-    if let Some(identity) = &report.reporter {
-        reporter::ActiveModel {
+    if let Some(sealed) = sealed {
+        reporter_identity::ActiveModel {
             report_id: Set(report_id),
-            name: Set(identity.name.clone()),
-            email: Set(identity.email.clone()),
-            phone: Set(identity.phone.clone()),
+            key_id: Set(sealed.key_id),
+            wrapped_key: Set(sealed.wrapped_key),
+            sealed: Set(sealed.sealed),
+            sealed_at: Set(now),
         }
         .insert(&txn)
         .await?;
     }
-    let content = proto::ReportContent {
-        kind: report.kind.to_proto() as i32,
-        category: report.category.clone(),
-        region: report.region.clone(),
-        title: report.title.clone(),
-        description: report.description.clone(),
-        privacy: report.privacy.to_proto() as i32,
-        tracking_code: tracking_code.clone(),
-    };
-    let actor = Actor { role: Role::Citizen as i32, pseudonym: tracking::citizen_pseudonym(report_id) };
-    let event = Event::Filed(proto::ReportFiled { content: Some(content), channel: channel.to_owned() });
-    outbox::enqueue(&txn, &new_envelope(report_id, actor, event)).await?;
     txn.commit().await?;
     Ok(Filed { report_id, tracking_code, secret })
 }
@@ -315,6 +354,28 @@ mod tests {
         assert_eq!(code_of(FileReportRequest { reporter: Some(reporter), ..request() }), "invalid_reporter_email");
         let reporter = ReporterRequest { name: None, email: None, phone: Some("call me".into()) };
         assert_eq!(code_of(FileReportRequest { reporter: Some(reporter), ..request() }), "invalid_reporter_phone");
+    }
+
+    #[test]
+    fn hidden_and_control_characters_are_refused_everywhere() {
+        assert_eq!(code_of(FileReportRequest { title: "Pothole\u{202E}gnirts".into(), ..request() }), "invalid_title");
+        assert_eq!(code_of(FileReportRequest { title: "Two\nlines here".into(), ..request() }), "invalid_title");
+        let nul = ReporterRequest { name: None, email: Some("siti@exa\u{0}mple.id".into()), phone: None };
+        assert_eq!(code_of(FileReportRequest { reporter: Some(nul), ..request() }), "invalid_reporter_email");
+        let report = NewReport::parse(
+            FileReportRequest { description: "Line one of it\r\nline two".into(), ..request() },
+            &Registry::demo(),
+        )
+        .expect("valid");
+        assert_eq!(report.description, "Line one of it\nline two");
+    }
+
+    #[test]
+    fn errors_quote_only_a_short_prefix_of_the_input() {
+        let error =
+            NewReport::parse(FileReportRequest { category: "w".repeat(10_000), ..request() }, &Registry::demo())
+                .expect_err("unknown");
+        assert!(error.message.len() < 100, "{}", error.message);
     }
 
     #[test]

@@ -1,11 +1,15 @@
 //! Following a report as it moves: intake's reaction to other services'
-//! events, which becomes the status and timeline the citizen sees.
+//! events, which becomes the status and timeline the citizen sees. Events
+//! are ordered by their sequence, not by the producers' clocks: a fact that
+//! arrives late joins the timeline in its place and never sets the status
+//! back.
 
 use aduan_platform::bus::HandlerError;
 use aduan_platform::consumer::ApplyEvent;
 use aduan_platform::envelope::{occurred_at, report_id};
 use aduan_platform::proto::{self, Envelope, envelope::Event};
-use aduan_procedure::Status;
+use aduan_platform::report_order;
+use aduan_procedure::{EscalationStep, Status};
 use async_trait::async_trait;
 use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QuerySelect, Set};
 use uuid::Uuid;
@@ -16,77 +20,94 @@ use crate::entities::{report, report_update};
 #[derive(Debug, Clone, Copy)]
 pub struct FollowReports;
 
+/// What one event changes for the citizen.
 struct Change {
     status: Option<Status>,
     institution: Option<(String, String)>,
     update: Option<(&'static str, String)>,
 }
 
-fn change_for(event: &Event, current_institution: Option<&str>, merged_into: Option<&str>) -> Option<Change> {
-    let institution_name = current_institution.unwrap_or("the institution").to_owned();
+impl Change {
+    fn status(status: Status, kind: &'static str, text: String) -> Self {
+        Self { status: Some(status), institution: None, update: Some((kind, text)) }
+    }
+
+    fn note(kind: &'static str, text: String) -> Self {
+        Self { status: None, institution: None, update: Some((kind, text)) }
+    }
+}
+
+/// What the citizen is told of an escalation.
+fn escalation_text(escalated: &proto::Escalated, institution: &str) -> String {
+    if escalated.clock == "appeal" {
+        return format!(
+            "{institution} has no level above it: your appeal goes to the national verifier, who may give the \\
+             report to another institution or uphold the answer."
+        );
+    }
+    let what = match escalated.clock.as_str() {
+        "verification" => "Verifying your report is taking longer than the procedure allows",
+        "first_follow_up" => "The first answer is late",
+        "resolution" => "The resolution is late",
+        "unit_branch" => "A unit's part of the work is late",
+        _ => "A step is late",
+    };
+    let who = match EscalationStep::parse(&escalated.to) {
+        Some(EscalationStep::Coordinator) => "its coordinator was told",
+        Some(EscalationStep::ParentLevel) => "the level above it was told",
+        Some(EscalationStep::NationalVerifier) | None => "the national verifier was told",
+    };
+    format!("{what}; {who}.")
+}
+
+fn change_for(event: &Event, institution: &str) -> Option<Change> {
     let change = match event {
         Event::Assigned(assigned) => Change {
             status: Some(Status::Assigned),
             institution: Some((assigned.institution_id.clone(), assigned.institution_name.clone())),
             update: Some(("assigned", format!("Sent to {}.", assigned.institution_name))),
         },
-        Event::CaseOpened(_) => Change {
-            status: None,
-            institution: None,
-            update: Some(("received", format!("Received in the inbox of {institution_name}."))),
-        },
-        Event::Returned(returned) => Change {
-            status: Some(Status::Returned),
-            institution: None,
-            update: Some((
-                "returned",
-                format!(
-                    "{institution_name} says this is not its authority ({}); finding the right institution.",
-                    returned.reason
-                ),
-            )),
-        },
-        Event::FollowUpPosted(follow_up) => Change {
-            status: Some(Status::InFollowUp),
-            institution: None,
-            update: Some(("follow_up", follow_up.message.clone())),
-        },
-        Event::Resolved(resolved) => Change {
-            status: Some(Status::Resolved),
-            institution: None,
-            update: Some(("resolved", resolved.summary.clone())),
-        },
-        Event::Closed(closed) => Change {
-            status: Some(Status::Closed),
-            institution: None,
-            update: Some(("closed", format!("Closed ({}).", closed.reason))),
-        },
-        Event::Deferred(deferred) => Change {
-            status: Some(Status::Deferred),
-            institution: None,
-            update: Some(("deferred", format!("The verifier asks: {}", deferred.question))),
-        },
-        Event::Archived(archived) => Change {
-            status: Some(Status::Archived),
-            institution: None,
-            update: Some(("archived", archive_text(&archived.reason, &archived.note))),
-        },
-        Event::Merged(_) => Change {
-            status: Some(Status::Merged),
-            institution: None,
-            update: Some((
-                "merged",
-                match merged_into {
-                    Some(code) => format!("The same problem was reported earlier; follow it as {code}."),
-                    None => "The same problem was reported earlier; it is followed there.".to_owned(),
-                },
-            )),
-        },
-        Event::QuestionAsked(asked) => Change {
-            status: Some(Status::AwaitingCitizen),
-            institution: None,
-            update: Some(("question", format!("{institution_name} asks: {}", asked.question))),
-        },
+        Event::CaseOpened(_) => Change::note("received", format!("Received in the inbox of {institution}.")),
+        Event::Returned(returned) => Change::status(
+            Status::Returned,
+            "returned",
+            format!(
+                "{institution} says this is not its authority ({}); finding the right institution.",
+                returned.reason
+            ),
+        ),
+        Event::FollowUpPosted(follow_up) => Change::status(Status::InFollowUp, "follow_up", follow_up.message.clone()),
+        Event::Resolved(resolved) => Change::status(Status::Resolved, "resolved", resolved.summary.clone()),
+        Event::Closed(closed) => Change::status(Status::Closed, "closed", closed_text(&closed.reason)),
+        Event::Deferred(deferred) => {
+            Change::status(Status::Deferred, "deferred", format!("The verifier asks: {}", deferred.question))
+        }
+        Event::Archived(archived) => {
+            Change::status(Status::Archived, "archived", archive_text(&archived.reason, &archived.note))
+        }
+        Event::Merged(_) => Change::status(
+            Status::Merged,
+            "merged",
+            "The same problem was reported earlier; this report now shows that report's progress.".to_owned(),
+        ),
+        Event::QuestionAsked(asked) => {
+            Change::status(Status::AwaitingCitizen, "question", format!("{institution} asks: {}", asked.question))
+        }
+        Event::QuestionLapsed(_) => Change::status(
+            Status::InFollowUp,
+            "question_lapsed",
+            format!("The question was not answered in time; {institution} goes on without the answer."),
+        ),
+        Event::AppealUpheld(upheld) => Change::status(
+            Status::Closed,
+            "appeal_upheld",
+            format!(
+                "The national verifier upheld the answer: {} If you are still not satisfied, you may refer the \\
+                 case to the ombudsman.",
+                upheld.reason
+            ),
+        ),
+        Event::Escalated(escalated) => Change::note("escalated", escalation_text(escalated, institution)),
         // The citizen's own steps: intake recorded them when they were taken.
         Event::Filed(_)
         | Event::Accepted(_)
@@ -96,16 +117,22 @@ fn change_for(event: &Event, current_institution: Option<&str>, merged_into: Opt
         | Event::Appealed(_)
         | Event::ReferredToOmbudsman(_) => return None,
         // Work between institutions and their units; the citizen sees its outcome.
-        Event::Escalated(_)
-        | Event::ForwardedToUnit(_)
-        | Event::UnitAnswered(_)
-        | Event::SupportRequested(_)
-        | Event::SupportGiven(_) => return None,
-        Event::RegistryChanged(_) => return None,
+        Event::ForwardedToUnit(_) | Event::UnitAnswered(_) | Event::SupportRequested(_) | Event::SupportGiven(_) => {
+            return None;
+        }
+        Event::RegistryChanged(_) | Event::AccountChanged(_) => return None,
         // Not a step of the procedure: see `raise_privacy`.
         Event::PrivacyRaised(_) => return None,
     };
     Some(change)
+}
+
+fn closed_text(reason: &str) -> String {
+    match reason {
+        "accepted" => "Closed: you accepted the answer.".to_owned(),
+        "silence" => "Closed: no reply came within the time allowed after the answer.".to_owned(),
+        reason => format!("Closed ({reason})."),
+    }
 }
 
 fn archive_text(reason: &str, note: &str) -> String {
@@ -118,7 +145,8 @@ fn archive_text(reason: &str, note: &str) -> String {
     if note.is_empty() { format!("Archived: {why}.") } else { format!("Archived: {why}. {note}") }
 }
 
-/// Puts an entry on the report's timeline, under the event's message id.
+/// Puts an entry on the report's timeline, under the event's message id and
+/// in the event's place in the report's order.
 async fn record_update(
     txn: &DatabaseTransaction,
     envelope: &Envelope,
@@ -133,6 +161,7 @@ async fn record_update(
         id: Set(id),
         report_id: Set(report_id),
         occurred_at: Set(occurred_at(envelope)),
+        sequence: Set(report_order::stored(envelope.sequence)),
         kind: Set(kind.to_owned()),
         institution_name: Set(institution_name),
         text: Set(text),
@@ -177,38 +206,36 @@ impl ApplyEvent for FollowReports {
         if let Event::PrivacyRaised(raised) = event {
             return raise_privacy(txn, envelope, report, raised).await;
         }
-        let merged_into = match event {
-            Event::Merged(merged) => match Uuid::parse_str(&merged.into_report_id) {
-                Ok(id) => report::Entity::find_by_id(id).one(txn).await?.map(|original| original.tracking_code),
-                Err(_) => None,
-            },
-            _ => None,
-        };
-        let Some(change) = change_for(event, report.institution_name.as_deref(), merged_into.as_deref()) else {
+        let institution = report.institution_name.clone().unwrap_or_else(|| "the institution".to_owned());
+        let Some(change) = change_for(event, &institution) else {
             return Ok(());
         };
-        let at = occurred_at(envelope);
         let institution_name =
             change.institution.as_ref().map(|(_, name)| name.clone()).or_else(|| report.institution_name.clone());
         if let Some((kind, text)) = change.update {
             record_update(txn, envelope, report_id, kind, institution_name, text).await?;
         }
-        // Events from different services may arrive out of order: the latest
-        // event decides the status, an older one only adds to the timeline.
-        // Closed, archived and merged stay so whatever arrives after.
-        let is_done = Status::parse(&report.status).is_some_and(|status| status == Status::Closed || status.is_final());
-        if at >= report.status_changed_at && !is_done {
-            let mut active = report.into_active_model();
-            if let Some(status) = change.status {
-                active.status = Set(status.as_str().to_owned());
-                active.status_changed_at = Set(at);
-            }
-            if let Some((id, name)) = change.institution {
-                active.institution_id = Set(Some(id));
-                active.institution_name = Set(Some(name));
-            }
-            active.update(txn).await?;
+        // Only a later fact sets the status; an earlier one that arrives now
+        // only takes its place on the timeline. Archived, merged and referred
+        // stay so whatever arrives after.
+        let is_final = Status::parse(&report.status).is_some_and(Status::is_final);
+        if !report_order::is_later(envelope.sequence, report.status_sequence) || is_final {
+            return Ok(());
         }
+        let mut active = report.into_active_model();
+        if let Some(status) = change.status {
+            active.status = Set(status.as_str().to_owned());
+            active.status_changed_at = Set(occurred_at(envelope));
+            active.status_sequence = Set(report_order::stored(envelope.sequence));
+        }
+        if let Some((id, name)) = change.institution {
+            active.institution_id = Set(Some(id));
+            active.institution_name = Set(Some(name));
+        }
+        if let Event::Merged(merged) = event {
+            active.merged_into = Set(Uuid::parse_str(&merged.into_report_id).ok());
+        }
+        active.update(txn).await?;
         Ok(())
     }
 }

@@ -6,11 +6,14 @@ pub mod entities;
 mod filing;
 mod following;
 pub mod migration;
+pub mod retention;
+pub mod sealing;
 mod tracking;
 
 use std::sync::Arc;
 
 use aduan_platform::bus::{MessageHandler, Subscription};
+use aduan_platform::clock::Today;
 use aduan_platform::consumer::TransactionalConsumer;
 use aduan_platform::outbox::OutboxSignal;
 use aduan_platform::topology;
@@ -19,6 +22,7 @@ use sea_orm::DatabaseConnection;
 
 pub use filing::{FileReportRequest, Privacy, ReportKind, ReporterRequest};
 pub use migration::Migrator;
+pub use sealing::IdentityKeys;
 
 /// The service's name on the bus and in traces.
 pub const SERVICE: &str = "intake";
@@ -34,6 +38,10 @@ pub struct IntakeState {
     pub procedures: Arc<aduan_procedure::ProcedureBook>,
     /// Wakes the outbox relay after a commit.
     pub outbox: OutboxSignal,
+    /// Today, as the clocks see it (the dispute window counts to it).
+    pub today: Today,
+    /// The keys that seal reporters' identities.
+    pub identities: Arc<IdentityKeys>,
 }
 
 /// Intake's consumer: what it listens to, and the handler.

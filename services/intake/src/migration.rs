@@ -1,9 +1,11 @@
 //! Intake's schema, on PostgreSQL and SQLite alike.
 
-use aduan_platform::migrations::{create_delivery_tables, create_table_for};
+use aduan_platform::migrations::{
+    DeliveryOrderingAndParking, add_missing_columns, create_delivery_tables, create_table_for,
+};
 use sea_orm_migration::prelude::*;
 
-use crate::entities::{report, report_update, reporter};
+use crate::entities::{report, report_update, reporter, reporter_identity};
 
 /// Applies intake's migrations to its own database.
 #[derive(Debug)]
@@ -12,7 +14,32 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateIntakeTables), Box::new(aduan_registry_store::CreateRegistryVersions)]
+        vec![
+            Box::new(CreateIntakeTables),
+            Box::new(aduan_registry_store::CreateRegistryVersions),
+            Box::new(DeliveryOrderingAndParking),
+            Box::new(OrderMergesRatingsAndSealing),
+        ]
+    }
+}
+
+/// Facts in sequence order, duplicates that follow their original, the
+/// citizen's rating, and sealed identities.
+#[derive(Debug)]
+struct OrderMergesRatingsAndSealing;
+
+impl MigrationName for OrderMergesRatingsAndSealing {
+    fn name(&self) -> &str {
+        "m20261129_200001_intake_order_merges_ratings_sealing"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for OrderMergesRatingsAndSealing {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_missing_columns(manager, report::Entity).await?;
+        add_missing_columns(manager, report_update::Entity).await?;
+        create_table_for(manager, reporter_identity::Entity).await
     }
 }
 

@@ -6,11 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use axum::extract::State;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use serde::Deserialize;
-
-use crate::http::{ApiError, ApiJson};
 
 /// Now, as the clocks see it. Tests move it forward instead of sleeping for
 /// days; in production it is the time now.
@@ -34,6 +30,7 @@ impl Today {
     }
 
     /// Moves the date `days` ahead of the calendar (test clock only).
+    #[cfg(feature = "test-clock")]
     pub fn set_days_ahead(&self, days: i64) {
         self.days_ahead.store(days, Ordering::Relaxed);
     }
@@ -47,7 +44,9 @@ pub fn start_of_day(date: NaiveDate, offset: FixedOffset) -> DateTime<Utc> {
 
 /// How the scheduler runs, from the environment: `ADUAN_CLOCK_TICK_MS` (how
 /// often it looks, default a minute) and `ADUAN_TEST_CLOCK=1`, which mounts
-/// `POST /api/v1/test-clock` so tests can move the date. Never set it in production.
+/// `POST /api/v1/test-clock` so tests can move the date. That route exists
+/// only in builds with the `test-clock` feature, which release builds lack:
+/// a production binary cannot have its date moved, whatever its environment.
 #[derive(Debug, Clone, Copy)]
 pub struct ClockSettings {
     /// How often the scheduler looks for due clocks.
@@ -66,6 +65,10 @@ impl ClockSettings {
             Err(_) => Duration::from_secs(60),
         };
         let test_clock = std::env::var("ADUAN_TEST_CLOCK").is_ok_and(|value| value == "1");
+        anyhow::ensure!(
+            !test_clock || cfg!(feature = "test-clock"),
+            "ADUAN_TEST_CLOCK=1, but this build has no test clock (it is built only with the `test-clock` feature, for tests)"
+        );
         if test_clock {
             tracing::warn!("ADUAN_TEST_CLOCK is set: anyone can move this service's date");
         }
@@ -113,41 +116,57 @@ pub async fn every_tick<F, Fut>(
     }
 }
 
-/// Moves the date the clocks see (test clock only).
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TestClockRequest {
-    /// Days ahead of the calendar date, 0 to 3650.
-    pub days_ahead: i64,
-}
+#[cfg(feature = "test-clock")]
+pub use test_clock::{TestClockRequest, test_clock_router};
 
-/// What the test clock's route needs: the clock, and the country's offset
-/// from UTC to tell the date it moved to.
-#[derive(Clone)]
-struct TestClock {
-    today: Today,
-    country_offset: Arc<dyn Fn() -> FixedOffset + Send + Sync>,
-}
+/// The route that moves the date, compiled only into test builds.
+#[cfg(feature = "test-clock")]
+mod test_clock {
+    use std::sync::Arc;
 
-/// Moves the clocks' date forward and answers the country's date.
-async fn set_test_clock(
-    State(clock): State<TestClock>,
-    ApiJson(request): ApiJson<TestClockRequest>,
-) -> Result<ApiJson<serde_json::Value>, ApiError> {
-    if !(0..=3650).contains(&request.days_ahead) {
-        return Err(ApiError::invalid("invalid_days_ahead", "days_ahead must be 0 to 3650"));
+    use axum::extract::State;
+    use chrono::FixedOffset;
+    use serde::Deserialize;
+
+    use super::Today;
+    use crate::http::{ApiError, ApiJson};
+
+    /// Moves the date the clocks see (test clock only).
+    #[derive(Debug, Deserialize, utoipa::ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct TestClockRequest {
+        /// Days ahead of the calendar date, 0 to 3650.
+        pub days_ahead: i64,
     }
-    clock.today.set_days_ahead(request.days_ahead);
-    Ok(ApiJson(serde_json::json!({ "today": clock.today.date_at((clock.country_offset)()) })))
-}
 
-/// `POST /api/v1/test-clock`, for test deployments only (`ADUAN_TEST_CLOCK=1`).
-pub fn test_clock_router(
-    today: Today,
-    country_offset: impl Fn() -> FixedOffset + Send + Sync + 'static,
-) -> axum::Router {
-    let clock = TestClock { today, country_offset: Arc::new(country_offset) };
-    axum::Router::new().route("/api/v1/test-clock", axum::routing::post(set_test_clock)).with_state(clock)
+    /// What the test clock's route needs: the clock, and the country's offset
+    /// from UTC to tell the date it moved to.
+    #[derive(Clone)]
+    struct TestClock {
+        today: Today,
+        country_offset: Arc<dyn Fn() -> FixedOffset + Send + Sync>,
+    }
+
+    /// Moves the clocks' date forward and answers the country's date.
+    async fn set_test_clock(
+        State(clock): State<TestClock>,
+        ApiJson(request): ApiJson<TestClockRequest>,
+    ) -> Result<ApiJson<serde_json::Value>, ApiError> {
+        if !(0..=3650).contains(&request.days_ahead) {
+            return Err(ApiError::invalid("invalid_days_ahead", "days_ahead must be 0 to 3650"));
+        }
+        clock.today.set_days_ahead(request.days_ahead);
+        Ok(ApiJson(serde_json::json!({ "today": clock.today.date_at((clock.country_offset)()) })))
+    }
+
+    /// `POST /api/v1/test-clock`, for test deployments only (`ADUAN_TEST_CLOCK=1`).
+    pub fn test_clock_router(
+        today: Today,
+        country_offset: impl Fn() -> FixedOffset + Send + Sync + 'static,
+    ) -> axum::Router {
+        let clock = TestClock { today, country_offset: Arc::new(country_offset) };
+        axum::Router::new().route("/api/v1/test-clock", axum::routing::post(set_test_clock)).with_state(clock)
+    }
 }
 
 #[cfg(test)]
@@ -176,7 +195,11 @@ mod tests {
             assert!(start_of_day(local, offset) <= today.now(), "the local day has begun");
             assert!(start_of_day(local.succ_opt().expect("a date"), offset) > today.now(), "and not ended");
         }
-        today.set_days_ahead(3);
-        assert_eq!(today.date_at(hours(7)), (now + chrono::Duration::days(3)).with_timezone(&hours(7)).date_naive());
+        #[cfg(feature = "test-clock")]
+        {
+            today.set_days_ahead(3);
+            let later = (now + chrono::Duration::days(3)).with_timezone(&hours(7)).date_naive();
+            assert_eq!(today.date_at(hours(7)), later);
+        }
     }
 }

@@ -25,6 +25,13 @@ struct FileConfig {
     batch_size: Option<usize>,
     retry_delays_ms: Option<Vec<u64>>,
     database_pool: Option<u32>,
+    request_timeout_ms: Option<u64>,
+    max_in_flight: Option<usize>,
+    dedupe_retention_hours: Option<u64>,
+    citizen_rate_per_minute: Option<u32>,
+    citizen_burst: Option<u32>,
+    identity_key_file: Option<PathBuf>,
+    identity_retention_days: Option<u32>,
 }
 
 /// Everything a service process needs to start.
@@ -52,7 +59,49 @@ pub struct ServiceConfig {
     pub retry: RetryPolicy,
     /// Database connections kept at most.
     pub database_pool: u32,
+    /// Request deadline and the cap on requests in flight.
+    pub limits: crate::http::Limits,
+    /// How long records of handled messages are kept.
+    pub dedupe_retention: Duration,
+    /// Citizens' requests per minute per client (intake), and the burst allowed.
+    pub citizen_rate: RateLimit,
+    /// The file of keys that seal reporters' identities (intake).
+    pub identity_key_file: Option<PathBuf>,
+    /// Days a reporter's identity is kept after their report is done (intake).
+    pub identity_retention_days: u32,
 }
+
+/// How many requests a client may make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Sustained, per minute.
+    pub per_minute: u32,
+    /// At once, after a quiet spell.
+    pub burst: u32,
+}
+
+impl Default for RateLimit {
+    /// Generous enough for many citizens behind one address (mobile
+    /// carriers' NAT) and for a person trying the system out, tight enough
+    /// to stop one script filing thousands.
+    fn default() -> Self {
+        Self { per_minute: 600, burst: 300 }
+    }
+}
+
+impl RateLimit {
+    /// From `ADUAN_CITIZEN_RATE_PER_MINUTE` and `ADUAN_CITIZEN_BURST`, for `aduan dev`.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let default = Self::default();
+        Ok(Self {
+            per_minute: env_var("ADUAN_CITIZEN_RATE_PER_MINUTE")?.unwrap_or(default.per_minute),
+            burst: env_var("ADUAN_CITIZEN_BURST")?.unwrap_or(default.burst),
+        })
+    }
+}
+
+/// Days a reporter's identity is kept after the report is done, by default.
+pub const IDENTITY_RETENTION_DAYS: u32 = 365;
 
 /// Reads the variable `name`, parsed, if it is set.
 fn env_var<T: std::str::FromStr>(name: &str) -> anyhow::Result<Option<T>>
@@ -122,6 +171,27 @@ impl ServiceConfig {
         if let Some(value) = env_var("ADUAN_DATABASE_POOL")? {
             config.database_pool = Some(value);
         }
+        if let Some(value) = env_var("ADUAN_REQUEST_TIMEOUT_MS")? {
+            config.request_timeout_ms = Some(value);
+        }
+        if let Some(value) = env_var("ADUAN_MAX_IN_FLIGHT")? {
+            config.max_in_flight = Some(value);
+        }
+        if let Some(value) = env_var("ADUAN_DEDUPE_RETENTION_HOURS")? {
+            config.dedupe_retention_hours = Some(value);
+        }
+        if let Some(value) = env_var("ADUAN_CITIZEN_RATE_PER_MINUTE")? {
+            config.citizen_rate_per_minute = Some(value);
+        }
+        if let Some(value) = env_var("ADUAN_CITIZEN_BURST")? {
+            config.citizen_burst = Some(value);
+        }
+        if let Some(value) = env_var::<String>("ADUAN_IDENTITY_KEY_FILE")? {
+            config.identity_key_file = Some(PathBuf::from(value));
+        }
+        if let Some(value) = env_var("ADUAN_IDENTITY_RETENTION_DAYS")? {
+            config.identity_retention_days = Some(value);
+        }
         let database_url = config
             .database_url
             .context("no database configured: set ADUAN_DATABASE_URL or database_url in the configuration file")?;
@@ -140,6 +210,23 @@ impl ServiceConfig {
                 None => RetryPolicy::default(),
             },
             database_pool: config.database_pool.unwrap_or(16),
+            limits: {
+                let default = crate::http::Limits::default();
+                crate::http::Limits {
+                    request_timeout: config.request_timeout_ms.map_or(default.request_timeout, Duration::from_millis),
+                    max_in_flight: config.max_in_flight.unwrap_or(default.max_in_flight),
+                    ..default
+                }
+            },
+            dedupe_retention: config
+                .dedupe_retention_hours
+                .map_or(crate::dedupe::RETENTION, |hours| Duration::from_secs(hours.saturating_mul(3600))),
+            citizen_rate: RateLimit {
+                per_minute: config.citizen_rate_per_minute.unwrap_or(RateLimit::default().per_minute),
+                burst: config.citizen_burst.unwrap_or(RateLimit::default().burst),
+            },
+            identity_key_file: config.identity_key_file,
+            identity_retention_days: config.identity_retention_days.unwrap_or(IDENTITY_RETENTION_DAYS),
         })
     }
 }

@@ -44,6 +44,9 @@ impl<A: ApplyEvent> TransactionalConsumer<A> {
             tracing::debug!(%message_id, "already handled; acknowledging the redelivery");
             return Ok(());
         }
+        if let Ok(report_id) = uuid::Uuid::parse_str(&envelope.report_id) {
+            crate::report_order::observe(txn, report_id, envelope.sequence).await?;
+        }
         self.applier.apply(txn, envelope).await
     }
 }
@@ -75,6 +78,12 @@ impl<A: ApplyEvent> MessageHandler for TransactionalConsumer<A> {
                 Ok(()) => {
                     self.outbox.wake();
                     return batch.iter().map(|_| Ok(())).collect();
+                }
+                // The database is down: one by one would only wait for it
+                // once per message.
+                Err(HandlerError::Unavailable(error)) => {
+                    let error = format!("{error:#}");
+                    return batch.iter().map(|_| Err(HandlerError::Unavailable(anyhow::anyhow!("{error}")))).collect();
                 }
                 Err(error) => {
                     tracing::debug!(%error, size = batch.len(), "batch failed; handling its messages one by one")

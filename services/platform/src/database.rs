@@ -21,6 +21,64 @@ impl Default for PoolSize {
     }
 }
 
+/// The longest a statement may run on PostgreSQL before the server cancels
+/// it: a runaway query must not hold a connection (and its locks) for ever.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a request waits for a pooled connection before it is told the
+/// database is unavailable; long enough for a busy moment, short enough that
+/// a database outage answers 503 rather than hanging.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What a database error means for whoever got it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The database cannot be reached (connection refused or lost, pool
+    /// exhausted, server shutting down): nothing is wrong with the work;
+    /// wait and try again without counting it as a failure.
+    Unavailable,
+    /// The work contradicts what is stored (a unique or foreign key
+    /// constraint): trying again will not help.
+    Constraint,
+    /// Anything else (a deadlock, a serialization failure, a timeout): may
+    /// pass on another try.
+    Other,
+}
+
+/// Sorts a database error into what the caller should do about it.
+pub fn classify(error: &DbErr) -> Failure {
+    use sea_orm::{RuntimeErr, SqlErr, SqlxError};
+    if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_) | SqlErr::ForeignKeyConstraintViolation(_)))
+    {
+        return Failure::Constraint;
+    }
+    let sqlx_error = match error {
+        DbErr::ConnectionAcquire(_) => return Failure::Unavailable,
+        DbErr::Conn(RuntimeErr::SqlxError(error))
+        | DbErr::Exec(RuntimeErr::SqlxError(error))
+        | DbErr::Query(RuntimeErr::SqlxError(error)) => error,
+        DbErr::Conn(_) => return Failure::Unavailable,
+        _ => return Failure::Other,
+    };
+    match sqlx_error.as_ref() {
+        SqlxError::Io(_)
+        | SqlxError::Tls(_)
+        | SqlxError::PoolTimedOut
+        | SqlxError::PoolClosed
+        | SqlxError::WorkerCrashed
+        | SqlxError::Protocol(_) => Failure::Unavailable,
+        SqlxError::Database(database) => {
+            let code = database.code().unwrap_or_default();
+            // PostgreSQL: class 08 is a connection exception; 57P01-57P03 an
+            // administrator shutdown, a crash shutdown, "cannot connect now";
+            // 53300 too many connections.
+            let unavailable = code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300");
+            if unavailable { Failure::Unavailable } else { Failure::Other }
+        }
+        _ => Failure::Other,
+    }
+}
+
 /// Opens the database at `url`; for SQLite, creates the file and switches it to
 /// WAL so readers do not wait for the writer.
 pub async fn connect(url: &str, pool: PoolSize) -> anyhow::Result<DatabaseConnection> {
@@ -30,7 +88,8 @@ pub async fn connect(url: &str, pool: PoolSize) -> anyhow::Result<DatabaseConnec
         .max_connections(if is_sqlite { pool.max.min(4) } else { pool.max })
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .statement_timeout(STATEMENT_TIMEOUT)
         .sqlx_logging(false);
     let db = Database::connect(options)
         .await

@@ -1,8 +1,11 @@
 //! The record of messages a consumer has handled, written in the same
 //! transaction as the handling's effect, so a redelivery changes nothing.
+//! Records are kept for a stated window ([`RETENTION`] by default), far
+//! longer than any redelivery takes (the retry delays add up to minutes),
+//! then purged so the table does not grow for ever.
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{DatabaseTransaction, DbErr, EntityTrait, Set, entity::prelude::*};
+use sea_orm::{DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set, entity::prelude::*};
 
 /// One message handled by one consumer.
 pub mod processed_message {
@@ -18,6 +21,7 @@ pub mod processed_message {
         #[sea_orm(primary_key, auto_increment = false)]
         pub message_id: Uuid,
         /// When the effect was committed.
+        #[sea_orm(indexed)]
         pub processed_at: DateTimeUtc,
     }
 
@@ -54,4 +58,37 @@ pub async fn claim(txn: &DatabaseTransaction, consumer: &str, message_id: Uuid) 
         .exec_without_returning(txn)
         .await?;
     Ok(if inserted == 0 { Claim::AlreadyHandled } else { Claim::New })
+}
+
+/// How long a handled message's record is kept, unless configured otherwise
+/// (`ADUAN_DEDUPE_RETENTION_HOURS`).
+pub const RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Deletes the records older than `retention`; answers how many went.
+pub async fn purge(db: &sea_orm::DatabaseConnection, retention: std::time::Duration) -> Result<u64, DbErr> {
+    let horizon = chrono::Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+    let deleted = processed_message::Entity::delete_many()
+        .filter(processed_message::Column::ProcessedAt.lt(horizon))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
+/// Purges old records every hour until `stop`.
+pub async fn keep_purged(
+    db: sea_orm::DatabaseConnection,
+    retention: std::time::Duration,
+    stop: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        match purge(&db, retention).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged old records of handled messages"),
+            Err(error) => tracing::warn!(%error, "could not purge old records of handled messages"),
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+        }
+    }
 }

@@ -27,6 +27,8 @@ fn envelope_with(report_id: String, actor: Actor, event: Event) -> Envelope {
         }),
         actor: Some(actor),
         event: Some(event),
+        // Set by the outbox, from the report's clock, when it is enqueued.
+        sequence: 0,
     }
 }
 

@@ -12,6 +12,8 @@ pub mod envelope;
 pub mod http;
 pub mod migrations;
 pub mod outbox;
+pub mod page;
+pub mod report_order;
 pub mod shutdown;
 pub mod telemetry;
 pub mod topology;

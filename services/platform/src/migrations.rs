@@ -2,27 +2,76 @@
 //! dead letters. Each service's own migrator calls [`create_delivery_tables`]
 //! in its first migration, so the tables live in the service's own database.
 
-use sea_orm::{EntityTrait, Schema};
+use sea_orm::{EntityTrait, Iterable, Schema};
 use sea_orm_migration::prelude::*;
 
 use crate::bus::memory::dead_letter;
 use crate::dedupe::processed_message;
 use crate::outbox::outbox_message;
+use crate::report_order::report_clock;
 
 /// Creates a table (and its indexes) from its entity, on any backend.
+///
+/// Tables are created from the entity as it is now, so on a fresh database
+/// the first migration already makes every column; migrations that add
+/// columns later therefore use [`add_missing_columns`], which adds only what
+/// an older database lacks.
 pub async fn create_table_for<E: EntityTrait>(manager: &SchemaManager<'_>, entity: E) -> Result<(), DbErr> {
     let schema = Schema::new(manager.get_database_backend());
     manager.create_table(schema.create_table_from_entity(entity).if_not_exists().to_owned()).await?;
+    create_indexes_for(manager, entity).await
+}
+
+/// Creates the indexes `entity` declares that are not there yet.
+pub async fn create_indexes_for<E: EntityTrait>(manager: &SchemaManager<'_>, entity: E) -> Result<(), DbErr> {
+    let schema = Schema::new(manager.get_database_backend());
     for mut index in schema.create_index_from_entity(entity) {
         manager.create_index(index.if_not_exists().to_owned()).await?;
     }
     Ok(())
 }
 
+/// Adds every column of `entity` its table lacks (one statement each, as
+/// SQLite requires), as the entity defines it, then its missing indexes.
+pub async fn add_missing_columns<E: EntityTrait>(manager: &SchemaManager<'_>, entity: E) -> Result<(), DbErr> {
+    let schema = Schema::new(manager.get_database_backend());
+    let table = entity.table_name().to_owned();
+    for column in E::Column::iter() {
+        let name = sea_orm::IdenStatic::as_str(&column).to_owned();
+        if manager.has_column(&table, &name).await? {
+            continue;
+        }
+        let mut definition = schema.get_column_def::<E>(column);
+        manager.alter_table(Table::alter().table(Alias::new(&table)).add_column(&mut definition).to_owned()).await?;
+    }
+    create_indexes_for(manager, entity).await
+}
+
 /// The outbox and the record of handled messages.
 pub async fn create_delivery_tables(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     create_table_for(manager, outbox_message::Entity).await?;
     create_table_for(manager, processed_message::Entity).await
+}
+
+/// Every service's second delivery migration: outbox rows that are claimed
+/// for a lease and parked when refused for good, the per-report clock that
+/// orders facts, and the index that purges old dedupe records.
+#[derive(Debug)]
+pub struct DeliveryOrderingAndParking;
+
+impl MigrationName for DeliveryOrderingAndParking {
+    fn name(&self) -> &str {
+        "m20261129_000001_delivery_ordering_and_parking"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for DeliveryOrderingAndParking {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_missing_columns(manager, outbox_message::Entity).await?;
+        add_missing_columns(manager, processed_message::Entity).await?;
+        create_table_for(manager, report_clock::Entity).await
+    }
 }
 
 /// The in-process bus's own database (`aduan dev` only).
@@ -32,7 +81,24 @@ pub struct BusMigrator;
 #[async_trait::async_trait]
 impl MigratorTrait for BusMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateDeadLetters)]
+        vec![Box::new(CreateDeadLetters), Box::new(DeadLetterReplays)]
+    }
+}
+
+/// Dead letters an operator asked to replay.
+#[derive(Debug)]
+struct DeadLetterReplays;
+
+impl MigrationName for DeadLetterReplays {
+    fn name(&self) -> &str {
+        "m20261129_000002_dead_letter_replays"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for DeadLetterReplays {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_missing_columns(manager, dead_letter::Entity).await
     }
 }
 

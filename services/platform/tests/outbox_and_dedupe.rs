@@ -16,7 +16,8 @@ use aduan_platform::dedupe::{self, Claim};
 use aduan_platform::envelope::{new_envelope, system_actor};
 use aduan_platform::migrations::BusMigrator;
 use aduan_platform::outbox::{self, OutboxRelay, OutboxSignal, RelaySettings, outbox_message};
-use aduan_platform::proto::{Envelope, ReportFiled, envelope::Event};
+use aduan_platform::proto::{Envelope, ForwardedToUnit, ReportFiled, ReturnedNotAuthority, envelope::Event};
+use aduan_platform::report_order;
 use async_trait::async_trait;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
 use sea_orm_migration::MigratorTrait as _;
@@ -61,7 +62,7 @@ async fn an_event_leaves_with_its_transaction_in_order_and_is_marked_once_taken(
 
         // Rolled back: the event never existed.
         let txn = db.begin().await.unwrap();
-        outbox::enqueue(&txn, &filed()).await.unwrap();
+        outbox::enqueue(&txn, filed()).await.unwrap();
         txn.rollback().await.unwrap();
         assert_eq!(pending(db).await, 0);
 
@@ -69,29 +70,97 @@ async fn an_event_leaves_with_its_transaction_in_order_and_is_marked_once_taken(
         let envelopes: Vec<Envelope> = (0..5).map(|_| filed()).collect();
         let txn = db.begin().await.unwrap();
         for envelope in &envelopes {
-            outbox::enqueue(&txn, envelope).await.unwrap();
+            outbox::enqueue(&txn, envelope.clone()).await.unwrap();
         }
         txn.commit().await.unwrap();
         assert_eq!(pending(db).await, 5);
         let relay = OutboxRelay::new(db.clone(), bus.clone(), OutboxSignal::default(), RelaySettings::default());
-        assert_eq!(relay.publish_pending().await.unwrap(), 5);
+        assert_eq!(relay.publish_pending().await.unwrap().published, 5);
         assert_eq!(pending(db).await, 0);
         let expected: Vec<String> = envelopes.iter().map(|e| e.message_id.clone()).collect();
         assert_eq!(*recorder.0.lock().await, expected);
-        assert_eq!(relay.publish_pending().await.unwrap(), 0, "nothing goes out twice");
+        assert_eq!(relay.publish_pending().await.unwrap().claimed, 0, "nothing goes out twice");
 
         // A bus that no longer takes messages leaves the rows pending for the next one.
-        outbox::enqueue(db, &filed()).await.unwrap();
+        outbox::enqueue(db, filed()).await.unwrap();
         bus.shutdown().await;
-        assert_eq!(relay.publish_pending().await.unwrap(), 0);
+        assert_eq!(relay.publish_pending().await.unwrap().published, 0);
         assert_eq!(pending(db).await, 1, "a row is marked only once the bus took it");
         let (next_bus, next_recorder, next_dead_letters) = memory_bus().await;
         let relay = OutboxRelay::new(db.clone(), next_bus, OutboxSignal::default(), RelaySettings::default());
-        assert_eq!(relay.publish_pending().await.unwrap(), 1);
+        assert_eq!(relay.publish_pending().await.unwrap().published, 1, "released at once, not after the lease");
         assert_eq!(next_recorder.0.lock().await.len(), 1);
 
         dead_letters.drop_it().await;
         next_dead_letters.drop_it().await;
+        test_db.drop_it().await;
+    }
+}
+
+fn event(event: Event) -> Envelope {
+    new_envelope(uuid::Uuid::now_v7(), system_actor("test"), event)
+}
+
+#[tokio::test]
+async fn an_event_nobody_binds_is_parked_with_its_reason_and_holds_back_nothing() {
+    for test_db in TestDatabase::both().await {
+        let db = &test_db.db;
+        let dead_letters = TestDatabase::sqlite().await;
+        BusMigrator::up(&dead_letters.db, None).await.unwrap();
+        let bus = Arc::new(MemoryBus::new(RetryPolicy { delays: vec![] }, dead_letters.db.clone()));
+        let recorder = Arc::new(Recorder::default());
+        let subscription = Subscription { consumer: "recorder".into(), bindings: vec!["report.filed".into()] };
+        bus.subscribe(subscription, recorder.clone()).await.unwrap();
+
+        // A forward to a unit: announced, consumed by nobody, which is fine.
+        // A return: the topology says routing consumes it, but nothing binds it here.
+        let forwarded = event(Event::ForwardedToUnit(ForwardedToUnit::default()));
+        let returned = event(Event::Returned(ReturnedNotAuthority::default()));
+        let (first, last) = (filed(), filed());
+        for envelope in [&first, &forwarded, &returned, &last] {
+            outbox::enqueue(db, envelope.clone()).await.unwrap();
+        }
+        let relay = OutboxRelay::new(db.clone(), bus.clone(), OutboxSignal::default(), RelaySettings::default());
+        let round = relay.publish_pending().await.unwrap();
+        assert_eq!((round.claimed, round.published, round.parked), (4, 3, 1));
+        assert_eq!(*recorder.0.lock().await, vec![first.message_id.clone(), last.message_id.clone()]);
+        assert_eq!(pending(db).await, 1, "the parked row is not published");
+        let parked = outbox::parked(db, 10).await.unwrap();
+        assert_eq!(parked.len(), 1);
+        assert_eq!(parked[0].message_id.to_string(), returned.message_id);
+        assert!(parked[0].reason.contains("report.returned"), "{}", parked[0].reason);
+        assert_eq!(outbox::count_parked(db).await.unwrap(), 1);
+        assert_eq!(relay.publish_pending().await.unwrap().claimed, 0, "a parked row is not tried again");
+
+        // Once a consumer binds it, an operator replays it and it goes out.
+        let late = Subscription { consumer: "late".into(), bindings: vec!["report.returned".into()] };
+        let late_recorder = Arc::new(Recorder::default());
+        bus.subscribe(late, late_recorder.clone()).await.unwrap();
+        assert_eq!(outbox::replay_parked(db).await.unwrap(), 1);
+        assert_eq!(relay.publish_pending().await.unwrap().published, 1);
+        assert_eq!(*late_recorder.0.lock().await, vec![returned.message_id.clone()]);
+        assert_eq!((pending(db).await, outbox::count_parked(db).await.unwrap()), (0, 0));
+        dead_letters.drop_it().await;
+        test_db.drop_it().await;
+    }
+}
+
+#[tokio::test]
+async fn each_report_gets_the_next_sequence_above_any_seen() {
+    for test_db in TestDatabase::both().await {
+        let db = &test_db.db;
+        let report = uuid::Uuid::now_v7();
+        assert_eq!(report_order::next(db, report).await.unwrap(), 1);
+        assert_eq!(report_order::next(db, report).await.unwrap(), 2);
+        report_order::observe(db, report, 10).await.unwrap();
+        report_order::observe(db, report, 4).await.unwrap();
+        assert_eq!(report_order::next(db, report).await.unwrap(), 11, "above the greatest seen, not the last");
+        let other = uuid::Uuid::now_v7();
+        report_order::observe(db, other, 7).await.unwrap();
+        assert_eq!(report_order::next(db, other).await.unwrap(), 8);
+        // The outbox gives each event of a report its sequence.
+        let envelope = new_envelope(report, system_actor("test"), Event::Filed(ReportFiled::default()));
+        assert_eq!(outbox::enqueue(db, envelope).await.unwrap(), 12);
         test_db.drop_it().await;
     }
 }
@@ -103,7 +172,7 @@ struct CountingEffect(Arc<AtomicUsize>);
 impl ApplyEvent for CountingEffect {
     async fn apply(&self, txn: &DatabaseTransaction, _envelope: &Envelope) -> Result<(), HandlerError> {
         self.0.fetch_add(1, Ordering::SeqCst);
-        outbox::enqueue(txn, &filed()).await?;
+        outbox::enqueue(txn, filed()).await?;
         Ok(())
     }
 }

@@ -21,6 +21,9 @@ pub enum ClockKind {
     Resolution,
     /// From the resolution to closing, unless the citizen speaks.
     CitizenSilence,
+    /// From an institution's question to the citizen to the case resuming
+    /// without an answer; runs while the others are paused.
+    CitizenAnswer,
 }
 
 /// One clock of a case.
@@ -43,6 +46,7 @@ impl ClockKind {
             ClockKind::FirstFollowUp => "first_follow_up",
             ClockKind::Resolution => "resolution",
             ClockKind::CitizenSilence => "citizen_silence",
+            ClockKind::CitizenAnswer => "citizen_answer",
         }
     }
 }
@@ -59,6 +63,8 @@ pub enum Due {
     },
     /// The citizen stayed silent: close the case.
     CloseForSilence,
+    /// The citizen did not answer the institution's question in time: resume the case.
+    ResumeWithoutAnswer,
 }
 
 /// The clocks of one case, stored by resolution as JSON.
@@ -113,8 +119,17 @@ impl CaseClocks {
                 self.start(ClockKind::Resolution, on, clocks.resolution.for_tier(tier));
             }
             Action::PostFollowUp => self.stop(ClockKind::FirstFollowUp),
-            Action::AskCitizen | Action::Defer => self.pause_all(on),
-            Action::CitizenReplies | Action::Clarify => self.resume_all(on, calendar),
+            Action::AskCitizen => {
+                // A question is an answer to the citizen: the first follow-up is met.
+                self.stop(ClockKind::FirstFollowUp);
+                self.pause_all(on);
+                self.start(ClockKind::CitizenAnswer, on, clocks.citizen_answer_window);
+            }
+            Action::Defer => self.pause_all(on),
+            Action::CitizenReplies | Action::Clarify | Action::ResumeWithoutAnswer => {
+                self.stop(ClockKind::CitizenAnswer);
+                self.resume_all(on, calendar);
+            }
             Action::Resolve => {
                 self.running.clear();
                 self.start(ClockKind::CitizenSilence, on, clocks.citizen_silence_before_close);
@@ -129,7 +144,8 @@ impl CaseClocks {
             | Action::ReturnNotAuthority
             | Action::Archive
             | Action::MergeAsDuplicate
-            | Action::ReferToOmbudsman => self.running.clear(),
+            | Action::ReferToOmbudsman
+            | Action::UpholdAppeal => self.running.clear(),
             Action::ForwardToUnit | Action::Escalate => {}
         }
     }
@@ -148,6 +164,7 @@ impl CaseClocks {
                 }
                 match running.kind {
                     ClockKind::CitizenSilence => Some(Due::CloseForSilence),
+                    ClockKind::CitizenAnswer => Some(Due::ResumeWithoutAnswer),
                     kind => procedure.escalation.chain.get(running.escalations).map(|&to| Due::Escalate { kind, to }),
                 }
             })
@@ -161,7 +178,8 @@ impl CaseClocks {
             .iter()
             .filter(|running| running.paused_since.is_none())
             .filter(|running| {
-                running.kind == ClockKind::CitizenSilence || running.escalations < procedure.escalation.chain.len()
+                matches!(running.kind, ClockKind::CitizenSilence | ClockKind::CitizenAnswer)
+                    || running.escalations < procedure.escalation.chain.len()
             })
             .map(|running| {
                 let extra = u32::try_from(running.escalations).unwrap_or(u32::MAX);
@@ -231,6 +249,27 @@ mod tests {
             clocks.due(date(3, 12), &procedure, &calendar),
             vec![Due::Escalate { kind: ClockKind::Resolution, to: EscalationStep::Coordinator }]
         );
+    }
+
+    #[test]
+    fn an_unanswered_question_lets_the_case_resume_and_a_question_meets_the_first_follow_up() {
+        let (procedure, calendar) = setting();
+        let mut clocks = CaseClocks::default();
+        // Assigned Monday 2 March; asked on Tuesday 3rd: the first follow-up is met.
+        clocks.on_action(Action::Assign, date(3, 2), Tier::DisputeWithoutFieldCheck, &procedure, &calendar);
+        clocks.on_action(Action::AskCitizen, date(3, 3), Tier::DisputeWithoutFieldCheck, &procedure, &calendar);
+        assert!(clocks.running().iter().all(|running| running.kind != ClockKind::FirstFollowUp));
+        // 10 working days for the answer: the last is Tuesday 17 March.
+        let last_day = calendar.add_working_days(date(3, 3), 10);
+        assert_eq!(last_day, date(3, 17));
+        assert!(clocks.due(last_day, &procedure, &calendar).is_empty(), "the citizen has until then");
+        let next_day = last_day.succ_opt().expect("a day");
+        assert_eq!(clocks.due(next_day, &procedure, &calendar), vec![Due::ResumeWithoutAnswer]);
+        assert_eq!(clocks.next_check(&procedure, &calendar), Some(next_day), "the scheduler looks then");
+        clocks.on_action(Action::ResumeWithoutAnswer, next_day, Tier::DisputeWithoutFieldCheck, &procedure, &calendar);
+        let kinds: Vec<ClockKind> = clocks.running().iter().map(|running| running.kind).collect();
+        assert_eq!(kinds, vec![ClockKind::Resolution], "the resolution clock runs again, the answer's is gone");
+        assert!(clocks.running()[0].paused_since.is_none());
     }
 
     #[test]

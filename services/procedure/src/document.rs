@@ -81,6 +81,10 @@ impl Tier {
 }
 
 impl EscalationStep {
+    /// Every step.
+    pub const ALL: [EscalationStep; 3] =
+        [EscalationStep::Coordinator, EscalationStep::ParentLevel, EscalationStep::NationalVerifier];
+
     /// The stable name used in events.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -88,6 +92,11 @@ impl EscalationStep {
             EscalationStep::ParentLevel => "parent_level",
             EscalationStep::NationalVerifier => "national_verifier",
         }
+    }
+
+    /// The step named `name`.
+    pub fn parse(name: &str) -> Option<EscalationStep> {
+        EscalationStep::ALL.into_iter().find(|step| step.as_str() == name)
     }
 }
 
@@ -117,6 +126,9 @@ pub struct Clocks {
     pub citizen_silence_before_close: u32,
     /// Dispute or appeal window after a resolution.
     pub dispute_window: u32,
+    /// The citizen's answer to an institution's question: the case's clocks
+    /// are paused meanwhile, and resume when this runs out unanswered.
+    pub citizen_answer_window: u32,
     /// Resolution, by tier.
     pub resolution: ResolutionClocks,
 }
@@ -160,6 +172,7 @@ struct ClockOverrides {
     first_follow_up: Option<u32>,
     citizen_silence_before_close: Option<u32>,
     dispute_window: Option<u32>,
+    citizen_answer_window: Option<u32>,
     #[serde(default)]
     resolution: ResolutionOverrides,
 }
@@ -277,11 +290,12 @@ impl ProcedureBook {
 }
 
 /// The keys of the clocks in the document, in the order of [`Clocks::entries`].
-const CLOCK_KEYS: [&str; 8] = [
+const CLOCK_KEYS: [&str; 9] = [
     "clocks.verify_and_assign",
     "clocks.first_follow_up",
     "clocks.citizen_silence_before_close",
     "clocks.dispute_window",
+    "clocks.citizen_answer_window",
     "clocks.resolution.simple",
     "clocks.resolution.information_request",
     "clocks.resolution.dispute_without_field_check",
@@ -301,12 +315,13 @@ impl ResolutionClocks {
 }
 
 impl Clocks {
-    fn values_mut(&mut self) -> [&mut u32; 8] {
+    fn values_mut(&mut self) -> [&mut u32; 9] {
         let Clocks {
             verify_and_assign,
             first_follow_up,
             citizen_silence_before_close,
             dispute_window,
+            citizen_answer_window,
             resolution:
                 ResolutionClocks { simple, information_request, dispute_without_field_check, field_investigation },
         } = self;
@@ -315,6 +330,7 @@ impl Clocks {
             first_follow_up,
             citizen_silence_before_close,
             dispute_window,
+            citizen_answer_window,
             simple,
             information_request,
             dispute_without_field_check,
@@ -323,7 +339,7 @@ impl Clocks {
     }
 
     /// Every clock with its key in the document.
-    pub fn entries(&self) -> [(&'static str, u32); 8] {
+    pub fn entries(&self) -> [(&'static str, u32); 9] {
         let mut copy = *self;
         let values = copy.values_mut().map(|value| *value);
         std::array::from_fn(|i| (CLOCK_KEYS[i], values[i]))
@@ -332,13 +348,14 @@ impl Clocks {
 
 impl ClockOverrides {
     /// In the order of [`CLOCK_KEYS`].
-    fn values(&self) -> [Option<u32>; 8] {
+    fn values(&self) -> [Option<u32>; 9] {
         let r = &self.resolution;
         [
             self.verify_and_assign,
             self.first_follow_up,
             self.citizen_silence_before_close,
             self.dispute_window,
+            self.citizen_answer_window,
             r.simple,
             r.information_request,
             r.dispute_without_field_check,
@@ -378,6 +395,7 @@ mod tests {
         );
         assert_eq!(clocks.citizen_silence_before_close, 10);
         assert_eq!(clocks.dispute_window, 10);
+        assert_eq!(clocks.citizen_answer_window, 10, "the citizen's answer: 10 working days, then the clock resumes");
         assert_eq!(
             document.escalation.chain,
             vec![EscalationStep::Coordinator, EscalationStep::ParentLevel, EscalationStep::NationalVerifier]

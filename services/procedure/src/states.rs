@@ -153,11 +153,17 @@ pub enum Action {
     Escalate,
     /// Hand a closed, unsatisfying case to the ombudsman.
     ReferToOmbudsman,
+    /// The national verifier upholds a resolution appealed against an
+    /// institution with no parent; the case closes (and may go to the ombudsman).
+    UpholdAppeal,
+    /// The citizen did not answer the institution's question in time; the
+    /// case goes on without the answer.
+    ResumeWithoutAnswer,
 }
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 19] = [
         Action::Assign,
         Action::Defer,
         Action::Clarify,
@@ -175,6 +181,8 @@ impl Action {
         Action::CloseForSilence,
         Action::Escalate,
         Action::ReferToOmbudsman,
+        Action::UpholdAppeal,
+        Action::ResumeWithoutAnswer,
     ];
 }
 
@@ -209,8 +217,9 @@ pub fn may(role: Role, action: Action) -> bool {
         ForwardToUnit | ReturnNotAuthority => role == Role::Coordinator,
         PostFollowUp | Resolve => matches!(role, Role::Officer | Role::Coordinator),
         AskCitizen => matches!(role, Role::Officer | Role::Coordinator | Role::Verifier),
-        CloseForSilence | Escalate => role == Role::System,
+        CloseForSilence | Escalate | ResumeWithoutAnswer => role == Role::System,
         ReferToOmbudsman => matches!(role, Role::Citizen | Role::Auditor),
+        UpholdAppeal => role == Role::Verifier,
     }
 }
 
@@ -243,6 +252,8 @@ pub fn transition(from: Status, action: Action, role: Role) -> Result<Status, Pr
         (Resolved, Action::CloseForSilence) => Closed,
         (Submitted | Assigned | InFollowUp | Reopened | Appealed, Action::Escalate) => from,
         (Closed, Action::ReferToOmbudsman) => ReferredToOmbudsman,
+        (Appealed, Action::UpholdAppeal) => Closed,
+        (AwaitingCitizen, Action::ResumeWithoutAnswer) => InFollowUp,
         _ => return Err(ProcedureError::IllegalTransition { from, action }),
     };
     Ok(to)
@@ -310,6 +321,18 @@ mod tests {
                 vec![(Assign, System), (Resolve, Officer), (Accept, Citizen), (ReferToOmbudsman, Citizen)],
                 Status::ReferredToOmbudsman,
             ),
+            (
+                vec![
+                    (Assign, System),
+                    (Resolve, Officer),
+                    (Appeal, Citizen),
+                    (UpholdAppeal, Verifier),
+                    (ReferToOmbudsman, Citizen),
+                ],
+                Status::ReferredToOmbudsman,
+            ),
+            (vec![(Assign, System), (Resolve, Officer), (Appeal, Citizen), (Assign, Verifier)], Status::Assigned),
+            (vec![(Assign, System), (AskCitizen, Officer), (ResumeWithoutAnswer, System)], Status::InFollowUp),
         ];
         for (steps, expected) in paths {
             assert_eq!(walk(&steps), expected, "{steps:?}");

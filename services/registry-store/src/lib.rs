@@ -7,7 +7,7 @@ mod copy;
 mod live;
 pub mod store;
 
-pub use copy::WithRegistryCopy;
+pub use copy::{WithRegistryCopy, bootstrap_from_routing, digest_of};
 pub use live::{LiveRegistry, parse_version, refresh_interval};
 
 use sea_orm_migration::prelude::*;

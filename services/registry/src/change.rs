@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::document::quote;
 use crate::document::{
     CalendarSpec, Category, EVERYWHERE, Holiday, Institution, Region, RegistryDocument, Rule, UtcOffset,
 };
@@ -140,7 +141,7 @@ impl RegistryDocument {
                 if let Some(parent) = &institution.parent
                     && !self.institution.iter().any(|i| &i.id == parent)
                 {
-                    return Err(invalid("institution.parent", format!("{parent:?} is not an institution")));
+                    return Err(invalid("institution.parent", format!("{} is not an institution", quote(parent))));
                 }
                 put(&mut next.institution, institution.clone(), |i| i.id == institution.id);
             }
@@ -148,7 +149,7 @@ impl RegistryDocument {
                 if let Some(parent) = &region.parent
                     && !self.region.iter().any(|r| &r.code == parent)
                 {
-                    return Err(invalid("region.parent", format!("{parent:?} is not a region code")));
+                    return Err(invalid("region.parent", format!("{} is not a region code", quote(parent))));
                 }
                 put(&mut next.region, region.clone(), |r| r.code == region.code);
             }
@@ -157,13 +158,19 @@ impl RegistryDocument {
             }
             RegistryChange::PutRule { rule } => {
                 if !self.category.iter().any(|c| c.id == rule.category) {
-                    return Err(invalid("rule.category", format!("{:?} is not a category", rule.category)));
+                    return Err(invalid("rule.category", format!("{} is not a category", quote(&rule.category))));
                 }
                 if rule.region != EVERYWHERE && !self.region.iter().any(|r| r.code == rule.region) {
-                    return Err(invalid("rule.region", format!("{:?} is not a region code or \"*\"", rule.region)));
+                    return Err(invalid(
+                        "rule.region",
+                        format!("{} is not a region code or \"*\"", quote(&rule.region)),
+                    ));
                 }
                 if !self.institution.iter().any(|i| i.id == rule.institution) {
-                    return Err(invalid("rule.institution", format!("{:?} is not an institution", rule.institution)));
+                    return Err(invalid(
+                        "rule.institution",
+                        format!("{} is not an institution", quote(&rule.institution)),
+                    ));
                 }
                 put(&mut next.rule, rule.clone(), |r| r.category == rule.category && r.region == rule.region);
             }
@@ -171,14 +178,18 @@ impl RegistryDocument {
                 let before = next.rule.len();
                 next.rule.retain(|rule| !(&rule.category == category && &rule.region == region));
                 if next.rule.len() == before {
-                    return Err(RegistryError::NotFound(format!("no rule for {category:?} in {region:?}")));
+                    return Err(RegistryError::NotFound(format!(
+                        "no rule for {} in {}",
+                        quote(category),
+                        quote(region)
+                    )));
                 }
             }
             RegistryChange::PutHoliday { holiday } => {
                 if let Some(region) = &holiday.region
                     && !self.region.iter().any(|r| &r.code == region)
                 {
-                    return Err(invalid("holiday.region", format!("{region:?} is not a region code")));
+                    return Err(invalid("holiday.region", format!("{} is not a region code", quote(region))));
                 }
                 let calendar = next.calendar.get_or_insert_with(CalendarSpec::monday_to_friday);
                 put(&mut calendar.holiday, holiday.clone(), |h| h.date == holiday.date && h.region == holiday.region);
@@ -188,7 +199,8 @@ impl RegistryDocument {
                 let before = calendar.holiday.len();
                 calendar.holiday.retain(|holiday| !(&holiday.date == date && &holiday.region == region));
                 if calendar.holiday.len() == before {
-                    let place = region.as_deref().map_or("nationally".to_owned(), |region| format!("in {region:?}"));
+                    let place =
+                        region.as_deref().map_or("nationally".to_owned(), |region| format!("in {}", quote(region)));
                     return Err(RegistryError::NotFound(format!("no holiday on {date} {place}")));
                 }
             }
@@ -204,6 +216,13 @@ impl RegistryDocument {
         }
         // Whatever the change, the result must be a registry a file could hold.
         next.validate(SOURCE)?;
+        let size = toml::to_string(&next).map_or(usize::MAX, |text| text.len());
+        if size > crate::MAX_DOCUMENT_BYTES {
+            return Err(invalid(
+                "(the whole document)",
+                format!("the registry would be {size} bytes, more than the {} allowed", crate::MAX_DOCUMENT_BYTES),
+            ));
+        }
         Ok(next)
     }
 }
@@ -248,6 +267,47 @@ mod tests {
             again.institution("bandung-dpu-bridges").map(|i| i.name.as_str()),
             Some("Bidang Jembatan dan Terowongan")
         );
+    }
+
+    #[test]
+    fn ids_names_and_offsets_are_checked_and_never_panic() {
+        let with_id = |id: &str| Institution {
+            id: id.into(),
+            name: "Bidang Jembatan".into(),
+            level: Level::Unit,
+            parent: Some("bandung-dpu".into()),
+            remit: vec![],
+        };
+        for bad in ["Bridges", "has space", "-starts-with-dash", "ünï", &"x".repeat(65), ""] {
+            let error = rejected(RegistryChange::PutInstitution { institution: with_id(bad) });
+            assert!(error.contains(".id"), "{bad:?}: {error}");
+        }
+        assert!(
+            demo()
+                .with_change(&RegistryChange::PutInstitution { institution: with_id("bandung-dpu.bridges_2") })
+                .is_ok()
+        );
+        for bad_name in ["x".repeat(201), "Two\nlines".into(), "Hidden\u{202E}text".into(), " padded ".into()] {
+            let institution = Institution { name: bad_name.clone(), ..with_id("bridges") };
+            let error = rejected(RegistryChange::PutInstitution { institution });
+            assert!(error.contains(".name"), "{bad_name:?}: {error}");
+        }
+        // Not an offset, and not a panic either: "é" is two bytes where a ':' is looked for.
+        for bad in ["+0é00", "+07é0", "é", "+07:00:00", "+7:00"] {
+            let json = format!(r#"{{"kind": "set_utc_offset", "utc_offset": "{bad}"}}"#);
+            assert!(serde_json::from_str::<RegistryChange>(&json).is_err(), "{bad:?}");
+        }
+        let long = "weather".repeat(1000);
+        let rule = Rule { category: long, region: "32.73".into(), institution: "bandung-dpu".into(), source: None };
+        let error = rejected(RegistryChange::PutRule { rule });
+        assert!(error.len() < 200, "an error quotes only a short prefix: {error}");
+    }
+
+    #[test]
+    fn a_registry_larger_than_the_cap_is_refused() {
+        let huge = format!("{}\n# {}", crate::DEMO_REGISTRY, "x".repeat(crate::MAX_DOCUMENT_BYTES));
+        let error = Registry::parse("huge.toml", &huge).expect_err("too large").to_string();
+        assert!(error.contains("more than"), "{error}");
     }
 
     #[test]

@@ -67,9 +67,12 @@ impl TryFrom<String> for UtcOffset {
     type Error = String;
 
     fn try_from(text: String) -> Result<Self, Self::Error> {
-        let valid = text.len() == 6 && (text.starts_with('+') || text.starts_with('-')) && &text[3..4] == ":";
+        // Checked as bytes of ASCII text: slicing a string with other
+        // characters at a fixed place could cut one in half.
+        let bytes = text.as_bytes();
+        let valid = text.is_ascii() && bytes.len() == 6 && (bytes[0] == b'+' || bytes[0] == b'-') && bytes[3] == b':';
         let offset = valid.then(|| text.parse::<chrono::FixedOffset>().ok()).flatten();
-        offset.map(UtcOffset).ok_or_else(|| format!("{text:?} is not an offset from UTC like \"+07:00\""))
+        offset.map(UtcOffset).ok_or_else(|| format!("{} is not an offset from UTC like \"+07:00\"", quote(&text)))
     }
 }
 
@@ -179,8 +182,18 @@ impl RegistryDocument {
         if !institutions.contains(self.national_verifier.as_str()) {
             return Err(invalid(
                 "national_verifier".into(),
-                format!("{:?} is not an institution", self.national_verifier),
+                format!("{} is not an institution", quote(&self.national_verifier)),
             ));
+        }
+        let names = self.institution.iter().enumerate().map(|(n, i)| (format!("institution[{n}].name"), &i.name));
+        let names = names
+            .chain(self.region.iter().enumerate().map(|(n, r)| (format!("region[{n}].name"), &r.name)))
+            .chain(self.category.iter().enumerate().map(|(n, c)| (format!("category[{n}].name"), &c.name)))
+            .chain(self.calendar.iter().flat_map(|calendar| {
+                calendar.holiday.iter().enumerate().map(|(n, h)| (format!("calendar.holiday[{n}].name"), &h.name))
+            }));
+        for (key, name) in names {
+            check_name(name).map_err(|reason| invalid(key, reason))?;
         }
         let institution_parents: HashMap<&str, Option<&str>> =
             self.institution.iter().map(|i| (i.id.as_str(), i.parent.as_deref())).collect();
@@ -188,7 +201,10 @@ impl RegistryDocument {
             if let Some(parent) = &institution.parent
                 && !institutions.contains(parent.as_str())
             {
-                return Err(invalid(format!("institution[{n}].parent"), format!("{parent:?} is not an institution")));
+                return Err(invalid(
+                    format!("institution[{n}].parent"),
+                    format!("{} is not an institution", quote(parent)),
+                ));
             }
             if institution.parent.is_none() && institution.level != Level::National {
                 return Err(invalid(
@@ -202,7 +218,7 @@ impl RegistryDocument {
                 if !categories.contains(category.as_str()) {
                     return Err(invalid(
                         format!("institution[{n}].remit[{m}]"),
-                        format!("{category:?} is not a category"),
+                        format!("{} is not a category", quote(category)),
                     ));
                 }
             }
@@ -213,7 +229,7 @@ impl RegistryDocument {
             if let Some(parent) = &region.parent
                 && !regions.contains(parent.as_str())
             {
-                return Err(invalid(format!("region[{n}].parent"), format!("{parent:?} is not a region code")));
+                return Err(invalid(format!("region[{n}].parent"), format!("{} is not a region code", quote(parent))));
             }
             check_acyclic(&region.code, &region_parents)
                 .map_err(|reason| invalid(format!("region[{n}].parent"), reason))?;
@@ -231,7 +247,7 @@ impl RegistryDocument {
                 {
                     return Err(invalid(
                         format!("calendar.holiday[{n}].region"),
-                        format!("{region:?} is not a region code"),
+                        format!("{} is not a region code", quote(region)),
                     ));
                 }
             }
@@ -239,28 +255,58 @@ impl RegistryDocument {
         let mut seen_rules = HashSet::new();
         for (n, rule) in self.rule.iter().enumerate() {
             if !categories.contains(rule.category.as_str()) {
-                return Err(invalid(format!("rule[{n}].category"), format!("{:?} is not a category", rule.category)));
+                return Err(invalid(
+                    format!("rule[{n}].category"),
+                    format!("{} is not a category", quote(&rule.category)),
+                ));
             }
             if rule.region != EVERYWHERE && !regions.contains(rule.region.as_str()) {
                 return Err(invalid(
                     format!("rule[{n}].region"),
-                    format!("{:?} is not a region code or \"*\"", rule.region),
+                    format!("{} is not a region code or \"*\"", quote(&rule.region)),
                 ));
             }
             if !institutions.contains(rule.institution.as_str()) {
                 return Err(invalid(
                     format!("rule[{n}].institution"),
-                    format!("{:?} is not an institution", rule.institution),
+                    format!("{} is not an institution", quote(&rule.institution)),
                 ));
             }
             if !seen_rules.insert((rule.category.as_str(), rule.region.as_str())) {
                 return Err(invalid(
                     format!("rule[{n}]"),
-                    format!("a rule for {:?} in {:?} is already given", rule.category, rule.region),
+                    format!("a rule for {} in {} is already given", quote(&rule.category), quote(&rule.region)),
                 ));
             }
         }
         Ok(())
+    }
+}
+
+/// What an error message may quote of an id or a name someone sent: a short prefix.
+pub(crate) fn quote(text: &str) -> String {
+    format!("{:?}", aduan_text::excerpt(text, 40))
+}
+
+/// Whether `id` may be an id or a code: `^[a-z0-9][a-z0-9._-]{0,63}$`, so
+/// it is safe in a URL, a file name and a log line as it is.
+pub fn is_identifier(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 64
+        && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
+        && bytes.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// A name as people read it: one line of 1 to 200 characters, kept exactly
+/// as the one text validator would keep it.
+const NAME: aduan_text::TextRule = aduan_text::TextRule::line(1, 200);
+
+fn check_name(name: &str) -> Result<(), String> {
+    match aduan_text::clean(name, NAME) {
+        Ok(cleaned) if cleaned == name => Ok(()),
+        Ok(_) => Err("must be trimmed and in Unicode normal form C".into()),
+        Err(error) => Err(format!("{error}")),
     }
 }
 
@@ -272,11 +318,14 @@ fn unique_ids<'a>(
 ) -> Result<HashSet<&'a str>, RegistryError> {
     let mut seen = HashSet::new();
     for (n, id) in ids.enumerate() {
-        if id.trim().is_empty() {
-            return Err(invalid(format!("{table}[{n}].{field}"), "must not be empty".into()));
+        if !is_identifier(id) {
+            return Err(invalid(
+                format!("{table}[{n}].{field}"),
+                "must be 1 to 64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit".into(),
+            ));
         }
         if !seen.insert(id) {
-            return Err(invalid(format!("{table}[{n}].{field}"), format!("{id:?} is given twice")));
+            return Err(invalid(format!("{table}[{n}].{field}"), format!("{} is given twice", quote(id))));
         }
     }
     Ok(seen)
@@ -287,7 +336,7 @@ fn check_acyclic(start: &str, parents: &HashMap<&str, Option<&str>>) -> Result<(
     let mut current = start;
     while let Some(Some(parent)) = parents.get(current) {
         if !seen.insert(parent) {
-            return Err(format!("{start:?} is in a cycle of parents"));
+            return Err(format!("{} is in a cycle of parents", quote(start)));
         }
         current = parent;
     }

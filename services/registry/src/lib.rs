@@ -23,6 +23,10 @@ pub use routing::{MatchedBy, RouteDecision};
 /// Indonesia's institutions.
 pub const DEMO_REGISTRY: &str = include_str!("../data/demo-registry.toml");
 
+/// The largest registry document: a whole country's registry is a few
+/// megabytes (Indonesia's, with every government's agencies, about two).
+pub const MAX_DOCUMENT_BYTES: usize = 8 * 1024 * 1024;
+
 /// A registry that failed validation; the message names the file and the key.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -85,6 +89,13 @@ impl Registry {
 
     /// Parses and validates registry text; `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<Self, RegistryError> {
+        if text.len() > MAX_DOCUMENT_BYTES {
+            return Err(RegistryError::Invalid {
+                file: file.to_owned(),
+                key: "(the whole document)".into(),
+                reason: format!("{} bytes is more than the {MAX_DOCUMENT_BYTES} a registry may have", text.len()),
+            });
+        }
         let document: RegistryDocument = toml::from_str(text)
             .map_err(|error| RegistryError::Parse { file: file.to_owned(), reason: error.to_string() })?;
         document.validate(file)?;

@@ -4,7 +4,6 @@
 
 use aduan_platform::envelope::new_envelope;
 use aduan_platform::http::ApiError;
-use aduan_platform::outbox;
 use aduan_platform::proto::{self, Actor, envelope::Event};
 use aduan_procedure::{Action, Role, Status};
 use sea_orm::{
@@ -128,7 +127,7 @@ pub async fn do_work(
         Work::Return => Event::Returned(proto::ReturnedNotAuthority { case_id, institution_id, reason: text }),
         Work::AskCitizen => Event::QuestionAsked(proto::QuestionAsked { case_id, institution_id, question: text }),
     };
-    outbox::enqueue(&txn, &new_envelope(report_id, officer.actor(), event)).await?;
+    crate::history::emit(&txn, new_envelope(report_id, officer.actor(), event)).await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -11,7 +11,7 @@ use aduan_platform::clock::{ROUND, Today, every_tick, start_of_day};
 use aduan_platform::envelope::{new_envelope, system_actor};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, envelope::Event};
-use aduan_procedure::{Action, CaseClocks, Due, ProcedureBook, Role, Status, Tier};
+use aduan_procedure::{Action, CaseClocks, Due, EscalationStep, ProcedureBook, Role, Status, Tier};
 use aduan_registry::RegistryChange;
 use aduan_registry_store::LiveRegistry;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,9 +21,39 @@ use sea_orm::{
     EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
 };
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
-use crate::SERVICE;
-use crate::entities::{case, case_branch, case_clocks};
+use crate::entities::{case, case_branch, case_clocks, escalation};
+use crate::{SERVICE, history};
+
+/// The clock of a unit's branch, in `escalated` events.
+pub const UNIT_BRANCH: &str = "unit_branch";
+
+/// Announces an escalation and, when it reaches an institution's staff (its
+/// coordinator, the level above), puts it on their list of overdue cases.
+async fn announce_escalation(
+    txn: &DatabaseTransaction,
+    case: &case::Model,
+    escalated: proto::Escalated,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let told = escalated.told_institution_id.clone();
+    let row = (!told.is_empty()).then(|| escalation::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        case_id: Set(case.id),
+        institution_id: Set(escalated.institution_id.clone()),
+        told_institution_id: Set(told),
+        step: Set(escalated.to.clone()),
+        clock: Set(escalated.clock.clone()),
+        due_on: Set(escalated.due_on.parse().ok()),
+        escalated_at: Set(at),
+    });
+    history::emit(txn, new_envelope(case.report_id, system_actor(SERVICE), Event::Escalated(escalated))).await?;
+    if let Some(row) = row {
+        row.insert(txn).await?;
+    }
+    Ok(())
+}
 
 /// When a running clock of a case runs out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,12 +194,13 @@ impl ClockKeeper {
             let escalated = proto::Escalated {
                 case_id: case.id.to_string(),
                 institution_id: branch.unit_id.clone(),
-                clock: "unit_branch".into(),
-                to: aduan_procedure::EscalationStep::Coordinator.as_str().into(),
+                clock: UNIT_BRANCH.into(),
+                to: EscalationStep::Coordinator.as_str().into(),
+                told_institution_id: case.institution_id.clone(),
+                due_on: branch.due_on.to_string(),
             };
             tracing::info!(case_id = %case.id, unit = %branch.unit_id, "a unit's branch ran out; telling the coordinator");
-            outbox::enqueue(txn, &new_envelope(case.report_id, system_actor(SERVICE), Event::Escalated(escalated)))
-                .await?;
+            announce_escalation(txn, &case, escalated, now).await?;
             let mut active = branch.clone().into_active_model();
             active.escalated = Set(true);
             active.update(txn).await?;
@@ -194,16 +225,44 @@ impl ClockKeeper {
         for due in clocks.due(today, procedure, &calendar) {
             match due {
                 Due::Escalate { kind, to } => {
+                    let due_on = clocks.running().iter().find(|running| running.kind == kind).map(|running| {
+                        // The deadline this step is late for: each step gets one working day more.
+                        calendar.add_working_days(
+                            running.clock.deadline(&calendar),
+                            u32::try_from(running.escalations).unwrap_or(u32::MAX),
+                        )
+                    });
                     clocks.escalated(kind);
+                    let (to, told) = self.who_is_told(&case.institution_id, to);
                     let escalated = proto::Escalated {
                         case_id: case.id.to_string(),
                         institution_id: case.institution_id.clone(),
                         clock: kind.as_str().to_owned(),
                         to: to.as_str().to_owned(),
+                        told_institution_id: told.unwrap_or_default(),
+                        due_on: due_on.map(|day| day.to_string()).unwrap_or_default(),
                     };
                     tracing::info!(case_id = %case.id, clock = kind.as_str(), to = to.as_str(), "clock ran out; escalating");
-                    let envelope = new_envelope(case.report_id, system_actor(SERVICE), Event::Escalated(escalated));
-                    outbox::enqueue(txn, &envelope).await?;
+                    announce_escalation(txn, &case, escalated, Utc::now()).await?;
+                }
+                Due::ResumeWithoutAnswer => {
+                    let current = Status::parse(&case.status).unwrap_or(Status::Submitted);
+                    if let Ok(next) = aduan_procedure::transition(current, Action::ResumeWithoutAnswer, Role::System) {
+                        let mut active = case.clone().into_active_model();
+                        active.status = Set(next.as_str().to_owned());
+                        active.updated_at = Set(Utc::now());
+                        active.update(txn).await?;
+                        let lapsed = proto::QuestionLapsed {
+                            case_id: case.id.to_string(),
+                            institution_id: case.institution_id.clone(),
+                        };
+                        tracing::info!(case_id = %case.id, "the citizen did not answer in time; the case resumes");
+                        let envelope =
+                            new_envelope(case.report_id, system_actor(SERVICE), Event::QuestionLapsed(lapsed));
+                        history::emit(txn, envelope).await?;
+                    }
+                    let tier = Tier::parse(&case.tier).unwrap_or_default();
+                    clocks.on_action(Action::ResumeWithoutAnswer, today, tier, procedure, &calendar);
                 }
                 Due::CloseForSilence => {
                     let current = Status::parse(&case.status).unwrap_or(Status::Submitted);
@@ -215,7 +274,7 @@ impl ClockKeeper {
                         let closed = proto::Closed { case_id: case.id.to_string(), reason: "silence".into() };
                         tracing::info!(case_id = %case.id, "closed after the citizen's silence");
                         let envelope = new_envelope(case.report_id, system_actor(SERVICE), Event::Closed(closed));
-                        outbox::enqueue(txn, &envelope).await?;
+                        history::emit(txn, envelope).await?;
                     }
                     clocks.on_action(Action::CloseForSilence, today, Default::default(), procedure, &calendar);
                 }
@@ -226,6 +285,25 @@ impl ClockKeeper {
         active.next_check_at = Set(clocks.next_check(procedure, &calendar).map(|day| start_of_day(day, offset)));
         active.update(txn).await?;
         Ok(())
+    }
+
+    /// Who an escalation `to` a step reaches for a case held by `institution`:
+    /// its coordinator, the institution above it, or the national verifier;
+    /// the parent level of an institution with no parent (or whose parent is
+    /// the national verifier) is the national verifier (PROCEDURE.md).
+    fn who_is_told(&self, institution: &str, to: EscalationStep) -> (EscalationStep, Option<String>) {
+        let registry = self.registry.current();
+        match to {
+            EscalationStep::Coordinator => (to, Some(institution.to_owned())),
+            EscalationStep::ParentLevel => {
+                let national_verifier = &registry.national_verifier().id;
+                match registry.institution(institution).and_then(|held| held.parent.clone()) {
+                    Some(parent) if &parent != national_verifier => (to, Some(parent)),
+                    _ => (EscalationStep::NationalVerifier, None),
+                }
+            }
+            EscalationStep::NationalVerifier => (to, None),
+        }
     }
 
     /// Looks for due clocks every `tick` until `stop`.

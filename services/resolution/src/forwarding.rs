@@ -6,7 +6,6 @@
 
 use aduan_platform::envelope::new_envelope;
 use aduan_platform::http::ApiError;
-use aduan_platform::outbox;
 use aduan_platform::proto::{self, Actor, envelope::Event};
 use aduan_procedure::Action;
 use chrono::Utc;
@@ -72,7 +71,7 @@ pub async fn forward(
         unit_id: unit_id.to_owned(),
         parent_branch_id: branch.parent_branch_id.map(|id| id.to_string()).unwrap_or_default(),
     });
-    outbox::enqueue(&txn, &new_envelope(existing.report_id, coordinator.actor(), event)).await?;
+    crate::history::emit(&txn, new_envelope(existing.report_id, coordinator.actor(), event)).await?;
     txn.commit().await?;
     Ok(branch)
 }
@@ -131,7 +130,7 @@ pub async fn answer(
         unit_id,
     });
     let actor: Actor = officer.actor();
-    outbox::enqueue(&txn, &new_envelope(report_id, actor, event)).await?;
+    crate::history::emit(&txn, new_envelope(report_id, actor, event)).await?;
     txn.commit().await?;
     Ok(answered)
 }

@@ -5,7 +5,6 @@
 use aduan_platform::bus::HandlerError;
 use aduan_platform::consumer::ApplyEvent;
 use aduan_platform::envelope::{new_envelope, report_id, system_actor};
-use aduan_platform::outbox;
 use aduan_platform::proto::{self, Envelope, envelope::Event};
 use aduan_procedure::{Action, Role, Status, Tier};
 use async_trait::async_trait;
@@ -16,9 +15,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::SERVICE;
 use crate::deadlines::ClockKeeper;
-use crate::entities::{case, case_branch, case_entry};
+use crate::entities::{case, case_branch, case_entry, pending_privacy};
+use crate::{SERVICE, history};
 
 /// How routing marks an assignment that carries a citizen's appeal.
 const APPEAL: &str = "appeal";
@@ -40,44 +39,80 @@ fn kind_name(kind: i32) -> &'static str {
     }
 }
 
-/// A verifier raised the report's privacy: the case follows, and says so. A
-/// report still waiting for a verifier has no case yet; it opens with the
-/// raised privacy, which routing carries in the report's content.
+/// A verifier raised the report's privacy: the case follows, and says so.
+/// A raise that comes before the case opened (the report still waited for a
+/// verifier, or the raise overtook the assignment on the bus) is kept, and
+/// the case opens with it.
 async fn raise_privacy(
     txn: &DatabaseTransaction,
     report_id: Uuid,
     raised: &proto::PrivacyRaised,
 ) -> Result<(), HandlerError> {
+    let name = proto::Privacy::name_of(raised.privacy);
     let Some(existing) =
         case::Entity::find().filter(case::Column::ReportId.eq(report_id)).lock_exclusive().one(txn).await?
     else {
-        return Ok(());
+        return keep_for_the_case(txn, report_id, name, &raised.reason).await;
     };
-    let name = proto::Privacy::name_of(raised.privacy);
-    if !proto::Privacy::is_raise(&existing.privacy, name) {
-        return Ok(());
+    if proto::Privacy::is_raise(&existing.privacy, name) {
+        apply_privacy(txn, existing, name, &raised.reason).await?;
     }
-    let text = format!("Now {name}: {}", raised.reason);
+    Ok(())
+}
+
+async fn keep_for_the_case(
+    txn: &DatabaseTransaction,
+    report_id: Uuid,
+    name: &str,
+    reason: &str,
+) -> Result<(), HandlerError> {
+    let kept = pending_privacy::Entity::find_by_id(report_id).one(txn).await?;
+    let row = pending_privacy::ActiveModel {
+        report_id: Set(report_id),
+        privacy: Set(name.to_owned()),
+        reason: Set(reason.to_owned()),
+    };
+    match kept {
+        None => {
+            row.insert(txn).await?;
+        }
+        Some(kept) if proto::Privacy::is_raise(&kept.privacy, name) => {
+            row.update(txn).await?;
+        }
+        Some(_) => {}
+    }
+    Ok(())
+}
+
+async fn apply_privacy(
+    txn: &DatabaseTransaction,
+    case: case::Model,
+    name: &str,
+    reason: &str,
+) -> Result<case::Model, HandlerError> {
+    let text = format!("Now {name}: {reason}");
     case_entry::NewEntry {
-        case_id: existing.id,
-        institution_id: &existing.institution_id,
+        case_id: case.id,
+        institution_id: &case.institution_id,
         kind: "privacy_raised",
         author: "verifier",
         text: &text,
     }
     .write(txn)
     .await?;
-    let mut active = existing.into_active_model();
+    let mut active = case.into_active_model();
     active.privacy = Set(name.to_owned());
-    active.update(txn).await?;
-    Ok(())
+    Ok(active.update(txn).await?)
 }
 
-/// The tier the verifier set, or the one the category implies.
-fn tier_of(clocks: &ClockKeeper, assigned: &proto::AssignedToInstitution, category: &str) -> String {
+/// The tier the verifier set; else an information request's own tier,
+/// whatever its category; else the one the category implies.
+fn tier_of(clocks: &ClockKeeper, assigned: &proto::AssignedToInstitution, content: &proto::ReportContent) -> String {
+    let is_information_request = content.kind == proto::ReportKind::InformationRequest as i32;
     match Tier::parse(&assigned.tier) {
         Some(tier) => tier,
-        None => clocks.registry.current().category(category).map(|category| category.tier).unwrap_or_default(),
+        None if is_information_request => Tier::InformationRequest,
+        None => clocks.registry.current().category(&content.category).map(|category| category.tier).unwrap_or_default(),
     }
     .as_str()
     .to_owned()
@@ -129,7 +164,7 @@ async fn open_case(
             active.update(txn).await?
         }
         None => {
-            case::ActiveModel {
+            let opened = case::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 report_id: Set(report_id),
                 institution_id: Set(assigned.institution_id.clone()),
@@ -139,21 +174,30 @@ async fn open_case(
                 kind: Set(kind_name(content.kind).to_owned()),
                 category: Set(content.category.clone()),
                 region: Set(content.region.clone()),
-                tier: Set(tier_of(clocks, assigned, &content.category)),
+                tier: Set(tier_of(clocks, assigned, content)),
                 privacy: Set(proto::Privacy::name_of(content.privacy).to_owned()),
                 title: Set(content.title.clone()),
                 description: Set(content.description.clone()),
+                rating: Set(None),
+                fixed: Set(None),
                 opened_at: Set(now),
                 updated_at: Set(now),
             }
             .insert(txn)
-            .await?
+            .await?;
+            // A raise that came first: the case opens as private as the verifier said.
+            match pending_privacy::Entity::find_by_id(report_id).one(txn).await? {
+                Some(kept) if proto::Privacy::is_raise(&opened.privacy, &kept.privacy) => {
+                    apply_privacy(txn, opened, &kept.privacy, &kept.reason).await?
+                }
+                _ => opened,
+            }
         }
     };
     clocks.after(txn, &opened_case, Action::Assign).await?;
     let case_id = opened_case.id;
     let opened = proto::CaseOpened { case_id: case_id.to_string(), institution_id: assigned.institution_id.clone() };
-    outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::CaseOpened(opened))).await?;
+    history::emit(txn, new_envelope(report_id, system_actor(SERVICE), Event::CaseOpened(opened))).await?;
     Ok(())
 }
 
@@ -183,7 +227,12 @@ async fn record_reassignment(
     Ok(())
 }
 
-async fn close_accepted(clocks: &ClockKeeper, txn: &DatabaseTransaction, report_id: Uuid) -> Result<(), HandlerError> {
+async fn close_accepted(
+    clocks: &ClockKeeper,
+    txn: &DatabaseTransaction,
+    report_id: Uuid,
+    accepted: &proto::Accepted,
+) -> Result<(), HandlerError> {
     let Some(existing) =
         case::Entity::find().filter(case::Column::ReportId.eq(report_id)).lock_exclusive().one(txn).await?
     else {
@@ -199,10 +248,48 @@ async fn close_accepted(clocks: &ClockKeeper, txn: &DatabaseTransaction, report_
     let mut active = existing.into_active_model();
     active.status = Set(next.as_str().to_owned());
     active.updated_at = Set(Utc::now());
+    active.rating =
+        Set(Some(accepted.rating).filter(|rating| (1..=5).contains(rating)).and_then(|r| i32::try_from(r).ok()));
+    active.fixed = Set(match proto::Fixed::try_from(accepted.fixed) {
+        Ok(proto::Fixed::Yes) => Some("yes".to_owned()),
+        Ok(proto::Fixed::No) => Some("no".to_owned()),
+        Ok(proto::Fixed::Partly) => Some("partly".to_owned()),
+        _ => None,
+    });
     let closed_case = active.update(txn).await?;
     clocks.after(txn, &closed_case, Action::Accept).await?;
     let closed = proto::Closed { case_id: case_id.to_string(), reason: "accepted".into() };
-    outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Closed(closed))).await?;
+    history::emit(txn, new_envelope(report_id, system_actor(SERVICE), Event::Closed(closed))).await?;
+    Ok(())
+}
+
+/// A step taken on the case by someone else (the citizen's appeal, the
+/// national verifier upholding the answer): the case moves as the procedure
+/// says; a step that no longer applies (the case moved on meanwhile) is only
+/// recorded in the history.
+async fn step_from_elsewhere(
+    clocks: &ClockKeeper,
+    txn: &DatabaseTransaction,
+    report_id: Uuid,
+    action: Action,
+    role: Role,
+) -> Result<(), HandlerError> {
+    let Some(existing) =
+        case::Entity::find().filter(case::Column::ReportId.eq(report_id)).lock_exclusive().one(txn).await?
+    else {
+        return Err(HandlerError::Permanent(format!("no case for report {report_id}")));
+    };
+    let current = Status::parse(&existing.status).unwrap_or(Status::Submitted);
+    match aduan_procedure::transition(current, action, role) {
+        Ok(next) => {
+            let mut active = existing.into_active_model();
+            active.status = Set(next.as_str().to_owned());
+            active.updated_at = Set(Utc::now());
+            let moved = active.update(txn).await?;
+            clocks.after(txn, &moved, action).await?;
+        }
+        Err(error) => tracing::info!(%report_id, %error, "the case moved on; the step is only recorded"),
+    }
     Ok(())
 }
 
@@ -253,9 +340,16 @@ impl ApplyEvent for KeepInboxes {
             return Ok(self.clocks.after_registry_change(txn, changed).await?);
         }
         let report_id = report_id(envelope)?;
+        history::record(txn, envelope).await?;
         match &envelope.event {
             Some(Event::Assigned(assigned)) => open_case(&self.clocks, txn, report_id, assigned).await,
-            Some(Event::Accepted(_)) => close_accepted(&self.clocks, txn, report_id).await,
+            Some(Event::Accepted(accepted)) => close_accepted(&self.clocks, txn, report_id, accepted).await,
+            Some(Event::Appealed(_)) => {
+                step_from_elsewhere(&self.clocks, txn, report_id, Action::Appeal, Role::Citizen).await
+            }
+            Some(Event::AppealUpheld(_)) => {
+                step_from_elsewhere(&self.clocks, txn, report_id, Action::UpholdAppeal, Role::Verifier).await
+            }
             Some(Event::CitizenReplied(replied)) => {
                 citizen_wrote(&self.clocks, txn, report_id, Action::CitizenReplies, "citizen_reply", &replied.text)
                     .await

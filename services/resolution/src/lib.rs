@@ -6,6 +6,7 @@ mod casework;
 pub mod deadlines;
 pub mod entities;
 mod forwarding;
+mod history;
 mod inbox;
 pub mod migration;
 mod supporting;

@@ -1,9 +1,13 @@
 //! Resolution's schema, on PostgreSQL and SQLite alike.
 
-use aduan_platform::migrations::{create_delivery_tables, create_table_for};
+use aduan_platform::migrations::{
+    DeliveryOrderingAndParking, add_missing_columns, create_delivery_tables, create_table_for,
+};
 use sea_orm_migration::prelude::*;
 
-use crate::entities::{case, case_branch, case_clocks, case_entry, case_supporter};
+use crate::entities::{
+    case, case_branch, case_clocks, case_entry, case_supporter, escalation, pending_privacy, report_history,
+};
 
 /// Applies resolution's migrations to its own database.
 #[derive(Debug)]
@@ -12,7 +16,33 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateResolutionTables), Box::new(aduan_registry_store::CreateRegistryVersions)]
+        vec![
+            Box::new(CreateResolutionTables),
+            Box::new(aduan_registry_store::CreateRegistryVersions),
+            Box::new(DeliveryOrderingAndParking),
+            Box::new(HistoryEscalationsAndRatings),
+        ]
+    }
+}
+
+/// Each report's whole history, the escalations staff read, privacy raised
+/// before a case opened, and the citizen's rating.
+#[derive(Debug)]
+struct HistoryEscalationsAndRatings;
+
+impl MigrationName for HistoryEscalationsAndRatings {
+    fn name(&self) -> &str {
+        "m20261129_400001_resolution_history_escalations_ratings"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for HistoryEscalationsAndRatings {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_missing_columns(manager, case::Entity).await?;
+        create_table_for(manager, pending_privacy::Entity).await?;
+        create_table_for(manager, escalation::Entity).await?;
+        create_table_for(manager, report_history::Entity).await
     }
 }
 

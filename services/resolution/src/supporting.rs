@@ -5,7 +5,6 @@
 
 use aduan_platform::envelope::new_envelope;
 use aduan_platform::http::ApiError;
-use aduan_platform::outbox;
 use aduan_platform::proto::{self, envelope::Event};
 use aduan_procedure::Action;
 use chrono::Utc;
@@ -62,7 +61,7 @@ pub async fn ask_support(
         institution_id: supporter.id.clone(),
         note,
     });
-    outbox::enqueue(&txn, &new_envelope(existing.report_id, coordinator.actor(), event)).await?;
+    crate::history::emit(&txn, new_envelope(existing.report_id, coordinator.actor(), event)).await?;
     txn.commit().await?;
     Ok(asked)
 }
@@ -92,7 +91,7 @@ pub async fn contribute(
         case_id: case_id.to_string(),
         institution_id: institution_id.to_owned(),
     });
-    outbox::enqueue(&txn, &new_envelope(existing.report_id, officer.actor(), event)).await?;
+    crate::history::emit(&txn, new_envelope(existing.report_id, officer.actor(), event)).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -1,9 +1,12 @@
 //! Routing's JSON API: the registry and where each report went.
 
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody, acting_staff};
+use aduan_platform::page::{Cursor, Page, PageQuery, after};
 use aduan_platform::proto::{self, Message as _};
 use aduan_procedure::{Status, Tier};
-use axum::extract::{Path, State};
+use aduan_text::TextRule;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -27,6 +30,7 @@ pub fn router(state: RoutingState) -> OpenApiRouter {
         .routes(routes!(merge))
         .routes(routes!(reassign))
         .routes(routes!(raise_privacy))
+        .routes(routes!(decide_appeal))
         .routes(routes!(escalations))
         .merge(crate::registry_api::router())
         .with_state(state)
@@ -142,17 +146,29 @@ pub struct QueuedReport {
     pub overdue: bool,
 }
 
-/// The reports waiting for a verifier, oldest first.
-#[utoipa::path(get, path = "/api/v1/verification-queue", tag = "verifiers", responses((status = 200, body = Vec<QueuedReport>)))]
-async fn verification_queue(State(state): State<RoutingState>) -> Result<ApiJson<Vec<QueuedReport>>, ApiError> {
-    let waiting = routed_report::Entity::find()
-        .filter(routed_report::Column::Status.eq(Status::Submitted.as_str()))
+/// The reports waiting for a verifier, oldest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/verification-queue", tag = "verifiers", params(PageQuery),
+    responses((status = 200, body = Page<QueuedReport>), (status = 422, body = ErrorBody)))]
+async fn verification_queue(
+    State(state): State<RoutingState>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<ApiJson<Page<QueuedReport>>, ApiError> {
+    let Query(query) = query?;
+    let limit = query.limit(100)?;
+    let mut select = routed_report::Entity::find().filter(routed_report::Column::Status.eq(Status::Submitted.as_str()));
+    if let Some(cursor) = query.cursor()? {
+        let (at, id) = (cursor.key_as::<DateTime<Utc>>()?, cursor.id_as::<Uuid>()?);
+        select = select.filter(after(routed_report::Column::RoutedAt, at, routed_report::Column::ReportId, id));
+    }
+    let waiting = select
         .order_by_asc(routed_report::Column::RoutedAt)
-        .limit(500)
+        .order_by_asc(routed_report::Column::ReportId)
+        .limit(limit + 1)
         .all(&state.db)
         .await?;
-    let mut queue = Vec::with_capacity(waiting.len());
-    for routed in waiting {
+    let page = Page::from_rows(waiting, limit, |routed| Cursor::new(routed.routed_at.to_rfc3339(), routed.report_id));
+    let mut queue = Vec::with_capacity(page.items.len());
+    for routed in page.items {
         let content = proto::ReportContent::decode(routed.content.as_slice()).map_err(ApiError::internal)?;
         let due = state.verification.due(&routed);
         queue.push(QueuedReport {
@@ -168,7 +184,7 @@ async fn verification_queue(State(state): State<RoutingState>) -> Result<ApiJson
             waiting_since: routed.routed_at,
         });
     }
-    Ok(ApiJson(queue))
+    Ok(ApiJson(Page { items: queue, next: page.next }))
 }
 
 /// The header naming the acting verifier (a pseudonymous account id).
@@ -182,16 +198,13 @@ fn parse_report_id(text: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(text).map_err(|_| ApiError::invalid("invalid_report_id", "not a report id"))
 }
 
-fn bounded_text(text: &str, field: &str, max: usize) -> Result<String, ApiError> {
-    let text = text.trim();
-    let length = text.chars().count();
-    if !(5..=max).contains(&length) {
-        return Err(ApiError::invalid(
-            "invalid_text",
-            format!("{field} must be 5 to {max} characters; it has {length}"),
-        ));
-    }
-    Ok(text.to_owned())
+/// A verifier's question, reason or note for the citizen or an institution.
+const VERIFIER_TEXT: TextRule = TextRule::block(5, 1000);
+/// A note with an archival, which may be empty.
+const ARCHIVE_NOTE: TextRule = TextRule::block(0, 1000);
+
+fn verifier_text(text: &str, field: &str) -> Result<String, ApiError> {
+    ApiError::check_text(text, field, "invalid_text", VERIFIER_TEXT)
 }
 
 async fn verify(
@@ -213,10 +226,12 @@ async fn verify(
 #[serde(deny_unknown_fields)]
 pub struct AssignRequest {
     /// The institution's id.
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", max_length = 64)]
     pub institution_id: String,
-    /// The resolution tier, when not the one the category implies: simple,
-    /// information_request, dispute_without_field_check or field_investigation.
+    /// The resolution tier, when not the one the category implies (an
+    /// information request's is `information_request`).
     #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "^(simple|information_request|dispute_without_field_check|field_investigation)$")]
     pub tier: Option<String>,
 }
 
@@ -245,6 +260,7 @@ async fn assign(
 #[serde(deny_unknown_fields)]
 pub struct DeferRequest {
     /// 5 to 1000 characters.
+    #[schema(min_length = 5, max_length = 1000)]
     pub question: String,
 }
 
@@ -258,7 +274,7 @@ async fn defer(
     headers: HeaderMap,
     ApiJson(request): ApiJson<DeferRequest>,
 ) -> Result<ApiJson<RouteView>, ApiError> {
-    let question = bounded_text(&request.question, "question", 1000)?;
+    let question = verifier_text(&request.question, "question")?;
     verify(&state, &report_id, &headers, Decision::Defer { question }).await
 }
 
@@ -267,9 +283,11 @@ async fn defer(
 #[serde(deny_unknown_fields)]
 pub struct ArchiveRequest {
     /// not_public_service, too_vague or spam.
+    #[schema(pattern = "^(not_public_service|too_vague|spam)$")]
     pub reason: String,
     /// Up to 1000 characters for the citizen.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 
@@ -283,10 +301,7 @@ async fn archive(
     headers: HeaderMap,
     ApiJson(request): ApiJson<ArchiveRequest>,
 ) -> Result<ApiJson<RouteView>, ApiError> {
-    let note = request.note.unwrap_or_default().trim().to_owned();
-    if note.chars().count() > 1000 {
-        return Err(ApiError::invalid("invalid_text", "note must be at most 1000 characters"));
-    }
+    let note = ApiError::check_text(request.note.as_deref().unwrap_or_default(), "note", "invalid_text", ARCHIVE_NOTE)?;
     verify(&state, &report_id, &headers, Decision::Archive { reason: request.reason, note }).await
 }
 
@@ -316,8 +331,10 @@ async fn merge(
 #[serde(deny_unknown_fields)]
 pub struct ReassignRequest {
     /// The institution that is to answer it now.
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", max_length = 64)]
     pub institution_id: String,
     /// Why, 5 to 1000 characters; the new institution reads it on the case.
+    #[schema(min_length = 5, max_length = 1000)]
     pub reason: String,
 }
 
@@ -332,7 +349,7 @@ async fn reassign(
     headers: HeaderMap,
     ApiJson(request): ApiJson<ReassignRequest>,
 ) -> Result<ApiJson<RouteView>, ApiError> {
-    let reason = bounded_text(&request.reason, "reason", 1000)?;
+    let reason = verifier_text(&request.reason, "reason")?;
     verify(&state, &report_id, &headers, Decision::Reassign { institution_id: request.institution_id, reason }).await
 }
 
@@ -345,35 +362,79 @@ pub struct EscalatedReport {
     pub category: String,
     /// Region code.
     pub region: String,
-    /// The institution that let it run out.
+    /// The institution that let it run out, or whose answer is appealed.
     pub institution_id: String,
+    /// Why: the clock that ran out (first_follow_up, resolution, ...) or `appeal`.
+    pub reason: String,
     /// Since when it is escalated.
     pub escalated_at: DateTime<Utc>,
 }
 
-/// The cases escalated to the national verifier, oldest first.
-#[utoipa::path(get, path = "/api/v1/escalations", tag = "verifiers", responses((status = 200, body = Vec<EscalatedReport>)))]
-async fn escalations(State(state): State<RoutingState>) -> Result<ApiJson<Vec<EscalatedReport>>, ApiError> {
-    let escalated = routed_report::Entity::find()
-        .filter(routed_report::Column::EscalatedToVerifierAt.is_not_null())
+/// The cases escalated to the national verifier, oldest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/escalations", tag = "verifiers", params(PageQuery),
+    responses((status = 200, body = Page<EscalatedReport>), (status = 422, body = ErrorBody)))]
+async fn escalations(
+    State(state): State<RoutingState>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<ApiJson<Page<EscalatedReport>>, ApiError> {
+    let Query(query) = query?;
+    let limit = query.limit(100)?;
+    let mut select = routed_report::Entity::find().filter(routed_report::Column::EscalatedToVerifierAt.is_not_null());
+    if let Some(cursor) = query.cursor()? {
+        let (at, id) = (cursor.key_as::<DateTime<Utc>>()?, cursor.id_as::<Uuid>()?);
+        select =
+            select.filter(after(routed_report::Column::EscalatedToVerifierAt, at, routed_report::Column::ReportId, id));
+    }
+    let escalated = select
         .order_by_asc(routed_report::Column::EscalatedToVerifierAt)
-        .limit(500)
+        .order_by_asc(routed_report::Column::ReportId)
+        .limit(limit + 1)
         .all(&state.db)
         .await?;
-    Ok(ApiJson(
-        escalated
-            .into_iter()
-            .filter_map(|routed| {
-                Some(EscalatedReport {
-                    escalated_at: routed.escalated_to_verifier_at?,
-                    report_id: routed.report_id,
-                    category: routed.category,
-                    region: routed.region,
-                    institution_id: routed.institution_id,
-                })
+    let page = Page::from_rows(escalated, limit, |routed| {
+        Cursor::new(routed.escalated_to_verifier_at.map(|at| at.to_rfc3339()).unwrap_or_default(), routed.report_id)
+    });
+    let items = page
+        .items
+        .into_iter()
+        .filter_map(|routed| {
+            Some(EscalatedReport {
+                escalated_at: routed.escalated_to_verifier_at?,
+                reason: routed.escalation_reason.unwrap_or_default(),
+                report_id: routed.report_id,
+                category: routed.category,
+                region: routed.region,
+                institution_id: routed.institution_id,
             })
-            .collect(),
-    ))
+        })
+        .collect();
+    Ok(ApiJson(Page { items, next: page.next }))
+}
+
+/// The national verifier's decision on an appeal against an institution with no parent.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppealDecisionRequest {
+    /// Why the answer stands, 5 to 1000 characters; the citizen reads it.
+    #[schema(min_length = 5, max_length = 1000)]
+    pub reason: String,
+}
+
+/// Uphold the answer to an appeal that reached the national verifier (the
+/// institution that answered has no level above it): the case closes and
+/// the citizen may refer it to the ombudsman. To give the case to another
+/// institution instead, reassign it.
+#[utoipa::path(post, path = "/api/v1/verification/{report_id}/appeal-decision", tag = "verifiers",
+    params(("report_id" = Uuid, Path), ("X-Verifier-Id" = String, Header)), request_body = AppealDecisionRequest,
+    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn decide_appeal(
+    State(state): State<RoutingState>,
+    Path(report_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<AppealDecisionRequest>,
+) -> Result<ApiJson<RouteView>, ApiError> {
+    let reason = verifier_text(&request.reason, "reason")?;
+    verify(&state, &report_id, &headers, Decision::UpholdAppeal { reason }).await
 }
 
 /// Raise a report's privacy.
@@ -381,8 +442,10 @@ async fn escalations(State(state): State<RoutingState>) -> Result<ApiJson<Vec<Es
 #[serde(deny_unknown_fields)]
 pub struct PrivacyRequest {
     /// anonymous or confidential: higher than the report's now.
+    #[schema(pattern = "^(public|anonymous|confidential)$")]
     pub privacy: String,
     /// Why, 5 to 1000 characters; the citizen reads it.
+    #[schema(min_length = 5, max_length = 1000)]
     pub reason: String,
 }
 
@@ -401,7 +464,7 @@ async fn raise_privacy(
     let report_id = parse_report_id(&report_id)?;
     let privacy = proto::Privacy::from_name(&request.privacy)
         .ok_or_else(|| ApiError::invalid("invalid_privacy", "privacy must be public, anonymous or confidential"))?;
-    let reason = bounded_text(&request.reason, "reason", 1000)?;
+    let reason = verifier_text(&request.reason, "reason")?;
     let routed = crate::verification::raise_privacy(&state.db, report_id, &verifier, privacy, reason).await?;
     state.outbox.wake();
     Ok(ApiJson(route_view(routed)))

@@ -1,6 +1,8 @@
 //! Routing's schema, on PostgreSQL and SQLite alike.
 
-use aduan_platform::migrations::{create_delivery_tables, create_table_for};
+use aduan_platform::migrations::{
+    DeliveryOrderingAndParking, add_missing_columns, create_delivery_tables, create_table_for,
+};
 use sea_orm_migration::prelude::*;
 
 use crate::routed_report;
@@ -12,7 +14,29 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateRoutingTables), Box::new(aduan_registry_store::CreateRegistryVersions)]
+        vec![
+            Box::new(CreateRoutingTables),
+            Box::new(aduan_registry_store::CreateRegistryVersions),
+            Box::new(DeliveryOrderingAndParking),
+            Box::new(CaseOrderAndAppeals),
+        ]
+    }
+}
+
+/// The order of case facts on the national verifier's list, and why a case is on it.
+#[derive(Debug)]
+struct CaseOrderAndAppeals;
+
+impl MigrationName for CaseOrderAndAppeals {
+    fn name(&self) -> &str {
+        "m20261129_300001_routing_case_order_and_appeals"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CaseOrderAndAppeals {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_missing_columns(manager, routed_report::Entity).await
     }
 }
 

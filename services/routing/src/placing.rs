@@ -8,6 +8,7 @@ use aduan_platform::consumer::ApplyEvent;
 use aduan_platform::envelope::{new_envelope, occurred_at, report_id, system_actor};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, Envelope, Message as _, envelope::Event};
+use aduan_platform::report_order;
 use aduan_procedure::{Action, EscalationStep, Role, Status};
 use aduan_registry::MatchedBy;
 use aduan_registry_store::LiveRegistry;
@@ -69,6 +70,8 @@ impl PlaceReports {
             returns: Set(0),
             routed_at: Set(chrono::Utc::now()),
             escalated_to_verifier_at: Set(None),
+            escalation_reason: Set(None),
+            case_sequence: Set(0),
             verification_clock: Set(None),
             verification_overdue_at: Set(None),
         };
@@ -78,7 +81,7 @@ impl PlaceReports {
         routed.insert(txn).await?;
         if certain {
             tracing::info!(%report_id, institution = %assigned.institution_id, matched_by = %assigned.matched_by, "report routed");
-            outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned))).await?;
+            outbox::enqueue(txn, new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned))).await?;
         } else {
             // No rule is certain: a verifier decides.
             tracing::info!(%report_id, "report waits in the verification queue");
@@ -121,10 +124,11 @@ impl PlaceReports {
         active.returns = Set(returns);
         active.routed_at = Set(chrono::Utc::now());
         active.escalated_to_verifier_at = Set(None);
+        active.escalation_reason = Set(None);
         active.update(txn).await?;
         if certain {
             tracing::info!(%report_id, institution = %assigned.institution_id, returns, "report re-routed");
-            outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned))).await?;
+            outbox::enqueue(txn, new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned))).await?;
         } else {
             tracing::info!(%report_id, returns, "returned report waits in the verification queue");
         }
@@ -132,46 +136,63 @@ impl PlaceReports {
     }
 
     /// Sends an appealed report to the level above the institution that
-    /// resolved it; above a national institution, the national verifier decides.
+    /// resolved it. Above an institution with no parent (or whose parent is
+    /// the national verifier itself) the appeal goes on the national
+    /// verifier's list, who reassigns the case or upholds the answer.
     async fn appeal_up(&self, txn: &DatabaseTransaction, report_id: Uuid) -> Result<(), HandlerError> {
         let Some(routed) = routed_report::Entity::find_by_id(report_id).lock_exclusive().one(txn).await? else {
             return Err(HandlerError::Permanent(format!("report {report_id} was never routed")));
         };
         let registry = self.registry.current();
+        let national_verifier = registry.national_verifier().id.clone();
         let parent = registry
             .institution(&routed.institution_id)
             .and_then(|institution| institution.parent.as_deref())
-            .and_then(|parent| registry.institution(parent));
+            .and_then(|parent| registry.institution(parent))
+            .filter(|parent| parent.id != national_verifier);
         let content = proto::ReportContent::decode(routed.content.as_slice())
             .map_err(|error| HandlerError::Permanent(format!("stored content is unreadable: {error}")))?;
         let returns_so_far = u32::try_from(routed.returns).unwrap_or(0);
+        let institution_id = routed.institution_id.clone();
         let mut active = routed.into_active_model();
         active.routed_at = Set(chrono::Utc::now());
-        active.escalated_to_verifier_at = Set(None);
         match parent {
             Some(parent) => {
                 active.status = Set(Status::Assigned.as_str().to_owned());
                 active.institution_id = Set(parent.id.clone());
-                active.matched_by = Set("appeal".into());
+                active.matched_by = Set(APPEAL.into());
+                active.escalated_to_verifier_at = Set(None);
+                active.escalation_reason = Set(None);
                 active.update(txn).await?;
                 let assigned = proto::AssignedToInstitution {
                     institution_id: parent.id.clone(),
                     institution_name: parent.name.clone(),
                     content: Some(content),
                     returns_so_far,
-                    matched_by: "appeal".into(),
+                    matched_by: APPEAL.into(),
                     note: String::new(),
                     tier: String::new(),
                 };
                 tracing::info!(%report_id, institution = %parent.id, "appeal sent up a level");
-                outbox::enqueue(txn, &new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned)))
-                    .await?;
+                outbox::enqueue(txn, new_envelope(report_id, system_actor(SERVICE), Event::Assigned(assigned))).await?;
             }
             None => {
-                active.status = Set(Status::Submitted.as_str().to_owned());
-                self.verification.start(&mut active, &content.region);
+                let escalated = proto::Escalated {
+                    case_id: String::new(),
+                    institution_id,
+                    clock: APPEAL.into(),
+                    to: EscalationStep::NationalVerifier.as_str().into(),
+                    told_institution_id: String::new(),
+                    due_on: String::new(),
+                };
+                let envelope = new_envelope(report_id, system_actor(SERVICE), Event::Escalated(escalated));
+                let sequence = outbox::enqueue(txn, envelope).await?;
+                active.status = Set(Status::Appealed.as_str().to_owned());
+                active.escalated_to_verifier_at = Set(Some(chrono::Utc::now()));
+                active.escalation_reason = Set(Some(APPEAL.into()));
+                active.case_sequence = Set(report_order::stored(sequence));
                 active.update(txn).await?;
-                tracing::info!(%report_id, "appeal above the national level waits for the national verifier");
+                tracing::info!(%report_id, "an appeal above the top of the tree goes to the national verifier");
             }
         }
         Ok(())
@@ -193,24 +214,42 @@ impl PlaceReports {
     }
 }
 
+/// How an appeal is marked in the events it causes.
+pub const APPEAL: &str = "appeal";
+
 /// Puts the report on the national verifier's list of escalated cases, from
-/// which it may be reassigned (`at`), or takes it off (`None`).
+/// which it may be reassigned (`Some(reason, at)`), or takes it off (`None`),
+/// unless a later fact about its case was applied already.
 async fn mark_escalated(
     txn: &DatabaseTransaction,
     report_id: Uuid,
-    at: Option<chrono::DateTime<chrono::Utc>>,
+    sequence: u64,
+    escalation: Option<(&str, chrono::DateTime<chrono::Utc>)>,
 ) -> Result<(), HandlerError> {
     let Some(routed) = routed_report::Entity::find_by_id(report_id).lock_exclusive().one(txn).await? else {
         return Err(HandlerError::Permanent(format!("report {report_id} was never routed")));
     };
-    // Already so: another clock of the same case got there first, or the
-    // case was never escalated.
-    if routed.escalated_to_verifier_at.is_some() == at.is_some() {
+    if !report_order::is_later(sequence, routed.case_sequence) {
+        // An escalation from before the resolution, say, arriving after it.
+        tracing::info!(%report_id, "an earlier fact about the case arrived late; not applied");
         return Ok(());
     }
-    tracing::info!(%report_id, institution = %routed.institution_id, escalated = at.is_some(), "national verifier's list");
+    let on_list = routed.escalated_to_verifier_at.is_some();
+    tracing::info!(%report_id, institution = %routed.institution_id, escalated = escalation.is_some(), "national verifier's list");
     let mut active = routed.into_active_model();
-    active.escalated_to_verifier_at = Set(at);
+    active.case_sequence = Set(report_order::stored(sequence));
+    match escalation {
+        // Already so: another clock of the same case got there first.
+        Some(_) if on_list => {}
+        Some((reason, at)) => {
+            active.escalated_to_verifier_at = Set(Some(at));
+            active.escalation_reason = Set(Some(reason.to_owned()));
+        }
+        None => {
+            active.escalated_to_verifier_at = Set(None);
+            active.escalation_reason = Set(None);
+        }
+    }
     active.update(txn).await?;
     Ok(())
 }
@@ -229,10 +268,13 @@ impl ApplyEvent for PlaceReports {
             Some(Event::Escalated(escalated))
                 if escalated.to == EscalationStep::NationalVerifier.as_str() && escalated.clock != VERIFICATION =>
             {
-                mark_escalated(txn, report_id, Some(occurred_at(envelope))).await
+                let escalation = Some((escalated.clock.as_str(), occurred_at(envelope)));
+                mark_escalated(txn, report_id, envelope.sequence, escalation).await
             }
             // Answered: nothing left for the national verifier to reassign.
-            Some(Event::Resolved(_) | Event::Closed(_)) => mark_escalated(txn, report_id, None).await,
+            Some(Event::Resolved(_) | Event::Closed(_)) => {
+                mark_escalated(txn, report_id, envelope.sequence, None).await
+            }
             _ => Ok(()),
         }
     }

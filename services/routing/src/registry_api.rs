@@ -3,6 +3,7 @@
 //! published as a `registry_changed` event.
 
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody, acting_staff};
+use aduan_platform::page::{Cursor, Page, PageQuery};
 use aduan_registry::{RegistryChange, RegistryDocument};
 use aduan_registry_store::store::{self, RegistryVersion};
 use axum::extract::{Query, State};
@@ -101,28 +102,17 @@ async fn post_change(
     Ok((StatusCode::CREATED, ApiJson(made.into())))
 }
 
-/// Which changes to list.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ChangesQuery {
-    /// Only versions older than this one (to page back).
-    pub before: Option<i64>,
-    /// How many, 1 to 500; 100 when absent.
-    pub limit: Option<u64>,
-}
-
-/// The registry's changes, newest first.
-#[utoipa::path(get, path = "/api/v1/registry/changes", tag = "administrators", params(ChangesQuery),
-    responses((status = 200, body = Vec<ChangeView>), (status = 422, body = ErrorBody)))]
+/// The registry's changes, newest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/registry/changes", tag = "administrators", params(PageQuery),
+    responses((status = 200, body = Page<ChangeView>), (status = 422, body = ErrorBody)))]
 async fn list_changes(
     State(state): State<RoutingState>,
-    query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<ApiJson<Vec<ChangeView>>, ApiError> {
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<ApiJson<Page<ChangeView>>, ApiError> {
     let Query(query) = query?;
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid("invalid_limit", format!("limit must be 1 to 500, not {limit}")));
-    }
-    let changes = store::history(&state.db, query.before, limit).await?;
-    Ok(ApiJson(changes.into_iter().map(ChangeView::from).collect()))
+    let limit = query.limit(100)?;
+    let before = query.cursor()?.map(|cursor| cursor.key_as::<i64>()).transpose()?;
+    let changes = store::history(&state.db, before, limit + 1).await?;
+    let page = Page::from_rows(changes, limit, |version| Cursor::new(version.version, version.version));
+    Ok(ApiJson(page.map(ChangeView::from)))
 }

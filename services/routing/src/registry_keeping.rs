@@ -107,8 +107,12 @@ async fn write(
         document: Some(document.clone()),
     };
     store::record(txn, row.clone()).await?;
+    let digest = aduan_registry_store::digest_of(&document);
+    // Only the first version carries the whole registry; the others carry
+    // their change, which every copy makes to the version before.
+    let document = if version == 1 { document } else { String::new() };
     let version = u64::try_from(version).unwrap_or_default();
-    let event = Event::RegistryChanged(proto::RegistryChanged { version, change, document });
-    outbox::enqueue(txn, &new_registry_envelope(actor, event)).await?;
+    let event = Event::RegistryChanged(proto::RegistryChanged { version, change, document, digest });
+    outbox::enqueue(txn, new_registry_envelope(actor, event)).await?;
     Ok(row)
 }

@@ -33,9 +33,18 @@ pub struct Model {
     /// When it was last routed.
     pub routed_at: DateTimeUtc,
     /// Since when a clock of its case has run out all the way up to the
-    /// national verifier, who may reassign it; cleared when it moves on.
+    /// national verifier (or the citizen appealed above an institution with
+    /// no parent), who may reassign it; cleared when it moves on.
     #[sea_orm(indexed)]
     pub escalated_to_verifier_at: Option<DateTimeUtc>,
+    /// Why it is on the national verifier's list: the clock that ran out, or
+    /// `appeal`.
+    pub escalation_reason: Option<String>,
+    /// The sequence of the latest fact about its case that routing applied
+    /// (escalated, resolved, closed): an earlier one arriving late is not
+    /// applied over it.
+    #[sea_orm(default_value = 0)]
+    pub case_sequence: i64,
     /// The verification step's clock (`aduan_procedure::VerificationClock` as
     /// JSON) while the report waits for a verifier.
     #[sea_orm(column_type = "Text", nullable)]

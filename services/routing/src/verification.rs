@@ -8,6 +8,7 @@ use aduan_platform::envelope::new_envelope;
 use aduan_platform::http::ApiError;
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, Actor, Message as _, envelope::Event};
+use aduan_platform::report_order;
 use aduan_procedure::{Action, Role, Status, Tier};
 use aduan_registry::Registry;
 use sea_orm::{
@@ -55,6 +56,12 @@ pub enum Decision {
         /// Why, for the record and the new institution.
         reason: String,
     },
+    /// Uphold the answer appealed against an institution with no parent: the
+    /// case closes, and the citizen may refer it to the ombudsman.
+    UpholdAppeal {
+        /// Why, for the citizen.
+        reason: String,
+    },
 }
 
 impl Decision {
@@ -64,6 +71,7 @@ impl Decision {
             Decision::Defer { .. } => Action::Defer,
             Decision::Archive { .. } => Action::Archive,
             Decision::Merge { .. } => Action::MergeAsDuplicate,
+            Decision::UpholdAppeal { .. } => Action::UpholdAppeal,
         }
     }
 }
@@ -142,6 +150,12 @@ pub async fn decide(
                 format!("the report is {}, not waiting in the verification queue", current.as_str()),
             ));
         }
+        Decision::UpholdAppeal { .. } if routed.escalation_reason.as_deref() != Some(crate::placing::APPEAL) => {
+            return Err(ApiError::conflict(
+                "not_appealed",
+                "only an appeal waiting for the national verifier is upheld",
+            ));
+        }
         _ => {}
     }
     let mut active = routed.clone().into_active_model();
@@ -158,6 +172,7 @@ pub async fn decide(
                 return Err(ApiError::invalid("same_institution", "the case is with this institution already"));
             }
             active.escalated_to_verifier_at = Set(None);
+            active.escalation_reason = Set(None);
             // The tier stays the one the case has.
             let given = Given { institution_id: &institution_id, matched_by: REASSIGNED, note: &reason, tier: None };
             assign(registry, &routed, &mut active, given)?
@@ -173,20 +188,47 @@ pub async fn decide(
             Event::Archived(proto::Archived { reason, note })
         }
         Decision::Merge { into_report_id } => {
-            if into_report_id == report_id {
-                return Err(ApiError::invalid("invalid_merge", "a report cannot be merged into itself"));
-            }
-            if routed_report::Entity::find_by_id(into_report_id).one(&txn).await?.is_none() {
-                return Err(ApiError::not_found("original_not_found", "routing has no report with the original's id"));
-            }
+            check_original(&txn, report_id, into_report_id).await?;
             Event::Merged(proto::MergedAsDuplicate { into_report_id: into_report_id.to_string() })
         }
+        Decision::UpholdAppeal { reason } => {
+            active.escalated_to_verifier_at = Set(None);
+            active.escalation_reason = Set(None);
+            Event::AppealUpheld(proto::AppealUpheld { reason })
+        }
     };
-    let updated = active.update(&txn).await?;
     let actor = Actor { role: proto::Role::Verifier as i32, pseudonym: verifier.to_owned() };
-    outbox::enqueue(&txn, &new_envelope(report_id, actor, event)).await?;
+    let sequence = outbox::enqueue(&txn, new_envelope(report_id, actor, event)).await?;
+    // What the verifier did is later than any fact about the case seen so far.
+    active.case_sequence = Set(report_order::stored(sequence));
+    let updated = active.update(&txn).await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// A report is merged only into an earlier report that is still open: the
+/// duplicate's citizen follows the original, so the original must be
+/// followed somewhere and must have come first.
+async fn check_original(txn: &DatabaseTransaction, report_id: Uuid, into_report_id: Uuid) -> Result<(), ApiError> {
+    if into_report_id == report_id {
+        return Err(ApiError::invalid("invalid_merge", "a report cannot be merged into itself"));
+    }
+    let original = routed_report::Entity::find_by_id(into_report_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("original_not_found", "routing has no report with the original's id"))?;
+    // Report ids are UUIDv7s given at filing: their order is the filing order.
+    if into_report_id > report_id {
+        return Err(ApiError::invalid("original_not_earlier", "a report is merged only into one filed before it"));
+    }
+    let status = Status::parse(&original.status).unwrap_or(Status::Submitted);
+    if status.is_final() || matches!(status, Status::Closed) {
+        return Err(ApiError::conflict(
+            "original_not_open",
+            format!("the original is {}; merge only into a report that is still being handled", status.as_str()),
+        ));
+    }
+    Ok(())
 }
 
 /// Raises the privacy of a report (never lowers it), at any step, with the
@@ -214,7 +256,7 @@ pub async fn raise_privacy(
     let updated = active.update(&txn).await?;
     let actor = Actor { role: proto::Role::Verifier as i32, pseudonym: verifier.to_owned() };
     let event = Event::PrivacyRaised(proto::PrivacyRaised { privacy: privacy as i32, reason });
-    outbox::enqueue(&txn, &new_envelope(report_id, actor, event)).await?;
+    outbox::enqueue(&txn, new_envelope(report_id, actor, event)).await?;
     txn.commit().await?;
     Ok(updated)
 }

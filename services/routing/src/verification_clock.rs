@@ -125,10 +125,12 @@ impl VerificationClocks {
                 institution_id: national_verifier.clone(),
                 clock: VERIFICATION.to_owned(),
                 to: EscalationStep::NationalVerifier.as_str().to_owned(),
+                told_institution_id: String::new(),
+                due_on: self.due(routed).verify_by.map(|day| day.to_string()).unwrap_or_default(),
             };
             tracing::info!(report_id = %routed.report_id, "verification overdue; telling the national verifier");
             let envelope = new_envelope(routed.report_id, system_actor(SERVICE), Event::Escalated(escalated));
-            outbox::enqueue(&txn, &envelope).await?;
+            outbox::enqueue(&txn, envelope).await?;
         }
         txn.commit().await?;
         Ok(overdue.len())

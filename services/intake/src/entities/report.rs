@@ -29,9 +29,21 @@ pub struct Model {
     /// api, web or open311.
     pub channel: String,
     /// Status name from the procedure.
+    #[sea_orm(indexed)]
     pub status: String,
-    /// When the event that set `status` happened; older events do not overwrite it.
+    /// When the event that set `status` happened (the dispute window counts from it).
     pub status_changed_at: DateTimeUtc,
+    /// The sequence of the fact that set `status`: a fact with a lower one
+    /// happened before it, whatever the clocks say, and does not overwrite it.
+    #[sea_orm(default_value = 0)]
+    pub status_sequence: i64,
+    /// The earlier report this one was merged into as a duplicate: its
+    /// citizen follows that report's progress through this report's code.
+    pub merged_into: Option<Uuid>,
+    /// The citizen's rating of the resolution, 1 to 5, when they accepted it.
+    pub rating: Option<i32>,
+    /// The citizen's answer to "was it fixed?": yes, no or partly.
+    pub fixed: Option<String>,
     /// The institution holding it, once assigned.
     pub institution_id: Option<String>,
     /// That institution's name, for the citizen.

@@ -13,7 +13,11 @@ pub struct Model {
     pub report_id: Uuid,
     /// When it happened.
     pub occurred_at: DateTimeUtc,
-    /// assigned, received, returned, follow_up, resolved, accepted, closed.
+    /// The sequence of the fact it comes from: the timeline's order.
+    #[sea_orm(default_value = 0)]
+    pub sequence: i64,
+    /// filed, assigned, received, returned, follow_up, question, resolved,
+    /// closed, deferred, archived, merged, privacy, escalated, ...
     pub kind: String,
     /// Who answered, when an institution did.
     pub institution_name: Option<String>,

@@ -1,5 +1,6 @@
-//! The sealed identity of a reporter: never in an event, a log line or a
-//! response to anyone but its owner.
+//! Reporters' identities as earlier releases stored them, in plaintext. At
+//! start intake seals each into `reporter_identity` and deletes it here; the
+//! table stays empty.
 
 use sea_orm::entity::prelude::*;
 

@@ -19,14 +19,26 @@ pub enum HandlerError {
     /// The message can never be applied (it contradicts what this service knows).
     #[error("{0}")]
     Permanent(String),
-    /// Something that may pass (database busy, connection lost): retry later.
+    /// The database (or another dependency) cannot be reached: not the
+    /// message's fault, so it is held and tried again without counting.
+    #[error("unavailable: {0:#}")]
+    Unavailable(anyhow::Error),
+    /// Something that may pass (a deadlock, a timeout): retry later.
     #[error(transparent)]
     Transient(#[from] anyhow::Error),
+    /// An event this build does not know (a newer producer's, during a
+    /// rolling upgrade), under its routing key.
+    #[error("unknown event {0}")]
+    UnknownEvent(String),
 }
 
 impl From<sea_orm::DbErr> for HandlerError {
     fn from(error: sea_orm::DbErr) -> Self {
-        Self::Transient(error.into())
+        match crate::database::classify(&error) {
+            crate::database::Failure::Unavailable => Self::Unavailable(error.into()),
+            crate::database::Failure::Constraint => Self::Permanent(format!("constraint violated: {error}")),
+            crate::database::Failure::Other => Self::Transient(error.into()),
+        }
     }
 }
 
@@ -88,6 +100,7 @@ fn log_decision(span: &Span, decision: &Decision, error: Option<&HandlerError>) 
             tracing::warn!(next_attempt, ?delay, error = ?error, "handler failed; will retry")
         }
         Decision::DeadLetter { reason } => tracing::error!(%reason, "dead-lettering message"),
+        Decision::Pause => tracing::warn!(error = ?error, "a dependency is unavailable; holding the message"),
     });
 }
 
@@ -114,9 +127,11 @@ pub(crate) async fn process_batch(
                 span.record("message_id", envelope.message_id.as_str());
                 span.record("report_id", envelope.report_id.as_str());
                 if envelope.event.is_none() {
-                    // A newer producer's event: not ours to understand, and not an error.
-                    span.in_scope(|| tracing::debug!("skipping an event this build does not know"));
-                    decisions[index] = Decision::Ack;
+                    // A newer producer's event: a newer replica may handle it.
+                    let outcome = Err(HandlerError::UnknownEvent(delivery.routing_key.to_owned()));
+                    let decision = decide(policy, delivery.attempt, &outcome);
+                    log_decision(&span, &decision, outcome.as_ref().err());
+                    decisions[index] = decision;
                 } else {
                     work_index.push((index, span.clone()));
                     work.push(Incoming { envelope, span });

@@ -3,17 +3,27 @@
 //! dead-lettered), so the outbox row that fed it is marked only then: a kill -9
 //! at any point leaves the row unpublished, and it is delivered again at the
 //! next start, where the subscribers' dedupe makes the second delivery a no-op.
+//! What a subscriber gives up on is kept in the `dead_letter` table, from
+//! which `aduan dlq replay` asks the running bus to deliver it again.
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use async_trait::async_trait;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::delivery::{RawDelivery, process};
-use super::{Bus, BusError, Decision, MessageHandler, OutgoingMessage, RetryPolicy, Subscription, topic_matches};
+use super::{
+    Bus, BusError, DeadLetter, Decision, MessageHandler, OutgoingMessage, Published, RetryPolicy, Subscription,
+    topic_matches,
+};
 
 /// Messages the in-process bus gave up on, kept durably for an operator.
 pub mod dead_letter {
@@ -37,6 +47,10 @@ pub mod dead_letter {
         pub reason: String,
         /// When.
         pub dead_at: DateTimeUtc,
+        /// When an operator asked for it to be delivered again; the running
+        /// bus does so within a second (or at the next start).
+        #[sea_orm(indexed)]
+        pub replay_requested_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -80,6 +94,7 @@ impl MemoryBus {
 
     async fn deliver(&self, subscriber: &MemorySubscriber, message: &OutgoingMessage) -> Result<(), BusError> {
         let mut attempt = 1;
+        let mut pause = Duration::from_millis(250);
         loop {
             let delivery = RawDelivery {
                 consumer: &subscriber.subscription.consumer,
@@ -99,6 +114,13 @@ impl MemoryBus {
                 Decision::DeadLetter { reason } => {
                     return self.park(&subscriber.subscription.consumer, message, reason).await;
                 }
+                // The database is down: wait without spending an attempt.
+                Decision::Pause => {
+                    tokio::select! {
+                        () = self.stopping.cancelled() => return Err(BusError::ShuttingDown),
+                        () = tokio::time::sleep(pause) => pause = (pause * 2).min(Duration::from_secs(10)),
+                    }
+                }
             }
         }
     }
@@ -112,6 +134,7 @@ impl MemoryBus {
             payload: Set(message.payload.clone()),
             reason: Set(reason),
             dead_at: Set(chrono::Utc::now()),
+            replay_requested_at: Set(None),
         }
         .insert(&self.dead_letters)
         .await
@@ -120,23 +143,121 @@ impl MemoryBus {
     }
 }
 
+impl MemoryBus {
+    /// Delivers, once more, each dead letter an operator asked to replay,
+    /// to its consumer only; a letter that fails again is parked again.
+    /// Answers how many it delivered.
+    pub async fn replay_requested(&self) -> Result<usize, BusError> {
+        let requested = dead_letter::Entity::find()
+            .filter(dead_letter::Column::ReplayRequestedAt.is_not_null())
+            .order_by_asc(dead_letter::Column::Id)
+            .limit(100)
+            .all(&self.dead_letters)
+            .await
+            .map_err(|error| BusError::Unavailable(format!("reading dead letters: {error}")))?;
+        let subscribers = self.subscribers.read().await;
+        let mut replayed = 0;
+        for letter in requested {
+            let Some(subscriber) = subscribers.iter().find(|s| s.subscription.consumer == letter.consumer) else {
+                continue;
+            };
+            let message = OutgoingMessage {
+                message_id: letter.message_id,
+                routing_key: letter.routing_key.clone(),
+                payload: letter.payload.clone(),
+                traceparent: None,
+            };
+            self.deliver(subscriber, &message).await?;
+            dead_letter::Entity::delete_by_id(letter.id)
+                .exec(&self.dead_letters)
+                .await
+                .map_err(|error| BusError::Unavailable(format!("removing a replayed dead letter: {error}")))?;
+            replayed += 1;
+        }
+        Ok(replayed)
+    }
+
+    /// Replays what operators ask for, every second, until the bus shuts down.
+    pub async fn run_replays(self: Arc<Self>) {
+        loop {
+            tokio::select! {
+                () = self.stopping.cancelled() => return,
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+            match self.replay_requested().await {
+                Ok(0) => {}
+                Ok(replayed) => tracing::info!(replayed, "replayed dead letters"),
+                Err(error) => tracing::warn!(%error, "could not replay dead letters"),
+            }
+        }
+    }
+}
+
+/// The in-process bus's dead letters, for an operator's command.
+#[derive(Debug, Clone)]
+pub struct DeadLetterTable {
+    db: DatabaseConnection,
+}
+
+impl DeadLetterTable {
+    /// The table in the bus's database `db`.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// What `consumer` gave up on, oldest first, at most `limit`.
+    pub async fn list(&self, consumer: &str, limit: u64) -> Result<Vec<DeadLetter>, sea_orm::DbErr> {
+        Ok(dead_letter::Entity::find()
+            .filter(dead_letter::Column::Consumer.eq(consumer))
+            .order_by_asc(dead_letter::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|letter| DeadLetter {
+                message_id: letter.message_id.to_string(),
+                routing_key: letter.routing_key,
+                reason: letter.reason,
+                payload: letter.payload,
+            })
+            .collect())
+    }
+
+    /// Asks the running bus (or the next start) to deliver again every
+    /// letter `consumer` gave up on; answers how many.
+    pub async fn request_replay(&self, consumer: &str) -> Result<u64, sea_orm::DbErr> {
+        let updated = dead_letter::Entity::update_many()
+            .col_expr(dead_letter::Column::ReplayRequestedAt, Expr::value(chrono::Utc::now()))
+            .filter(dead_letter::Column::Consumer.eq(consumer))
+            .filter(dead_letter::Column::ReplayRequestedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        Ok(updated.rows_affected)
+    }
+}
+
 #[async_trait]
 impl Bus for MemoryBus {
-    async fn publish(&self, batch: &[OutgoingMessage]) -> Result<(), BusError> {
+    async fn publish(&self, batch: &[OutgoingMessage]) -> Result<Vec<Published>, BusError> {
         let _in_flight = self.in_flight.token();
         let subscribers = self.subscribers.read().await;
+        let mut outcomes = Vec::with_capacity(batch.len());
         for message in batch {
             if self.stopping.is_cancelled() {
                 return Err(BusError::ShuttingDown);
             }
-            let matching = subscribers.iter().filter(|subscriber| {
-                subscriber.subscription.bindings.iter().any(|pattern| topic_matches(pattern, &message.routing_key))
-            });
-            for subscriber in matching {
+            let matching: Vec<&MemorySubscriber> = subscribers
+                .iter()
+                .filter(|subscriber| {
+                    subscriber.subscription.bindings.iter().any(|pattern| topic_matches(pattern, &message.routing_key))
+                })
+                .collect();
+            for subscriber in &matching {
                 self.deliver(subscriber, message).await?;
             }
+            outcomes.push(if matching.is_empty() { Published::Unroutable } else { Published::Held });
         }
-        Ok(())
+        Ok(outcomes)
     }
 
     async fn subscribe(&self, subscription: Subscription, handler: Arc<dyn MessageHandler>) -> anyhow::Result<()> {
@@ -157,6 +278,8 @@ impl Bus for MemoryBus {
     async fn shutdown(&self) {
         self.stopping.cancel();
         self.in_flight.close();
-        self.in_flight.wait().await;
+        if tokio::time::timeout(super::rabbit::SHUTDOWN_GRACE, self.in_flight.wait()).await.is_err() {
+            tracing::warn!("deliveries still in hand at the deadline; they are delivered again at the next start");
+        }
     }
 }

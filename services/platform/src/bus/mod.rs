@@ -34,6 +34,19 @@ pub struct OutgoingMessage {
     pub traceparent: Option<String>,
 }
 
+/// A message a consumer gave up on, as an operator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// The envelope's message id, as published.
+    pub message_id: String,
+    /// Its routing key.
+    pub routing_key: String,
+    /// Why it was given up on.
+    pub reason: String,
+    /// The body, as published.
+    pub payload: Vec<u8>,
+}
+
 /// A consumer and the events it listens to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
@@ -43,20 +56,25 @@ pub struct Subscription {
     pub bindings: Vec<String>,
 }
 
+/// What became of one message of a published batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Published {
+    /// Held durably: confirmed by the broker, or committed by every
+    /// in-process subscriber.
+    Held,
+    /// No queue is bound to its routing key: nobody consumes it.
+    Unroutable,
+    /// The broker refused it for now (a nack: a full queue, a broker
+    /// under pressure); it may take it later.
+    Refused(String),
+}
+
 /// Why the bus could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
     /// The broker cannot be reached now; the caller keeps the messages and tries again.
     #[error("the broker is unavailable: {0}")]
     Unavailable(String),
-    /// The broker refused a message (nack, or no queue to route it to).
-    #[error("the broker refused message {message_id}: {reason}")]
-    Refused {
-        /// The message that was refused.
-        message_id: Uuid,
-        /// What the broker said.
-        reason: String,
-    },
     /// The process is shutting down; nothing more is taken.
     #[error("the bus is shutting down")]
     ShuttingDown,
@@ -65,10 +83,10 @@ pub enum BusError {
 /// The bus as every service sees it.
 #[async_trait]
 pub trait Bus: Send + Sync + std::fmt::Debug + 'static {
-    /// Publishes `batch` and returns once every message of it is held durably.
-    /// On error, any part of the batch may have been delivered: callers
-    /// publish again and consumers dedupe.
-    async fn publish(&self, batch: &[OutgoingMessage]) -> Result<(), BusError>;
+    /// Publishes `batch` and answers, once the bus has settled each message,
+    /// what became of each, in order. On error, any part of the batch may
+    /// have been delivered: callers publish again and consumers dedupe.
+    async fn publish(&self, batch: &[OutgoingMessage]) -> Result<Vec<Published>, BusError>;
 
     /// Starts delivering matching messages to `handler` until [`Bus::shutdown`].
     async fn subscribe(&self, subscription: Subscription, handler: Arc<dyn MessageHandler>) -> anyhow::Result<()>;

@@ -6,9 +6,19 @@
 //! For a namespace `ns` and a consumer `c`:
 //! - `ns.events`: the topic exchange every event is published to;
 //! - `ns.c`: the consumer's quorum queue, bound to the events it wants;
-//! - `ns.c.retry.<ms>ms`: one queue per back-off delay; its messages expire
-//!   after the delay into `ns.c` (RabbitMQ 3.10 has no delayed exchange built in);
+//! - `ns.c.delay.<ms>ms`: one queue per back-off delay; its messages expire
+//!   after the delay into `ns.c` (RabbitMQ 3.10 has no delayed exchange built
+//!   in), dead-lettered at least once (`x-dead-letter-strategy=at-least-once`,
+//!   which quorum queues allow with `x-overflow=reject-publish`), so a message
+//!   is never lost between the delay queue and the consumer's;
 //! - `ns.c.dlq`: where messages end, with the reason in `x-aduan-dead-reason`.
+//!
+//! Every broker operation has a deadline, so a broker that stops answering
+//! without closing the connection is treated as gone, not waited for.
+//! Earlier releases named the delay queues `ns.c.retry.<ms>ms` with
+//! at-most-once dead-lettering; queue arguments cannot change in place, so
+//! the new queues have new names, and an old queue is deleted once it has
+//! drained into the consumer's queue (see [`retire_old_retry_queues`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,9 +26,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::{FutureExt as _, StreamExt as _};
 use lapin::options::{
-    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions,
-    ConfirmSelectOptions, ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions,
-    QueueDeleteOptions,
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions, BasicPublishOptions,
+    BasicQosOptions, ConfirmSelectOptions, ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions,
+    QueueDeclareOptions, QueueDeleteOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind};
@@ -27,8 +37,34 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::delivery::{RawDelivery, process_batch};
-use super::{Bus, BusError, Decision, MessageHandler, OutgoingMessage, RetryPolicy, Subscription};
+use super::{
+    Bus, BusError, DeadLetter, Decision, MessageHandler, OutgoingMessage, Published, RetryPolicy, Subscription,
+};
 use crate::telemetry::TRACEPARENT;
+
+/// The longest any one broker operation (connect, declare, publish, confirm,
+/// acknowledge) may take before the broker counts as unreachable.
+pub const BROKER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long shutdown waits for consumers to finish the messages they hold;
+/// after that they are left unacknowledged and the broker delivers them again.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// A consumer session that lasted this long was healthy: the next reconnect
+/// starts again from the shortest back-off.
+const HEALTHY_SESSION: Duration = Duration::from_secs(30);
+
+/// Runs a broker operation with [`BROKER_TIMEOUT`].
+async fn within<T, E: std::fmt::Display>(
+    what: &str,
+    operation: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, BusError> {
+    match tokio::time::timeout(BROKER_TIMEOUT, operation).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(BusError::Unavailable(format!("{what}: {error}"))),
+        Err(_) => Err(BusError::Unavailable(format!("{what}: no answer within {BROKER_TIMEOUT:?}"))),
+    }
+}
 
 /// Header with the attempt number of a redelivered message (1-based).
 pub const ATTEMPT_HEADER: &str = "x-aduan-attempt";
@@ -80,6 +116,10 @@ impl Names {
     }
     /// The queue that holds a consumer's messages for `delay` before retrying.
     pub fn retry_queue(&self, consumer: &str, delay: Duration) -> String {
+        format!("{}.{consumer}.delay.{}ms", self.namespace, delay.as_millis())
+    }
+    /// The name earlier releases gave that queue (at-most-once dead-lettering).
+    pub fn old_retry_queue(&self, consumer: &str, delay: Duration) -> String {
         format!("{}.{consumer}.retry.{}ms", self.namespace, delay.as_millis())
     }
     /// A consumer's dead-letter queue.
@@ -140,13 +180,18 @@ impl Inner {
         }
         *slot = None;
         let connection =
-            Connection::connect(&self.settings.url, ConnectionProperties::default()).await.map_err(unavailable)?;
-        let channel = connection.create_channel().await.map_err(unavailable)?;
-        declare_exchange(&channel, &self.names).await.map_err(unavailable)?;
+            within("connecting", Connection::connect(&self.settings.url, ConnectionProperties::default())).await?;
+        let channel = within("opening a channel", connection.create_channel()).await?;
+        within("declaring the exchange", declare_exchange(&channel, &self.names)).await?;
         for subscription in &self.settings.topology {
-            declare_consumer(&channel, &self.names, subscription, &self.settings.retry).await.map_err(unavailable)?;
+            within(
+                "declaring a consumer's queues",
+                declare_consumer(&channel, &self.names, subscription, &self.settings.retry),
+            )
+            .await?;
         }
-        let _ = channel.close(200, "topology declared".into()).await;
+        let _ = tokio::time::timeout(BROKER_TIMEOUT, channel.close(200, "topology declared".into())).await;
+        retire_old_retry_queues(&connection, &self.names, &self.settings.topology, &self.settings.retry).await;
         tracing::info!(namespace = %self.settings.namespace, "connected to RabbitMQ");
         let connection = Arc::new(connection);
         *slot = Some(connection.clone());
@@ -157,13 +202,13 @@ impl Inner {
         *self.connection.lock().await = None;
     }
 
-    async fn publish_batch(&self, batch: &[OutgoingMessage]) -> Result<(), BusError> {
+    async fn publish_batch(&self, batch: &[OutgoingMessage]) -> Result<Vec<Published>, BusError> {
         let mut publisher = self.publisher.lock().await;
         let channel = match publisher.as_ref() {
             Some(channel) if channel.status().connected() => channel.clone(),
             _ => {
-                let channel = self.connection().await?.create_channel().await.map_err(unavailable)?;
-                channel.confirm_select(ConfirmSelectOptions::default()).await.map_err(unavailable)?;
+                let channel = within("opening a channel", self.connection().await?.create_channel()).await?;
+                within("enabling confirms", channel.confirm_select(ConfirmSelectOptions::default())).await?;
                 *publisher = Some(channel.clone());
                 channel
             }
@@ -177,7 +222,11 @@ impl Inner {
     }
 }
 
-async fn publish_confirmed(channel: &Channel, exchange: &str, batch: &[OutgoingMessage]) -> Result<(), BusError> {
+async fn publish_confirmed(
+    channel: &Channel,
+    exchange: &str,
+    batch: &[OutgoingMessage],
+) -> Result<Vec<Published>, BusError> {
     // Publish the whole batch first, then wait for its confirms: one round
     // trip per batch rather than per message.
     let mut pending = Vec::with_capacity(batch.len());
@@ -192,37 +241,35 @@ async fn publish_confirmed(channel: &Channel, exchange: &str, batch: &[OutgoingM
             .with_type(ShortString::from(message.routing_key.clone()))
             .with_delivery_mode(2)
             .with_headers(headers);
-        let confirm = channel
-            .basic_publish(
+        // Mandatory: a message no queue takes comes back, and the outbox
+        // decides whether that is expected (see `topology`).
+        let confirm = within(
+            "publishing",
+            channel.basic_publish(
                 exchange.into(),
                 ShortString::from(message.routing_key.clone()),
                 BasicPublishOptions { mandatory: true, ..BasicPublishOptions::default() },
                 &message.payload,
                 properties,
-            )
-            .await
-            .map_err(unavailable)?;
-        pending.push((message.message_id, confirm));
+            ),
+        )
+        .await?;
+        pending.push(confirm);
     }
-    for (message_id, confirm) in pending {
-        check_confirmation(message_id, confirm.await.map_err(unavailable)?)?;
+    let mut outcomes = Vec::with_capacity(pending.len());
+    for confirm in pending {
+        outcomes.push(outcome_of(within("waiting for a confirm", confirm).await?)?);
     }
-    Ok(())
+    Ok(outcomes)
 }
 
-fn check_confirmation(message_id: uuid::Uuid, confirmation: Confirmation) -> Result<(), BusError> {
+fn outcome_of(confirmation: Confirmation) -> Result<Published, BusError> {
     match confirmation {
-        Confirmation::Ack(None) => Ok(()),
-        Confirmation::Ack(Some(returned)) => {
-            Err(BusError::Refused { message_id, reason: format!("unroutable: {}", returned.reply_text) })
-        }
-        Confirmation::Nack(_) => Err(BusError::Refused { message_id, reason: "nacked by the broker".into() }),
+        Confirmation::Ack(None) => Ok(Published::Held),
+        Confirmation::Ack(Some(_returned)) => Ok(Published::Unroutable),
+        Confirmation::Nack(_) => Ok(Published::Refused("nacked by the broker".into())),
         Confirmation::NotRequested => Err(BusError::Unavailable("publisher confirms are not enabled".into())),
     }
-}
-
-fn unavailable(error: impl std::fmt::Display) -> BusError {
-    BusError::Unavailable(error.to_string())
 }
 
 fn quorum() -> FieldTable {
@@ -271,10 +318,58 @@ async fn declare_consumer(
         arguments.insert("x-message-ttl".into(), AMQPValue::LongLongInt(ttl));
         arguments.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("".into()));
         arguments.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(queue.as_str().into()));
+        arguments.insert("x-dead-letter-strategy".into(), AMQPValue::LongString("at-least-once".into()));
+        arguments.insert("x-overflow".into(), AMQPValue::LongString("reject-publish".into()));
         channel.queue_declare(names.retry_queue(&subscription.consumer, *delay).into(), durable(), arguments).await?;
     }
     channel.queue_declare(names.dead_letter_queue(&subscription.consumer).into(), durable(), quorum()).await?;
     Ok(())
+}
+
+/// Deletes the delay queues of earlier releases once they are empty: each
+/// expires its messages into the consumer's queue, so after the longest delay
+/// it has drained. Its message count comes from declaring it as it was
+/// declared (which makes an absent one, empty, rather than failing the
+/// channel as a passive declaration would); quorum queues do not take
+/// `if_empty` on delete. One still holding messages is left for the next
+/// start. An old replica still retrying into one that was just deleted gets
+/// its publish returned, and its message is delivered again: nothing is lost.
+async fn retire_old_retry_queues(
+    connection: &Connection,
+    names: &Names,
+    topology: &[Subscription],
+    policy: &RetryPolicy,
+) {
+    let mut delays: Vec<Duration> = policy.delays.iter().chain(RetryPolicy::default().delays.iter()).copied().collect();
+    delays.sort();
+    delays.dedup();
+    for subscription in topology {
+        for delay in &delays {
+            let queue = names.old_retry_queue(&subscription.consumer, *delay);
+            let Ok(channel) = within("opening a channel", connection.create_channel()).await else { return };
+            let mut arguments = quorum();
+            let ttl = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
+            arguments.insert("x-message-ttl".into(), AMQPValue::LongLongInt(ttl));
+            arguments.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("".into()));
+            let main = names.queue(&subscription.consumer);
+            arguments.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(main.as_str().into()));
+            match within("looking at an old queue", channel.queue_declare(queue.clone().into(), durable(), arguments)).await {
+                Ok(declared) if declared.message_count() == 0 => {
+                    let deleted =
+                        within("deleting an old queue", channel.queue_delete(queue.clone().into(), QueueDeleteOptions::default()))
+                            .await;
+                    if deleted.is_err() {
+                        tracing::warn!(%queue, "could not delete an earlier release's delay queue");
+                    }
+                }
+                Ok(declared) => {
+                    tracing::info!(%queue, messages = declared.message_count(), "an earlier release's delay queue is still draining");
+                }
+                Err(error) => tracing::warn!(%queue, %error, "could not look at an earlier release's delay queue"),
+            }
+            let _ = tokio::time::timeout(BROKER_TIMEOUT, channel.close(200, "checked".into())).await;
+        }
+    }
 }
 
 fn header<'a>(properties: &'a BasicProperties, name: &str) -> Option<&'a AMQPValue> {
@@ -306,20 +401,26 @@ fn with_header(properties: &BasicProperties, name: &str, value: AMQPValue) -> Ba
     properties.clone().with_headers(headers)
 }
 
-/// Puts a delivery back on the broker (a retry queue or the dead-letter
-/// queue) and waits for the confirm; only then may the original be acked.
+/// Puts a delivery back on the broker (a retry queue, the dead-letter
+/// queue, or the consumer's own queue for a replay) and waits for the
+/// confirm; only then may the original be acked.
 async fn republish(channel: &Channel, queue: &str, data: &[u8], properties: BasicProperties) -> Result<(), BusError> {
-    let confirm = channel
-        .basic_publish(
+    let confirm = within(
+        "publishing to a queue",
+        channel.basic_publish(
             "".into(),
             queue.into(),
             BasicPublishOptions { mandatory: true, ..BasicPublishOptions::default() },
             data,
             properties,
-        )
-        .await
-        .map_err(unavailable)?;
-    check_confirmation(uuid::Uuid::nil(), confirm.await.map_err(unavailable)?)
+        ),
+    )
+    .await?;
+    match outcome_of(within("waiting for a confirm", confirm).await?)? {
+        Published::Held => Ok(()),
+        Published::Unroutable => Err(BusError::Unavailable(format!("the queue {queue} does not exist"))),
+        Published::Refused(reason) => Err(BusError::Unavailable(format!("{queue}: {reason}"))),
+    }
 }
 
 struct ConsumerContext {
@@ -329,9 +430,51 @@ struct ConsumerContext {
     handler: Arc<dyn MessageHandler>,
     /// A confirm-mode channel for retries and dead letters.
     republisher: Channel,
+    /// Cancelled when the process stops.
+    stopping: CancellationToken,
 }
 
-async fn handle_deliveries(context: &ConsumerContext, deliveries: Vec<lapin::message::Delivery>) {
+/// Handles a batch, holding on to the deliveries whose handler found the
+/// database unavailable: they are tried again after a back-off that grows
+/// while the outage lasts, without counting an attempt, until they are
+/// settled or the consumer stops (then they go back to the queue).
+async fn handle_deliveries(context: &ConsumerContext, mut deliveries: Vec<lapin::message::Delivery>) {
+    let mut pause = Duration::from_millis(250);
+    loop {
+        let decisions = decide_batch(context, &deliveries).await;
+        let mut held = Vec::new();
+        for (delivery, decision) in deliveries.into_iter().zip(decisions) {
+            match decision {
+                Decision::Pause => held.push(delivery),
+                decision => settle(context, delivery, decision).await,
+            }
+        }
+        if held.is_empty() {
+            return;
+        }
+        tokio::select! {
+            () = context.stopping.cancelled() => {
+                for delivery in held {
+                    let requeue = BasicNackOptions { requeue: true, ..BasicNackOptions::default() };
+                    let _ = tokio::time::timeout(BROKER_TIMEOUT, delivery.acker.nack(requeue)).await;
+                }
+                return;
+            }
+            () = tokio::time::sleep(pause) => {}
+        }
+        pause = (pause * 2).min(Duration::from_secs(10));
+        deliveries = held;
+    }
+}
+
+/// The routing key a message was published with. A retried message comes
+/// back from its delay queue under the consumer queue's name, so the original
+/// travels in the message's `type` (set at publish, and before a retry).
+fn original_routing_key(delivery: &lapin::message::Delivery) -> &str {
+    delivery.properties.kind().as_ref().map_or(delivery.routing_key.as_str(), |kind| kind.as_str())
+}
+
+async fn decide_batch(context: &ConsumerContext, deliveries: &[lapin::message::Delivery]) -> Vec<Decision> {
     let traceparents: Vec<Option<String>> =
         deliveries.iter().map(|delivery| header_text(&delivery.properties, TRACEPARENT)).collect();
     let raws: Vec<RawDelivery<'_>> = deliveries
@@ -339,16 +482,13 @@ async fn handle_deliveries(context: &ConsumerContext, deliveries: Vec<lapin::mes
         .zip(&traceparents)
         .map(|(delivery, traceparent)| RawDelivery {
             consumer: &context.consumer,
-            routing_key: delivery.routing_key.as_str(),
+            routing_key: original_routing_key(delivery),
             payload: &delivery.data,
             traceparent: traceparent.as_deref(),
             attempt: attempt_of(&delivery.properties),
         })
         .collect();
-    let decisions = process_batch(context.handler.as_ref(), &context.policy, &raws).await;
-    for (delivery, decision) in deliveries.into_iter().zip(decisions) {
-        settle(context, delivery, decision).await;
-    }
+    process_batch(context.handler.as_ref(), &context.policy, &raws).await
 }
 
 /// Acts on a decision: ack, or move the message to a retry or dead-letter
@@ -358,13 +498,17 @@ async fn settle(context: &ConsumerContext, delivery: lapin::message::Delivery, d
     let properties = &delivery.properties;
     let parked = match decision {
         Decision::Ack => Ok(()),
+        // Held by `handle_deliveries`; never settled here.
+        Decision::Pause => return,
         Decision::Retry { next_attempt, delay } => {
-            let properties = with_header(properties, ATTEMPT_HEADER, AMQPValue::LongLongInt(i64::from(next_attempt)));
+            let properties = with_header(properties, ATTEMPT_HEADER, AMQPValue::LongLongInt(i64::from(next_attempt)))
+                .with_type(ShortString::from(original_routing_key(&delivery)));
             let queue = context.names.retry_queue(&context.consumer, delay);
             republish(&context.republisher, &queue, &delivery.data, properties).await
         }
         Decision::DeadLetter { reason } => {
-            let properties = with_header(properties, DEAD_REASON_HEADER, AMQPValue::LongString(reason.as_str().into()));
+            let properties = with_header(properties, DEAD_REASON_HEADER, AMQPValue::LongString(reason.as_str().into()))
+                .with_type(ShortString::from(original_routing_key(&delivery)));
             let properties =
                 with_header(&properties, DEAD_CONSUMER_HEADER, AMQPValue::LongString(context.consumer.as_str().into()));
             let queue = context.names.dead_letter_queue(&context.consumer);
@@ -372,11 +516,12 @@ async fn settle(context: &ConsumerContext, delivery: lapin::message::Delivery, d
         }
     };
     let acked = match parked {
-        Ok(()) => delivery.acker.ack(BasicAckOptions::default()).await,
+        Ok(()) => within("acknowledging", delivery.acker.ack(BasicAckOptions::default())).await,
         Err(error) => {
             // Could not park it: hand it back so it is delivered again.
             tracing::warn!(%error, "could not move a message to its retry or dead-letter queue");
-            delivery.acker.nack(BasicNackOptions { requeue: true, ..BasicNackOptions::default() }).await
+            let requeue = BasicNackOptions { requeue: true, ..BasicNackOptions::default() };
+            within("handing a message back", delivery.acker.nack(requeue)).await
         }
     };
     if let Err(error) = acked {
@@ -387,14 +532,19 @@ async fn settle(context: &ConsumerContext, delivery: lapin::message::Delivery, d
 
 impl Inner {
     async fn consume_forever(self: Arc<Self>, subscription: Subscription, handler: Arc<dyn MessageHandler>) {
-        let mut backoff = Duration::from_millis(100);
+        const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+        let mut backoff = FIRST_BACKOFF;
         loop {
             if self.stopping.is_cancelled() {
                 return;
             }
+            let started = tokio::time::Instant::now();
             match self.consume_until_stopped(&subscription, handler.clone()).await {
                 Ok(()) => return,
                 Err(error) => {
+                    if started.elapsed() >= HEALTHY_SESSION {
+                        backoff = FIRST_BACKOFF;
+                    }
                     tracing::warn!(consumer = %subscription.consumer, %error, ?backoff, "consumer lost its channel; reconnecting");
                     self.forget_connection().await;
                     tokio::select! {
@@ -413,34 +563,39 @@ impl Inner {
         handler: Arc<dyn MessageHandler>,
     ) -> anyhow::Result<()> {
         let connection = self.connection().await?;
-        let channel = connection.create_channel().await?;
-        declare_consumer(&channel, &self.names, subscription, &self.settings.retry).await?;
-        channel.basic_qos(self.settings.prefetch, BasicQosOptions::default()).await?;
-        let republisher = connection.create_channel().await?;
-        republisher.confirm_select(ConfirmSelectOptions::default()).await?;
+        let channel = within("opening a channel", connection.create_channel()).await?;
+        within("declaring the queues", declare_consumer(&channel, &self.names, subscription, &self.settings.retry))
+            .await?;
+        within("setting the prefetch", channel.basic_qos(self.settings.prefetch, BasicQosOptions::default())).await?;
+        let republisher = within("opening a channel", connection.create_channel()).await?;
+        within("enabling confirms", republisher.confirm_select(ConfirmSelectOptions::default())).await?;
         let context = Arc::new(ConsumerContext {
             consumer: subscription.consumer.clone(),
             names: self.names.clone(),
             policy: self.settings.retry.clone(),
             handler,
             republisher: republisher.clone(),
+            stopping: self.stopping.clone(),
         });
         let tag = format!("{}-{}", subscription.consumer, uuid::Uuid::now_v7());
-        let mut deliveries = channel
-            .basic_consume(
+        let mut deliveries = within(
+            "starting to consume",
+            channel.basic_consume(
                 self.names.queue(&subscription.consumer).into(),
                 tag.as_str().into(),
                 BasicConsumeOptions::default(),
                 FieldTable::default(),
-            )
-            .await?;
+            ),
+        )
+        .await?;
         tracing::info!(consumer = %subscription.consumer, "consuming");
         let permits = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
         let in_flight = TaskTracker::new();
         let outcome = loop {
             tokio::select! {
                 () = self.stopping.cancelled() => {
-                    let _ = channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default()).await;
+                    let cancel = channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default());
+                    let _ = tokio::time::timeout(BROKER_TIMEOUT, cancel).await;
                     break Ok(());
                 }
                 next = deliveries.next() => match next {
@@ -465,23 +620,26 @@ impl Inner {
                 },
             }
         };
-        // Finish what was taken before letting go of the channel.
+        // Finish what was taken before letting go of the channel; what is
+        // not finished in time the broker delivers again once the channel goes.
         in_flight.close();
-        in_flight.wait().await;
-        let _ = republisher.close(200, "consumer stopped".into()).await;
-        let _ = channel.close(200, "consumer stopped".into()).await;
+        if tokio::time::timeout(SHUTDOWN_GRACE, in_flight.wait()).await.is_err() {
+            tracing::warn!(consumer = %subscription.consumer, "messages still in hand at the deadline; the broker will deliver them again");
+        }
+        let _ = tokio::time::timeout(BROKER_TIMEOUT, republisher.close(200, "consumer stopped".into())).await;
+        let _ = tokio::time::timeout(BROKER_TIMEOUT, channel.close(200, "consumer stopped".into())).await;
         outcome
     }
 }
 
 #[async_trait]
 impl Bus for RabbitBus {
-    async fn publish(&self, batch: &[OutgoingMessage]) -> Result<(), BusError> {
+    async fn publish(&self, batch: &[OutgoingMessage]) -> Result<Vec<Published>, BusError> {
         if self.inner.stopping.is_cancelled() {
             return Err(BusError::ShuttingDown);
         }
         if batch.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let result = self.inner.publish_batch(batch).await;
         if matches!(result, Err(BusError::Unavailable(_))) {
@@ -506,9 +664,17 @@ impl Bus for RabbitBus {
     async fn shutdown(&self) {
         self.inner.stopping.cancel();
         self.inner.consumers.close();
-        self.inner.consumers.wait().await;
-        if let Some(connection) = self.inner.connection.lock().await.take() {
-            let _ = connection.close(200, "shutting down".into()).await;
+        // Each consumer waits at most SHUTDOWN_GRACE for its messages; this
+        // bounds the rest (a consumer stuck reconnecting, say).
+        if tokio::time::timeout(SHUTDOWN_GRACE + BROKER_TIMEOUT, self.inner.consumers.wait()).await.is_err() {
+            tracing::warn!("consumers did not stop in time; leaving them");
+        }
+        let connection = match tokio::time::timeout(BROKER_TIMEOUT, self.inner.connection.lock()).await {
+            Ok(mut slot) => slot.take(),
+            Err(_) => None,
+        };
+        if let Some(connection) = connection {
+            let _ = tokio::time::timeout(BROKER_TIMEOUT, connection.close(200, "shutting down".into())).await;
         }
     }
 }
@@ -527,6 +693,7 @@ pub async fn delete_namespace(
         let consumer = &subscription.consumer;
         let mut queues = vec![names.queue(consumer), names.dead_letter_queue(consumer)];
         queues.extend(policy.delays.iter().map(|delay| names.retry_queue(consumer, *delay)));
+        queues.extend(policy.delays.iter().map(|delay| names.old_retry_queue(consumer, *delay)));
         for queue in queues {
             channel.queue_delete(queue.into(), QueueDeleteOptions::default()).await?;
         }
@@ -534,4 +701,101 @@ pub async fn delete_namespace(
     channel.exchange_delete(names.exchange().into(), ExchangeDeleteOptions::default()).await?;
     connection.close(200, "namespace deleted".into()).await?;
     Ok(())
+}
+
+/// Where an operator's look at a dead-letter queue connects.
+#[derive(Debug, Clone)]
+pub struct DeadLetterQueue {
+    /// The broker.
+    pub url: String,
+    /// The deployment's namespace.
+    pub namespace: String,
+    /// The consumer whose queue it is.
+    pub consumer: String,
+}
+
+impl DeadLetterQueue {
+    async fn open(&self) -> anyhow::Result<(Connection, Channel, String)> {
+        let connection = within("connecting", Connection::connect(&self.url, ConnectionProperties::default())).await?;
+        let channel = within("opening a channel", connection.create_channel()).await?;
+        let queue = Names::new(&self.namespace).dead_letter_queue(&self.consumer);
+        let passive = QueueDeclareOptions { passive: true, ..QueueDeclareOptions::default() };
+        within(
+            "finding the dead-letter queue",
+            channel.queue_declare(queue.clone().into(), passive, FieldTable::default()),
+        )
+        .await
+        .map_err(|error| anyhow::anyhow!("{queue}: {error} (is {:?} a consumer?)", self.consumer))?;
+        Ok((connection, channel, queue))
+    }
+
+    /// The messages parked in the queue, oldest first, at most `limit`; they stay parked.
+    pub async fn list(&self, limit: usize) -> anyhow::Result<Vec<DeadLetter>> {
+        let (connection, channel, queue) = self.open().await?;
+        let mut letters = Vec::new();
+        // Taken without acknowledgement and given back when the channel
+        // closes: reading never removes anything.
+        while letters.len() < limit {
+            let Some(message) =
+                within("reading", channel.basic_get(queue.clone().into(), BasicGetOptions::default())).await?
+            else {
+                break;
+            };
+            letters.push(dead_letter_of(&message.delivery));
+        }
+        let _ = tokio::time::timeout(BROKER_TIMEOUT, channel.close(200, "listed".into())).await;
+        let _ = tokio::time::timeout(BROKER_TIMEOUT, connection.close(200, "listed".into())).await;
+        Ok(letters)
+    }
+
+    /// Moves every message parked now back to the consumer's queue, as a first
+    /// attempt; answers how many. Each is removed from the dead-letter queue
+    /// only once its consumer's queue confirmed it, so none is lost; one that
+    /// fails again is parked again, not replayed in a loop.
+    pub async fn replay(&self) -> anyhow::Result<usize> {
+        let (connection, channel, queue) = self.open().await?;
+        within("enabling confirms", channel.confirm_select(ConfirmSelectOptions::default())).await?;
+        let passive = QueueDeclareOptions { passive: true, ..QueueDeclareOptions::default() };
+        let parked =
+            within("counting", channel.queue_declare(queue.clone().into(), passive, FieldTable::default())).await?;
+        let target = Names::new(&self.namespace).queue(&self.consumer);
+        let mut replayed = 0;
+        for _ in 0..parked.message_count() {
+            let Some(message) =
+                within("reading", channel.basic_get(queue.clone().into(), BasicGetOptions::default())).await?
+            else {
+                break;
+            };
+            let delivery = message.delivery;
+            let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+            let mut kept = FieldTable::default();
+            for (name, value) in headers.inner() {
+                if ![ATTEMPT_HEADER, DEAD_REASON_HEADER, DEAD_CONSUMER_HEADER].contains(&name.as_str()) {
+                    kept.insert(name.clone(), value.clone());
+                }
+            }
+            headers = kept;
+            let properties = delivery.properties.clone().with_headers(headers);
+            republish(&channel, &target, &delivery.data, properties).await?;
+            within("acknowledging", delivery.acker.ack(BasicAckOptions::default())).await?;
+            replayed += 1;
+        }
+        let _ = tokio::time::timeout(BROKER_TIMEOUT, channel.close(200, "replayed".into())).await;
+        let _ = tokio::time::timeout(BROKER_TIMEOUT, connection.close(200, "replayed".into())).await;
+        Ok(replayed)
+    }
+}
+
+fn dead_letter_of(delivery: &lapin::message::Delivery) -> DeadLetter {
+    let properties = &delivery.properties;
+    DeadLetter {
+        message_id: properties.message_id().as_ref().map(|id| id.as_str().to_owned()).unwrap_or_default(),
+        routing_key: properties
+            .kind()
+            .as_ref()
+            .map(|kind| kind.as_str().to_owned())
+            .unwrap_or_else(|| delivery.routing_key.as_str().to_owned()),
+        reason: header_text(properties, DEAD_REASON_HEADER).unwrap_or_default(),
+        payload: delivery.data.clone(),
+    }
 }

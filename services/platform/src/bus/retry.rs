@@ -43,6 +43,10 @@ pub enum Decision {
         /// Why, for whoever looks at the dead-letter queue.
         reason: String,
     },
+    /// Something it depends on is down (the database): hold the message,
+    /// wait, and try again without counting an attempt, so an outage does
+    /// not spend the retry budget.
+    Pause,
 }
 
 /// Decides the fate of a delivery that was attempt number `attempt` (1-based).
@@ -51,13 +55,23 @@ pub fn decide(policy: &RetryPolicy, attempt: u32, outcome: &Result<(), HandlerEr
         Ok(()) => Decision::Ack,
         Err(HandlerError::Undecodable(why)) => Decision::DeadLetter { reason: format!("undecodable: {why}") },
         Err(HandlerError::Permanent(why)) => Decision::DeadLetter { reason: format!("rejected: {why}") },
+        Err(HandlerError::Unavailable(_)) => Decision::Pause,
         Err(HandlerError::Transient(error)) => {
-            let index = usize::try_from(attempt.saturating_sub(1)).unwrap_or(usize::MAX);
-            match policy.delays.get(index) {
-                Some(&delay) => Decision::Retry { next_attempt: attempt + 1, delay },
-                None => Decision::DeadLetter { reason: format!("failed {attempt} times, last: {error:#}") },
-            }
+            retry_or_give_up(policy, attempt, || format!("failed {attempt} times, last: {error:#}"))
         }
+        // Not acknowledged away: a newer replica may know it, and after the
+        // last try it waits in the dead-letter queue to be replayed.
+        Err(HandlerError::UnknownEvent(routing_key)) => retry_or_give_up(policy, attempt, || {
+            format!("{routing_key} is an event this build does not know; replay it once every replica is upgraded")
+        }),
+    }
+}
+
+fn retry_or_give_up(policy: &RetryPolicy, attempt: u32, reason: impl FnOnce() -> String) -> Decision {
+    let index = usize::try_from(attempt.saturating_sub(1)).unwrap_or(usize::MAX);
+    match policy.delays.get(index) {
+        Some(&delay) => Decision::Retry { next_attempt: attempt + 1, delay },
+        None => Decision::DeadLetter { reason: reason() },
     }
 }
 
@@ -111,6 +125,23 @@ mod tests {
             decide(&policy(), 1, &permanent),
             Decision::DeadLetter { reason: "rejected: unknown institution".into() }
         );
+    }
+
+    #[test]
+    fn an_outage_pauses_without_spending_an_attempt() {
+        let down = Err(HandlerError::Unavailable(anyhow::anyhow!("connection refused")));
+        assert_eq!(decide(&policy(), 1, &down), Decision::Pause);
+        assert_eq!(decide(&policy(), 3, &down), Decision::Pause, "even after the budget is spent");
+    }
+
+    #[test]
+    fn an_unknown_event_is_retried_then_parked_never_acknowledged() {
+        let unknown = Err(HandlerError::UnknownEvent("report.filed_v2".into()));
+        assert!(matches!(decide(&policy(), 1, &unknown), Decision::Retry { next_attempt: 2, .. }));
+        match decide(&policy(), 3, &unknown) {
+            Decision::DeadLetter { reason } => assert!(reason.contains("report.filed_v2"), "{reason}"),
+            other => panic!("expected a dead letter, got {other:?}"),
+        }
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The transactional outbox: a producer writes its state change and the event
 //! announcing it in one transaction; the relay publishes pending rows and marks
 //! them only after the bus confirmed them. A crash between the two publishes
-//! the row again, and consumers dedupe on the message id.
+//! the row again, and consumers dedupe on the message id. A row the broker
+//! refuses for good is parked with its reason, out of the way of the rows
+//! behind it, until an operator replays it.
 
 mod relay;
 
@@ -37,6 +39,19 @@ pub mod outbox_message {
         /// When the bus confirmed it; `None` while pending.
         #[sea_orm(indexed)]
         pub published_at: Option<DateTimeUtc>,
+        /// Until when a relay holds it (publishing it now); another relay
+        /// takes it after that, as one that crashed would have left it.
+        pub claimed_until: Option<DateTimeUtc>,
+        /// How many times the broker refused it.
+        #[sea_orm(default_value = 0)]
+        pub attempts: i32,
+        /// When it was set aside because the broker refuses it for good;
+        /// `None` unless parked.
+        #[sea_orm(indexed)]
+        pub parked_at: Option<DateTimeUtc>,
+        /// Why it was parked, for the operator who replays it.
+        #[sea_orm(column_type = "Text", nullable)]
+        pub park_reason: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -62,10 +77,15 @@ impl OutboxSignal {
 }
 
 /// Writes `envelope` to the outbox through `conn`, which should be the
-/// transaction that makes the state change the event announces.
-pub async fn enqueue<C: ConnectionTrait>(conn: &C, envelope: &Envelope) -> Result<(), DbErr> {
+/// transaction that makes the state change the event announces. An event
+/// about a report gets the report's next sequence (see [`crate::report_order`]);
+/// answers it (0 for an event about no report).
+pub async fn enqueue<C: ConnectionTrait>(conn: &C, mut envelope: Envelope) -> Result<u64, DbErr> {
     let message_id = uuid::Uuid::parse_str(&envelope.message_id)
         .map_err(|error| DbErr::Custom(format!("envelope message id is not a UUID: {error}")))?;
+    if let Ok(report_id) = uuid::Uuid::parse_str(&envelope.report_id) {
+        envelope.sequence = crate::report_order::next(conn, report_id).await?;
+    }
     outbox_message::ActiveModel {
         message_id: Set(message_id),
         routing_key: Set(envelope.routing_key()),
@@ -73,8 +93,68 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, envelope: &Envelope) -> Resul
         traceparent: Set(telemetry::current_traceparent()),
         created_at: Set(chrono::Utc::now()),
         published_at: Set(None),
+        claimed_until: Set(None),
+        attempts: Set(0),
+        parked_at: Set(None),
+        park_reason: Set(None),
     }
     .insert(conn)
     .await?;
-    Ok(())
+    Ok(envelope.sequence)
+}
+
+/// A row set aside because the broker refused it for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParkedRow {
+    /// The event's message id.
+    pub message_id: uuid::Uuid,
+    /// Its routing key.
+    pub routing_key: String,
+    /// Why it was parked.
+    pub reason: String,
+    /// When.
+    pub parked_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The parked rows of an outbox, oldest first, at most `limit`.
+pub async fn parked<C: ConnectionTrait>(conn: &C, limit: u64) -> Result<Vec<ParkedRow>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    Ok(outbox_message::Entity::find()
+        .filter(outbox_message::Column::ParkedAt.is_not_null())
+        .order_by_asc(outbox_message::Column::MessageId)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            Some(ParkedRow {
+                message_id: row.message_id,
+                routing_key: row.routing_key,
+                reason: row.park_reason.unwrap_or_default(),
+                parked_at: row.parked_at?,
+            })
+        })
+        .collect())
+}
+
+/// How many rows of an outbox are parked.
+pub async fn count_parked<C: ConnectionTrait>(conn: &C) -> Result<u64, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    outbox_message::Entity::find().filter(outbox_message::Column::ParkedAt.is_not_null()).count(conn).await
+}
+
+/// Puts every parked row back in line for the relay (after the topology was
+/// fixed, say); answers how many.
+pub async fn replay_parked<C: ConnectionTrait>(conn: &C) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let result = outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::ParkedAt, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+        .col_expr(outbox_message::Column::ParkReason, Expr::value(Option::<String>::None))
+        .col_expr(outbox_message::Column::Attempts, Expr::value(0))
+        .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+        .filter(outbox_message::Column::ParkedAt.is_not_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
 }

@@ -1,19 +1,25 @@
 //! Publishes pending outbox rows in order, in batches, and marks them once the
-//! bus confirmed. On PostgreSQL several replicas relay at once: each takes a
-//! batch with `FOR UPDATE SKIP LOCKED`, so no row goes out twice in parallel.
+//! bus settled them. A relay claims a batch for a while (a lease) in one short
+//! statement and publishes outside any transaction, so no database
+//! transaction waits on the broker; on PostgreSQL several replicas relay at
+//! once, each claiming other rows (`FOR UPDATE SKIP LOCKED`), and a relay that
+//! dies leaves its rows to be claimed again when the lease runs out.
+//!
+//! Each row's fate is its own: a row the broker refuses is tried again later
+//! and, if it keeps refusing, parked with its reason, and an event no queue
+//! is bound to is either expected (announced, not consumed: done) or a
+//! mistake in the topology (parked); neither holds back the rows behind it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::sea_query::{Expr, LockBehavior, LockType};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter};
 use tokio_util::sync::CancellationToken;
 
 use super::{OutboxSignal, outbox_message};
-use crate::bus::{Bus, BusError, OutgoingMessage};
+use crate::bus::{Bus, BusError, OutgoingMessage, Published};
 
 /// How the relay paces itself.
 #[derive(Debug, Clone)]
@@ -24,11 +30,23 @@ pub struct RelaySettings {
     pub poll_interval: Duration,
     /// How long published rows are kept (for operators) before they are purged.
     pub keep_published: Duration,
+    /// How long a relay holds the rows it claimed. A publish that takes more
+    /// than half of it is abandoned and its rows released, so a claim never
+    /// outlives the relay's work; a relay that died leaves its rows for this long.
+    pub lease: Duration,
+    /// How many refusals park a row.
+    pub max_refusals: i32,
 }
 
 impl Default for RelaySettings {
     fn default() -> Self {
-        Self { batch_size: 256, poll_interval: Duration::from_millis(500), keep_published: Duration::from_secs(3600) }
+        Self {
+            batch_size: 256,
+            poll_interval: Duration::from_millis(500),
+            keep_published: Duration::from_secs(3600),
+            lease: Duration::from_secs(30),
+            max_refusals: 20,
+        }
     }
 }
 
@@ -41,6 +59,21 @@ pub struct OutboxRelay {
     settings: RelaySettings,
 }
 
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoundOutcome {
+    /// Rows claimed.
+    pub claimed: usize,
+    /// Rows the bus settled (held, or expected to be unroutable).
+    pub published: usize,
+    /// Rows parked this round.
+    pub parked: usize,
+}
+
+fn chrono_of(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}
+
 impl OutboxRelay {
     /// A relay from `db`'s outbox to `bus`, woken by `signal`.
     pub fn new(db: DatabaseConnection, bus: Arc<dyn Bus>, signal: OutboxSignal, settings: RelaySettings) -> Self {
@@ -49,6 +82,18 @@ impl OutboxRelay {
 
     /// Relays until `stop` is cancelled; stops between batches, never inside one.
     pub async fn run(self, stop: CancellationToken) {
+        if self.db.get_database_backend() == DbBackend::Sqlite {
+            // One relay per SQLite file: a claim found at start is this
+            // relay's own from before a crash, and nobody is working on it.
+            let released = outbox_message::Entity::update_many()
+                .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+                .filter(outbox_message::Column::ClaimedUntil.is_not_null())
+                .exec(&self.db)
+                .await;
+            if let Err(error) = released {
+                tracing::warn!(%error, "could not release the claims of a previous run");
+            }
+        }
         let mut backoff = Duration::from_millis(100);
         let mut last_purge = tokio::time::Instant::now();
         loop {
@@ -56,14 +101,18 @@ impl OutboxRelay {
                 return;
             }
             match self.publish_pending().await {
-                Ok(published) => {
+                Ok(round) => {
                     backoff = Duration::from_millis(100);
-                    if published as u64 == self.settings.batch_size {
+                    if round.claimed as u64 == self.settings.batch_size {
                         continue;
                     }
                 }
                 Err(error) => {
-                    tracing::warn!(%error, ?backoff, "outbox relay could not publish; will retry");
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        ?backoff,
+                        "outbox relay could not publish; will retry"
+                    );
                     tokio::select! {
                         () = stop.cancelled() => return,
                         () = tokio::time::sleep(backoff) => {}
@@ -86,58 +135,136 @@ impl OutboxRelay {
         }
     }
 
-    /// Publishes one batch of pending rows; returns how many went out.
-    pub async fn publish_pending(&self) -> anyhow::Result<usize> {
+    /// Claims, publishes and settles one batch of pending rows.
+    pub async fn publish_pending(&self) -> anyhow::Result<RoundOutcome> {
+        let mut rows = self.claim().await?;
+        if rows.is_empty() {
+            return Ok(RoundOutcome::default());
+        }
+        rows.sort_by_key(|row| row.message_id);
+        let batch: Vec<OutgoingMessage> = rows
+            .iter()
+            .map(|row| OutgoingMessage {
+                message_id: row.message_id,
+                routing_key: row.routing_key.clone(),
+                payload: row.payload.clone(),
+                traceparent: row.traceparent.clone(),
+            })
+            .collect();
+        let published = tokio::time::timeout(self.settings.lease / 2, self.bus.publish(&batch)).await;
+        let published = published.unwrap_or_else(|_| {
+            Err(BusError::Unavailable(format!("publishing took longer than {:?}", self.settings.lease / 2)))
+        });
+        let outcomes = match published {
+            Ok(outcomes) => outcomes,
+            Err(error) => {
+                // Let the next round (or another replica) take them at once.
+                self.release(&rows).await;
+                return match error {
+                    BusError::ShuttingDown => Ok(RoundOutcome { claimed: rows.len(), ..RoundOutcome::default() }),
+                    error => Err(error.into()),
+                };
+            }
+        };
+        self.settle(&rows, outcomes).await
+    }
+
+    /// Claims the oldest pending rows for a lease.
+    async fn claim(&self) -> Result<Vec<outbox_message::Model>, sea_orm::DbErr> {
+        use outbox_message::Column;
+        let now = Utc::now();
+        let mut pending = Query::select();
+        pending
+            .column(Column::MessageId)
+            .from(outbox_message::Entity)
+            .and_where(Expr::col(Column::PublishedAt).is_null())
+            .and_where(Expr::col(Column::ParkedAt).is_null())
+            .and_where(Expr::col(Column::ClaimedUntil).is_null().or(Expr::col(Column::ClaimedUntil).lt(now)))
+            .order_by(Column::MessageId, sea_orm::Order::Asc)
+            .limit(self.settings.batch_size);
         if self.db.get_database_backend() == DbBackend::Postgres {
-            let txn = self.db.begin().await?;
-            let published = self.publish_batch(&txn, true).await?;
-            txn.commit().await?;
-            Ok(published)
-        } else {
-            // SQLite has one writer and one relay per file: locking rows is
-            // neither possible nor needed, and holding a write transaction
-            // while the bus works would stall the service's own writes.
-            self.publish_batch(&self.db, false).await
+            pending.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        outbox_message::Entity::update_many()
+            .col_expr(Column::ClaimedUntil, Expr::value(now + chrono_of(self.settings.lease)))
+            .filter(Column::MessageId.in_subquery(pending))
+            .exec_with_returning(&self.db)
+            .await
+    }
+
+    async fn release(&self, rows: &[outbox_message::Model]) {
+        let ids: Vec<uuid::Uuid> = rows.iter().map(|row| row.message_id).collect();
+        let released = outbox_message::Entity::update_many()
+            .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(outbox_message::Column::MessageId.is_in(ids))
+            .exec(&self.db)
+            .await;
+        if let Err(error) = released {
+            tracing::warn!(%error, "could not release claimed outbox rows; they wait for their lease to end");
         }
     }
 
-    async fn publish_batch<C: ConnectionTrait>(&self, conn: &C, lock_rows: bool) -> anyhow::Result<usize> {
-        let mut query = outbox_message::Entity::find()
-            .filter(outbox_message::Column::PublishedAt.is_null())
-            .order_by_asc(outbox_message::Column::MessageId)
-            .limit(self.settings.batch_size);
-        if lock_rows {
-            query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    async fn settle(&self, rows: &[outbox_message::Model], outcomes: Vec<Published>) -> anyhow::Result<RoundOutcome> {
+        let now = Utc::now();
+        let mut round = RoundOutcome { claimed: rows.len(), ..RoundOutcome::default() };
+        let mut done = Vec::new();
+        for (row, outcome) in rows.iter().zip(outcomes) {
+            match outcome {
+                Published::Held => done.push(row.message_id),
+                Published::Unroutable if crate::topology::nobody_consumes(&row.routing_key) => {
+                    done.push(row.message_id);
+                }
+                Published::Unroutable => {
+                    let reason = format!(
+                        "no queue is bound to {}, though the topology says it is consumed: declare the consumer, then replay",
+                        row.routing_key
+                    );
+                    self.park(row, &reason, now).await?;
+                    round.parked += 1;
+                }
+                Published::Refused(why) => {
+                    let attempts = row.attempts.saturating_add(1);
+                    if attempts >= self.settings.max_refusals {
+                        self.park(row, &format!("refused {attempts} times, last: {why}"), now).await?;
+                        round.parked += 1;
+                    } else {
+                        // Later, not now: the rows behind it go on meanwhile.
+                        let wait = Duration::from_secs(1u64 << attempts.clamp(0, 8));
+                        tracing::warn!(message_id = %row.message_id, attempts, %why, ?wait, "the broker refused an event; will try again");
+                        outbox_message::Entity::update_many()
+                            .col_expr(outbox_message::Column::Attempts, Expr::value(attempts))
+                            .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(now + chrono_of(wait)))
+                            .filter(outbox_message::Column::MessageId.eq(row.message_id))
+                            .exec(&self.db)
+                            .await?;
+                    }
+                }
+            }
         }
-        let rows = query.all(conn).await?;
-        if rows.is_empty() {
-            return Ok(0);
+        round.published = done.len();
+        if !done.is_empty() {
+            outbox_message::Entity::update_many()
+                .col_expr(outbox_message::Column::PublishedAt, Expr::value(now))
+                .filter(outbox_message::Column::MessageId.is_in(done))
+                .exec(&self.db)
+                .await?;
         }
-        let ids: Vec<uuid::Uuid> = rows.iter().map(|row| row.message_id).collect();
-        let batch: Vec<OutgoingMessage> = rows
-            .into_iter()
-            .map(|row| OutgoingMessage {
-                message_id: row.message_id,
-                routing_key: row.routing_key,
-                payload: row.payload,
-                traceparent: row.traceparent,
-            })
-            .collect();
-        match self.bus.publish(&batch).await {
-            Ok(()) => {}
-            Err(BusError::ShuttingDown) => return Ok(0),
-            Err(error) => return Err(error.into()),
-        }
+        Ok(round)
+    }
+
+    async fn park(&self, row: &outbox_message::Model, reason: &str, now: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
+        tracing::error!(message_id = %row.message_id, routing_key = %row.routing_key, %reason, "parking an outbox row");
         outbox_message::Entity::update_many()
-            .col_expr(outbox_message::Column::PublishedAt, Expr::value(chrono::Utc::now()))
-            .filter(outbox_message::Column::MessageId.is_in(ids))
-            .exec(conn)
+            .col_expr(outbox_message::Column::ParkedAt, Expr::value(now))
+            .col_expr(outbox_message::Column::ParkReason, Expr::value(reason))
+            .filter(outbox_message::Column::MessageId.eq(row.message_id))
+            .exec(&self.db)
             .await?;
-        Ok(batch.len())
+        Ok(())
     }
 
     async fn purge_published(&self) -> anyhow::Result<()> {
-        let horizon = chrono::Utc::now() - self.settings.keep_published;
+        let horizon = Utc::now() - chrono_of(self.settings.keep_published);
         outbox_message::Entity::delete_many()
             .filter(outbox_message::Column::PublishedAt.lt(horizon))
             .exec(&self.db)

@@ -3,9 +3,15 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use aduan_platform::migrations::create_delivery_tables;
+use aduan_platform::migrations::{DeliveryOrderingAndParking, create_delivery_tables};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use sea_orm_migration::SchemaManager;
+use sea_orm_migration::{MigrationTrait as _, SchemaManager};
+
+async fn create_tables(db: &DatabaseConnection) {
+    let manager = SchemaManager::new(db);
+    create_delivery_tables(&manager).await.unwrap();
+    DeliveryOrderingAndParking.up(&manager).await.unwrap();
+}
 
 pub struct TestDatabase {
     pub db: DatabaseConnection,
@@ -25,7 +31,7 @@ impl TestDatabase {
         admin.close().await.unwrap();
         let url = format!("{}/{name}", admin_url().rsplit_once('/').unwrap().0);
         let db = aduan_platform::database::connect(&url, Default::default()).await.unwrap();
-        create_delivery_tables(&SchemaManager::new(&db)).await.unwrap();
+        create_tables(&db).await;
         Self { db, postgres_name: Some(name), sqlite_dir: None }
     }
 
@@ -34,7 +40,7 @@ impl TestDatabase {
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.join("test.sqlite").display());
         let db = aduan_platform::database::connect(&url, Default::default()).await.unwrap();
-        create_delivery_tables(&SchemaManager::new(&db)).await.unwrap();
+        create_tables(&db).await;
         Self { db, postgres_name: None, sqlite_dir: Some(dir) }
     }
 

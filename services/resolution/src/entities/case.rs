@@ -17,6 +17,7 @@ pub struct Model {
     /// That institution's name.
     pub institution_name: String,
     /// Status name from the procedure.
+    #[sea_orm(indexed)]
     pub status: String,
     /// The tracking code, so an officer and a citizen can speak of one report.
     pub tracking_code: String,
@@ -36,6 +37,10 @@ pub struct Model {
     /// The citizen's account.
     #[sea_orm(column_type = "Text")]
     pub description: String,
+    /// The citizen's rating of the answer, 1 to 5, when they accepted it.
+    pub rating: Option<i32>,
+    /// The citizen's "was it fixed?": yes, no or partly.
+    pub fixed: Option<String>,
     /// When it entered the current institution's inbox.
     pub opened_at: DateTimeUtc,
     /// Last change.

@@ -5,3 +5,6 @@ pub mod case_branch;
 pub mod case_clocks;
 pub mod case_entry;
 pub mod case_supporter;
+pub mod escalation;
+pub mod pending_privacy;
+pub mod report_history;

@@ -1,0 +1,173 @@
+//! Operators' commands over what the system set aside: `aduan dlq` shows and
+//! replays the messages a consumer gave up on, `aduan outbox` the events the
+//! broker refused for good. Both work on either mode: with `--data-dir`,
+//! `aduan dev`'s SQLite files; otherwise the distributed deployment's
+//! RabbitMQ and databases, configured as `aduan serve` is.
+
+use std::path::PathBuf;
+
+use aduan_platform::bus::DeadLetter;
+use aduan_platform::bus::memory::DeadLetterTable;
+use aduan_platform::bus::rabbit::DeadLetterQueue;
+use aduan_platform::proto::{Envelope, Message as _};
+use clap::Subcommand;
+
+use crate::services::ServiceName;
+
+/// Where the dead letters are.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BusLocation {
+    /// `aduan dev`'s data folder; without it, the RabbitMQ of the distributed mode.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// The broker (distributed mode).
+    #[arg(long, env = "ADUAN_AMQP_URL", default_value = "amqp://guest:guest@127.0.0.1:5672/%2f")]
+    pub amqp_url: String,
+    /// The deployment's prefix of exchange and queue names (distributed mode).
+    #[arg(long, env = "ADUAN_BUS_NAMESPACE", default_value = "aduan")]
+    pub namespace: String,
+}
+
+/// `aduan dlq`.
+#[derive(Debug, Subcommand)]
+pub enum DlqCommand {
+    /// Shows what a consumer gave up on (it stays parked).
+    List {
+        /// The consumer: intake, routing or resolution.
+        consumer: String,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+        #[command(flatten)]
+        location: BusLocation,
+    },
+    /// Delivers again, to that consumer only, everything it gave up on.
+    Replay {
+        /// The consumer: intake, routing or resolution.
+        consumer: String,
+        #[command(flatten)]
+        location: BusLocation,
+    },
+}
+
+/// Where a service's outbox is.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutboxLocation {
+    /// `aduan dev`'s data folder; without it, the service's own database.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// A TOML configuration file, as `aduan serve` takes (distributed mode).
+    #[arg(long, env = "ADUAN_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// `aduan outbox`.
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Shows the events the broker refused for good.
+    Parked {
+        /// The service whose outbox to read.
+        service: ServiceName,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+        #[command(flatten)]
+        location: OutboxLocation,
+    },
+    /// Puts the parked events back in line for the relay (after the cause was fixed).
+    Replay {
+        /// The service whose outbox to replay.
+        service: ServiceName,
+        #[command(flatten)]
+        location: OutboxLocation,
+    },
+}
+
+fn describe(letter: &DeadLetter) -> String {
+    let report = Envelope::decode(letter.payload.as_slice()).map(|envelope| envelope.report_id).unwrap_or_default();
+    format!("{}  {}  report {}  {}", letter.message_id, letter.routing_key, report, letter.reason)
+}
+
+async fn dev_bus(data_dir: &std::path::Path) -> anyhow::Result<DeadLetterTable> {
+    anyhow::ensure!(data_dir.is_dir(), "{} is not an aduan dev data folder", data_dir.display());
+    let db = aduan_platform::database::connect(&crate::dev::bus_database_url(data_dir), Default::default()).await?;
+    Ok(DeadLetterTable::new(db))
+}
+
+/// Runs `aduan dlq …`.
+pub async fn dlq(command: DlqCommand) -> anyhow::Result<()> {
+    match command {
+        DlqCommand::List { consumer, limit, location } => {
+            let letters = match &location.data_dir {
+                Some(dir) => dev_bus(dir).await?.list(&consumer, limit).await?,
+                None => {
+                    let queue = DeadLetterQueue {
+                        url: location.amqp_url,
+                        namespace: location.namespace,
+                        consumer: consumer.clone(),
+                    };
+                    queue.list(usize::try_from(limit).unwrap_or(usize::MAX)).await?
+                }
+            };
+            println!("{} dead letter(s) of {consumer}", letters.len());
+            for letter in &letters {
+                println!("{}", describe(letter));
+            }
+        }
+        DlqCommand::Replay { consumer, location } => {
+            let replayed = match &location.data_dir {
+                Some(dir) => {
+                    let asked = dev_bus(dir).await?.request_replay(&consumer).await?;
+                    println!(
+                        "{asked} dead letter(s) of {consumer} will be delivered again by the running aduan dev (or at its next start)"
+                    );
+                    return Ok(());
+                }
+                None => {
+                    let queue = DeadLetterQueue {
+                        url: location.amqp_url,
+                        namespace: location.namespace,
+                        consumer: consumer.clone(),
+                    };
+                    queue.replay().await?
+                }
+            };
+            println!("{replayed} dead letter(s) of {consumer} delivered again");
+        }
+    }
+    Ok(())
+}
+
+async fn outbox_database(
+    service: ServiceName,
+    location: &OutboxLocation,
+) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let url = match &location.data_dir {
+        Some(dir) => format!("sqlite://{}?mode=rw", dir.join(format!("{}.sqlite", service.as_str())).display()),
+        None => {
+            aduan_platform::config::ServiceConfig::load(location.config.as_deref(), service.default_port())?
+                .database_url
+        }
+    };
+    aduan_platform::database::connect(&url, Default::default()).await
+}
+
+/// Runs `aduan outbox …`.
+pub async fn outbox(command: OutboxCommand) -> anyhow::Result<()> {
+    match command {
+        OutboxCommand::Parked { service, limit, location } => {
+            let db = outbox_database(service, &location).await?;
+            let count = aduan_platform::outbox::count_parked(&db).await?;
+            println!("{count} parked event(s) in {}'s outbox", service.as_str());
+            for row in aduan_platform::outbox::parked(&db, limit).await? {
+                println!("{}  {}  {}  {}", row.message_id, row.routing_key, row.parked_at.to_rfc3339(), row.reason);
+            }
+        }
+        OutboxCommand::Replay { service, location } => {
+            let db = outbox_database(service, &location).await?;
+            let replayed = aduan_platform::outbox::replay_parked(&db).await?;
+            println!("{replayed} parked event(s) of {} back in line; its relay publishes them", service.as_str());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! Intake's JSON API for citizens: file a report, follow it, and take their
+//! steps on it (accept, clarify, reply, dispute, appeal, refer). Anyone can
+//! reach it, so each client is rate limited (see `aduan serve`).
+
+mod filing;
+mod registry;
+mod steps;
+mod tracking;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::IntakeState;
+
+pub use filing::FiledResponse;
+pub use steps::{AcceptRequest, CitizenTextRequest, Fixed};
+pub use tracking::{FollowedView, ReportView, UpdateView};
+
+/// The header a citizen sends their report's secret in.
+pub const SECRET_HEADER: &str = "x-report-secret";
+
+/// Intake's routes and their OpenAPI description.
+pub fn router(state: IntakeState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(filing::create_report))
+        .routes(routes!(tracking::get_report))
+        .routes(routes!(tracking::report_updates))
+        .routes(routes!(steps::accept_resolution))
+        .routes(routes!(steps::clarify))
+        .routes(routes!(steps::reply))
+        .routes(routes!(steps::dispute))
+        .routes(routes!(steps::appeal))
+        .routes(routes!(steps::refer_to_ombudsman))
+        .routes(routes!(registry::list_categories))
+        .routes(routes!(registry::list_regions))
+        .with_state(state)
+}

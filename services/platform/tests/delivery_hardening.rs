@@ -1,0 +1,261 @@
+//! The delivery promises that held only on the happy path before, on the
+//! real RabbitMQ (a namespace of the test's own) and the real in-process bus:
+//! an outage of a dependency does not spend the retry budget, delay queues
+//! dead-letter at least once and the old ones are retired once drained, and
+//! what was parked can be listed and replayed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aduan_platform::bus::memory::{DeadLetterTable, MemoryBus};
+use aduan_platform::bus::rabbit::{DeadLetterQueue, Names, RabbitBus, RabbitSettings, delete_namespace};
+use aduan_platform::bus::{Bus, HandlerError, MessageHandler, OutgoingMessage, RetryPolicy, Subscription};
+use aduan_platform::envelope::{new_envelope, system_actor};
+use aduan_platform::migrations::BusMigrator;
+use aduan_platform::proto::{Envelope, Message as _, ReportFiled, envelope::Event};
+use async_trait::async_trait;
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{BasicProperties, Connection, ConnectionProperties};
+use sea_orm_migration::MigratorTrait as _;
+use tokio::sync::Mutex;
+
+fn amqp_url() -> String {
+    std::env::var("ADUAN_TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+fn message() -> OutgoingMessage {
+    let envelope = new_envelope(uuid::Uuid::now_v7(), system_actor("test"), Event::Filed(ReportFiled::default()));
+    OutgoingMessage {
+        message_id: uuid::Uuid::parse_str(&envelope.message_id).unwrap(),
+        routing_key: envelope.routing_key(),
+        payload: envelope.encode_to_vec(),
+        traceparent: None,
+    }
+}
+
+/// A handler whose database is down for its first `outage` calls, then
+/// succeeds, or fails for good when `hopeless`; records every call.
+struct DownThenUp {
+    outage: usize,
+    hopeless: bool,
+    calls: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl MessageHandler for DownThenUp {
+    async fn handle(&self, envelope: Envelope) -> Result<(), HandlerError> {
+        let mut calls = self.calls.lock().await;
+        calls.push(envelope.message_id.clone());
+        if calls.len() <= self.outage {
+            return Err(HandlerError::Unavailable(anyhow::anyhow!("connection refused")));
+        }
+        if self.hopeless {
+            return Err(HandlerError::Permanent("cannot apply this".into()));
+        }
+        Ok(())
+    }
+}
+
+async fn wait_for<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn settings(namespace: &str, subscription: &Subscription) -> RabbitSettings {
+    RabbitSettings {
+        url: amqp_url(),
+        namespace: namespace.to_owned(),
+        prefetch: 8,
+        concurrency: 2,
+        batch_size: 4,
+        // A budget of two quick retries: an outage of several rounds would spend it.
+        retry: RetryPolicy { delays: vec![Duration::from_millis(50), Duration::from_millis(100)] },
+        topology: vec![subscription.clone()],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rabbitmq_holds_a_message_through_an_outage_without_spending_its_retries() {
+    let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
+    let subscription = Subscription { consumer: "patient".into(), bindings: vec!["report.filed".into()] };
+    let settings = settings(&namespace, &subscription);
+    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
+    // Down for four calls: more than the three attempts the budget allows.
+    let handler = Arc::new(DownThenUp { outage: 4, hopeless: false, calls: Mutex::new(Vec::new()) });
+    bus.subscribe(subscription.clone(), handler.clone()).await.unwrap();
+    let sent = message();
+    assert_eq!(bus.publish(std::slice::from_ref(&sent)).await.unwrap().len(), 1);
+    let calls = wait_for("the message to be handled", async || {
+        let calls = handler.calls.lock().await.clone();
+        (calls.len() >= 5).then_some(calls)
+    })
+    .await;
+    assert!(calls.iter().all(|id| *id == sent.message_id.to_string()));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(handler.calls.lock().await.len(), 5, "handled once it was up, and not again");
+    let parked = DeadLetterQueue { url: amqp_url(), namespace: namespace.clone(), consumer: "patient".into() };
+    assert!(parked.list(10).await.unwrap().is_empty(), "an outage is not a failure of the message");
+    bus.shutdown().await;
+    delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rabbitmq_dead_letters_can_be_listed_and_replayed_to_their_consumer() {
+    let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
+    let subscription = Subscription { consumer: "picky".into(), bindings: vec!["report.filed".into()] };
+    let settings = settings(&namespace, &subscription);
+    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
+    let refuses = Arc::new(DownThenUp { outage: 0, hopeless: true, calls: Mutex::new(Vec::new()) });
+    bus.subscribe(subscription.clone(), refuses.clone()).await.unwrap();
+    let sent = message();
+    bus.publish(std::slice::from_ref(&sent)).await.unwrap();
+    let queue = DeadLetterQueue { url: amqp_url(), namespace: namespace.clone(), consumer: "picky".into() };
+    let listed = wait_for("the message to be parked", async || {
+        let listed = queue.list(10).await.unwrap();
+        (!listed.is_empty()).then_some(listed)
+    })
+    .await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].message_id, sent.message_id.to_string());
+    assert_eq!(listed[0].routing_key, "report.filed");
+    assert!(listed[0].reason.contains("cannot apply this"), "{}", listed[0].reason);
+    assert_eq!(queue.list(10).await.unwrap().len(), 1, "listing leaves it parked");
+    bus.shutdown().await;
+
+    // The cause is fixed (a consumer that can apply it now): the replay gives it back.
+    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
+    let accepts = Arc::new(DownThenUp { outage: 0, hopeless: false, calls: Mutex::new(Vec::new()) });
+    bus.subscribe(subscription.clone(), accepts.clone()).await.unwrap();
+    assert_eq!(queue.replay().await.unwrap(), 1);
+    let calls = wait_for("the replayed message", async || {
+        let calls = accepts.calls.lock().await.clone();
+        (!calls.is_empty()).then_some(calls)
+    })
+    .await;
+    assert_eq!(calls, vec![sent.message_id.to_string()]);
+    assert!(queue.list(10).await.unwrap().is_empty());
+    let unknown = DeadLetterQueue { url: amqp_url(), namespace: namespace.clone(), consumer: "nobody".into() };
+    assert!(unknown.list(1).await.is_err(), "an unknown consumer is an error, not an empty list");
+    bus.shutdown().await;
+    delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
+}
+
+fn queue_arguments(namespace: &str) -> Vec<(String, String)> {
+    let output = std::process::Command::new("rabbitmqctl")
+        .args(["list_queues", "-q", "name", "arguments"])
+        .output()
+        .expect("running rabbitmqctl");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .filter(|(name, _)| name.starts_with(namespace))
+        .map(|(name, arguments)| (name.to_owned(), arguments.to_owned()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delay_queues_dead_letter_at_least_once_and_the_old_ones_go_once_drained() {
+    let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
+    let names = Names::new(&namespace);
+    let subscription = Subscription { consumer: "upgraded".into(), bindings: vec!["report.filed".into()] };
+    // A delay long enough for the old queue to still hold its message at the first start.
+    let settings =
+        RabbitSettings { retry: RetryPolicy { delays: vec![Duration::from_secs(2)] }, ..settings(&namespace, &subscription) };
+    let delay = settings.retry.delays[0];
+
+    // A broker as an earlier release left it: the consumer's queue, and a
+    // retry queue (at-most-once) still holding a message on its way back.
+    let connection = Connection::connect(&amqp_url(), ConnectionProperties::default()).await.unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let mut quorum = FieldTable::default();
+    quorum.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+    let durable = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
+    channel.queue_declare(names.queue("upgraded").into(), durable, quorum.clone()).await.unwrap();
+    let mut old = quorum.clone();
+    old.insert("x-message-ttl".into(), AMQPValue::LongLongInt(2000));
+    old.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("".into()));
+    old.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(names.queue("upgraded").as_str().into()));
+    let old_queue = names.old_retry_queue("upgraded", delay);
+    channel.queue_declare(old_queue.clone().into(), durable, old).await.unwrap();
+    channel.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
+    let waiting = message();
+    channel
+        .basic_publish(
+            "".into(),
+            old_queue.clone().into(),
+            BasicPublishOptions::default(),
+            &waiting.payload,
+            BasicProperties::default(),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    connection.close(200, "set up".into()).await.unwrap();
+
+    // The new release starts while the old queue still holds it: the old
+    // queue is left to drain; the new delay queues dead-letter at least once.
+    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
+    let arguments = queue_arguments(&namespace);
+    let new_delay = arguments.iter().find(|(name, _)| *name == names.retry_queue("upgraded", delay)).expect("declared");
+    assert!(new_delay.1.contains("at-least-once") && new_delay.1.contains("reject-publish"), "{new_delay:?}");
+    assert!(arguments.iter().any(|(name, _)| *name == old_queue), "a queue still holding a message is kept");
+    bus.shutdown().await;
+
+    // Its message has expired into the consumer's queue: the next start retires it.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
+    assert!(!queue_arguments(&namespace).iter().any(|(name, _)| *name == old_queue), "the drained queue is gone");
+    let received = Arc::new(DownThenUp { outage: 0, hopeless: false, calls: Mutex::new(Vec::new()) });
+    bus.subscribe(subscription.clone(), received.clone()).await.unwrap();
+    wait_for("the message that waited in the old queue", async || {
+        (received.calls.lock().await.len() == 1).then_some(())
+    })
+    .await;
+    bus.shutdown().await;
+    delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_in_process_bus_waits_out_an_outage_and_replays_what_an_operator_asks_for() {
+    let store = support::TestDatabase::sqlite().await;
+    BusMigrator::up(&store.db, None).await.unwrap();
+    let bus = Arc::new(MemoryBus::new(RetryPolicy { delays: vec![Duration::from_millis(10)] }, store.db.clone()));
+    let patient = Arc::new(DownThenUp { outage: 3, hopeless: false, calls: Mutex::new(Vec::new()) });
+    let refuses = Arc::new(DownThenUp { outage: 0, hopeless: true, calls: Mutex::new(Vec::new()) });
+    bus.subscribe(Subscription { consumer: "patient".into(), bindings: vec!["report.filed".into()] }, patient.clone())
+        .await
+        .unwrap();
+    bus.subscribe(Subscription { consumer: "picky".into(), bindings: vec!["report.filed".into()] }, refuses.clone())
+        .await
+        .unwrap();
+    let sent = message();
+    bus.publish(std::slice::from_ref(&sent)).await.unwrap();
+    assert_eq!(patient.calls.lock().await.len(), 4, "waited out three calls of outage, then handled it");
+    let table = DeadLetterTable::new(store.db.clone());
+    assert!(table.list("patient", 10).await.unwrap().is_empty());
+    let parked = table.list("picky", 10).await.unwrap();
+    assert_eq!(parked.len(), 1);
+    assert_eq!(parked[0].message_id, sent.message_id.to_string());
+
+    assert_eq!(table.request_replay("picky").await.unwrap(), 1);
+    assert_eq!(bus.replay_requested().await.unwrap(), 1);
+    assert_eq!(refuses.calls.lock().await.len(), 2, "delivered again to that consumer");
+    assert_eq!(patient.calls.lock().await.len(), 4, "and to no other");
+    let again = table.list("picky", 10).await.unwrap();
+    assert_eq!(again.len(), 1, "still refused: parked again, once");
+    assert_eq!(bus.replay_requested().await.unwrap(), 0, "not replayed in a loop");
+    store.drop_it().await;
+}

@@ -1,0 +1,207 @@
+//! A case in full: what the citizen sent, what was written on it, its clocks.
+
+use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
+use aduan_platform::page::{Cursor, Page, PageQuery, after};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::parse_case_id;
+use crate::ResolutionState;
+use crate::entities::{case, case_entry};
+
+/// Entries shown with a case; the rest are a page away.
+const FIRST_PAGE: u64 = 100;
+
+/// A case in an inbox.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseSummary {
+    /// Case id.
+    pub id: Uuid,
+    /// The report's id.
+    pub report_id: Uuid,
+    /// The report's tracking code.
+    pub tracking_code: String,
+    /// Status.
+    pub status: String,
+    /// Category id.
+    pub category: String,
+    /// Region code.
+    pub region: String,
+    /// Title.
+    pub title: String,
+    /// When it entered this inbox.
+    pub opened_at: DateTime<Utc>,
+}
+
+impl From<case::Model> for CaseSummary {
+    fn from(case: case::Model) -> Self {
+        Self {
+            id: case.id,
+            report_id: case.report_id,
+            tracking_code: case.tracking_code,
+            status: case.status,
+            category: case.category,
+            region: case.region,
+            title: case.title,
+            opened_at: case.opened_at,
+        }
+    }
+}
+
+/// Something written on a case.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EntryView {
+    /// follow_up, resolution, return, question, citizen_reply, unit_answer, support, ...
+    pub kind: String,
+    /// The institution that wrote it.
+    pub institution_id: String,
+    /// The officer's pseudonymous id.
+    pub author: String,
+    /// The text.
+    pub text: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl From<case_entry::Model> for EntryView {
+    fn from(entry: case_entry::Model) -> Self {
+        Self {
+            kind: entry.kind,
+            institution_id: entry.institution_id,
+            author: entry.author,
+            text: entry.text,
+            at: entry.created_at,
+        }
+    }
+}
+
+/// A case in full.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseView {
+    /// The case.
+    #[serde(flatten)]
+    pub summary: CaseSummary,
+    /// The institution holding it.
+    pub institution_id: String,
+    /// complaint, aspiration or information_request.
+    pub kind: String,
+    /// public, anonymous or confidential.
+    pub privacy: String,
+    /// The resolution tier, which sets the resolution clock.
+    pub tier: String,
+    /// The citizen's account.
+    pub description: String,
+    /// The citizen's rating of the answer, 1 to 5, once accepted.
+    pub rating: Option<i32>,
+    /// The citizen's "was it fixed?": yes, no or partly.
+    pub fixed: Option<String>,
+    /// What was written on it, oldest first: the first page.
+    pub entries: Vec<EntryView>,
+    /// More entries follow: `GET /api/v1/cases/{id}/entries?after=<this>`.
+    pub entries_next: Option<String>,
+    /// Its running clocks and when each runs out.
+    pub clocks: Vec<ClockView>,
+}
+
+/// A running clock of a case.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClockView {
+    /// first_follow_up, resolution, citizen_silence or citizen_answer.
+    pub clock: String,
+    /// Its last working day (the institution's calendar); absent while paused,
+    /// waiting for the citizen.
+    pub due_on: Option<chrono::NaiveDate>,
+    /// How many escalation steps have fired for it.
+    pub escalations: usize,
+}
+
+/// The case with `case_id`, or 404.
+pub(super) async fn find_case<C: ConnectionTrait>(conn: &C, case_id: Uuid) -> Result<case::Model, ApiError> {
+    case::Entity::find_by_id(case_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("case_not_found", "no case has this id"))
+}
+
+async fn entries_page(state: &ResolutionState, case_id: Uuid, query: &PageQuery) -> Result<Page<EntryView>, ApiError> {
+    let limit = query.limit(FIRST_PAGE)?;
+    let mut select = case_entry::Entity::find().filter(case_entry::Column::CaseId.eq(case_id));
+    if let Some(cursor) = query.cursor()? {
+        let (at, id) = (cursor.key_as::<DateTime<Utc>>()?, cursor.id_as::<Uuid>()?);
+        select = select.filter(after(case_entry::Column::CreatedAt, at, case_entry::Column::Id, id));
+    }
+    let rows = select
+        .order_by_asc(case_entry::Column::CreatedAt)
+        .order_by_asc(case_entry::Column::Id)
+        .limit(limit + 1)
+        .all(&state.db)
+        .await?;
+    Ok(Page::from_rows(rows, limit, |entry| Cursor::new(entry.created_at.to_rfc3339(), entry.id)).map(EntryView::from))
+}
+
+/// The whole view of `case`.
+pub(super) async fn case_view(state: &ResolutionState, case: case::Model) -> Result<CaseView, ApiError> {
+    let entries = entries_page(state, case.id, &PageQuery::default()).await?;
+    let clocks = state
+        .clocks
+        .deadlines(&state.db, &case)
+        .await?
+        .into_iter()
+        .map(|deadline| ClockView {
+            clock: deadline.clock.as_str().to_owned(),
+            due_on: deadline.due_on,
+            escalations: deadline.escalations,
+        })
+        .collect();
+    Ok(CaseView {
+        clocks,
+        institution_id: case.institution_id.clone(),
+        kind: case.kind.clone(),
+        privacy: case.privacy.clone(),
+        tier: case.tier.clone(),
+        description: case.description.clone(),
+        rating: case.rating,
+        fixed: case.fixed.clone(),
+        summary: CaseSummary::from(case),
+        entries: entries.items,
+        entries_next: entries.next,
+    })
+}
+
+/// One case with everything written on it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{case_id}",
+    tag = "institutions",
+    params(("case_id" = Uuid, Path, description = "The case")),
+    responses((status = 200, body = CaseView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub(super) async fn get_case(
+    State(state): State<ResolutionState>,
+    Path(case_id): Path<String>,
+) -> Result<ApiJson<CaseView>, ApiError> {
+    let case = find_case(&state.db, parse_case_id(&case_id)?).await?;
+    Ok(ApiJson(case_view(&state, case).await?))
+}
+
+/// What was written on a case, oldest first, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{case_id}/entries",
+    tag = "institutions",
+    params(("case_id" = Uuid, Path, description = "The case"), PageQuery),
+    responses((status = 200, body = Page<EntryView>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub(super) async fn case_entries(
+    State(state): State<ResolutionState>,
+    Path(case_id): Path<String>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<ApiJson<Page<EntryView>>, ApiError> {
+    let Query(query) = query?;
+    let case = find_case(&state.db, parse_case_id(&case_id)?).await?;
+    Ok(ApiJson(entries_page(&state, case.id, &query).await?))
+}

@@ -1,0 +1,207 @@
+//! Each report's facts in the order they happened, whatever order the bus
+//! delivers them in and whatever the hosts' clocks say: each service's
+//! consumer is given its events out of order, in the test process, on a
+//! PostgreSQL database of the test's own.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use aduan_e2e::{FreshDatabase, ServiceName};
+use aduan_platform::clock::Today;
+use aduan_platform::outbox::OutboxSignal;
+use aduan_platform::proto::{
+    Actor, AssignedToInstitution, Envelope, Escalated, FollowUpPosted, Privacy, PrivacyRaised, ReportContent,
+    ReportFiled, ReportKind, Resolved, Role, Timestamp, envelope::Event,
+};
+use aduan_procedure::{ProcedureBook, ProcedureDocument};
+use aduan_registry::Registry;
+use aduan_registry_store::LiveRegistry;
+use axum::body::Body;
+use axum::http::Request;
+use base64::Engine as _;
+use chrono::{Duration, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::Value;
+use tower::ServiceExt as _;
+use uuid::Uuid;
+
+fn envelope(report_id: Uuid, sequence: u64, at: chrono::DateTime<Utc>, event: Event) -> Envelope {
+    Envelope {
+        message_id: Uuid::now_v7().to_string(),
+        report_id: report_id.to_string(),
+        occurred_at: Some(Timestamp { seconds: at.timestamp(), nanos: 0 }),
+        actor: Some(Actor { role: Role::System as i32, pseudonym: "test".into() }),
+        sequence,
+        event: Some(event),
+    }
+}
+
+fn content(kind: ReportKind, privacy: Privacy) -> ReportContent {
+    ReportContent {
+        kind: kind as i32,
+        category: "roads".into(),
+        region: "32.73".into(),
+        title: "Pothole on Jalan Braga".into(),
+        description: "A deep pothole in front of number 12.".into(),
+        privacy: privacy as i32,
+        tracking_code: "ADU-TEST-0000-0001".into(),
+    }
+}
+
+fn assigned(content: ReportContent) -> Event {
+    Event::Assigned(AssignedToInstitution {
+        institution_id: "bandung-dpu".into(),
+        institution_name: "Dinas Sumber Daya Air dan Bina Marga Kota Bandung".into(),
+        content: Some(content),
+        matched_by: "rule".into(),
+        ..AssignedToInstitution::default()
+    })
+}
+
+fn procedures() -> Arc<ProcedureBook> {
+    Arc::new(ProcedureBook::national(ProcedureDocument::shipped()))
+}
+
+#[tokio::test]
+async fn resolution_opens_a_case_as_private_as_a_raise_that_overtook_its_assignment() {
+    let fresh = FreshDatabase::create(ServiceName::Resolution).await;
+    let registry = LiveRegistry::open(&fresh.db, Registry::demo()).await.unwrap();
+    let clocks =
+        aduan_resolution::deadlines::ClockKeeper { registry, procedures: procedures(), today: Today::default() };
+    let state = aduan_resolution::ResolutionState { db: fresh.db.clone(), outbox: OutboxSignal::default(), clocks };
+    let (_, handler) = aduan_resolution::consumer(&state);
+    let now = Utc::now();
+
+    // The verifier raised the report to confidential after routing assigned
+    // it anonymous; the raise arrives first.
+    let report = Uuid::now_v7();
+    let raise = PrivacyRaised { privacy: Privacy::Confidential as i32, reason: "It names a neighbour.".into() };
+    handler.handle(envelope(report, 3, now, Event::PrivacyRaised(raise))).await.unwrap();
+    handler
+        .handle(envelope(report, 2, now, assigned(content(ReportKind::Complaint, Privacy::Anonymous))))
+        .await
+        .unwrap();
+    let case = aduan_resolution::entities::case::Entity::find()
+        .filter(aduan_resolution::entities::case::Column::ReportId.eq(report))
+        .one(&fresh.db)
+        .await
+        .unwrap()
+        .expect("the case opened");
+    assert_eq!(case.privacy, "confidential", "the raise was kept for the case, not lost");
+    assert_eq!(case.tier, "simple", "a complaint takes its category's tier");
+
+    // An information request takes the information-request tier, whatever its category.
+    let question = Uuid::now_v7();
+    let request = content(ReportKind::InformationRequest, Privacy::Public);
+    handler.handle(envelope(question, 2, now, assigned(request))).await.unwrap();
+    let case = aduan_resolution::entities::case::Entity::find()
+        .filter(aduan_resolution::entities::case::Column::ReportId.eq(question))
+        .one(&fresh.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(case.tier, "information_request");
+    fresh.drop_it().await;
+}
+
+#[tokio::test]
+async fn routing_keeps_a_resolved_case_off_the_national_verifiers_list_whatever_arrives_late() {
+    let fresh = FreshDatabase::create(ServiceName::Routing).await;
+    let registry = LiveRegistry::open(&fresh.db, Registry::demo()).await.unwrap();
+    let verification = aduan_routing::verification_clock::VerificationClocks {
+        registry: registry.clone(),
+        procedures: procedures(),
+        today: Today::default(),
+    };
+    let state =
+        aduan_routing::RoutingState { db: fresh.db.clone(), registry, outbox: OutboxSignal::default(), verification };
+    let (_, handler) = aduan_routing::consumer(&state);
+    let now = Utc::now();
+    let report = Uuid::now_v7();
+    let filed = ReportFiled { content: Some(content(ReportKind::Complaint, Privacy::Public)), channel: "api".into() };
+    handler.handle(envelope(report, 1, now, Event::Filed(filed))).await.unwrap();
+    let escalation = |sequence| {
+        let escalated = Escalated {
+            case_id: Uuid::now_v7().to_string(),
+            institution_id: "bandung-dpu".into(),
+            clock: "resolution".into(),
+            to: "national_verifier".into(),
+            ..Escalated::default()
+        };
+        envelope(report, sequence, now, Event::Escalated(escalated))
+    };
+    let resolved = |sequence| envelope(report, sequence, now, Event::Resolved(Resolved::default()));
+    let on_the_list = || async {
+        aduan_routing::routed_report::Entity::find_by_id(report)
+            .one(&fresh.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .escalated_to_verifier_at
+            .is_some()
+    };
+
+    // The escalation (5) that was overtaken by the resolution (6): not applied.
+    handler.handle(resolved(6)).await.unwrap();
+    handler.handle(escalation(5)).await.unwrap();
+    assert!(!on_the_list().await, "a resolved case went back on the national verifier's list");
+    // A case reopened and late again (9) does go on it.
+    handler.handle(escalation(9)).await.unwrap();
+    assert!(on_the_list().await);
+    fresh.drop_it().await;
+}
+
+async fn call(router: &axum::Router, method: &str, uri: &str, body: Option<Value>) -> (u16, Value) {
+    let request = Request::builder().method(method).uri(uri).header("content-type", "application/json");
+    let body = body.map_or_else(Body::empty, |body| Body::from(body.to_string()));
+    let response = router.clone().oneshot(request.body(body).unwrap()).await.unwrap();
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn intakes_status_never_goes_back_even_when_a_hosts_clock_runs_ahead() {
+    let fresh = FreshDatabase::create(ServiceName::Intake).await;
+    let registry = LiveRegistry::open(&fresh.db, Registry::demo()).await.unwrap();
+    let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    let state = aduan_intake::IntakeState {
+        db: fresh.db.clone(),
+        registry,
+        procedures: procedures(),
+        outbox: OutboxSignal::default(),
+        today: Today::default(),
+        identities: Arc::new(aduan_intake::IdentityKeys::parse(&format!("k1 {key}")).unwrap()),
+    };
+    let (_, handler) = aduan_intake::consumer(&state);
+    let router = aduan_intake::api::router(state).split_for_parts().0;
+    let (status, filed) = call(&router, "POST", "/api/v1/reports", Some(aduan_e2e::citizen::pothole(1))).await;
+    assert_eq!(status, 201, "{filed}");
+    let code = filed["tracking_code"].as_str().unwrap().to_owned();
+    let report = aduan_intake::entities::report::Entity::find()
+        .filter(aduan_intake::entities::report::Column::TrackingCode.eq(code.as_str()))
+        .one(&fresh.db)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Resolution's follow-up (9) and resolution (10); the follow-up arrives
+    // last, stamped by a host whose clock is two hours ahead.
+    let now = Utc::now();
+    handler
+        .handle(envelope(report.id, 2, now, assigned(content(ReportKind::Complaint, Privacy::Anonymous))))
+        .await
+        .unwrap();
+    let resolved = Resolved { summary: "Patched on Monday.".into(), ..Resolved::default() };
+    handler.handle(envelope(report.id, 10, now, Event::Resolved(resolved))).await.unwrap();
+    let follow_up = FollowUpPosted { message: "We will inspect it.".into(), ..FollowUpPosted::default() };
+    handler.handle(envelope(report.id, 9, now + Duration::hours(2), Event::FollowUpPosted(follow_up))).await.unwrap();
+
+    let (status, view) = call(&router, "GET", &format!("/api/v1/reports/{code}"), None).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["status"], "resolved", "the late follow-up set the status back: {view}");
+    let kinds: Vec<&str> = view["updates"].as_array().unwrap().iter().map(|u| u["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["assigned", "follow_up", "resolved"], "the timeline is in the facts' order");
+    fresh.drop_it().await;
+}
