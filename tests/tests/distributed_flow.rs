@@ -106,6 +106,25 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
         export["case"]["entries"].as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
     assert_eq!(kinds, vec!["follow_up", "resolution", "ombudsman_referral"]);
     assert_eq!(export["case"]["status"], "referred_to_ombudsman");
+    // The whole case, from every service: the citizen's filing and steps,
+    // routing's decision, the institution's work, in the order they happened.
+    let events: Vec<&str> = export["history"].as_array().unwrap().iter().filter_map(|h| h["event"].as_str()).collect();
+    assert_eq!(
+        events,
+        vec![
+            "filed",
+            "assigned",
+            "case_opened",
+            "follow_up_posted",
+            "resolved",
+            "accepted",
+            "closed",
+            "referred_to_ombudsman"
+        ],
+        "{export}"
+    );
+    let history = export["history"].to_string();
+    assert!(history.contains("Pothole number 1 on Jalan Braga") && history.contains("by rule"), "{history}");
     let exported = export.to_string();
     assert!(
         !exported.contains("Siti") && !exported.contains("example.id"),

@@ -116,6 +116,20 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
     .await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(unit_branch_escalations(&db).await, 1, "the answered branch is not escalated, the late one only once");
+
+    // Forwards and answers are events no service consumes: announced, not
+    // stuck. The case is resolved, and every row of the outbox goes out.
+    let (status, _) = aduan_e2e::citizen::work(&client, &resolution, &case_id, "resolution", "All repaired.").await;
+    assert_eq!(status, 200);
+    eventually(Duration::from_secs(20), "resolution's outbox to empty", || async {
+        let pending = aduan_e2e::count(&db, "SELECT COUNT(*) FROM outbox_message WHERE published_at IS NULL").await;
+        (pending == 0).then_some(())
+    })
+    .await;
+    assert_eq!(aduan_e2e::count(&db, "SELECT COUNT(*) FROM outbox_message WHERE parked_at IS NOT NULL").await, 0);
+    let forwards =
+        "SELECT COUNT(*) FROM outbox_message WHERE routing_key IN ('report.forwarded_to_unit', 'report.unit_answered')";
+    assert_eq!(aduan_e2e::count(&db, forwards).await, 5, "three forwards and two answers, published and marked so");
     db.close().await.unwrap();
     cluster.destroy().await.unwrap();
 }

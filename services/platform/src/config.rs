@@ -27,6 +27,7 @@ struct FileConfig {
     database_pool: Option<u32>,
     request_timeout_ms: Option<u64>,
     max_in_flight: Option<usize>,
+    header_read_timeout_ms: Option<u64>,
     dedupe_retention_hours: Option<u64>,
     citizen_rate_per_minute: Option<u32>,
     citizen_burst: Option<u32>,
@@ -177,6 +178,9 @@ impl ServiceConfig {
         if let Some(value) = env_var("ADUAN_MAX_IN_FLIGHT")? {
             config.max_in_flight = Some(value);
         }
+        if let Some(value) = env_var("ADUAN_HEADER_READ_TIMEOUT_MS")? {
+            config.header_read_timeout_ms = Some(value);
+        }
         if let Some(value) = env_var("ADUAN_DEDUPE_RETENTION_HOURS")? {
             config.dedupe_retention_hours = Some(value);
         }
@@ -215,7 +219,9 @@ impl ServiceConfig {
                 crate::http::Limits {
                     request_timeout: config.request_timeout_ms.map_or(default.request_timeout, Duration::from_millis),
                     max_in_flight: config.max_in_flight.unwrap_or(default.max_in_flight),
-                    ..default
+                    header_read_timeout: config
+                        .header_read_timeout_ms
+                        .map_or(default.header_read_timeout, Duration::from_millis),
                 }
             },
             dedupe_retention: config

@@ -171,8 +171,10 @@ async fn delay_queues_dead_letter_at_least_once_and_the_old_ones_go_once_drained
     let names = Names::new(&namespace);
     let subscription = Subscription { consumer: "upgraded".into(), bindings: vec!["report.filed".into()] };
     // A delay long enough for the old queue to still hold its message at the first start.
-    let settings =
-        RabbitSettings { retry: RetryPolicy { delays: vec![Duration::from_secs(2)] }, ..settings(&namespace, &subscription) };
+    let settings = RabbitSettings {
+        retry: RetryPolicy { delays: vec![Duration::from_secs(2)] },
+        ..settings(&namespace, &subscription)
+    };
     let delay = settings.retry.delays[0];
 
     // A broker as an earlier release left it: the consumer's queue, and a

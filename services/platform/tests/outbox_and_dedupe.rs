@@ -209,3 +209,32 @@ async fn a_redelivered_message_changes_nothing() {
         test_db.drop_it().await;
     }
 }
+
+#[tokio::test]
+async fn records_of_handled_messages_are_purged_after_their_window() {
+    for test_db in TestDatabase::both().await {
+        let db = &test_db.db;
+        let txn = db.begin().await.unwrap();
+        let (old, recent) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        dedupe::claim(&txn, "routing", old).await.unwrap();
+        dedupe::claim(&txn, "routing", recent).await.unwrap();
+        txn.commit().await.unwrap();
+        // The first was handled eight days ago.
+        let eight_days_ago = chrono::Utc::now() - chrono::Duration::days(8);
+        dedupe::processed_message::Entity::update_many()
+            .col_expr(dedupe::processed_message::Column::ProcessedAt, sea_orm::sea_query::Expr::value(eight_days_ago))
+            .filter(dedupe::processed_message::Column::MessageId.eq(old))
+            .exec(db)
+            .await
+            .unwrap();
+        assert_eq!(dedupe::purge(db, dedupe::RETENTION).await.unwrap(), 1);
+        let txn = db.begin().await.unwrap();
+        assert_eq!(
+            dedupe::claim(&txn, "routing", recent).await.unwrap(),
+            Claim::AlreadyHandled,
+            "kept within the window"
+        );
+        txn.rollback().await.unwrap();
+        test_db.drop_it().await;
+    }
+}

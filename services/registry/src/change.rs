@@ -25,40 +25,37 @@ pub enum RegistryChange {
     /// new place in the tree).
     PutInstitution {
         /// The institution as it is to be.
-        #[schema(value_type = Object)]
         institution: Institution,
     },
     /// Adds a region, or replaces the one with its code.
     PutRegion {
         /// The region as it is to be.
-        #[schema(value_type = Object)]
         region: Region,
     },
     /// Adds a category, or replaces the one with its id (a new name or tier).
     PutCategory {
         /// The category as it is to be.
-        #[schema(value_type = Object)]
         category: Category,
     },
     /// Sends a category in a region (or `*`) to an institution, replacing
     /// the rule for that pair if there is one.
     PutRule {
         /// The rule.
-        #[schema(value_type = Object)]
         rule: Rule,
     },
     /// Removes the rule for a category in a region.
     RemoveRule {
         /// A category id.
+        #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", max_length = 64)]
         category: String,
         /// A region code, or `*`.
+        #[schema(pattern = "^([a-z0-9][a-z0-9._-]{0,63}|\\*)$", max_length = 64)]
         region: String,
     },
     /// Adds a holiday, national or regional, or renames the one on its day
     /// and in its region.
     PutHoliday {
         /// The holiday.
-        #[schema(value_type = Object)]
         holiday: Holiday,
     },
     /// Removes the holiday on a day (national when `region` is absent).
@@ -67,6 +64,7 @@ pub enum RegistryChange {
         date: chrono::NaiveDate,
         /// The region of a regional holiday.
         #[serde(default)]
+        #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", max_length = 64)]
         region: Option<String>,
     },
     /// Sets the working weekdays of the whole country.
@@ -78,7 +76,7 @@ pub enum RegistryChange {
     /// Sets the country's offset from UTC (regions with their own keep theirs).
     SetUtcOffset {
         /// E.g. `"+07:00"`.
-        #[schema(value_type = String)]
+        #[schema(value_type = String, pattern = "^[+-][0-9]{2}:[0-9]{2}$")]
         utc_offset: UtcOffset,
     },
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::RegistryError;
 
 /// The tier of an institution in the national tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// A ministry, a national agency, or the national verifier.
@@ -22,17 +22,20 @@ pub enum Level {
 }
 
 /// An institution that answers reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Institution {
     /// Stable id, used in rules and events.
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", max_length = 64)]
     pub id: String,
     /// Official name.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Its tier.
     pub level: Level,
     /// The institution above it; `None` only at the national level.
     #[serde(default)]
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", max_length = 64)]
     pub parent: Option<String>,
     /// The category ids it is responsible for; empty when not stated.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -40,19 +43,23 @@ pub struct Institution {
 }
 
 /// A region with its official code (Kemendagri codes in Indonesia).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Region {
     /// Official code, e.g. `32.73` for Kota Bandung.
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", max_length = 64)]
     pub code: String,
     /// Official name.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// The region containing it; `None` for a province.
     #[serde(default)]
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", max_length = 64)]
     pub parent: Option<String>,
     /// Its time zone's offset from UTC, when it differs from the region
     /// containing it (or, for a province, from the country's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, pattern = "^[+-][0-9]{2}:[0-9]{2}$")]
     pub utc_offset: Option<UtcOffset>,
 }
 
@@ -83,29 +90,34 @@ impl From<UtcOffset> for String {
 }
 
 /// A kind of problem a report can be about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Category {
     /// Stable id.
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", max_length = 64)]
     pub id: String,
     /// Name shown to citizens.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// The resolution tier it implies until the verifier sets another.
     #[serde(default)]
+    #[schema(value_type = String, pattern = "^(simple|information_request|dispute_without_field_check|field_investigation)$")]
     pub tier: Tier,
 }
 
 /// A day off: national when `region` is absent, else only in that region and
 /// the regions inside it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Holiday {
     /// The day.
     pub date: chrono::NaiveDate,
     /// What it is.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// A region code, for a regional holiday.
     #[serde(default)]
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", max_length = 64)]
     pub region: Option<String>,
 }
 
@@ -124,18 +136,22 @@ pub struct CalendarSpec {
 }
 
 /// Reports of `category` in `region` (or any region, `*`) go to `institution`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     /// A category id.
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", max_length = 64)]
     pub category: String,
     /// A region code, or `*` for the whole country.
+    #[schema(pattern = "^([a-z0-9][a-z0-9._-]{0,63}|\\*)$", max_length = 64)]
     pub region: String,
     /// The institution that must answer.
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", max_length = 64)]
     pub institution: String,
     /// The legal source of the decision, e.g. the article of the law that
     /// gives the matter to that level of government.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 500)]
     pub source: Option<String>,
 }
 
@@ -194,6 +210,17 @@ impl RegistryDocument {
             }));
         for (key, name) in names {
             check_name(name).map_err(|reason| invalid(key, reason))?;
+        }
+        for (n, rule) in self.rule.iter().enumerate() {
+            if let Some(source) = &rule.source {
+                match aduan_text::clean(source, SOURCE) {
+                    Ok(cleaned) if &cleaned == source => {}
+                    Ok(_) => {
+                        return Err(invalid(format!("rule[{n}].source"), "must be trimmed, in normal form C".into()));
+                    }
+                    Err(error) => return Err(invalid(format!("rule[{n}].source"), error.to_string())),
+                }
+            }
         }
         let institution_parents: HashMap<&str, Option<&str>> =
             self.institution.iter().map(|i| (i.id.as_str(), i.parent.as_deref())).collect();
@@ -301,6 +328,9 @@ pub fn is_identifier(id: &str) -> bool {
 /// A name as people read it: one line of 1 to 200 characters, kept exactly
 /// as the one text validator would keep it.
 const NAME: aduan_text::TextRule = aduan_text::TextRule::line(1, 200);
+
+/// A rule's legal source: one line of up to 500 characters.
+const SOURCE: aduan_text::TextRule = aduan_text::TextRule::line(1, 500);
 
 fn check_name(name: &str) -> Result<(), String> {
     match aduan_text::clean(name, NAME) {

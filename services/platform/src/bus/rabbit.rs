@@ -353,11 +353,15 @@ async fn retire_old_retry_queues(
             arguments.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("".into()));
             let main = names.queue(&subscription.consumer);
             arguments.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(main.as_str().into()));
-            match within("looking at an old queue", channel.queue_declare(queue.clone().into(), durable(), arguments)).await {
+            match within("looking at an old queue", channel.queue_declare(queue.clone().into(), durable(), arguments))
+                .await
+            {
                 Ok(declared) if declared.message_count() == 0 => {
-                    let deleted =
-                        within("deleting an old queue", channel.queue_delete(queue.clone().into(), QueueDeleteOptions::default()))
-                            .await;
+                    let deleted = within(
+                        "deleting an old queue",
+                        channel.queue_delete(queue.clone().into(), QueueDeleteOptions::default()),
+                    )
+                    .await;
                     if deleted.is_err() {
                         tracing::warn!(%queue, "could not delete an earlier release's delay queue");
                     }
@@ -788,8 +792,13 @@ impl DeadLetterQueue {
 
 fn dead_letter_of(delivery: &lapin::message::Delivery) -> DeadLetter {
     let properties = &delivery.properties;
+    // The envelope names itself; a message published by hand may lack the property.
+    let from_payload = || {
+        use prost::Message as _;
+        crate::proto::Envelope::decode(delivery.data.as_slice()).map(|envelope| envelope.message_id).unwrap_or_default()
+    };
     DeadLetter {
-        message_id: properties.message_id().as_ref().map(|id| id.as_str().to_owned()).unwrap_or_default(),
+        message_id: properties.message_id().as_ref().map_or_else(from_payload, |id| id.as_str().to_owned()),
         routing_key: properties
             .kind()
             .as_ref()

@@ -106,3 +106,57 @@ pub fn finish_router(router: Router, limits: Limits) -> Router {
             span
         }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt as _;
+
+    async fn answer(router: Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+        let request = axum::http::Request::builder().uri(uri).body(Body::empty()).expect("a request");
+        let response = router.oneshot(request).await.expect("an answer");
+        let (status, headers) = (response.status(), response.headers().clone());
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("a body");
+        (status, headers, serde_json::from_slice(&body).unwrap_or_default())
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_the_usual_json_500_and_the_service_goes_on() {
+        #[allow(clippy::panic)]
+        async fn boom() -> &'static str {
+            panic!("input that broke a handler")
+        }
+        let router = finish_router(
+            Router::new().route("/boom", get(boom)).route("/ok", get(|| async { "ok" })),
+            Limits::default(),
+        );
+        let (status, headers, body) = answer(router.clone(), "/boom").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["error"]["code"], "internal");
+        assert!(!body.to_string().contains("broke"), "the panic's message is not sent: {body}");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+        assert_eq!(answer(router, "/ok").await.0, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn a_request_past_its_deadline_is_a_503_with_retry_after() {
+        let slow = || async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "late"
+        };
+        let limits = Limits { request_timeout: Duration::from_millis(50), ..Limits::default() };
+        let router = finish_router(Router::new().route("/slow", get(slow)), limits);
+        let (status, headers, body) = answer(router, "/slow").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["error"]["code"], "request_timeout");
+        assert!(headers.contains_key(header::RETRY_AFTER));
+    }
+
+    #[tokio::test]
+    async fn unknown_paths_and_methods_have_codes() {
+        let router = finish_router(Router::new().route("/ok", get(|| async { "ok" })), Limits::default());
+        assert_eq!(answer(router.clone(), "/nowhere").await.2["error"]["code"], "not_found");
+    }
+}
