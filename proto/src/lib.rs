@@ -46,6 +46,8 @@ impl envelope::Event {
             Event::AppealUpheld(_) => "appeal_upheld",
             Event::QuestionLapsed(_) => "question_lapsed",
             Event::AccountChanged(_) => "account_changed",
+            Event::ResolutionProposed(_) => "resolution_proposed",
+            Event::ResolutionRejected(_) => "resolution_rejected",
         }
     }
 

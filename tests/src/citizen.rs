@@ -63,31 +63,13 @@ pub async fn status(client: &reqwest::Client, base: &str, report: &FiledReport) 
 
 /// An institution's open cases (the first page).
 pub async fn inbox(client: &reqwest::Client, base: &str, institution: &str) -> Vec<Value> {
-    let page: Value = client
-        .get(format!("{base}/api/v1/institutions/{institution}/inbox"))
-        .send()
-        .await
-        .expect("reading an inbox")
-        .json()
-        .await
-        .expect("a JSON answer");
-    crate::items(page)
+    crate::get_items(client, &format!("{base}/api/v1/institutions/{institution}/inbox")).await
 }
 
-/// An institution's work on a case (`follow-ups`, `resolution`, `return`);
-/// returns status and body. A return is the coordinator's to make.
+/// An institution's work on a case (`follow-ups`, `resolution`, `return`,
+/// `questions`), as the kit's staff; returns status and body.
 pub async fn work(client: &reqwest::Client, base: &str, case_id: &str, what: &str, text: &str) -> (u16, Value) {
-    let role = if what == "return" { "coordinator" } else { "officer" };
-    let response = client
-        .post(format!("{base}/api/v1/cases/{case_id}/{what}"))
-        .header("x-officer-id", "officer-e2e")
-        .header("x-officer-role", role)
-        .json(&json!({ "text": text }))
-        .send()
-        .await
-        .expect("posting case work");
-    let status = response.status().as_u16();
-    (status, response.json().await.expect("a JSON answer"))
+    crate::staff::post(client, &format!("{base}/api/v1/cases/{case_id}/{what}"), &json!({ "text": text })).await
 }
 
 /// Waits until `report` is an open case in `institution`'s inbox; returns the case.

@@ -15,12 +15,17 @@ pub struct DevProcess {
 }
 
 impl DevProcess {
-    /// Starts `aduan dev` on a fresh data folder and a free port.
+    /// Starts `aduan dev` on a fresh data folder and a free port; the kit's
+    /// staff requests to it go as its all-roles test user.
     pub async fn start() -> Self {
         let data_dir = std::env::temp_dir().join(format!("aduan-dev-{}", uuid::Uuid::now_v7().simple()));
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut dev = Self { child: None, data_dir, port };
         dev.spawn().await;
+        let base = dev.base_url();
+        let location = vec!["--data-dir".to_owned(), dev.data_dir.display().to_string()];
+        crate::staff::act_as_everyone(&reqwest::Client::new(), &base, &base, &location, std::slice::from_ref(&base))
+            .await;
         dev
     }
 

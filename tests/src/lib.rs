@@ -47,9 +47,27 @@ pub fn aduan_binary() -> PathBuf {
         .clone()
 }
 
-/// A cluster of the three services on the machine's PostgreSQL and RabbitMQ.
+/// A cluster of the services on the machine's PostgreSQL and RabbitMQ.
 pub async fn start_cluster() -> Cluster {
-    Cluster::start(ClusterOptions::local(aduan_binary())).await.expect("starting the cluster")
+    start_cluster_with(ClusterOptions::local(aduan_binary())).await
+}
+
+/// A cluster started with `options`, whose staff requests the kit makes as
+/// its all-roles test user (see [`staff`]).
+pub async fn start_cluster_with(options: ClusterOptions) -> Cluster {
+    let cluster = Cluster::start(options).await.expect("starting the cluster");
+    let config = cluster.config_file(ServiceName::Accounts).expect("accounts' configuration");
+    let location = vec!["--config".to_owned(), config.display().to_string()];
+    let bases: Vec<String> = ServiceName::ALL.iter().map(|service| cluster.base_url(*service)).collect();
+    staff::act_as_everyone(
+        &reqwest::Client::new(),
+        &cluster.base_url(ServiceName::Accounts),
+        &cluster.base_url(ServiceName::Routing),
+        &location,
+        &bases,
+    )
+    .await;
+    cluster
 }
 
 /// A cluster whose resolution date tests can move (`POST /api/v1/test-clock`)
@@ -58,7 +76,7 @@ pub async fn start_cluster_with_test_clock(tick_ms: u64) -> Cluster {
     let mut options = ClusterOptions::local(aduan_binary());
     options.extra_env.push(("ADUAN_TEST_CLOCK".into(), "1".into()));
     options.extra_env.push(("ADUAN_CLOCK_TICK_MS".into(), tick_ms.to_string()));
-    Cluster::start(options).await.expect("starting the cluster")
+    start_cluster_with(options).await
 }
 
 /// Polls `check` until it returns `Some`, or panics after `timeout` with `what`.
@@ -93,9 +111,9 @@ pub async fn get_items(client: &reqwest::Client, url: &str) -> Vec<serde_json::V
     items(get_json(client, url).await)
 }
 
-/// GETs `url` and reads its JSON answer, whatever the status.
+/// GETs `url` (as the kit's staff there) and reads its JSON answer, whatever the status.
 pub async fn get_json<T: serde::de::DeserializeOwned>(client: &reqwest::Client, url: &str) -> T {
-    client.get(url).send().await.expect("a GET request").json().await.expect("a JSON answer")
+    staff::get(client, url).await.json().await.expect("a JSON answer")
 }
 
 /// A PostgreSQL database of a test's own, migrated as `service`'s, for tests

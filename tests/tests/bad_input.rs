@@ -101,7 +101,8 @@ async fn bad_requests_get_stable_codes_and_store_nothing() {
     let resolution = cluster.base_url(ServiceName::Resolution);
     for (query, status, code) in [("status=lost", 422, "invalid_status"), ("colour=blue", 400, "invalid_query")] {
         let response =
-            client.get(format!("{resolution}/api/v1/institutions/bandung-dpu/inbox?{query}")).send().await.unwrap();
+            aduan_e2e::staff::get(&client, &format!("{resolution}/api/v1/institutions/bandung-dpu/inbox?{query}"))
+                .await;
         assert_eq!(response.status(), status, "{query}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"]["code"], code, "{query}");

@@ -30,7 +30,7 @@ async fn citizen_writes(
 async fn case_status(client: &reqwest::Client, resolution: &str, case_id: &str, status: &str) -> Value {
     eventually(Duration::from_secs(30), &format!("the case to be {status}"), || async {
         let case: Value =
-            client.get(format!("{resolution}/api/v1/cases/{case_id}")).send().await.ok()?.json().await.ok()?;
+            aduan_e2e::staff::get(client, &format!("{resolution}/api/v1/cases/{case_id}")).await.json().await.ok()?;
         (case["status"] == status).then_some(case)
     })
     .await

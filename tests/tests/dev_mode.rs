@@ -37,7 +37,8 @@ async fn the_flow_runs_in_one_process_and_stops_cleanly() {
         .unwrap();
     assert_eq!(accepted.status(), 200);
     eventually(Duration::from_secs(20), "the case to close", || async {
-        let case: Value = client.get(format!("{base}/api/v1/cases/{case_id}")).send().await.ok()?.json().await.ok()?;
+        let case: Value =
+            aduan_e2e::staff::get(&client, &format!("{base}/api/v1/cases/{case_id}")).await.json().await.ok()?;
         (case["status"] == "closed").then_some(())
     })
     .await;

@@ -69,7 +69,7 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
     assert_eq!(accepted.status(), 200);
     eventually(SETTLE, "the case to close in resolution", || async {
         let case: Value =
-            client.get(format!("{resolution}/api/v1/cases/{case_id}")).send().await.ok()?.json().await.ok()?;
+            aduan_e2e::staff::get(&client, &format!("{resolution}/api/v1/cases/{case_id}")).await.json().await.ok()?;
         (case["status"] == "closed").then_some(())
     })
     .await;
@@ -86,7 +86,7 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
     // Unsatisfied after all, the citizen refers the closed case to the ombudsman,
     // who gets the whole case from resolution, without the reporter's identity.
     let export_url = format!("{resolution}/api/v1/cases/{case_id}/ombudsman-export");
-    assert_eq!(client.get(&export_url).send().await.unwrap().status(), 409, "nothing to export before a referral");
+    assert_eq!(aduan_e2e::staff::get(&client, &export_url).await.status(), 409, "nothing to export before a referral");
     let referred = client
         .post(format!("{intake}/api/v1/reports/{}/ombudsman", report.tracking_code))
         .json(&json!({ "secret": report.secret, "text": "The patch did not last a week." }))
@@ -95,7 +95,7 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
         .unwrap();
     assert_eq!(referred.status(), 200);
     let export: Value = eventually(SETTLE, "the ombudsman export", || async {
-        let response = client.get(&export_url).send().await.ok()?;
+        let response = aduan_e2e::staff::get(&client, &export_url).await;
         if response.status() != 200 {
             return None;
         }

@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use aduan_e2e::rabbit::TestVhost;
 use aduan_e2e::{
-    Cluster, ClusterOptions, ServiceName, aduan_binary, assert_each_in_one_inbox_once, eventually, file_many,
-    open_database,
+    ClusterOptions, ServiceName, aduan_binary, assert_each_in_one_inbox_once, eventually, file_many, open_database,
 };
 use tokio::sync::Mutex;
 
@@ -48,7 +47,7 @@ async fn cutting_every_broker_connection_mid_run_loses_and_duplicates_nothing() 
     let vhost = TestVhost::create();
     let mut options = ClusterOptions::local(aduan_binary());
     options.amqp_url = vhost.amqp_url();
-    let cluster = Cluster::start(options).await.unwrap();
+    let cluster = aduan_e2e::start_cluster_with(options).await;
     let intake = cluster.base_url(ServiceName::Intake);
     let vhost = Arc::new(vhost);
     let chaos = vhost.clone();

@@ -10,21 +10,19 @@ use std::time::Duration;
 use aduan_e2e::{ServiceName, citizen, eventually, get_json, open_database, staff, start_cluster_with_test_clock};
 use serde_json::{Value, json};
 
-async fn forward(client: &reqwest::Client, resolution: &str, case_id: &str, role: &str, unit: &str) -> (u16, Value) {
-    forward_from(client, resolution, case_id, role, unit, None).await
+async fn forward(client: &reqwest::Client, resolution: &str, case_id: &str, unit: &str) -> (u16, Value) {
+    forward_from(client, resolution, case_id, unit, None).await
 }
 
 async fn forward_from(
     client: &reqwest::Client,
     resolution: &str,
     case_id: &str,
-    role: &str,
     unit: &str,
     from_branch: Option<&str>,
 ) -> (u16, Value) {
     let body = json!({ "unit_id": unit, "note": "Please inspect and report back.", "from_branch_id": from_branch });
-    let url = format!("{resolution}/api/v1/cases/{case_id}/forwards");
-    staff::post(client, &url, &[("x-officer-id", "coordinator-e2e"), ("x-officer-role", role)], &body).await
+    staff::post(client, &format!("{resolution}/api/v1/cases/{case_id}/forwards"), &body).await
 }
 
 async fn unit_branch_escalations(db: &sea_orm::DatabaseConnection) -> usize {
@@ -39,13 +37,16 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
     let resolution = cluster.base_url(ServiceName::Resolution);
     let citizen::PotholeCase { case_id, .. } = citizen::pothole_case(&client, &intake, &resolution).await;
 
-    let (status, body) = forward(&client, &resolution, &case_id, "officer", "bandung-dpu-roads").await;
+    let officer = staff::member(&cluster, &["officer@bandung-dpu"]).await;
+    let body = json!({ "unit_id": "bandung-dpu-roads", "note": "Please inspect and report back." });
+    let (status, body) =
+        staff::post_as(&client, &officer, &format!("{resolution}/api/v1/cases/{case_id}/forwards"), &body).await;
     assert_eq!((status, body["error"]["code"].as_str()), (403, Some("not_permitted")), "only a coordinator forwards");
-    let (status, body) = forward(&client, &resolution, &case_id, "coordinator", "jabar-dbmpr").await;
+    let (status, body) = forward(&client, &resolution, &case_id, "jabar-dbmpr").await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("not_a_unit_below")));
-    let (status, roads) = forward(&client, &resolution, &case_id, "coordinator", "bandung-dpu-roads").await;
+    let (status, roads) = forward(&client, &resolution, &case_id, "bandung-dpu-roads").await;
     assert_eq!(status, 201, "{roads}");
-    let (status, drainage) = forward(&client, &resolution, &case_id, "coordinator", "bandung-dpu-drainage").await;
+    let (status, drainage) = forward(&client, &resolution, &case_id, "bandung-dpu-drainage").await;
     assert_eq!(status, 201);
     assert_eq!(drainage["parent_branch_id"], Value::Null);
     let waiting = aduan_e2e::get_items(&client, &format!("{resolution}/api/v1/units/bandung-dpu-roads/branches")).await;
@@ -57,45 +58,35 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
     // working days from today would run past its own deadline.
     staff::set_test_clock(&client, &resolution, 3).await;
     let roads_id = roads["id"].as_str().unwrap();
-    let (status, body) =
-        forward_from(&client, &resolution, &case_id, "coordinator", "bandung-dpu-drainage", Some(roads_id)).await;
+    let (status, body) = forward_from(&client, &resolution, &case_id, "bandung-dpu-drainage", Some(roads_id)).await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("not_a_unit_below")), "a sibling, not below");
     let (status, section) =
-        forward_from(&client, &resolution, &case_id, "coordinator", "bandung-dpu-roads-maintenance", Some(roads_id))
-            .await;
+        forward_from(&client, &resolution, &case_id, "bandung-dpu-roads-maintenance", Some(roads_id)).await;
     assert_eq!(status, 201, "{section}");
     assert_eq!(section["parent_branch_id"], roads_id);
     assert_eq!(section["due_on"], roads["due_on"], "{section} {roads}");
-    let section_answer = client
-        .post(format!("{resolution}/api/v1/cases/{case_id}/forwards/{}/answer", section["id"].as_str().unwrap()))
-        .header("x-officer-id", "section-officer")
-        .json(&json!({ "text": "Measured on site: 1 m wide, 20 cm deep." }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(section_answer.status(), 200);
+    // The section's own officer answers; the drainage unit's could not.
+    let section_url =
+        format!("{resolution}/api/v1/cases/{case_id}/forwards/{}/answer", section["id"].as_str().unwrap());
+    let measured = json!({ "text": "Measured on site: 1 m wide, 20 cm deep." });
+    let drainage_officer = staff::member(&cluster, &["officer@bandung-dpu-drainage"]).await;
+    let (status, body) = staff::post_as(&client, &drainage_officer, &section_url, &measured).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("outside_scope")), "{body}");
+    let section_officer = staff::member(&cluster, &["officer@bandung-dpu-roads-maintenance"]).await;
+    let (status, body) = staff::post_as(&client, &section_officer, &section_url, &measured).await;
+    assert_eq!(status, 200, "{body}");
 
     // The roads unit answers; its answer goes on the case for the institution.
     let answer_url = format!("{resolution}/api/v1/cases/{case_id}/forwards/{}/answer", roads["id"].as_str().unwrap());
-    let answered = client
-        .post(&answer_url)
-        .header("x-officer-id", "unit-officer")
-        .json(&json!({ "text": "Inspected: 1 m wide, 20 cm deep." }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answered.status(), 200);
-    let again = client
-        .post(&answer_url)
-        .header("x-officer-id", "unit-officer")
-        .json(&json!({ "text": "Answering twice." }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 409);
+    let roads_officer = staff::member(&cluster, &["officer@bandung-dpu-roads"]).await;
+    let inspected = json!({ "text": "Inspected: 1 m wide, 20 cm deep." });
+    let (status, body) = staff::post_as(&client, &roads_officer, &answer_url, &inspected).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) =
+        staff::post_as(&client, &roads_officer, &answer_url, &json!({ "text": "Answering twice." })).await;
+    assert_eq!(status, 409);
     let (status, body) =
-        forward_from(&client, &resolution, &case_id, "coordinator", "bandung-dpu-roads-maintenance", Some(roads_id))
-            .await;
+        forward_from(&client, &resolution, &case_id, "bandung-dpu-roads-maintenance", Some(roads_id)).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("branch_not_open")), "an answered branch stays");
     let full: Value = get_json(&client, &format!("{resolution}/api/v1/cases/{case_id}")).await;
     assert!(
@@ -134,8 +125,8 @@ async fn a_case_is_forwarded_to_units_which_answer_or_are_escalated() {
     cluster.destroy().await.unwrap();
 }
 
-async fn post_json(client: &reqwest::Client, url: &str, role: &str, body: Value) -> (u16, Value) {
-    staff::post(client, url, &[("x-officer-id", "officer-e2e"), ("x-officer-role", role)], &body).await
+async fn post_json(client: &reqwest::Client, url: &str, body: Value) -> (u16, Value) {
+    staff::post(client, url, &body).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -149,19 +140,20 @@ async fn a_lead_institution_asks_another_to_support_and_keeps_the_case() {
     let ask =
         |institution: &str| json!({ "institution_id": institution, "note": "The road is on the provincial network." });
 
-    let (status, body) = post_json(&client, &supporters, "officer", ask("jabar-dbmpr")).await;
+    let officer = staff::member(&cluster, &["officer@bandung-dpu"]).await;
+    let (status, body) = staff::post_as(&client, &officer, &supporters, &ask("jabar-dbmpr")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (403, Some("not_permitted")), "a coordinator asks");
-    let (status, body) = post_json(&client, &supporters, "coordinator", ask("bandung-dpu-roads")).await;
+    let (status, body) = post_json(&client, &supporters, ask("bandung-dpu-roads")).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (422, Some("not_a_supporter")),
         "its own unit is forwarded to"
     );
-    let (status, body) = post_json(&client, &supporters, "coordinator", ask("nowhere")).await;
+    let (status, body) = post_json(&client, &supporters, ask("nowhere")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("unknown_institution")));
-    let (status, body) = post_json(&client, &supporters, "coordinator", ask("jabar-dbmpr")).await;
+    let (status, body) = post_json(&client, &supporters, ask("jabar-dbmpr")).await;
     assert_eq!((status, body["institution_id"].as_str()), (201, Some("jabar-dbmpr")), "{body}");
-    let (status, body) = post_json(&client, &supporters, "coordinator", ask("jabar-dbmpr")).await;
+    let (status, body) = post_json(&client, &supporters, ask("jabar-dbmpr")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("already_supporting")));
 
     // The supporter sees it among the cases it supports, not in its inbox, and writes its part.
@@ -173,9 +165,16 @@ async fn a_lead_institution_asks_another_to_support_and_keeps_the_case() {
     let contributions = format!("{resolution}/api/v1/cases/{case_id}/contributions");
     let part =
         |institution: &str| json!({ "institution_id": institution, "text": "Resurfacing is scheduled for May." });
-    let (status, body) = post_json(&client, &contributions, "officer", part("dki-bina-marga")).await;
+    let (status, body) = post_json(&client, &contributions, part("dki-bina-marga")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (403, Some("not_a_supporter")));
-    let (status, body) = post_json(&client, &contributions, "officer", part("jabar-dbmpr")).await;
+    // The province's own officer: reads the case it supports, writes its part, but not the city's inbox.
+    let supporter = staff::member(&cluster, &["officer@jabar-dbmpr"]).await;
+    let (status, _) = staff::get_as(&client, &supporter, &format!("{resolution}/api/v1/cases/{case_id}")).await;
+    assert_eq!(status, 200);
+    let (status, _) =
+        staff::get_as(&client, &supporter, &format!("{resolution}/api/v1/institutions/bandung-dpu/inbox")).await;
+    assert_eq!(status, 403);
+    let (status, body) = staff::post_as(&client, &supporter, &contributions, &part("jabar-dbmpr")).await;
     assert_eq!(status, 201, "{body}");
     let entries = body["entries"].as_array().unwrap();
     assert!(entries.iter().any(|e| e["kind"] == "support_requested" && e["institution_id"] == "bandung-dpu"));
@@ -186,7 +185,7 @@ async fn a_lead_institution_asks_another_to_support_and_keeps_the_case() {
     let (status, _) =
         citizen::work(&client, &resolution, &case_id, "resolution", "Patched, with the province's plan.").await;
     assert_eq!(status, 200);
-    let (status, body) = post_json(&client, &contributions, "officer", part("jabar-dbmpr")).await;
+    let (status, body) = post_json(&client, &contributions, part("jabar-dbmpr")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("case_not_open")));
     cluster.destroy().await.unwrap();
 }

@@ -127,7 +127,7 @@ async fn a_flooding_client_is_told_to_wait_and_a_slow_one_is_cut_off() {
     options.extra_env.push(("ADUAN_CITIZEN_RATE_PER_MINUTE".into(), "60".into()));
     options.extra_env.push(("ADUAN_CITIZEN_BURST".into(), "5".into()));
     options.extra_env.push(("ADUAN_HEADER_READ_TIMEOUT_MS".into(), "1000".into()));
-    let cluster = aduan_e2e::Cluster::start(options).await.unwrap();
+    let cluster = aduan_e2e::start_cluster_with(options).await;
     let intake = cluster.base_url(ServiceName::Intake);
     let client = reqwest::Client::new();
     let mut statuses = Vec::new();

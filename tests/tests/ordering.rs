@@ -59,6 +59,11 @@ fn assigned(content: ReportContent) -> Event {
     })
 }
 
+/// No staff calls these consumers: an authenticator that would ask nobody.
+fn no_staff() -> Arc<aduan_platform::auth::Authenticator> {
+    Arc::new(aduan_platform::auth::Authenticator::new("http://127.0.0.1:9").unwrap())
+}
+
 fn procedures() -> Arc<ProcedureBook> {
     Arc::new(ProcedureBook::national(ProcedureDocument::shipped()))
 }
@@ -69,7 +74,12 @@ async fn resolution_opens_a_case_as_private_as_a_raise_that_overtook_its_assignm
     let registry = LiveRegistry::open(&fresh.db, Registry::demo()).await.unwrap();
     let clocks =
         aduan_resolution::deadlines::ClockKeeper { registry, procedures: procedures(), today: Today::default() };
-    let state = aduan_resolution::ResolutionState { db: fresh.db.clone(), outbox: OutboxSignal::default(), clocks };
+    let state = aduan_resolution::ResolutionState {
+        db: fresh.db.clone(),
+        outbox: OutboxSignal::default(),
+        clocks,
+        authenticator: no_staff(),
+    };
     let (_, handler) = aduan_resolution::consumer(&state);
     let now = Utc::now();
 
@@ -114,8 +124,13 @@ async fn routing_keeps_a_resolved_case_off_the_national_verifiers_list_whatever_
         procedures: procedures(),
         today: Today::default(),
     };
-    let state =
-        aduan_routing::RoutingState { db: fresh.db.clone(), registry, outbox: OutboxSignal::default(), verification };
+    let state = aduan_routing::RoutingState {
+        db: fresh.db.clone(),
+        registry,
+        outbox: OutboxSignal::default(),
+        verification,
+        authenticator: no_staff(),
+    };
     let (_, handler) = aduan_routing::consumer(&state);
     let now = Utc::now();
     let report = Uuid::now_v7();

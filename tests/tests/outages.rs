@@ -20,7 +20,7 @@ const RABBITMQ: &str = "127.0.0.1:5672";
 async fn cluster_with(configure: impl FnOnce(&mut ClusterOptions)) -> Cluster {
     let mut options = ClusterOptions::local(aduan_binary());
     configure(&mut options);
-    Cluster::start(options).await.expect("starting the cluster")
+    aduan_e2e::start_cluster_with(options).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,7 +11,7 @@ use std::time::Duration;
 use aduan_e2e::citizen::{self, FiledReport};
 use aduan_e2e::staff::{post, set_test_clock, verifier_step};
 use aduan_e2e::{
-    Cluster, ClusterOptions, ServiceName, aduan_binary, eventually, get_items, get_json, start_cluster_with_test_clock,
+    ClusterOptions, ServiceName, aduan_binary, eventually, get_items, get_json, start_cluster_with_test_clock,
 };
 use serde_json::{Value, json};
 
@@ -26,7 +26,7 @@ async fn citizen_step(
 ) -> (u16, Value) {
     let mut body = body;
     body["secret"] = json!(report.secret);
-    post(client, &format!("{intake}/api/v1/reports/{}/{step}", report.tracking_code), &[], &body).await
+    post(client, &format!("{intake}/api/v1/reports/{}/{step}", report.tracking_code), &body).await
 }
 
 async fn case_status(client: &reqwest::Client, resolution: &str, case_id: &str, status: &str) -> Value {
@@ -45,7 +45,7 @@ fn seed() -> String {
 async fn an_appeal_against_a_ministry_goes_to_the_national_verifier_then_the_ombudsman() {
     let mut options = ClusterOptions::local(aduan_binary());
     options.extra_env.push(("ADUAN_REGISTRY".into(), seed()));
-    let cluster = Cluster::start(options).await.expect("a cluster on the Indonesian seed");
+    let cluster = aduan_e2e::start_cluster_with(options).await;
     let client = reqwest::Client::new();
     let (intake, routing, resolution) = (
         cluster.base_url(ServiceName::Intake),

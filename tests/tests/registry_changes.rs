@@ -89,8 +89,9 @@ async fn an_administrators_change_reaches_every_service_and_outlives_a_restart()
     let kinds: Vec<(i64, &str)> =
         changes.iter().map(|c| (c["version"].as_i64().unwrap(), c["change"]["kind"].as_str().unwrap())).collect();
     assert_eq!(kinds, [(3, "put_rule"), (2, "put_category"), (1, "seed")]);
-    assert_eq!(changes[0]["changed_by"], "admin-e2e");
-    let response = client.get(format!("{routing}/api/v1/registry/changes?limit=0")).send().await.unwrap();
+    let administrator = aduan_e2e::staff::acting_at(&routing).expect("the kit acts at routing");
+    assert_eq!(changes[0]["changed_by"], administrator.subject.as_str());
+    let response = aduan_e2e::staff::get(&client, &format!("{routing}/api/v1/registry/changes?limit=0")).await;
     assert_eq!(response.status(), 422);
 
     // Each service stored every version in its own database; only the

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use aduan_e2e::{Cluster, ClusterOptions, ServiceName, aduan_binary, citizen};
+use aduan_e2e::{ClusterOptions, ServiceName, aduan_binary, citizen};
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use tokio::sync::Mutex;
@@ -36,7 +36,7 @@ async fn every_service_exports_spans_of_the_citizens_trace() {
     let (endpoint, received) = start_collector().await;
     let mut options = ClusterOptions::local(aduan_binary());
     options.extra_env.push(("OTEL_EXPORTER_OTLP_ENDPOINT".into(), endpoint));
-    let mut cluster = Cluster::start(options).await.unwrap();
+    let mut cluster = aduan_e2e::start_cluster_with(options).await;
     let client = reqwest::Client::new();
     let trace_id = "0af7651916cd43dd8448eb211c80319c";
     let response = client
@@ -62,7 +62,8 @@ async fn every_service_exports_spans_of_the_citizens_trace() {
     let bodies = received.lock().await.clone();
     let with_trace: Vec<&Bytes> =
         bodies.iter().filter(|body| body.windows(16).any(|window| window == trace_id_bytes.as_slice())).collect();
-    for service in ServiceName::ALL {
+    // Accounts is not on the report's way: it signs the staff's tokens only.
+    for service in [ServiceName::Intake, ServiceName::Routing, ServiceName::Resolution] {
         let name = format!("aduan-{}", service.as_str());
         assert!(
             with_trace.iter().any(|body| body.windows(name.len()).any(|window| window == name.as_bytes())),

@@ -23,7 +23,7 @@ fn uncategorised(n: usize) -> Value {
 
 async fn queued(client: &reqwest::Client, routing: &str, report: &FiledReport) -> Option<Value> {
     let page: Value =
-        client.get(format!("{routing}/api/v1/verification-queue")).send().await.ok()?.json().await.ok()?;
+        aduan_e2e::staff::get(client, &format!("{routing}/api/v1/verification-queue")).await.json().await.ok()?;
     aduan_e2e::items(page).into_iter().find(|entry| entry["tracking_code"] == report.tracking_code.as_str())
 }
 
@@ -267,7 +267,7 @@ async fn a_verifier_raises_a_reports_privacy_and_every_service_follows() {
     );
     let case = eventually(Duration::from_secs(30), "the case to follow", || async {
         let case: Value =
-            client.get(format!("{resolution}/api/v1/cases/{case_id}")).send().await.ok()?.json().await.ok()?;
+            aduan_e2e::staff::get(&client, &format!("{resolution}/api/v1/cases/{case_id}")).await.json().await.ok()?;
         (case["privacy"] == "confidential").then_some(case)
     })
     .await;

@@ -67,6 +67,7 @@ pub struct Grant {
     /// The institution (or unit) whose subtree the role covers; absent for
     /// the whole country.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 64)]
     pub institution: Option<String>,
 }
 

@@ -133,13 +133,22 @@ impl Cluster {
             cleaned_up: false,
         };
         aduan_intake::IdentityKeys::create_file(&cluster.identity_key_file())?;
-        // Routing first: the others are told where it is. Each port is taken
-        // just before its process binds it, so parallel tests do not meet.
-        for service in [ServiceName::Routing, ServiceName::Intake, ServiceName::Resolution] {
+        // Accounts and routing first: the others are told where they are.
+        // Each port is taken just before its process binds it, so parallel
+        // tests do not meet.
+        for service in [ServiceName::Accounts, ServiceName::Routing, ServiceName::Intake, ServiceName::Resolution] {
             cluster.ports.insert(service, free_port()?);
             cluster.spawn(service).await?;
         }
         Ok(cluster)
+    }
+
+    /// A configuration file naming `service`'s database, for the operator's
+    /// commands (`aduan user add --config …`, `aduan outbox …`).
+    pub fn config_file(&self, service: ServiceName) -> anyhow::Result<PathBuf> {
+        let path = self.options.log_dir.join(format!("{}-operator.toml", service.as_str()));
+        std::fs::write(&path, format!("database_url = \"{}\"\n", self.database_url(service)))?;
+        Ok(path)
     }
 
     /// The key file that seals reporters' identities in intake.
@@ -214,6 +223,7 @@ impl Cluster {
             .env("ADUAN_RETRY_DELAYS_MS", delays.join(","))
             .env("ADUAN_IDENTITY_KEY_FILE", self.identity_key_file())
             .env("ADUAN_ROUTING_URL", self.base_url(ServiceName::Routing))
+            .env("ADUAN_ACCOUNTS_URL", self.base_url(ServiceName::Accounts))
             // Load generators and tests file from one address.
             .env("ADUAN_CITIZEN_RATE_PER_MINUTE", "1000000")
             .env("ADUAN_CITIZEN_BURST", "100000")
@@ -270,11 +280,16 @@ impl Cluster {
         }
         futures::future::join_all(stopping).await;
         self.cleaned_up = true;
-        remove_resources(&self.options, &self.namespace, &self.database_names).await
+        remove_resources(&self.options, &self.namespace, &self.database_names, false).await
     }
 }
 
-async fn remove_resources(options: &ClusterOptions, namespace: &str, database_names: &[String]) -> anyhow::Result<()> {
+async fn remove_resources(
+    options: &ClusterOptions,
+    namespace: &str,
+    database_names: &[String],
+    keep_logs: bool,
+) -> anyhow::Result<()> {
     let admin = Database::connect(&options.postgres_admin_url).await?;
     for name in database_names {
         admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;
@@ -282,7 +297,9 @@ async fn remove_resources(options: &ClusterOptions, namespace: &str, database_na
     admin.close().await?;
     let policy = RetryPolicy { delays: options.retry_delays_ms.iter().copied().map(Duration::from_millis).collect() };
     delete_namespace(&options.amqp_url, namespace, &topology::all(), &policy).await?;
-    let _ = std::fs::remove_dir_all(&options.log_dir);
+    if !keep_logs {
+        let _ = std::fs::remove_dir_all(&options.log_dir);
+    }
     Ok(())
 }
 
@@ -298,12 +315,17 @@ impl Drop for Cluster {
             let _ = child.start_kill();
         }
         let (options, namespace, names) = (self.options.clone(), self.namespace.clone(), self.database_names.clone());
+        // A failing test's cluster keeps its logs: they are what explains the failure.
+        let keep_logs = std::thread::panicking();
+        if keep_logs {
+            eprintln!("the logs of cluster {namespace} are kept in {}", options.log_dir.display());
+        }
         let cleanup = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             runtime.block_on(async {
                 // Give the killed processes a moment to let go of their connections.
                 tokio::time::sleep(Duration::from_millis(200)).await;
-                remove_resources(&options, &namespace, &names).await
+                remove_resources(&options, &namespace, &names, keep_logs).await
             })
         });
         if let Ok(Err(error)) = cleanup.join() {

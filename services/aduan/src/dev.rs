@@ -79,6 +79,11 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     let policy = RetryPolicy { delays: [100, 500, 2000].into_iter().map(std::time::Duration::from_millis).collect() };
     let memory_bus = Arc::new(MemoryBus::new(policy, bus_db.clone()));
     let bus: Arc<dyn Bus> = memory_bus.clone();
+    // Bound first: the services check access tokens with the keys accounts
+    // publishes at this very address.
+    let listener =
+        tokio::net::TcpListener::bind(options.addr).await.with_context(|| format!("listening on {}", options.addr))?;
+    let addr = listener.local_addr()?;
     let settings = ServiceSettings {
         identity_keys: Some(identity_keys(&options.data_dir)?),
         identity_retention: std::time::Duration::from_secs(
@@ -86,6 +91,12 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
         ),
         citizen_rate: RateLimit::from_env()?,
         dedupe_retention: aduan_platform::dedupe::RETENTION,
+        accounts_url: format!("http://{addr}"),
+        // The demo users sign in with a password alone; anyone else still needs a second factor.
+        accounts: aduan_accounts::AccountsSettings {
+            totp_required: false,
+            ..aduan_accounts::AccountsSettings::from_env()?
+        },
     };
 
     let mut router = axum::Router::new();
@@ -96,6 +107,7 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     // One date for every service's clocks, which a test clock moves together.
     let today = Today::default();
     let mut routing_registry = None;
+    let mut accounts_db = None;
     for service in ServiceName::ALL {
         let db = database::connect(&sqlite_url(&options.data_dir, service.as_str()), PoolSize::default()).await?;
         migrate(service, &db).await?;
@@ -104,6 +116,9 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
         if service == ServiceName::Routing {
             warn_if_the_calendar_runs_out(&live.current());
             routing_registry = Some(live.clone());
+        }
+        if service == ServiceName::Accounts {
+            accounts_db = Some(db.clone());
         }
         let assembled =
             assemble(service, db.clone(), live, signal.clone(), today.clone(), &settings, stop.clone()).await?;
@@ -131,14 +146,17 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     let router = with_test_clock(router, today, routing_registry.context("routing assembled")?)?;
     let router = with_openapi(router, openapi, "aduan")
         .merge(health_router(Readiness { databases: databases.clone(), bus: bus.clone() }));
-    let listener =
-        tokio::net::TcpListener::bind(options.addr).await.with_context(|| format!("listening on {}", options.addr))?;
-    let addr = listener.local_addr()?;
-    println!("aduan dev is running: intake, routing and resolution in one process");
+    let demo_users = aduan_accounts::seed_demo_users(&accounts_db.context("accounts assembled")?).await?;
+    println!("aduan dev is running: intake, routing, resolution and accounts in one process");
     println!("  API:      http://{addr}/api/v1/  (file a report: POST /api/v1/reports)");
     println!("  OpenAPI:  http://{addr}/api/openapi.json");
     println!("  health:   http://{addr}/healthz  http://{addr}/readyz");
     println!("  data:     {}", options.data_dir.display());
+    println!("Demo staff (sign in: POST /api/v1/sessions {{\"username\", \"password\"}}, then send");
+    println!("the access_token as `Authorization: Bearer <token>`; they are for trying aduan out only):");
+    for user in &demo_users {
+        println!("  {:<18} {:<30} {}", user.username, user.password, user.role);
+    }
     println!("Stop with Ctrl-C.");
     let limits = Limits::default();
     aduan_platform::http::serve(listener, finish_router(router, limits), stop.clone(), limits).await?;

@@ -42,6 +42,9 @@ enum Command {
     /// Shows and replays the events the broker refused for good.
     #[command(subcommand)]
     Outbox(aduan::operations::OutboxCommand),
+    /// Staff users: the first administrator of a new installation.
+    #[command(subcommand)]
+    User(aduan::operations::UserCommand),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
             Command::Bench(options) => aduan::bench::run(options).await,
             Command::Dlq(command) => aduan::operations::dlq(command).await,
             Command::Outbox(command) => aduan::operations::outbox(command).await,
+            Command::User(command) => aduan::operations::user(command).await,
         }
     });
     match result {

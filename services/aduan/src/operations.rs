@@ -171,3 +171,78 @@ pub async fn outbox(command: OutboxCommand) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `aduan user`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Creates a staff user (the first administrator of a new installation,
+    /// say); the password is read from the first line of standard input.
+    Add {
+        /// 3 to 64 of a-z, 0-9, '.', '_' and '-'.
+        #[arg(long)]
+        username: String,
+        /// The name shown to other staff.
+        #[arg(long)]
+        display_name: String,
+        /// A role, for the whole country (`administrator`) or an
+        /// institution's subtree (`coordinator@pemkot-bandung`); repeatable.
+        #[arg(long = "grant", required = true)]
+        grants: Vec<String>,
+        #[command(flatten)]
+        location: AccountsLocation,
+    },
+}
+
+/// Where accounts' database is.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AccountsLocation {
+    /// `aduan dev`'s data folder; without it, accounts' own database.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// A TOML configuration file, as `aduan serve accounts` takes (distributed mode).
+    #[arg(long, env = "ADUAN_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+fn parse_grant(text: &str) -> anyhow::Result<aduan_access::Grant> {
+    let (role, institution) = match text.split_once('@') {
+        Some((role, institution)) => (role, Some(institution.to_owned())),
+        None => (text, None),
+    };
+    let role = aduan_access::StaffRole::parse(role).ok_or_else(|| {
+        let roles: Vec<&str> = aduan_access::StaffRole::ALL.iter().map(|role| role.as_str()).collect();
+        anyhow::anyhow!("{role:?} is not a role: {}", roles.join(", "))
+    })?;
+    let grant = aduan_access::Grant { role, institution };
+    anyhow::ensure!(
+        grant.is_well_formed(),
+        "a {} belongs to an institution: write {}@<institution id>",
+        role.as_str(),
+        role.as_str()
+    );
+    Ok(grant)
+}
+
+/// Runs `aduan user …`.
+pub async fn user(command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add { username, display_name, grants, location } => {
+            let grants = grants.iter().map(|grant| parse_grant(grant)).collect::<anyhow::Result<Vec<_>>>()?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let url = match &location.data_dir {
+                Some(dir) => format!("sqlite://{}?mode=rwc", dir.join("accounts.sqlite").display()),
+                None => {
+                    let port = ServiceName::Accounts.default_port();
+                    aduan_platform::config::ServiceConfig::load(location.config.as_deref(), port)?.database_url
+                }
+            };
+            let db = aduan_platform::database::connect(&url, Default::default()).await?;
+            crate::services::migrate(ServiceName::Accounts, &db).await?;
+            let subject = aduan_accounts::add_user(&db, &username, &display_name, password, grants).await?;
+            println!("created {username} ({subject})");
+        }
+    }
+    Ok(())
+}

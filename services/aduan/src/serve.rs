@@ -40,6 +40,8 @@ fn settings(service: ServiceName, config: &ServiceConfig) -> anyhow::Result<Serv
         identity_retention: std::time::Duration::from_secs(u64::from(config.identity_retention_days) * 86_400),
         citizen_rate: config.citizen_rate,
         dedupe_retention: config.dedupe_retention,
+        accounts_url: config.accounts_url.clone(),
+        accounts: aduan_accounts::AccountsSettings::from_env()?,
     })
 }
 

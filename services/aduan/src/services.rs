@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use aduan_platform::auth::Authenticator;
 use aduan_platform::bus::{MessageHandler, Subscription};
 use aduan_platform::clock::{ClockSettings, Today};
 use aduan_platform::config::RateLimit;
@@ -27,11 +28,14 @@ pub enum ServiceName {
     Routing,
     /// Institutions' inboxes and case work.
     Resolution,
+    /// Staff accounts, sign-in, and the access tokens every service checks.
+    Accounts,
 }
 
 impl ServiceName {
     /// Every service.
-    pub const ALL: [ServiceName; 3] = [ServiceName::Intake, ServiceName::Routing, ServiceName::Resolution];
+    pub const ALL: [ServiceName; 4] =
+        [ServiceName::Intake, ServiceName::Routing, ServiceName::Resolution, ServiceName::Accounts];
 
     /// Its name in logs, traces and database names.
     pub fn as_str(self) -> &'static str {
@@ -39,6 +43,7 @@ impl ServiceName {
             ServiceName::Intake => aduan_intake::SERVICE,
             ServiceName::Routing => aduan_routing::SERVICE,
             ServiceName::Resolution => aduan_resolution::SERVICE,
+            ServiceName::Accounts => aduan_accounts::SERVICE,
         }
     }
 
@@ -48,6 +53,7 @@ impl ServiceName {
             ServiceName::Intake => 8081,
             ServiceName::Routing => 8082,
             ServiceName::Resolution => 8083,
+            ServiceName::Accounts => 8084,
         }
     }
 }
@@ -59,6 +65,7 @@ pub async fn migrate(service: ServiceName, db: &DatabaseConnection) -> anyhow::R
         ServiceName::Intake => apply::<aduan_intake::Migrator>(db, "intake").await?,
         ServiceName::Routing => apply::<aduan_routing::Migrator>(db, "routing").await?,
         ServiceName::Resolution => apply::<aduan_resolution::Migrator>(db, "resolution").await?,
+        ServiceName::Accounts => apply::<aduan_accounts::Migrator>(db, "accounts").await?,
     }
     Ok(())
 }
@@ -109,6 +116,10 @@ pub struct ServiceSettings {
     pub citizen_rate: RateLimit,
     /// How long records of handled messages are kept.
     pub dedupe_retention: Duration,
+    /// Where accounts publishes the keys that verify access tokens.
+    pub accounts_url: String,
+    /// Accounts' own settings (lifetimes, lockout, second factors, OIDC).
+    pub accounts: aduan_accounts::AccountsSettings,
 }
 
 /// Builds `service` over its database, its clocks reading `today`; its
@@ -127,6 +138,7 @@ pub async fn assemble(
         Box::pin(aduan_platform::dedupe::keep_purged(db.clone(), settings.dedupe_retention, stop.clone())),
     ];
     let procedures = Arc::new(load_procedures(&registry.current())?);
+    let authenticator = Arc::new(Authenticator::new(&settings.accounts_url)?);
     let (router, openapi, consumer) = match service {
         ServiceName::Intake => {
             let identities = settings.identity_keys.clone().ok_or_else(|| {
@@ -161,18 +173,30 @@ pub async fn assemble(
                 ClockSettings::from_env()?.tick,
                 stop,
             )));
-            let state = aduan_routing::RoutingState { db, registry, outbox, verification };
+            let state = aduan_routing::RoutingState { db, registry, outbox, verification, authenticator };
             let consumer = aduan_routing::consumer(&state);
             let (router, openapi) = aduan_routing::api::router(state).split_for_parts();
             (router, openapi, consumer)
         }
         ServiceName::Resolution => {
             let keeper = ClockKeeper { registry, procedures, today };
-            let state =
-                aduan_resolution::ResolutionState { db: db.clone(), outbox: outbox.clone(), clocks: keeper.clone() };
+            let state = aduan_resolution::ResolutionState {
+                db: db.clone(),
+                outbox: outbox.clone(),
+                clocks: keeper.clone(),
+                authenticator,
+            };
             background.push(Box::pin(keeper.run(db, outbox, ClockSettings::from_env()?.tick, stop)));
             let consumer = aduan_resolution::consumer(&state);
             let (router, openapi) = aduan_resolution::api::router(state).split_for_parts();
+            (router, openapi, consumer)
+        }
+        ServiceName::Accounts => {
+            let state = aduan_accounts::AccountsState::new(db, registry, outbox, settings.accounts.clone())?;
+            state.ensure_signing_key().await?;
+            background.extend(aduan_accounts::background_tasks(&state, stop));
+            let consumer = aduan_accounts::consumer(&state);
+            let (router, openapi) = aduan_accounts::api::router(state).split_for_parts();
             (router, openapi, consumer)
         }
     };

@@ -120,6 +120,8 @@ fn change_for(event: &Event, institution: &str) -> Option<Change> {
         Event::ForwardedToUnit(_) | Event::UnitAnswered(_) | Event::SupportRequested(_) | Event::SupportGiven(_) => {
             return None;
         }
+        // A resolution waiting for a supervisor is not the citizen's to see yet.
+        Event::ResolutionProposed(_) | Event::ResolutionRejected(_) => return None,
         Event::RegistryChanged(_) | Event::AccountChanged(_) => return None,
         // Not a step of the procedure: see `raise_privacy`.
         Event::PrivacyRaised(_) => return None,

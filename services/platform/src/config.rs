@@ -33,6 +33,7 @@ struct FileConfig {
     citizen_burst: Option<u32>,
     identity_key_file: Option<PathBuf>,
     identity_retention_days: Option<u32>,
+    accounts_url: Option<String>,
 }
 
 /// Everything a service process needs to start.
@@ -70,6 +71,8 @@ pub struct ServiceConfig {
     pub identity_key_file: Option<PathBuf>,
     /// Days a reporter's identity is kept after their report is done (intake).
     pub identity_retention_days: u32,
+    /// Where accounts publishes the keys that verify access tokens.
+    pub accounts_url: String,
 }
 
 /// How many requests a client may make.
@@ -196,6 +199,9 @@ impl ServiceConfig {
         if let Some(value) = env_var("ADUAN_IDENTITY_RETENTION_DAYS")? {
             config.identity_retention_days = Some(value);
         }
+        if let Some(value) = env_var("ADUAN_ACCOUNTS_URL")? {
+            config.accounts_url = Some(value);
+        }
         let database_url = config
             .database_url
             .context("no database configured: set ADUAN_DATABASE_URL or database_url in the configuration file")?;
@@ -233,6 +239,7 @@ impl ServiceConfig {
             },
             identity_key_file: config.identity_key_file,
             identity_retention_days: config.identity_retention_days.unwrap_or(IDENTITY_RETENTION_DAYS),
+            accounts_url: config.accounts_url.unwrap_or_else(|| "http://127.0.0.1:8084".into()),
         })
     }
 }

@@ -2,6 +2,7 @@
 //! feeds it, the dedupe record of handled messages, telemetry, configuration
 //! and the HTTP plumbing (errors, health, shutdown).
 
+pub mod auth;
 pub mod bus;
 pub mod clock;
 pub mod config;

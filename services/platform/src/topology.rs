@@ -16,9 +16,17 @@ fn subscription(consumer: &str, events: &[&str]) -> Subscription {
 /// Events announced for whoever may want them (the audit ledger, future
 /// services) that no service of this build consumes: work between an
 /// institution, its units and its supporters, which resolution records as
-/// it does it, and changes to staff accounts.
-pub const ANNOUNCED_NOT_CONSUMED: [&str; 5] =
-    ["forwarded_to_unit", "unit_answered", "support_requested", "support_given", "account_changed"];
+/// it does it, a supervisor's review of a proposed resolution, and changes
+/// to staff accounts.
+pub const ANNOUNCED_NOT_CONSUMED: [&str; 7] = [
+    "forwarded_to_unit",
+    "unit_answered",
+    "support_requested",
+    "support_given",
+    "resolution_proposed",
+    "resolution_rejected",
+    "account_changed",
+];
 
 /// Whether an event with `routing_key` is one nobody is expected to consume.
 pub fn nobody_consumes(routing_key: &str) -> bool {

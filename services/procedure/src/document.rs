@@ -153,6 +153,11 @@ pub struct ProcedureDocument {
     pub clocks: Clocks,
     /// The escalation chain.
     pub escalation: Escalation,
+    /// Whether an officer's resolution waits for a supervisor's approval
+    /// before the citizen sees it (an institution may require it; the
+    /// national procedure does not).
+    #[serde(default)]
+    pub supervisor_approval: bool,
 }
 
 /// What an institution may change: any clock, shorter only.
@@ -163,6 +168,9 @@ struct OverrideDocument {
     tightens: String,
     #[serde(default)]
     clocks: ClockOverrides,
+    /// Requiring a supervisor's approval of resolutions is a tightening too.
+    #[serde(default)]
+    supervisor_approval: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -237,6 +245,7 @@ impl ProcedureDocument {
             ));
         }
         let mut effective = self.clone();
+        effective.supervisor_approval |= overrides.supervisor_approval;
         let national = self.clocks.entries();
         let wanted = overrides.clocks.values();
         for ((slot, (key, national)), wanted) in effective.clocks.values_mut().into_iter().zip(national).zip(wanted) {
@@ -415,6 +424,15 @@ mod tests {
             "tightens = \"2026.1\"\n[clocks]\nfirst_follow_up = 9\n",
         );
         assert!(looser.expect_err("looser").to_string().contains("kemenkes.toml"));
+    }
+
+    #[test]
+    fn an_institution_may_require_a_supervisors_approval() {
+        let national = ProcedureDocument::shipped();
+        assert!(!national.supervisor_approval);
+        let effective =
+            national.tightened_by("x.toml", "tightens = \"2026.1\"\nsupervisor_approval = true\n").expect("stricter");
+        assert!(effective.supervisor_approval);
     }
 
     #[test]

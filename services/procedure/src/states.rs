@@ -107,6 +107,9 @@ pub enum Role {
     Coordinator,
     /// A unit's liaison: follows up, asks the citizen, resolves.
     Officer,
+    /// Approves an officer's resolution where the institution requires it:
+    /// the resolution is then the supervisor's act.
+    Supervisor,
     /// Reads and reviews; refers to the ombudsman.
     Auditor,
     /// Keeps the registry; takes no step on reports.
@@ -215,7 +218,8 @@ pub fn may(role: Role, action: Action) -> bool {
         Defer | Archive | MergeAsDuplicate => role == Role::Verifier,
         Clarify | CitizenReplies | Accept | Dispute | Appeal => role == Role::Citizen,
         ForwardToUnit | ReturnNotAuthority => role == Role::Coordinator,
-        PostFollowUp | Resolve => matches!(role, Role::Officer | Role::Coordinator),
+        PostFollowUp => matches!(role, Role::Officer | Role::Coordinator),
+        Resolve => matches!(role, Role::Officer | Role::Coordinator | Role::Supervisor),
         AskCitizen => matches!(role, Role::Officer | Role::Coordinator | Role::Verifier),
         CloseForSilence | Escalate | ResumeWithoutAnswer => role == Role::System,
         ReferToOmbudsman => matches!(role, Role::Citizen | Role::Auditor),
@@ -263,11 +267,12 @@ pub fn transition(from: Status, action: Action, role: Role) -> Result<Status, Pr
 mod tests {
     use super::*;
 
-    const ROLES: [Role; 7] = [
+    const ROLES: [Role; 8] = [
         Role::Citizen,
         Role::Verifier,
         Role::Coordinator,
         Role::Officer,
+        Role::Supervisor,
         Role::Auditor,
         Role::Administrator,
         Role::System,

@@ -129,6 +129,26 @@ impl Registry {
         }
     }
 
+    /// The institution the rule for `category` in `region` names, if there is one.
+    pub fn rule_institution(&self, category: &str, region: &str) -> Option<&str> {
+        self.rules.get(&(category.to_owned(), region.to_owned())).map(String::as_str)
+    }
+
+    /// The institutions the rules send a report from the region `code` to
+    /// (for any category), without the fallback up the region tree.
+    pub fn institutions_for_region<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.document.rule.iter().filter(move |rule| rule.region == code).map(|rule| rule.institution.as_str())
+    }
+
+    /// Whether `institution` (or an institution below it) answers reports
+    /// from the region `code` or a region containing it, by some rule.
+    pub fn serves_region(&self, institution: &str, code: &str) -> bool {
+        self.regions_up_from(code).iter().any(|region| {
+            self.institutions_for_region(&region.code)
+                .any(|served_by| served_by == institution || self.is_below(served_by, institution))
+        })
+    }
+
     /// The institution with `id`.
     pub fn institution(&self, id: &str) -> Option<&Institution> {
         self.institutions.get(id).map(|&i| &self.document.institution[i])

@@ -4,6 +4,7 @@
 //! (the first follow-up budget, never past the branch it hangs from); a unit
 //! answers its branch; a late branch is escalated to the coordinator once.
 
+use aduan_platform::auth::Caller;
 use aduan_platform::envelope::new_envelope;
 use aduan_platform::http::ApiError;
 use aduan_platform::proto::{self, Actor, envelope::Event};
@@ -12,7 +13,8 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QuerySelect, Set};
 use uuid::Uuid;
 
-use crate::casework::{Officer, lock_case, procedure_error};
+use crate::authorization::{Action as Permission, permit};
+use crate::casework::{Acting, lock_case, procedure_error};
 use crate::deadlines::ClockKeeper;
 use crate::entities::{case, case_branch, case_entry};
 use aduan_platform::clock::start_of_day;
@@ -23,20 +25,26 @@ pub async fn forward(
     db: &DatabaseConnection,
     clocks: &ClockKeeper,
     case_id: Uuid,
-    coordinator: &Officer,
+    caller: &Caller,
     unit_id: &str,
     from_branch: Option<Uuid>,
     note: String,
 ) -> Result<case_branch::Model, ApiError> {
     let txn = aduan_platform::database::begin_write(db).await?;
     let (existing, current) = lock_case(&txn, case_id).await?;
-    aduan_procedure::transition(current, Action::ForwardToUnit, coordinator.role).map_err(procedure_error)?;
     let parent = match from_branch {
-        Some(branch_id) => Some(open_branch(&txn, case_id, branch_id).await?),
+        Some(branch_id) => Some(lock_branch(&txn, case_id, branch_id).await?),
         None => None,
     };
+    // The institution forwards its case; a unit forwards its own branch.
     let forwarder = parent.as_ref().map_or(&existing.institution_id, |parent| &parent.unit_id);
     let registry = clocks.registry.current();
+    let coordinator = Acting::new(caller, permit(caller, Permission::Forward, forwarder, &registry)?);
+    if let Some(parent) = &parent {
+        ensure_open(parent)?;
+    }
+    aduan_procedure::transition(current, Action::ForwardToUnit, coordinator.procedure_role())
+        .map_err(procedure_error)?;
     if !registry.is_below(unit_id, forwarder) {
         return Err(ApiError::invalid("not_a_unit_below", format!("{unit_id:?} is not a unit below {forwarder:?}")));
     }
@@ -76,34 +84,42 @@ pub async fn forward(
     Ok(branch)
 }
 
-/// The open branch `branch_id` of `case_id`, locked.
-async fn open_branch(
+/// The branch `branch_id` of `case_id`, locked, whatever its state (who may
+/// act on it is checked before whether it can be acted on).
+async fn lock_branch(
     txn: &sea_orm::DatabaseTransaction,
     case_id: Uuid,
     branch_id: Uuid,
 ) -> Result<case_branch::Model, ApiError> {
-    let branch = case_branch::Entity::find_by_id(branch_id)
+    case_branch::Entity::find_by_id(branch_id)
         .lock_exclusive()
         .one(txn)
         .await?
         .filter(|branch| branch.case_id == case_id)
-        .ok_or_else(|| ApiError::not_found("branch_not_found", "this case has no such branch"))?;
+        .ok_or_else(|| ApiError::not_found("branch_not_found", "this case has no such branch"))
+}
+
+fn ensure_open(branch: &case_branch::Model) -> Result<(), ApiError> {
     if branch.status != "open" {
         return Err(ApiError::conflict("branch_not_open", format!("this branch is {}, not open", branch.status)));
     }
-    Ok(branch)
+    Ok(())
 }
 
 /// The unit's answer to its branch; it goes on the case for the institution.
 pub async fn answer(
     db: &DatabaseConnection,
+    registry: &aduan_registry::Registry,
     case_id: Uuid,
     branch_id: Uuid,
-    officer: &Officer,
+    caller: &Caller,
     text: String,
 ) -> Result<case_branch::Model, ApiError> {
     let txn = aduan_platform::database::begin_write(db).await?;
-    let branch = open_branch(&txn, case_id, branch_id).await?;
+    let branch = lock_branch(&txn, case_id, branch_id).await?;
+    // Who may answer before whether it can be answered: a stranger learns nothing of its state.
+    let officer = Acting::new(caller, permit(caller, Permission::AnswerBranch, &branch.unit_id, registry)?);
+    ensure_open(&branch)?;
     let report_id = case::Entity::find_by_id(case_id)
         .one(&txn)
         .await?
@@ -113,7 +129,7 @@ pub async fn answer(
         case_id,
         institution_id: &branch.unit_id,
         kind: "unit_answer",
-        author: &officer.id,
+        author: &officer.subject,
         text: &text,
     }
     .write(&txn)

@@ -159,6 +159,12 @@ fn summary(event: &Event) -> Option<String> {
         Event::PrivacyRaised(raised) => {
             with_words(format!("The verifier made it {}", proto::Privacy::name_of(raised.privacy)), &raised.reason)
         }
+        Event::ResolutionProposed(proposed) => {
+            format!("{} proposed a resolution, which waits for a supervisor's approval.", proposed.institution_id)
+        }
+        Event::ResolutionRejected(rejected) => {
+            format!("A supervisor of {} sent the proposed resolution back.", rejected.institution_id)
+        }
         Event::RegistryChanged(_) | Event::AccountChanged(_) => return None,
     })
 }

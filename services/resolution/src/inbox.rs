@@ -178,6 +178,7 @@ async fn open_case(
                 privacy: Set(proto::Privacy::name_of(content.privacy).to_owned()),
                 title: Set(content.title.clone()),
                 description: Set(content.description.clone()),
+                pending_resolution: Set(None),
                 rating: Set(None),
                 fixed: Set(None),
                 opened_at: Set(now),

@@ -2,6 +2,7 @@
 //! institution routing chose; officers follow up, resolve, or return them.
 
 pub mod api;
+pub mod authorization;
 mod casework;
 pub mod deadlines;
 pub mod entities;
@@ -13,6 +14,7 @@ mod supporting;
 
 use std::sync::Arc;
 
+use aduan_platform::auth::Authenticator;
 use aduan_platform::bus::{MessageHandler, Subscription};
 use aduan_platform::consumer::TransactionalConsumer;
 use aduan_platform::outbox::OutboxSignal;
@@ -34,6 +36,14 @@ pub struct ResolutionState {
     pub outbox: OutboxSignal,
     /// The cases' working-day clocks.
     pub clocks: deadlines::ClockKeeper,
+    /// Checks callers' access tokens.
+    pub authenticator: Arc<Authenticator>,
+}
+
+impl axum::extract::FromRef<ResolutionState> for Arc<Authenticator> {
+    fn from_ref(state: &ResolutionState) -> Self {
+        state.authenticator.clone()
+    }
 }
 
 /// Resolution's consumer: what it listens to, and the handler.

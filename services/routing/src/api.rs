@@ -1,13 +1,13 @@
 //! Routing's JSON API: the registry and where each report went.
 
-use aduan_platform::http::{ApiError, ApiJson, ErrorBody, acting_staff};
+use aduan_platform::auth::Caller;
+use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
 use aduan_platform::page::{Cursor, Page, PageQuery, after};
 use aduan_platform::proto::{self, Message as _};
 use aduan_procedure::{Status, Tier};
 use aduan_text::TextRule;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::authorization::{Action, Target, permit, sees_queued};
 use crate::verification::{Decision, decide};
 use crate::{RoutingState, routed_report};
 
@@ -94,10 +95,12 @@ pub struct RouteView {
     path = "/api/v1/routes/{report_id}",
     tag = "routing",
     params(("report_id" = Uuid, Path, description = "The report's id")),
-    responses((status = 200, body = RouteView), (status = 404, body = ErrorBody))
+    security(("access_token" = [])),
+    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
 async fn get_route(
     State(state): State<RoutingState>,
+    caller: Caller,
     Path(report_id): Path<String>,
 ) -> Result<ApiJson<RouteView>, ApiError> {
     let report_id =
@@ -106,6 +109,12 @@ async fn get_route(
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::not_found("route_not_found", "this report has not been routed"))?;
+    let registry = state.registry.current();
+    // Its institution's staff, and the verifiers of where it came from (those
+    // whose queue holds that region's reports): an agency that merely serves
+    // the region sees only what is routed to it.
+    permit(&caller, Action::ReadRoute, Target::Institution(&routed.institution_id), &registry)
+        .or_else(|_| permit(&caller, Action::ReadQueue, Target::Region(&routed.region), &registry))?;
     Ok(ApiJson(route_view(routed)))
 }
 
@@ -147,13 +156,20 @@ pub struct QueuedReport {
 }
 
 /// The reports waiting for a verifier, oldest first, a page at a time.
+///
+/// A verifier delegated to an institution's subtree sees the reports from
+/// the regions it serves.
 #[utoipa::path(get, path = "/api/v1/verification-queue", tag = "verifiers", params(PageQuery),
-    responses((status = 200, body = Page<QueuedReport>), (status = 422, body = ErrorBody)))]
+    security(("access_token" = [])),
+    responses((status = 200, body = Page<QueuedReport>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn verification_queue(
     State(state): State<RoutingState>,
+    caller: Caller,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<ApiJson<Page<QueuedReport>>, ApiError> {
     let Query(query) = query?;
+    let registry = state.registry.current();
+    permit(&caller, Action::ReadQueue, Target::Anywhere, &registry)?;
     let limit = query.limit(100)?;
     let mut select = routed_report::Entity::find().filter(routed_report::Column::Status.eq(Status::Submitted.as_str()));
     if let Some(cursor) = query.cursor()? {
@@ -168,7 +184,7 @@ async fn verification_queue(
         .await?;
     let page = Page::from_rows(waiting, limit, |routed| Cursor::new(routed.routed_at.to_rfc3339(), routed.report_id));
     let mut queue = Vec::with_capacity(page.items.len());
-    for routed in page.items {
+    for routed in page.items.into_iter().filter(|routed| sees_queued(&caller, &routed.region, &registry)) {
         let content = proto::ReportContent::decode(routed.content.as_slice()).map_err(ApiError::internal)?;
         let due = state.verification.due(&routed);
         queue.push(QueuedReport {
@@ -187,13 +203,6 @@ async fn verification_queue(
     Ok(ApiJson(Page { items: queue, next: page.next }))
 }
 
-/// The header naming the acting verifier (a pseudonymous account id).
-pub const VERIFIER_HEADER: &str = "x-verifier-id";
-
-fn verifier(headers: &HeaderMap) -> Result<String, ApiError> {
-    acting_staff(headers, VERIFIER_HEADER, "verifier_required")
-}
-
 fn parse_report_id(text: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(text).map_err(|_| ApiError::invalid("invalid_report_id", "not a report id"))
 }
@@ -210,13 +219,11 @@ fn verifier_text(text: &str, field: &str) -> Result<String, ApiError> {
 async fn verify(
     state: &RoutingState,
     report_id: &str,
-    headers: &HeaderMap,
+    caller: &Caller,
     decision: Decision,
 ) -> Result<ApiJson<RouteView>, ApiError> {
-    let verifier = verifier(headers)?;
     let report_id = parse_report_id(report_id)?;
-    let routed =
-        decide(&state.db, &state.registry.current(), &state.verification, report_id, &verifier, decision).await?;
+    let routed = decide(&state.db, &state.registry.current(), &state.verification, report_id, caller, decision).await?;
     state.outbox.wake();
     Ok(ApiJson(route_view(routed)))
 }
@@ -237,12 +244,12 @@ pub struct AssignRequest {
 
 /// Assign a waiting report to an institution.
 #[utoipa::path(post, path = "/api/v1/verification/{report_id}/assignment", tag = "verifiers",
-    params(("report_id" = Uuid, Path), ("X-Verifier-Id" = String, Header)), request_body = AssignRequest,
-    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("report_id" = Uuid, Path)), security(("access_token" = [])), request_body = AssignRequest,
+    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn assign(
     State(state): State<RoutingState>,
+    caller: Caller,
     Path(report_id): Path<String>,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<AssignRequest>,
 ) -> Result<ApiJson<RouteView>, ApiError> {
     let tier = match request.tier.as_deref() {
@@ -252,7 +259,7 @@ async fn assign(
             ApiError::invalid("invalid_tier", format!("tier must be one of {}", names.join(", ")))
         })?),
     };
-    verify(&state, &report_id, &headers, Decision::Assign { institution_id: request.institution_id, tier }).await
+    verify(&state, &report_id, &caller, Decision::Assign { institution_id: request.institution_id, tier }).await
 }
 
 /// Ask the citizen to clarify.
@@ -266,16 +273,16 @@ pub struct DeferRequest {
 
 /// Defer a waiting report, asking the citizen to clarify; its clock pauses.
 #[utoipa::path(post, path = "/api/v1/verification/{report_id}/deferral", tag = "verifiers",
-    params(("report_id" = Uuid, Path), ("X-Verifier-Id" = String, Header)), request_body = DeferRequest,
-    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("report_id" = Uuid, Path)), security(("access_token" = [])), request_body = DeferRequest,
+    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn defer(
     State(state): State<RoutingState>,
+    caller: Caller,
     Path(report_id): Path<String>,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<DeferRequest>,
 ) -> Result<ApiJson<RouteView>, ApiError> {
     let question = verifier_text(&request.question, "question")?;
-    verify(&state, &report_id, &headers, Decision::Defer { question }).await
+    verify(&state, &report_id, &caller, Decision::Defer { question }).await
 }
 
 /// Do not take a report up.
@@ -293,16 +300,16 @@ pub struct ArchiveRequest {
 
 /// Archive a waiting or deferred report.
 #[utoipa::path(post, path = "/api/v1/verification/{report_id}/archival", tag = "verifiers",
-    params(("report_id" = Uuid, Path), ("X-Verifier-Id" = String, Header)), request_body = ArchiveRequest,
-    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("report_id" = Uuid, Path)), security(("access_token" = [])), request_body = ArchiveRequest,
+    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn archive(
     State(state): State<RoutingState>,
+    caller: Caller,
     Path(report_id): Path<String>,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<ArchiveRequest>,
 ) -> Result<ApiJson<RouteView>, ApiError> {
     let note = ApiError::check_text(request.note.as_deref().unwrap_or_default(), "note", "invalid_text", ARCHIVE_NOTE)?;
-    verify(&state, &report_id, &headers, Decision::Archive { reason: request.reason, note }).await
+    verify(&state, &report_id, &caller, Decision::Archive { reason: request.reason, note }).await
 }
 
 /// Merge a report into an earlier one.
@@ -315,15 +322,15 @@ pub struct MergeRequest {
 
 /// Merge a waiting or deferred report into the earlier report it duplicates.
 #[utoipa::path(post, path = "/api/v1/verification/{report_id}/merger", tag = "verifiers",
-    params(("report_id" = Uuid, Path), ("X-Verifier-Id" = String, Header)), request_body = MergeRequest,
-    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("report_id" = Uuid, Path)), security(("access_token" = [])), request_body = MergeRequest,
+    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn merge(
     State(state): State<RoutingState>,
+    caller: Caller,
     Path(report_id): Path<String>,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<MergeRequest>,
 ) -> Result<ApiJson<RouteView>, ApiError> {
-    verify(&state, &report_id, &headers, Decision::Merge { into_report_id: request.into_report_id }).await
+    verify(&state, &report_id, &caller, Decision::Merge { into_report_id: request.into_report_id }).await
 }
 
 /// Reassign an escalated case.
@@ -341,16 +348,16 @@ pub struct ReassignRequest {
 /// Take a case escalated to the national verifier from its institution and
 /// give it to another; its clocks start again there.
 #[utoipa::path(post, path = "/api/v1/verification/{report_id}/reassignment", tag = "verifiers",
-    params(("report_id" = Uuid, Path), ("X-Verifier-Id" = String, Header)), request_body = ReassignRequest,
-    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("report_id" = Uuid, Path)), security(("access_token" = [])), request_body = ReassignRequest,
+    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn reassign(
     State(state): State<RoutingState>,
+    caller: Caller,
     Path(report_id): Path<String>,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<ReassignRequest>,
 ) -> Result<ApiJson<RouteView>, ApiError> {
     let reason = verifier_text(&request.reason, "reason")?;
-    verify(&state, &report_id, &headers, Decision::Reassign { institution_id: request.institution_id, reason }).await
+    verify(&state, &report_id, &caller, Decision::Reassign { institution_id: request.institution_id, reason }).await
 }
 
 /// A case whose clocks ran out up to the national verifier.
@@ -371,13 +378,19 @@ pub struct EscalatedReport {
 }
 
 /// The cases escalated to the national verifier, oldest first, a page at a time.
+///
+/// A verifier delegated to an institution's subtree sees the cases of that subtree.
 #[utoipa::path(get, path = "/api/v1/escalations", tag = "verifiers", params(PageQuery),
-    responses((status = 200, body = Page<EscalatedReport>), (status = 422, body = ErrorBody)))]
+    security(("access_token" = [])),
+    responses((status = 200, body = Page<EscalatedReport>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn escalations(
     State(state): State<RoutingState>,
+    caller: Caller,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<ApiJson<Page<EscalatedReport>>, ApiError> {
     let Query(query) = query?;
+    let registry = state.registry.current();
+    permit(&caller, Action::ReadEscalations, Target::Anywhere, &registry)?;
     let limit = query.limit(100)?;
     let mut select = routed_report::Entity::find().filter(routed_report::Column::EscalatedToVerifierAt.is_not_null());
     if let Some(cursor) = query.cursor()? {
@@ -397,6 +410,9 @@ async fn escalations(
     let items = page
         .items
         .into_iter()
+        .filter(|routed| {
+            permit(&caller, Action::ReadEscalations, Target::Institution(&routed.institution_id), &registry).is_ok()
+        })
         .filter_map(|routed| {
             Some(EscalatedReport {
                 escalated_at: routed.escalated_to_verifier_at?,
@@ -425,16 +441,16 @@ pub struct AppealDecisionRequest {
 /// the citizen may refer it to the ombudsman. To give the case to another
 /// institution instead, reassign it.
 #[utoipa::path(post, path = "/api/v1/verification/{report_id}/appeal-decision", tag = "verifiers",
-    params(("report_id" = Uuid, Path), ("X-Verifier-Id" = String, Header)), request_body = AppealDecisionRequest,
-    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("report_id" = Uuid, Path)), security(("access_token" = [])), request_body = AppealDecisionRequest,
+    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn decide_appeal(
     State(state): State<RoutingState>,
+    caller: Caller,
     Path(report_id): Path<String>,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<AppealDecisionRequest>,
 ) -> Result<ApiJson<RouteView>, ApiError> {
     let reason = verifier_text(&request.reason, "reason")?;
-    verify(&state, &report_id, &headers, Decision::UpholdAppeal { reason }).await
+    verify(&state, &report_id, &caller, Decision::UpholdAppeal { reason }).await
 }
 
 /// Raise a report's privacy.
@@ -452,20 +468,20 @@ pub struct PrivacyRequest {
 /// Raise the privacy of a report (never lower it); the citizen and the
 /// institution holding it are told, and the change is recorded as an event.
 #[utoipa::path(post, path = "/api/v1/verification/{report_id}/privacy", tag = "verifiers",
-    params(("report_id" = Uuid, Path), ("X-Verifier-Id" = String, Header)), request_body = PrivacyRequest,
-    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("report_id" = Uuid, Path)), security(("access_token" = [])), request_body = PrivacyRequest,
+    responses((status = 200, body = RouteView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn raise_privacy(
     State(state): State<RoutingState>,
+    caller: Caller,
     Path(report_id): Path<String>,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<PrivacyRequest>,
 ) -> Result<ApiJson<RouteView>, ApiError> {
-    let verifier = verifier(&headers)?;
     let report_id = parse_report_id(&report_id)?;
     let privacy = proto::Privacy::from_name(&request.privacy)
         .ok_or_else(|| ApiError::invalid("invalid_privacy", "privacy must be public, anonymous or confidential"))?;
     let reason = verifier_text(&request.reason, "reason")?;
-    let routed = crate::verification::raise_privacy(&state.db, report_id, &verifier, privacy, reason).await?;
+    let registry = state.registry.current();
+    let routed = crate::verification::raise_privacy(&state.db, &registry, report_id, &caller, privacy, reason).await?;
     state.outbox.wake();
     Ok(ApiJson(route_view(routed)))
 }

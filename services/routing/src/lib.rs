@@ -3,6 +3,7 @@
 //! back as "not our authority".
 
 pub mod api;
+pub mod authorization;
 pub mod migration;
 mod placing;
 pub mod registry_api;
@@ -13,6 +14,7 @@ pub mod verification_clock;
 
 use std::sync::Arc;
 
+use aduan_platform::auth::Authenticator;
 use aduan_platform::bus::{MessageHandler, Subscription};
 use aduan_platform::consumer::TransactionalConsumer;
 use aduan_platform::outbox::OutboxSignal;
@@ -36,6 +38,14 @@ pub struct RoutingState {
     pub outbox: OutboxSignal,
     /// The verification step's clocks.
     pub verification: verification_clock::VerificationClocks,
+    /// Checks callers' access tokens.
+    pub authenticator: Arc<Authenticator>,
+}
+
+impl axum::extract::FromRef<RoutingState> for Arc<Authenticator> {
+    fn from_ref(state: &RoutingState) -> Self {
+        state.authenticator.clone()
+    }
 }
 
 /// Routing's consumer: what it listens to, and the handler.

@@ -2,22 +2,22 @@
 //! changes, make a change. Each change becomes the next version and is
 //! published as a `registry_changed` event.
 
-use aduan_platform::http::{ApiError, ApiJson, ErrorBody, acting_staff};
+use aduan_access::StaffRole;
+use aduan_platform::auth::Caller;
+use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
 use aduan_platform::page::{Cursor, Page, PageQuery};
 use aduan_registry::{RegistryChange, RegistryDocument};
 use aduan_registry_store::store::{self, RegistryVersion};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::RoutingState;
+use crate::authorization::{Action, Target, may_change, permit};
 use crate::registry_keeping::make_change;
-
-/// The header an administrator names themselves in.
-pub const ADMINISTRATOR_HEADER: &str = "x-administrator-id";
 
 /// The registry's routes.
 pub fn router() -> OpenApiRouter<RoutingState> {
@@ -80,22 +80,22 @@ impl From<RegistryVersion> for ChangeView {
 
 /// Make a change to the registry; it applies to reports routed from now on.
 #[utoipa::path(post, path = "/api/v1/registry/changes", tag = "administrators",
-    params(("X-Administrator-Id" = String, Header)), request_body = ChangeRequest,
-    responses((status = 201, body = ChangeView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    security(("access_token" = [])), request_body = ChangeRequest,
+    responses((status = 201, body = ChangeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn post_change(
     State(state): State<RoutingState>,
-    headers: HeaderMap,
+    caller: Caller,
     ApiJson(request): ApiJson<ChangeRequest>,
 ) -> Result<(StatusCode, ApiJson<ChangeView>), ApiError> {
-    let administrator = acting_staff(&headers, ADMINISTRATOR_HEADER, "administrator_required")?;
+    may_change(&caller, &request.change, &state.registry.current())?;
     let made = make_change(
         &state.db,
         &state.registry,
         &state.verification,
         &request.change,
         request.expected_version,
-        &administrator,
+        caller.actor(StaffRole::Administrator),
     )
     .await?;
     state.outbox.wake();
@@ -104,12 +104,15 @@ async fn post_change(
 
 /// The registry's changes, newest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/registry/changes", tag = "administrators", params(PageQuery),
-    responses((status = 200, body = Page<ChangeView>), (status = 422, body = ErrorBody)))]
+    security(("access_token" = [])),
+    responses((status = 200, body = Page<ChangeView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn list_changes(
     State(state): State<RoutingState>,
+    caller: Caller,
     query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<ApiJson<Page<ChangeView>>, ApiError> {
     let Query(query) = query?;
+    permit(&caller, Action::ReadRegistryChanges, Target::Anywhere, &state.registry.current())?;
     let limit = query.limit(100)?;
     let before = query.cursor()?.map(|cursor| cursor.key_as::<i64>()).transpose()?;
     let changes = store::history(&state.db, before, limit + 1).await?;

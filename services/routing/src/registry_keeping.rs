@@ -45,7 +45,7 @@ pub async fn make_change(
     verification: &VerificationClocks,
     change: &RegistryChange,
     expected_version: Option<i64>,
-    administrator: &str,
+    actor: Actor,
 ) -> Result<RegistryVersion, ApiError> {
     let txn = begin_write(db).await?;
     serialize_with(&txn, WRITERS).await?;
@@ -63,7 +63,6 @@ pub async fn make_change(
         error => ApiError::invalid("invalid_registry_change", error.to_string()),
     })?;
     let change_json = serde_json::to_string(change).map_err(ApiError::internal)?;
-    let actor = Actor { role: Role::Administrator as i32, pseudonym: administrator.to_owned() };
     let made = write(&txn, version + 1, change_json, actor, &next).await?;
     if change.may_move_deadlines() {
         verification.recheck_all(&txn).await?;

@@ -4,10 +4,12 @@
 //! escalation chain wait for the national verifier, who may reassign them to
 //! another institution. Each decision is one procedure step and one event.
 
+use aduan_access::StaffRole;
+use aduan_platform::auth::Caller;
 use aduan_platform::envelope::new_envelope;
 use aduan_platform::http::ApiError;
 use aduan_platform::outbox;
-use aduan_platform::proto::{self, Actor, Message as _, envelope::Event};
+use aduan_platform::proto::{self, Message as _, envelope::Event};
 use aduan_platform::report_order;
 use aduan_procedure::{Action, Role, Status, Tier};
 use aduan_registry::Registry;
@@ -16,6 +18,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::authorization::{Action as Permission, Target, permit};
 use crate::routed_report;
 use crate::verification_clock::VerificationClocks;
 
@@ -65,6 +68,22 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// The permission it needs on the report, and on the institution it
+    /// gives the report to, if it gives it to one.
+    fn permission(&self) -> Permission {
+        match self {
+            Decision::Reassign { .. } | Decision::UpholdAppeal { .. } => Permission::Reassign,
+            _ => Permission::Verify,
+        }
+    }
+
+    fn destination(&self) -> Option<&str> {
+        match self {
+            Decision::Assign { institution_id, .. } | Decision::Reassign { institution_id, .. } => Some(institution_id),
+            _ => None,
+        }
+    }
+
     fn action(&self) -> Action {
         match self {
             Decision::Assign { .. } | Decision::Reassign { .. } => Action::Assign,
@@ -127,11 +146,21 @@ pub async fn decide(
     registry: &Registry,
     clocks: &VerificationClocks,
     report_id: Uuid,
-    verifier: &str,
+    caller: &Caller,
     decision: Decision,
 ) -> Result<routed_report::Model, ApiError> {
     let txn = aduan_platform::database::begin_write(db).await?;
     let routed = lock_routed(&txn, report_id).await?;
+    // A report waiting for verification is reached by where it came from; a
+    // case on the escalations list by the institution that holds it.
+    let target = match decision.permission() {
+        Permission::Reassign => Target::Institution(&routed.institution_id),
+        _ => Target::Region(&routed.region),
+    };
+    permit(caller, decision.permission(), target, registry)?;
+    if let Some(destination) = decision.destination() {
+        permit(caller, decision.permission(), Target::Institution(destination), registry)?;
+    }
     let current = Status::parse(&routed.status).ok_or_else(|| ApiError::internal("unknown stored status"))?;
     let next = aduan_procedure::transition(current, decision.action(), Role::Verifier)
         .map_err(|error| ApiError::conflict("illegal_transition", error.to_string()))?;
@@ -188,7 +217,8 @@ pub async fn decide(
             Event::Archived(proto::Archived { reason, note })
         }
         Decision::Merge { into_report_id } => {
-            check_original(&txn, report_id, into_report_id).await?;
+            let original = check_original(&txn, report_id, into_report_id).await?;
+            permit(caller, Permission::Verify, Target::Region(&original.region), registry)?;
             Event::Merged(proto::MergedAsDuplicate { into_report_id: into_report_id.to_string() })
         }
         Decision::UpholdAppeal { reason } => {
@@ -197,8 +227,7 @@ pub async fn decide(
             Event::AppealUpheld(proto::AppealUpheld { reason })
         }
     };
-    let actor = Actor { role: proto::Role::Verifier as i32, pseudonym: verifier.to_owned() };
-    let sequence = outbox::enqueue(&txn, new_envelope(report_id, actor, event)).await?;
+    let sequence = outbox::enqueue(&txn, new_envelope(report_id, caller.actor(StaffRole::Verifier), event)).await?;
     // What the verifier did is later than any fact about the case seen so far.
     active.case_sequence = Set(report_order::stored(sequence));
     let updated = active.update(&txn).await?;
@@ -209,7 +238,11 @@ pub async fn decide(
 /// A report is merged only into an earlier report that is still open: the
 /// duplicate's citizen follows the original, so the original must be
 /// followed somewhere and must have come first.
-async fn check_original(txn: &DatabaseTransaction, report_id: Uuid, into_report_id: Uuid) -> Result<(), ApiError> {
+async fn check_original(
+    txn: &DatabaseTransaction,
+    report_id: Uuid,
+    into_report_id: Uuid,
+) -> Result<routed_report::Model, ApiError> {
     if into_report_id == report_id {
         return Err(ApiError::invalid("invalid_merge", "a report cannot be merged into itself"));
     }
@@ -228,20 +261,22 @@ async fn check_original(txn: &DatabaseTransaction, report_id: Uuid, into_report_
             format!("the original is {}; merge only into a report that is still being handled", status.as_str()),
         ));
     }
-    Ok(())
+    Ok(original)
 }
 
 /// Raises the privacy of a report (never lowers it), at any step, with the
 /// reason the citizen will read; the report's content carries it from now on.
 pub async fn raise_privacy(
     db: &DatabaseConnection,
+    registry: &Registry,
     report_id: Uuid,
-    verifier: &str,
+    caller: &Caller,
     privacy: proto::Privacy,
     reason: String,
 ) -> Result<routed_report::Model, ApiError> {
     let txn = aduan_platform::database::begin_write(db).await?;
     let routed = lock_routed(&txn, report_id).await?;
+    permit(caller, Permission::Verify, Target::Region(&routed.region), registry)?;
     let mut content = proto::ReportContent::decode(routed.content.as_slice()).map_err(ApiError::internal)?;
     let current = proto::Privacy::name_of(content.privacy);
     if !proto::Privacy::is_raise(current, proto::Privacy::name_of(privacy as i32)) {
@@ -254,9 +289,8 @@ pub async fn raise_privacy(
     let mut active = routed.into_active_model();
     active.content = Set(content.encode_to_vec());
     let updated = active.update(&txn).await?;
-    let actor = Actor { role: proto::Role::Verifier as i32, pseudonym: verifier.to_owned() };
     let event = Event::PrivacyRaised(proto::PrivacyRaised { privacy: privacy as i32, reason });
-    outbox::enqueue(&txn, new_envelope(report_id, actor, event)).await?;
+    outbox::enqueue(&txn, new_envelope(report_id, caller.actor(StaffRole::Verifier), event)).await?;
     txn.commit().await?;
     Ok(updated)
 }

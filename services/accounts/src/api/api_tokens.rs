@@ -26,10 +26,12 @@ use crate::grants::{self, check_grants};
 #[serde(deny_unknown_fields)]
 pub struct IssueApiTokenRequest {
     /// What it is for (e.g. the partner's name).
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// The institution it belongs to; required from an administrator of a
     /// subtree; absent: national.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 64)]
     pub institution: Option<String>,
     /// Its grants; none for a partner that only files reports.
     #[serde(default)]

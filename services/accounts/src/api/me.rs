@@ -134,6 +134,7 @@ pub(super) async fn begin_totp(
 #[serde(deny_unknown_fields)]
 pub struct TotpCodeRequest {
     /// The 6 digits the app shows now.
+    #[schema(min_length = 6, max_length = 12)]
     pub code: String,
 }
 

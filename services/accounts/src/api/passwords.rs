@@ -24,8 +24,10 @@ use crate::{grants, secrets, sessions, throttle, users};
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     /// The password now.
+    #[schema(min_length = 1, max_length = 128)]
     pub current_password: String,
     /// The new one: 12 to 128 characters, not a common one, not the username.
+    #[schema(min_length = 12, max_length = 128)]
     pub new_password: String,
 }
 
@@ -159,8 +161,10 @@ pub(super) async fn issue_password_reset(
 #[serde(deny_unknown_fields)]
 pub struct UsePasswordResetRequest {
     /// The token the administrator handed over.
+    #[schema(min_length = 1, max_length = 200)]
     pub reset_token: String,
-    /// The new password.
+    /// The new password: 12 to 128 characters.
+    #[schema(min_length = 12, max_length = 128)]
     pub new_password: String,
 }
 

@@ -19,11 +19,14 @@ use crate::{api_tokens, secrets};
 #[serde(deny_unknown_fields)]
 pub struct SignInRequest {
     /// The username (case does not matter).
+    #[schema(min_length = 1, max_length = 64)]
     pub username: String,
     /// The password.
+    #[schema(min_length = 1, max_length = 128)]
     pub password: String,
     /// The code from the authenticator app, for an account with a second factor.
     #[serde(default)]
+    #[schema(min_length = 6, max_length = 12)]
     pub totp: Option<String>,
 }
 
@@ -90,11 +93,13 @@ pub enum TokenRequest {
     /// A session token from sign-in.
     Session {
         /// The session token.
+        #[schema(min_length = 1, max_length = 200)]
         session_token: String,
     },
     /// A machine's API token.
     ApiToken {
         /// The API token (`aduan_pat_…`).
+        #[schema(min_length = 1, max_length = 200)]
         api_token: String,
     },
 }

@@ -82,18 +82,23 @@ impl From<user::Model> for UserView {
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     /// 3 to 64 characters of a-z, 0-9, '.', '_', '-'.
+    #[schema(min_length = 3, max_length = 64)]
     pub username: String,
     /// The name shown to colleagues.
+    #[schema(min_length = 1, max_length = 100)]
     pub display_name: String,
     /// An e-mail address.
     #[serde(default)]
+    #[schema(min_length = 3, max_length = 254)]
     pub email: Option<String>,
     /// The institution the user belongs to; required from an administrator
     /// of a subtree; absent: national staff.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 64)]
     pub institution: Option<String>,
     /// A first password; without one, issue a reset link for the user to set it.
     #[serde(default)]
+    #[schema(min_length = 12, max_length = 128)]
     pub password: Option<String>,
     /// The grants.
     #[serde(default)]
@@ -268,9 +273,11 @@ pub struct UpdateUserRequest {
     pub disabled: Option<bool>,
     /// A new display name.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100)]
     pub display_name: Option<String>,
     /// A new e-mail address.
     #[serde(default)]
+    #[schema(min_length = 3, max_length = 254)]
     pub email: Option<String>,
 }
 

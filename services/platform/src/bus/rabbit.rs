@@ -328,10 +328,11 @@ async fn declare_consumer(
 
 /// Deletes the delay queues of earlier releases once they are empty: each
 /// expires its messages into the consumer's queue, so after the longest delay
-/// it has drained. Its message count comes from declaring it as it was
-/// declared (which makes an absent one, empty, rather than failing the
-/// channel as a passive declaration would); quorum queues do not take
-/// `if_empty` on delete. One still holding messages is left for the next
+/// it has drained. It is looked at with a passive declaration on a channel of
+/// its own: an absent queue fails only that channel, and nothing is created
+/// (creating a quorum queue fails the whole connection while a restarted
+/// broker is still forming its cluster). Quorum queues do not take
+/// `if_empty` on delete; one still holding messages is left for the next
 /// start. An old replica still retrying into one that was just deleted gets
 /// its publish returned, and its message is delivered again: nothing is lost.
 async fn retire_old_retry_queues(
@@ -343,37 +344,48 @@ async fn retire_old_retry_queues(
     let mut delays: Vec<Duration> = policy.delays.iter().chain(RetryPolicy::default().delays.iter()).copied().collect();
     delays.sort();
     delays.dedup();
+    let passive = QueueDeclareOptions { passive: true, durable: true, ..QueueDeclareOptions::default() };
     for subscription in topology {
         for delay in &delays {
             let queue = names.old_retry_queue(&subscription.consumer, *delay);
             let Ok(channel) = within("opening a channel", connection.create_channel()).await else { return };
-            let mut arguments = quorum();
-            let ttl = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
-            arguments.insert("x-message-ttl".into(), AMQPValue::LongLongInt(ttl));
-            arguments.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("".into()));
-            let main = names.queue(&subscription.consumer);
-            arguments.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(main.as_str().into()));
-            match within("looking at an old queue", channel.queue_declare(queue.clone().into(), durable(), arguments))
-                .await
-            {
-                Ok(declared) if declared.message_count() == 0 => {
+            let looked = tokio::time::timeout(
+                BROKER_TIMEOUT,
+                channel.queue_declare(queue.clone().into(), passive, FieldTable::default()),
+            )
+            .await;
+            match looked {
+                Ok(Ok(declared)) if declared.message_count() == 0 => {
                     let deleted = within(
                         "deleting an old queue",
                         channel.queue_delete(queue.clone().into(), QueueDeleteOptions::default()),
                     )
                     .await;
-                    if deleted.is_err() {
-                        tracing::warn!(%queue, "could not delete an earlier release's delay queue");
+                    match deleted {
+                        Ok(_) => tracing::info!(%queue, "retired an earlier release's delay queue"),
+                        Err(error) => {
+                            tracing::warn!(%queue, %error, "could not delete an earlier release's delay queue")
+                        }
                     }
                 }
-                Ok(declared) => {
+                Ok(Ok(declared)) => {
                     tracing::info!(%queue, messages = declared.message_count(), "an earlier release's delay queue is still draining");
                 }
-                Err(error) => tracing::warn!(%queue, %error, "could not look at an earlier release's delay queue"),
+                Ok(Err(error)) if is_not_found(&error) => {}
+                Ok(Err(error)) => tracing::warn!(%queue, %error, "could not look at an earlier release's delay queue"),
+                Err(_) => {
+                    tracing::warn!(%queue, "no answer about an earlier release's delay queue within {BROKER_TIMEOUT:?}")
+                }
             }
+            // A channel the broker closed (the queue was absent) is already gone.
             let _ = tokio::time::timeout(BROKER_TIMEOUT, channel.close(200, "checked".into())).await;
         }
     }
+}
+
+/// Whether the broker answered 404 NOT_FOUND (a passive declaration of an absent queue).
+fn is_not_found(error: &lapin::Error) -> bool {
+    matches!(error.kind(), lapin::ErrorKind::ProtocolError(amqp) if amqp.get_id() == 404)
 }
 
 fn header<'a>(properties: &'a BasicProperties, name: &str) -> Option<&'a AMQPValue> {

@@ -11,7 +11,6 @@ mod server;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -20,21 +19,6 @@ pub use health::{Readiness, health_router};
 pub use layers::{Limits, finish_router};
 pub use rate_limit::per_client as rate_limit_per_client;
 pub use server::{SHUTDOWN_GRACE, serve};
-
-/// Who is acting, from the header `header` (e.g. `x-officer-id`): 1 to 100
-/// characters. Until sign-in exists, staff name themselves this way; without
-/// it the answer is 401 with `code` (e.g. `officer_required`).
-pub fn acting_staff(headers: &HeaderMap, header: &str, code: &'static str) -> Result<String, ApiError> {
-    headers
-        .get(header)
-        .and_then(|value| value.to_str().ok())
-        .map(str::trim)
-        .filter(|id| !id.is_empty() && id.len() <= 100)
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, code, format!("send your staff id in the {header} header"))
-        })
-}
 
 /// `Json<T>` whose rejections are [`ApiError`]s with stable codes.
 #[derive(Debug, Clone, Copy, Default)]

@@ -1,5 +1,6 @@
 //! A case in full: what the citizen sent, what was written on it, its clocks.
 
+use aduan_platform::auth::Caller;
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
 use aduan_platform::page::{Cursor, Page, PageQuery, after};
 use axum::extract::rejection::QueryRejection;
@@ -11,7 +12,11 @@ use uuid::Uuid;
 
 use super::parse_case_id;
 use crate::ResolutionState;
-use crate::entities::{case, case_entry};
+use crate::authorization::{Action, permit_any, sees_confidential};
+use crate::entities::{case, case_branch, case_entry, case_supporter};
+
+/// What stands for a confidential report's words for those who may not read them.
+pub const WITHHELD: &str = "(confidential: shown only to the verifier and the institution handling it)";
 
 /// Entries shown with a case; the rest are a page away.
 const FIRST_PAGE: u64 = 100;
@@ -37,8 +42,9 @@ pub struct CaseSummary {
     pub opened_at: DateTime<Utc>,
 }
 
-impl From<case::Model> for CaseSummary {
-    fn from(case: case::Model) -> Self {
+impl CaseSummary {
+    /// The summary of `case`, its title withheld unless `shown`.
+    pub fn of(case: case::Model, shown: bool) -> Self {
         Self {
             id: case.id,
             report_id: case.report_id,
@@ -46,9 +52,21 @@ impl From<case::Model> for CaseSummary {
             status: case.status,
             category: case.category,
             region: case.region,
-            title: case.title,
+            title: if shown || case.privacy != "confidential" { case.title } else { WITHHELD.to_owned() },
             opened_at: case.opened_at,
         }
+    }
+
+    /// The summaries of `cases` as `caller` may see them.
+    pub fn for_caller(state: &ResolutionState, caller: &Caller, cases: Vec<case::Model>) -> Vec<Self> {
+        let registry = state.clocks.registry.current();
+        cases
+            .into_iter()
+            .map(|case| {
+                let shown = sees_confidential(caller, &case.institution_id, &registry);
+                Self::of(case, shown)
+            })
+            .collect()
     }
 }
 
@@ -99,6 +117,12 @@ pub struct CaseView {
     pub rating: Option<i32>,
     /// The citizen's "was it fixed?": yes, no or partly.
     pub fixed: Option<String>,
+    /// A resolution proposed by an officer, waiting for a supervisor's approval.
+    pub pending_resolution: Option<Uuid>,
+    /// Whether the report's words are withheld from this caller (a
+    /// confidential report, read by someone other than the verifier and the
+    /// institution handling it).
+    pub withheld: bool,
     /// What was written on it, oldest first: the first page.
     pub entries: Vec<EntryView>,
     /// More entries follow: `GET /api/v1/cases/{id}/entries?after=<this>`.
@@ -127,7 +151,12 @@ pub(super) async fn find_case<C: ConnectionTrait>(conn: &C, case_id: Uuid) -> Re
         .ok_or_else(|| ApiError::not_found("case_not_found", "no case has this id"))
 }
 
-async fn entries_page(state: &ResolutionState, case_id: Uuid, query: &PageQuery) -> Result<Page<EntryView>, ApiError> {
+async fn entries_page(
+    state: &ResolutionState,
+    case_id: Uuid,
+    query: &PageQuery,
+    shown: bool,
+) -> Result<Page<EntryView>, ApiError> {
     let limit = query.limit(FIRST_PAGE)?;
     let mut select = case_entry::Entity::find().filter(case_entry::Column::CaseId.eq(case_id));
     if let Some(cursor) = query.cursor()? {
@@ -140,12 +169,51 @@ async fn entries_page(state: &ResolutionState, case_id: Uuid, query: &PageQuery)
         .limit(limit + 1)
         .all(&state.db)
         .await?;
-    Ok(Page::from_rows(rows, limit, |entry| Cursor::new(entry.created_at.to_rfc3339(), entry.id)).map(EntryView::from))
+    let page = Page::from_rows(rows, limit, |entry| Cursor::new(entry.created_at.to_rfc3339(), entry.id));
+    Ok(page.map(|entry| {
+        let mut view = EntryView::from(entry);
+        if !shown {
+            view.text = WITHHELD.to_owned();
+        }
+        view
+    }))
 }
 
-/// The whole view of `case`.
-pub(super) async fn case_view(state: &ResolutionState, case: case::Model) -> Result<CaseView, ApiError> {
-    let entries = entries_page(state, case.id, &PageQuery::default()).await?;
+/// The case with `case_id` if `caller` may read it: staff of its holding
+/// institution (or above it), of a unit with a branch in it, or of an
+/// institution asked to support it; with whether its words are shown to them.
+pub(super) async fn readable_case(
+    state: &ResolutionState,
+    caller: &Caller,
+    case_id: Uuid,
+) -> Result<(case::Model, bool), ApiError> {
+    let case = find_case(&state.db, case_id).await?;
+    let units: Vec<String> = case_branch::Entity::find()
+        .filter(case_branch::Column::CaseId.eq(case.id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|branch| branch.unit_id)
+        .collect();
+    let supporters: Vec<String> = case_supporter::Entity::find()
+        .filter(case_supporter::Column::CaseId.eq(case.id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|supporter| supporter.institution_id)
+        .collect();
+    let mut reachable = vec![case.institution_id.as_str()];
+    reachable.extend(units.iter().map(String::as_str));
+    reachable.extend(supporters.iter().map(String::as_str));
+    let registry = state.clocks.registry.current();
+    permit_any(caller, Action::ReadCase, &reachable, &registry)?;
+    let shown = case.privacy != "confidential" || sees_confidential(caller, &case.institution_id, &registry);
+    Ok((case, shown))
+}
+
+/// The whole view of `case`, its words withheld unless `shown`.
+pub(super) async fn case_view(state: &ResolutionState, case: case::Model, shown: bool) -> Result<CaseView, ApiError> {
+    let entries = entries_page(state, case.id, &PageQuery::default(), shown).await?;
     let clocks = state
         .clocks
         .deadlines(&state.db, &case)
@@ -163,10 +231,12 @@ pub(super) async fn case_view(state: &ResolutionState, case: case::Model) -> Res
         kind: case.kind.clone(),
         privacy: case.privacy.clone(),
         tier: case.tier.clone(),
-        description: case.description.clone(),
+        description: if shown { case.description.clone() } else { WITHHELD.to_owned() },
         rating: case.rating,
         fixed: case.fixed.clone(),
-        summary: CaseSummary::from(case),
+        pending_resolution: case.pending_resolution,
+        withheld: !shown,
+        summary: CaseSummary::of(case, shown),
         entries: entries.items,
         entries_next: entries.next,
     })
@@ -178,14 +248,16 @@ pub(super) async fn case_view(state: &ResolutionState, case: case::Model) -> Res
     path = "/api/v1/cases/{case_id}",
     tag = "institutions",
     params(("case_id" = Uuid, Path, description = "The case")),
-    responses((status = 200, body = CaseView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+    security(("access_token" = [])),
+    responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub(super) async fn get_case(
     State(state): State<ResolutionState>,
+    caller: Caller,
     Path(case_id): Path<String>,
 ) -> Result<ApiJson<CaseView>, ApiError> {
-    let case = find_case(&state.db, parse_case_id(&case_id)?).await?;
-    Ok(ApiJson(case_view(&state, case).await?))
+    let (case, shown) = readable_case(&state, &caller, parse_case_id(&case_id)?).await?;
+    Ok(ApiJson(case_view(&state, case, shown).await?))
 }
 
 /// What was written on a case, oldest first, a page at a time.
@@ -194,14 +266,16 @@ pub(super) async fn get_case(
     path = "/api/v1/cases/{case_id}/entries",
     tag = "institutions",
     params(("case_id" = Uuid, Path, description = "The case"), PageQuery),
-    responses((status = 200, body = Page<EntryView>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+    security(("access_token" = [])),
+    responses((status = 200, body = Page<EntryView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub(super) async fn case_entries(
     State(state): State<ResolutionState>,
+    caller: Caller,
     Path(case_id): Path<String>,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<ApiJson<Page<EntryView>>, ApiError> {
     let Query(query) = query?;
-    let case = find_case(&state.db, parse_case_id(&case_id)?).await?;
-    Ok(ApiJson(entries_page(&state, case.id, &query).await?))
+    let (case, shown) = readable_case(&state, &caller, parse_case_id(&case_id)?).await?;
+    Ok(ApiJson(entries_page(&state, case.id, &query, shown).await?))
 }

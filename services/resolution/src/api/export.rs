@@ -1,6 +1,7 @@
 //! The ombudsman's export: the whole case, from the citizen's filing to the
 //! referral, across every service's work, without the reporter's identity.
 
+use aduan_platform::auth::Caller;
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
 use aduan_procedure::Status;
 use axum::extract::{Path, State};
@@ -12,6 +13,7 @@ use super::case::{CaseView, case_view, find_case};
 use super::forwarding::BranchView;
 use super::parse_case_id;
 use crate::ResolutionState;
+use crate::authorization::{Action, permit, sees_confidential};
 use crate::entities::{case_branch, report_history};
 
 /// One step of a report's history.
@@ -53,13 +55,20 @@ pub struct OmbudsmanExport {
     path = "/api/v1/cases/{case_id}/ombudsman-export",
     tag = "institutions",
     params(("case_id" = Uuid, Path)),
-    responses((status = 200, body = OmbudsmanExport), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
+    security(("access_token" = [])),
+    responses((status = 200, body = OmbudsmanExport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
 )]
 pub(super) async fn ombudsman_export(
     State(state): State<ResolutionState>,
+    caller: Caller,
     Path(case_id): Path<String>,
 ) -> Result<ApiJson<OmbudsmanExport>, ApiError> {
     let case = find_case(&state.db, parse_case_id(&case_id)?).await?;
+    let registry = state.clocks.registry.current();
+    permit(&caller, Action::Export, &case.institution_id, &registry)?;
+    // The ombudsman reads a confidential case in full through the verifier or
+    // its institution; an export made by anyone else withholds its words.
+    let shown = case.privacy != "confidential" || sees_confidential(&caller, &case.institution_id, &registry);
     if case.status != Status::ReferredToOmbudsman.as_str() {
         return Err(ApiError::conflict("not_referred", "only a case referred to the ombudsman is exported"));
     }
@@ -84,8 +93,9 @@ pub(super) async fn ombudsman_export(
             event: row.event,
             actor_role: row.actor_role,
             actor: row.actor,
-            summary: row.summary,
+            summary: if shown { row.summary } else { super::case::WITHHELD.to_owned() },
         })
         .collect();
-    Ok(ApiJson(OmbudsmanExport { exported_at: Utc::now(), case: case_view(&state, case).await?, branches, history }))
+    let case = case_view(&state, case, shown).await?;
+    Ok(ApiJson(OmbudsmanExport { exported_at: Utc::now(), case, branches, history }))
 }

@@ -1,18 +1,20 @@
 //! Forwarding a case down the tree to units, and the units' answers.
 
+use aduan_platform::auth::Caller;
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
 use aduan_platform::page::{Cursor, Page, PageQuery, after};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::work::{WorkRequest, officer};
+use super::work::WorkRequest;
 use super::{parse_case_id, work_text};
 use crate::ResolutionState;
+use crate::authorization::{Action, permit};
 use crate::entities::case_branch;
 
 /// Forward a case to a unit below the institution.
@@ -69,24 +71,24 @@ impl From<case_branch::Model> for BranchView {
     post,
     path = "/api/v1/cases/{case_id}/forwards",
     tag = "institutions",
-    params(("case_id" = Uuid, Path), ("X-Officer-Id" = String, Header), ("X-Officer-Role" = String, Header)),
+    params(("case_id" = Uuid, Path)),
+    security(("access_token" = [])),
     request_body = ForwardRequest,
     responses((status = 201, body = BranchView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub(super) async fn post_forward(
     State(state): State<ResolutionState>,
+    caller: Caller,
     Path(case_id): Path<String>,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<ForwardRequest>,
 ) -> Result<(StatusCode, ApiJson<BranchView>), ApiError> {
-    let coordinator = officer(&headers)?;
     let case_id = parse_case_id(&case_id)?;
     let note = work_text(&request.note, "note")?;
     let branch = crate::forwarding::forward(
         &state.db,
         &state.clocks,
         case_id,
-        &coordinator,
+        &caller,
         &request.unit_id,
         request.from_branch_id,
         note,
@@ -101,22 +103,23 @@ pub(super) async fn post_forward(
     post,
     path = "/api/v1/cases/{case_id}/forwards/{branch_id}/answer",
     tag = "institutions",
-    params(("case_id" = Uuid, Path), ("branch_id" = Uuid, Path), ("X-Officer-Id" = String, Header)),
+    params(("case_id" = Uuid, Path), ("branch_id" = Uuid, Path)),
+    security(("access_token" = [])),
     request_body = WorkRequest,
     responses((status = 200, body = BranchView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub(super) async fn post_branch_answer(
     State(state): State<ResolutionState>,
+    caller: Caller,
     Path((case_id, branch_id)): Path<(String, String)>,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<WorkRequest>,
 ) -> Result<ApiJson<BranchView>, ApiError> {
-    let unit_officer = officer(&headers)?;
     let case_id = parse_case_id(&case_id)?;
     let branch_id =
         Uuid::parse_str(&branch_id).map_err(|_| ApiError::invalid("invalid_branch_id", "not a branch id"))?;
     let text = work_text(&request.text, "text")?;
-    let branch = crate::forwarding::answer(&state.db, case_id, branch_id, &unit_officer, text).await?;
+    let registry = state.clocks.registry.current();
+    let branch = crate::forwarding::answer(&state.db, &registry, case_id, branch_id, &caller, text).await?;
     state.outbox.wake();
     Ok(ApiJson(BranchView::from(branch)))
 }
@@ -127,14 +130,17 @@ pub(super) async fn post_branch_answer(
     path = "/api/v1/units/{unit_id}/branches",
     tag = "institutions",
     params(("unit_id" = String, Path), PageQuery),
-    responses((status = 200, body = Page<BranchView>), (status = 422, body = ErrorBody))
+    security(("access_token" = [])),
+    responses((status = 200, body = Page<BranchView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub(super) async fn unit_branches(
     State(state): State<ResolutionState>,
+    caller: Caller,
     Path(unit_id): Path<String>,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<ApiJson<Page<BranchView>>, ApiError> {
     let Query(query) = query?;
+    permit(&caller, Action::ReadBranches, &unit_id, &state.clocks.registry.current())?;
     let limit = query.limit(100)?;
     let mut select = case_branch::Entity::find()
         .filter(case_branch::Column::UnitId.eq(unit_id))

@@ -1,5 +1,6 @@
 //! An institution's inbox: its cases by status, oldest first, a page at a time.
 
+use aduan_platform::auth::Caller;
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
 use aduan_platform::page::{Cursor, Page, PageQuery, after};
 use aduan_procedure::Status;
@@ -12,6 +13,7 @@ use uuid::Uuid;
 
 use super::case::CaseSummary;
 use crate::ResolutionState;
+use crate::authorization::{Action, permit};
 use crate::entities::case;
 
 /// Which cases to list.
@@ -38,14 +40,17 @@ pub struct InboxQuery {
     path = "/api/v1/institutions/{institution_id}/inbox",
     tag = "institutions",
     params(("institution_id" = String, Path, description = "The institution"), InboxQuery),
-    responses((status = 200, body = Page<CaseSummary>), (status = 422, body = ErrorBody))
+    security(("access_token" = [])),
+    responses((status = 200, body = Page<CaseSummary>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub(super) async fn inbox(
     State(state): State<ResolutionState>,
+    caller: Caller,
     Path(institution_id): Path<String>,
     query: Result<Query<InboxQuery>, QueryRejection>,
 ) -> Result<ApiJson<Page<CaseSummary>>, ApiError> {
     let Query(query) = query?;
+    permit(&caller, Action::ReadInbox, &institution_id, &state.clocks.registry.current())?;
     let statuses: Vec<&str> = match query.status.as_deref() {
         None | Some("open") => Status::ALL.into_iter().filter(|s| s.is_open()).map(Status::as_str).collect(),
         Some(name) => vec![
@@ -74,7 +79,6 @@ pub(super) async fn inbox(
         .limit(limit + 1)
         .all(&state.db)
         .await?;
-    Ok(ApiJson(
-        Page::from_rows(cases, limit, |case| Cursor::new(case.opened_at.to_rfc3339(), case.id)).map(CaseSummary::from),
-    ))
+    let page = Page::from_rows(cases, limit, |case| Cursor::new(case.opened_at.to_rfc3339(), case.id));
+    Ok(ApiJson(Page { items: CaseSummary::for_caller(&state, &caller, page.items), next: page.next }))
 }

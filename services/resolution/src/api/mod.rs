@@ -1,7 +1,10 @@
 //! Resolution's JSON API for institutions: inboxes, cases and the work on
 //! them, forwarding to units, supporting institutions, the overdue list that
-//! escalation feeds, and the ombudsman's export.
+//! escalation feeds, supervisors' approvals, and the ombudsman's export.
+//! Every endpoint takes a staff access token (`Authorization: Bearer`) and
+//! checks the caller's grants against [`crate::authorization::RULES`].
 
+mod approval;
 mod case;
 mod export;
 mod forwarding;
@@ -24,11 +27,6 @@ pub use forwarding::{BranchView, ForwardRequest};
 pub use overdue::OverdueCase;
 pub use supporting::{ContributionRequest, SupportRequest, SupporterView};
 pub use work::WorkRequest;
-
-/// The header naming the acting officer (a pseudonymous account id).
-pub const OFFICER_HEADER: &str = "x-officer-id";
-/// The header giving the officer's role: `officer` (default) or `coordinator`.
-pub const ROLE_HEADER: &str = "x-officer-role";
 
 /// What an institution writes on a case: a follow-up, a question, a note.
 const WORK_TEXT: TextRule = TextRule::block(5, 5000);
@@ -59,5 +57,7 @@ pub fn router(state: ResolutionState) -> OpenApiRouter {
         .routes(routes!(supporting::supported_cases))
         .routes(routes!(overdue::overdue_cases))
         .routes(routes!(export::ombudsman_export))
+        .routes(routes!(approval::approvals))
+        .routes(routes!(approval::review))
         .with_state(state)
 }

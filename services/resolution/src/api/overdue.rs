@@ -3,6 +3,7 @@
 //! coordinator, or those of the institutions below them, as the level
 //! above), with how many working days late each is.
 
+use aduan_platform::auth::Caller;
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
 use aduan_platform::page::{Cursor, Page, PageQuery, after};
 use aduan_procedure::Status;
@@ -14,6 +15,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::ResolutionState;
+use crate::authorization::{Action, permit, sees_confidential};
 use crate::entities::{case, escalation};
 
 /// An overdue case on an institution's list.
@@ -47,14 +49,17 @@ pub struct OverdueCase {
     path = "/api/v1/institutions/{institution_id}/overdue",
     tag = "institutions",
     params(("institution_id" = String, Path), PageQuery),
-    responses((status = 200, body = Page<OverdueCase>), (status = 422, body = ErrorBody))
+    security(("access_token" = [])),
+    responses((status = 200, body = Page<OverdueCase>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub(super) async fn overdue_cases(
     State(state): State<ResolutionState>,
+    caller: Caller,
     Path(institution_id): Path<String>,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<ApiJson<Page<OverdueCase>>, ApiError> {
     let Query(query) = query?;
+    permit(&caller, Action::ReadOverdue, &institution_id, &state.clocks.registry.current())?;
     let limit = query.limit(100)?;
     let open: Vec<&str> =
         Status::ALL.into_iter().filter(|s| s.is_open() || s.clock_paused()).map(Status::as_str).collect();
@@ -87,10 +92,11 @@ pub(super) async fn overdue_cases(
                 .due_on
                 .map(|due_on| registry.calendar_for(&case.region).working_days_between(due_on, today))
                 .unwrap_or_default();
+            let shown = case.privacy != "confidential" || sees_confidential(&caller, &case.institution_id, &registry);
             Some(OverdueCase {
                 case_id: case.id,
                 tracking_code: case.tracking_code,
-                title: case.title,
+                title: if shown { case.title } else { super::case::WITHHELD.to_owned() },
                 status: case.status,
                 late_institution_id: row.institution_id,
                 clock: row.clock,

@@ -1,21 +1,22 @@
 //! Supporting institutions: asked by the lead, they read the case and write
 //! their part on it.
 
+use aduan_platform::auth::Caller;
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
 use aduan_platform::page::{Cursor, Page, PageQuery, before};
 use aduan_procedure::Status;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::case::{CaseSummary, CaseView, case_view, find_case};
-use super::work::officer;
+use super::case::{CaseSummary, CaseView, case_view, readable_case};
 use super::{parse_case_id, work_text};
 use crate::ResolutionState;
+use crate::authorization::{Action, permit};
 use crate::entities::{case, case_supporter};
 
 /// Ask another institution to support a case.
@@ -47,21 +48,21 @@ pub struct SupporterView {
     post,
     path = "/api/v1/cases/{case_id}/supporters",
     tag = "institutions",
-    params(("case_id" = Uuid, Path), ("X-Officer-Id" = String, Header), ("X-Officer-Role" = String, Header)),
+    params(("case_id" = Uuid, Path)),
+    security(("access_token" = [])),
     request_body = SupportRequest,
     responses((status = 201, body = SupporterView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub(super) async fn post_supporter(
     State(state): State<ResolutionState>,
+    caller: Caller,
     Path(case_id): Path<String>,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<SupportRequest>,
 ) -> Result<(StatusCode, ApiJson<SupporterView>), ApiError> {
-    let coordinator = officer(&headers)?;
     let case_id = parse_case_id(&case_id)?;
     let note = work_text(&request.note, "note")?;
     let asked =
-        crate::supporting::ask_support(&state.db, &state.clocks, case_id, &coordinator, &request.institution_id, note)
+        crate::supporting::ask_support(&state.db, &state.clocks, case_id, &caller, &request.institution_id, note)
             .await?;
     state.outbox.wake();
     let view = SupporterView { case_id: asked.case_id, institution_id: asked.institution_id, asked_at: asked.asked_at };
@@ -85,23 +86,24 @@ pub struct ContributionRequest {
     post,
     path = "/api/v1/cases/{case_id}/contributions",
     tag = "institutions",
-    params(("case_id" = Uuid, Path), ("X-Officer-Id" = String, Header)),
+    params(("case_id" = Uuid, Path)),
+    security(("access_token" = [])),
     request_body = ContributionRequest,
     responses((status = 201, body = CaseView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub(super) async fn post_contribution(
     State(state): State<ResolutionState>,
+    caller: Caller,
     Path(case_id): Path<String>,
-    headers: HeaderMap,
     ApiJson(request): ApiJson<ContributionRequest>,
 ) -> Result<(StatusCode, ApiJson<CaseView>), ApiError> {
-    let supporter = officer(&headers)?;
     let case_id = parse_case_id(&case_id)?;
     let text = work_text(&request.text, "text")?;
-    crate::supporting::contribute(&state.db, case_id, &supporter, &request.institution_id, text).await?;
+    let registry = state.clocks.registry.current();
+    crate::supporting::contribute(&state.db, &registry, case_id, &caller, &request.institution_id, text).await?;
     state.outbox.wake();
-    let case = find_case(&state.db, case_id).await?;
-    Ok((StatusCode::CREATED, ApiJson(case_view(&state, case).await?)))
+    let (case, shown) = readable_case(&state, &caller, case_id).await?;
+    Ok((StatusCode::CREATED, ApiJson(case_view(&state, case, shown).await?)))
 }
 
 /// The open cases an institution was asked to support, most recently asked first.
@@ -110,14 +112,17 @@ pub(super) async fn post_contribution(
     path = "/api/v1/institutions/{institution_id}/supporting",
     tag = "institutions",
     params(("institution_id" = String, Path), PageQuery),
-    responses((status = 200, body = Page<CaseSummary>), (status = 422, body = ErrorBody))
+    security(("access_token" = [])),
+    responses((status = 200, body = Page<CaseSummary>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub(super) async fn supported_cases(
     State(state): State<ResolutionState>,
+    caller: Caller,
     Path(institution_id): Path<String>,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<ApiJson<Page<CaseSummary>>, ApiError> {
     let Query(query) = query?;
+    permit(&caller, Action::ReadSupporting, &institution_id, &state.clocks.registry.current())?;
     let limit = query.limit(100)?;
     let open: Vec<&str> = Status::ALL.into_iter().filter(|s| s.is_open()).map(Status::as_str).collect();
     // Joined here, not declared as a relation: a declared one would add a
@@ -143,8 +148,7 @@ pub(super) async fn supported_cases(
         .await?;
     let page =
         Page::from_rows(rows, limit, |(supporter, _)| Cursor::new(supporter.asked_at.to_rfc3339(), supporter.case_id));
-    Ok(ApiJson(Page {
-        items: page.items.into_iter().filter_map(|(_, case)| case.map(CaseSummary::from)).collect(),
-        next: page.next,
-    }))
+    // A supporter never reads a confidential report's words.
+    let cases = page.items.into_iter().filter_map(|(_, case)| case).collect();
+    Ok(ApiJson(Page { items: CaseSummary::for_caller(&state, &caller, cases), next: page.next }))
 }

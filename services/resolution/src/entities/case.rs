@@ -37,6 +37,9 @@ pub struct Model {
     /// The citizen's account.
     #[sea_orm(column_type = "Text")]
     pub description: String,
+    /// The entry of a resolution an officer proposed that waits for a
+    /// supervisor's approval (where the institution requires one).
+    pub pending_resolution: Option<Uuid>,
     /// The citizen's rating of the answer, 1 to 5, when they accepted it.
     pub rating: Option<i32>,
     /// The citizen's "was it fixed?": yes, no or partly.
