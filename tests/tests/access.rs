@@ -563,6 +563,13 @@ async fn where_an_institution_requires_it_a_supervisor_approves_before_the_citiz
     );
     let (status, case) = staff::post_as(&client, &supervisor, &review, &json!({ "approve": true })).await;
     assert_eq!((status, case["status"].as_str()), (200, Some("resolved")), "{case}");
+    // The case's record names each by their pseudonymous id and the role they acted in.
+    let (_, case) =
+        staff::get_as(&client, &supervisor, &format!("{resolution}/api/v1/cases/{}", pothole.case_id)).await;
+    let wrote = |who: &staff::Staff, role: &str| {
+        case["entries"].as_array().unwrap().iter().any(|e| e["author"] == who.subject.as_str() && e["author_role"] == role)
+    };
+    assert!(wrote(&officer, "officer") && wrote(&supervisor, "supervisor"), "{case}");
     let view = citizen::wait_for_status(&client, &intake, &pothole.report, "resolved").await;
     assert!(view.to_string().contains("Patched on Monday"), "{view}");
     std::fs::remove_dir_all(overrides).ok();

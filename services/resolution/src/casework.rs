@@ -174,6 +174,7 @@ async fn apply(
         institution_id: &existing.institution_id,
         kind: work.entry_kind(),
         author: &acting.subject,
+        role: acting.role.as_str(),
         text,
     }
     .write(txn)
@@ -219,6 +220,7 @@ async fn propose(
         institution_id: &existing.institution_id,
         kind: "proposed_resolution",
         author: &acting.subject,
+        role: acting.role.as_str(),
         text: &text,
     }
     .write(txn)
@@ -270,6 +272,7 @@ pub async fn review(
             institution_id: &existing.institution_id,
             kind: "resolution_sent_back",
             author: &acting.subject,
+            role: acting.role.as_str(),
             text: &text,
         }
         .write(&txn)

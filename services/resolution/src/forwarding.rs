@@ -130,6 +130,7 @@ pub async fn answer(
         institution_id: &branch.unit_id,
         kind: "unit_answer",
         author: &officer.subject,
+        role: officer.role.as_str(),
         text: &text,
     }
     .write(&txn)

@@ -96,6 +96,7 @@ async fn apply_privacy(
         institution_id: &case.institution_id,
         kind: "privacy_raised",
         author: "verifier",
+        role: "verifier",
         text: &text,
     }
     .write(txn)
@@ -215,6 +216,7 @@ async fn record_reassignment(
         institution_id: &assigned.institution_id,
         kind: "reassignment",
         author: "national verifier",
+        role: "verifier",
         text: &text,
     }
     .write(txn)
@@ -315,6 +317,7 @@ async fn citizen_wrote(
         institution_id: &existing.institution_id,
         kind,
         author: "citizen",
+        role: "citizen",
         text,
     }
     .write(txn)

@@ -21,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(aduan_registry_store::CreateRegistryVersions),
             Box::new(DeliveryOrderingAndParking),
             Box::new(HistoryEscalationsAndRatings),
+            Box::new(EntryAuthorRoles),
         ]
     }
 }
@@ -43,6 +44,23 @@ impl MigrationTrait for HistoryEscalationsAndRatings {
         create_table_for(manager, pending_privacy::Entity).await?;
         create_table_for(manager, escalation::Entity).await?;
         create_table_for(manager, report_history::Entity).await
+    }
+}
+
+/// The role each case entry was written in.
+#[derive(Debug)]
+struct EntryAuthorRoles;
+
+impl MigrationName for EntryAuthorRoles {
+    fn name(&self) -> &str {
+        "m20261129_500001_resolution_entry_author_roles"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for EntryAuthorRoles {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_missing_columns(manager, case_entry::Entity).await
     }
 }
 

@@ -57,7 +57,8 @@ pub async fn ask_support(
     .insert(&txn)
     .await?;
     let institution_id = &existing.institution_id;
-    NewEntry { case_id, institution_id, kind: "support_requested", author: &coordinator.subject, text: &note }
+    let role = coordinator.role.as_str();
+    NewEntry { case_id, institution_id, kind: "support_requested", author: &coordinator.subject, role, text: &note }
         .write(&txn)
         .await?;
     let event = Event::SupportRequested(proto::SupportRequested {
@@ -92,7 +93,10 @@ pub async fn contribute(
     if !current.is_open() {
         return Err(ApiError::conflict("case_not_open", format!("the case is {}", current.as_str())));
     }
-    NewEntry { case_id, institution_id, kind: "support", author: &officer.subject, text: &text }.write(&txn).await?;
+    let role = officer.role.as_str();
+    NewEntry { case_id, institution_id, kind: "support", author: &officer.subject, role, text: &text }
+        .write(&txn)
+        .await?;
     let event = Event::SupportGiven(proto::SupportGiven {
         case_id: case_id.to_string(),
         institution_id: institution_id.to_owned(),

@@ -77,8 +77,10 @@ pub struct EntryView {
     pub kind: String,
     /// The institution that wrote it.
     pub institution_id: String,
-    /// The officer's pseudonymous id.
+    /// Who wrote it: a member of staff's pseudonymous id, or "citizen" / "verifier".
     pub author: String,
+    /// The role they wrote in: officer, coordinator, supervisor, verifier, citizen.
+    pub author_role: Option<String>,
     /// The text.
     pub text: String,
     /// When.
@@ -91,6 +93,7 @@ impl From<case_entry::Model> for EntryView {
             kind: entry.kind,
             institution_id: entry.institution_id,
             author: entry.author,
+            author_role: entry.author_role,
             text: entry.text,
             at: entry.created_at,
         }

@@ -17,8 +17,12 @@ pub struct Model {
     pub institution_id: String,
     /// What it is: follow_up, resolution, return, citizen_reply, unit_answer, support, ...
     pub kind: String,
-    /// The officer's pseudonymous id.
+    /// Who wrote it: a member of staff's pseudonymous id, or who they were
+    /// ("citizen", "verifier") where the writer has no account here.
     pub author: String,
+    /// The role they wrote in (officer, coordinator, supervisor, verifier,
+    /// citizen); absent on entries written before roles were recorded.
+    pub author_role: Option<String>,
     /// The text.
     #[sea_orm(column_type = "Text")]
     pub text: String,
@@ -42,6 +46,8 @@ pub struct NewEntry<'a> {
     pub kind: &'a str,
     /// Who wrote it: an officer's pseudonymous id, or a role.
     pub author: &'a str,
+    /// The role they wrote in.
+    pub role: &'a str,
     /// The text.
     pub text: &'a str,
 }
@@ -55,6 +61,7 @@ impl NewEntry<'_> {
             institution_id: sea_orm::Set(self.institution_id.to_owned()),
             kind: sea_orm::Set(self.kind.to_owned()),
             author: sea_orm::Set(self.author.to_owned()),
+            author_role: sea_orm::Set(Some(self.role.to_owned())),
             text: sea_orm::Set(self.text.to_owned()),
             created_at: sea_orm::Set(chrono::Utc::now()),
         }
