@@ -567,7 +567,11 @@ async fn where_an_institution_requires_it_a_supervisor_approves_before_the_citiz
     let (_, case) =
         staff::get_as(&client, &supervisor, &format!("{resolution}/api/v1/cases/{}", pothole.case_id)).await;
     let wrote = |who: &staff::Staff, role: &str| {
-        case["entries"].as_array().unwrap().iter().any(|e| e["author"] == who.subject.as_str() && e["author_role"] == role)
+        case["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["author"] == who.subject.as_str() && e["author_role"] == role)
     };
     assert!(wrote(&officer, "officer") && wrote(&supervisor, "supervisor"), "{case}");
     let view = citizen::wait_for_status(&client, &intake, &pothole.report, "resolved").await;
