@@ -329,6 +329,7 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/api/v1/regions")
         || path == "/api/v1/institutions"
         || path == "/api/v1/registry"
+        || path == "/api/v1/registry/route"
         || path == "/api/v1/test-clock"
         || ["/sessions", "/tokens", "/keys", "/me", "/users", "/password-resets", "/api-tokens", "/oidc"]
             .iter()

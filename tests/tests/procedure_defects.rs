@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use aduan_e2e::citizen::{self, FiledReport};
-use aduan_e2e::staff::{post, set_test_clock, verifier_step};
+use aduan_e2e::staff::{add_weekdays, post, set_test_clock, verifier_step};
 use aduan_e2e::{
     ClusterOptions, ServiceName, aduan_binary, eventually, get_items, get_json, start_cluster_with_test_clock,
 };
@@ -143,14 +143,28 @@ async fn escalations_reach_the_coordinator_and_the_level_above_as_lists_with_day
         }
     };
     assert!(overdue("bandung-dpu").await.is_none());
-    // Past the first follow-up's five working days: the coordinator's step.
-    set_test_clock(&client, &resolution, 9).await;
+    // Days counted from the first follow-up's own deadline, whatever weekday
+    // the test runs on.
+    let today = set_test_clock(&client, &resolution, 0).await;
+    let case: Value = get_json(&client, &format!("{resolution}/api/v1/cases/{}", pothole.case_id)).await;
+    let due: chrono::NaiveDate = case["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|clock| clock["clock"] == "first_follow_up")
+        .and_then(|clock| clock["due_on"].as_str())
+        .expect("the first follow-up's deadline")
+        .parse()
+        .unwrap();
+    let days_ahead = |working_days_late: u32| (add_weekdays(due, working_days_late) - today).num_days();
+    // A working day past the first follow-up's deadline: the coordinator's step.
+    set_test_clock(&client, &resolution, days_ahead(1)).await;
     let mine = eventually(SETTLE, "the case on the roads office's overdue list", || overdue("bandung-dpu")).await;
     assert_eq!(mine["step"], "coordinator");
     assert!(mine["days_late"].as_u64().unwrap() >= 1, "{mine}");
     assert!(overdue("pemkot-bandung").await.is_none(), "the level above is not told yet");
     // A working day later: the level above (the city government).
-    set_test_clock(&client, &resolution, 12).await;
+    set_test_clock(&client, &resolution, days_ahead(2)).await;
     let above = eventually(SETTLE, "the case on the city's overdue list", || overdue("pemkot-bandung")).await;
     assert_eq!(above["step"], "parent_level");
     assert_eq!(above["late_institution_id"], "bandung-dpu");

@@ -142,17 +142,28 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     let mut background: Vec<_> = background.into_iter().map(tokio::spawn).collect();
     background.push(tokio::spawn(memory_bus.run_replays()));
 
+    // The pages, at `/`, calling the APIs at this same address.
+    let web_db =
+        database::connect(&sqlite_url(&options.data_dir, ServiceName::Web.as_str()), PoolSize::default()).await?;
+    migrate(ServiceName::Web, &web_db).await?;
+    let sessions = aduan_web::DatabaseSessionStore::new(web_db.clone());
+    background
+        .push(tokio::spawn(sessions.clone().purge_expired_until(aduan_web::SESSION_PURGE_INTERVAL, stop.clone())));
+    let web = aduan_web::WebState::new(aduan_web::WebSettings::one_address(&format!("http://{addr}")))?;
+    router = router.merge(aduan_web::router(web, sessions)?);
+    databases.push(web_db);
     let openapi = openapi.context("no service assembled")?;
     let router = with_test_clock(router, today, routing_registry.context("routing assembled")?)?;
     let router = with_openapi(router, openapi, "aduan")
-        .merge(health_router(Readiness { databases: databases.clone(), bus: bus.clone() }));
+        .merge(health_router(Readiness { databases: databases.clone(), bus: Some(bus.clone()) }));
     let demo_users = aduan_accounts::seed_demo_users(&accounts_db.context("accounts assembled")?).await?;
-    println!("aduan dev is running: intake, routing, resolution and accounts in one process");
+    println!("aduan dev is running: intake, routing, resolution, accounts and web in one process");
+    println!("  pages:    http://{addr}/  (staff: http://{addr}/sign-in)");
     println!("  API:      http://{addr}/api/v1/  (file a report: POST /api/v1/reports)");
     println!("  OpenAPI:  http://{addr}/api/openapi.json");
     println!("  health:   http://{addr}/healthz  http://{addr}/readyz");
     println!("  data:     {}", options.data_dir.display());
-    println!("Demo staff (sign in: POST /api/v1/sessions {{\"username\", \"password\"}}, then send");
+    println!("Demo staff (sign in at /sign-in, or POST /api/v1/sessions {{\"username\", \"password\"}} and send");
     println!("the access_token as `Authorization: Bearer <token>`; they are for trying aduan out only):");
     for user in &demo_users {
         println!("  {:<18} {:<30} {}", user.username, user.password, user.role);

@@ -46,6 +46,9 @@ fn settings(service: ServiceName, config: &ServiceConfig) -> anyhow::Result<Serv
 }
 
 async fn run(service: ServiceName, config: ServiceConfig) -> anyhow::Result<()> {
+    if service == ServiceName::Web {
+        return run_web(config).await;
+    }
     let stop = shutdown::on_signal();
     let registry = load_registry(config.registry.as_deref())?;
     let settings = settings(service, &config)?;
@@ -77,7 +80,7 @@ async fn run(service: ServiceName, config: ServiceConfig) -> anyhow::Result<()> 
 
     let router = with_test_clock(assembled.router, today, live)?;
     let router = with_openapi(router, assembled.openapi, &format!("aduan {}", service.as_str()))
-        .merge(health_router(Readiness { databases: vec![db.clone()], bus: bus.clone() }));
+        .merge(health_router(Readiness { databases: vec![db.clone()], bus: Some(bus.clone()) }));
     let listener = tokio::net::TcpListener::bind(config.http_addr).await?;
     tracing::info!(service = service.as_str(), addr = %listener.local_addr()?, "listening");
     aduan_platform::http::serve(listener, finish_router(router, config.limits), stop.clone(), config.limits).await?;
@@ -90,5 +93,24 @@ async fn run(service: ServiceName, config: ServiceConfig) -> anyhow::Result<()> 
     shutdown::join_all_within(tasks, shutdown::TASK_GRACE).await;
     shutdown::close_within(db, shutdown::TASK_GRACE).await;
     tracing::info!(service = service.as_str(), "stopped cleanly");
+    Ok(())
+}
+
+/// Web: its own database (browser sessions) and HTTP; no bus, no registry.
+async fn run_web(config: ServiceConfig) -> anyhow::Result<()> {
+    let stop = shutdown::on_signal();
+    let db = database::connect(&config.database_url, PoolSize { max: config.database_pool }).await?;
+    migrate(ServiceName::Web, &db).await?;
+    let settings = aduan_web::WebSettings::from_env(&config.accounts_url)?;
+    let store = aduan_web::DatabaseSessionStore::new(db.clone());
+    let purge = tokio::spawn(store.clone().purge_expired_until(aduan_web::SESSION_PURGE_INTERVAL, stop.clone()));
+    let router = aduan_web::router(aduan_web::WebState::new(settings)?, store)?
+        .merge(health_router(Readiness { databases: vec![db.clone()], bus: None }));
+    let listener = tokio::net::TcpListener::bind(config.http_addr).await?;
+    tracing::info!(service = "web", addr = %listener.local_addr()?, "listening");
+    aduan_platform::http::serve(listener, finish_router(router, config.limits), stop.clone(), config.limits).await?;
+    shutdown::join_all_within(vec![purge], shutdown::TASK_GRACE).await;
+    shutdown::close_within(db, shutdown::TASK_GRACE).await;
+    tracing::info!(service = "web", "stopped cleanly");
     Ok(())
 }

@@ -30,10 +30,12 @@ pub enum ServiceName {
     Resolution,
     /// Staff accounts, sign-in, and the access tokens every service checks.
     Accounts,
+    /// The pages people use; on no bus, a client of the others' APIs.
+    Web,
 }
 
 impl ServiceName {
-    /// Every service.
+    /// Every service on the bus (web, a client of their APIs, is not).
     pub const ALL: [ServiceName; 4] =
         [ServiceName::Intake, ServiceName::Routing, ServiceName::Resolution, ServiceName::Accounts];
 
@@ -44,6 +46,7 @@ impl ServiceName {
             ServiceName::Routing => aduan_routing::SERVICE,
             ServiceName::Resolution => aduan_resolution::SERVICE,
             ServiceName::Accounts => aduan_accounts::SERVICE,
+            ServiceName::Web => aduan_web::SERVICE,
         }
     }
 
@@ -54,6 +57,7 @@ impl ServiceName {
             ServiceName::Routing => 8082,
             ServiceName::Resolution => 8083,
             ServiceName::Accounts => 8084,
+            ServiceName::Web => 8085,
         }
     }
 }
@@ -66,6 +70,7 @@ pub async fn migrate(service: ServiceName, db: &DatabaseConnection) -> anyhow::R
         ServiceName::Routing => apply::<aduan_routing::Migrator>(db, "routing").await?,
         ServiceName::Resolution => apply::<aduan_resolution::Migrator>(db, "resolution").await?,
         ServiceName::Accounts => apply::<aduan_accounts::Migrator>(db, "accounts").await?,
+        ServiceName::Web => apply::<aduan_web::Migrator>(db, "web").await?,
     }
     Ok(())
 }
@@ -199,6 +204,7 @@ pub async fn assemble(
             let (router, openapi) = aduan_accounts::api::router(state).split_for_parts();
             (router, openapi, consumer)
         }
+        ServiceName::Web => anyhow::bail!("web is on no bus: it is served by itself (`aduan serve web`)"),
     };
     Ok(AssembledService { router, openapi, consumer, background })
 }

@@ -35,6 +35,9 @@ pub struct RouteDecision<'a> {
     pub institution: &'a Institution,
     /// How it was found.
     pub matched_by: MatchedBy,
+    /// The region of the rule that decided it (`*` for the whole country),
+    /// when a rule did.
+    pub rule_region: Option<&'a str>,
 }
 
 impl Registry {
@@ -59,7 +62,7 @@ impl Registry {
             first_match.get_or_insert(institution);
             if !is_returned(institution) {
                 let matched_by = if depth == 0 { MatchedBy::Rule } else { MatchedBy::RegionFallback };
-                return RouteDecision { institution, matched_by };
+                return RouteDecision { institution, matched_by, rule_region: Some(code) };
             }
         }
         // Every rule's institution returned it: climb the institution tree
@@ -68,11 +71,15 @@ impl Registry {
         while let Some(id) = current {
             let Some(institution) = self.institution(id) else { break };
             if !is_returned(institution) {
-                return RouteDecision { institution, matched_by: MatchedBy::ParentInstitution };
+                return RouteDecision { institution, matched_by: MatchedBy::ParentInstitution, rule_region: None };
             }
             current = institution.parent.as_deref();
         }
-        RouteDecision { institution: self.national_verifier(), matched_by: MatchedBy::NationalVerifier }
+        RouteDecision {
+            institution: self.national_verifier(),
+            matched_by: MatchedBy::NationalVerifier,
+            rule_region: None,
+        }
     }
 }
 

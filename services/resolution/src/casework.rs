@@ -77,7 +77,8 @@ pub enum Work {
 }
 
 impl Work {
-    fn action(self) -> Action {
+    /// The procedure's action for it.
+    pub(crate) fn action(self) -> Action {
         match self {
             Work::FollowUp => Action::PostFollowUp,
             Work::Resolve => Action::Resolve,
@@ -93,7 +94,8 @@ impl Work {
             Work::AskCitizen => "question",
         }
     }
-    fn permission(self) -> authorization::Action {
+    /// What the permission table calls it.
+    pub(crate) fn permission(self) -> authorization::Action {
         match self {
             Work::Return => authorization::Action::Return,
             Work::FollowUp | Work::Resolve | Work::AskCitizen => authorization::Action::Work,

@@ -10,6 +10,7 @@ mod forwarding;
 mod history;
 mod inbox;
 pub mod migration;
+pub mod next_steps;
 mod supporting;
 
 use std::sync::Arc;

@@ -155,23 +155,49 @@ pub struct QueuedReport {
     pub overdue: bool,
 }
 
+/// Which waiting reports to list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueFilter {
+    /// Only this category.
+    #[param(max_length = 64)]
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Only this region and the regions inside it (`32` is all of West Java).
+    #[param(max_length = 64)]
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
 /// The reports waiting for a verifier, oldest first, a page at a time.
 ///
 /// A verifier delegated to an institution's subtree sees the reports from
 /// the regions it serves.
-#[utoipa::path(get, path = "/api/v1/verification-queue", tag = "verifiers", params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/verification-queue", tag = "verifiers", params(PageQuery, QueueFilter),
     security(("access_token" = [])),
     responses((status = 200, body = Page<QueuedReport>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn verification_queue(
     State(state): State<RoutingState>,
     caller: Caller,
     query: Result<Query<PageQuery>, QueryRejection>,
+    filter: Result<Query<QueueFilter>, QueryRejection>,
 ) -> Result<ApiJson<Page<QueuedReport>>, ApiError> {
-    let Query(query) = query?;
+    let (Query(query), Query(filter)) = (query?, filter?);
     let registry = state.registry.current();
     permit(&caller, Action::ReadQueue, Target::Anywhere, &registry)?;
     let limit = query.limit(100)?;
     let mut select = routed_report::Entity::find().filter(routed_report::Column::Status.eq(Status::Submitted.as_str()));
+    if let Some(category) = filter.category.as_deref().map(str::trim).filter(|category| !category.is_empty()) {
+        select = select.filter(routed_report::Column::Category.eq(category));
+    }
+    if let Some(region) = filter.region.as_deref().map(str::trim).filter(|region| !region.is_empty()) {
+        let inside = format!("{}.%", region.replace(['%', '_'], ""));
+        select = select.filter(
+            sea_orm::Condition::any()
+                .add(routed_report::Column::Region.eq(region))
+                .add(routed_report::Column::Region.like(inside)),
+        );
+    }
     if let Some(cursor) = query.cursor()? {
         let (at, id) = (cursor.key_as::<DateTime<Utc>>()?, cursor.id_as::<Uuid>()?);
         select = select.filter(after(routed_report::Column::RoutedAt, at, routed_report::Column::ReportId, id));

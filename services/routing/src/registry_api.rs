@@ -21,7 +21,10 @@ use crate::registry_keeping::make_change;
 
 /// The registry's routes.
 pub fn router() -> OpenApiRouter<RoutingState> {
-    OpenApiRouter::new().routes(routes!(get_registry)).routes(routes!(list_changes, post_change))
+    OpenApiRouter::new()
+        .routes(routes!(get_registry))
+        .routes(routes!(list_changes, post_change))
+        .routes(routes!(explain_route))
 }
 
 /// The registry in use.
@@ -118,4 +121,64 @@ async fn list_changes(
     let changes = store::history(&state.db, before, limit + 1).await?;
     let page = Page::from_rows(changes, limit, |version| Cursor::new(version.version, version.version));
     Ok(ApiJson(page.map(ChangeView::from)))
+}
+
+/// A category and a region, to see where a report of them would go.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RouteQuestion {
+    /// A category id.
+    #[param(max_length = 64)]
+    pub category: String,
+    /// A region code.
+    #[param(max_length = 64)]
+    pub region: String,
+}
+
+/// Where a report would go, and why.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RouteExplanation {
+    /// The institution that would have to answer it.
+    pub institution_id: String,
+    /// Its name.
+    pub institution_name: String,
+    /// rule (a rule for the region itself), region_fallback (a rule for a
+    /// region containing it, or `*`), or national_verifier (no rule: placed by hand).
+    pub matched_by: String,
+    /// The region of the rule that decided it, when one did.
+    pub rule_region: Option<String>,
+    /// The registry version the answer comes from.
+    pub version: i64,
+}
+
+/// Where a report of `category` in `region` would go now, and by which rule:
+/// the routing rules' tester. Anyone may ask, as anyone may read the registry.
+#[utoipa::path(get, path = "/api/v1/registry/route", tag = "administrators", params(RouteQuestion),
+    responses((status = 200, body = RouteExplanation), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn explain_route(
+    State(state): State<RoutingState>,
+    question: Result<Query<RouteQuestion>, axum::extract::rejection::QueryRejection>,
+) -> Result<ApiJson<RouteExplanation>, ApiError> {
+    let Query(question) = question?;
+    let registry = state.registry.current();
+    if registry.category(&question.category).is_none() {
+        return Err(ApiError::not_found(
+            "unknown_category",
+            format!("there is no category {}", aduan_platform::http::quoted(&question.category)),
+        ));
+    }
+    if registry.region(&question.region).is_none() {
+        return Err(ApiError::not_found(
+            "unknown_region",
+            format!("there is no region {}", aduan_platform::http::quoted(&question.region)),
+        ));
+    }
+    let decision = registry.route(&question.category, &question.region, &[]);
+    Ok(ApiJson(RouteExplanation {
+        institution_id: decision.institution.id.clone(),
+        institution_name: decision.institution.name.clone(),
+        matched_by: decision.matched_by.as_str().to_owned(),
+        rule_region: decision.rule_region.map(str::to_owned),
+        version: state.registry.version(),
+    }))
 }

@@ -18,14 +18,15 @@ use crate::bus::Bus;
 pub struct Readiness {
     /// The databases the process writes to.
     pub databases: Vec<DatabaseConnection>,
-    /// The bus it publishes to.
-    pub bus: Arc<dyn Bus>,
+    /// The bus it publishes to; none for a process on no bus (web).
+    pub bus: Option<Arc<dyn Bus>>,
 }
 
 #[derive(Debug, Serialize)]
 struct ReadyBody {
     database: bool,
-    bus: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bus: Option<bool>,
 }
 
 async fn ready(State(readiness): State<Readiness>) -> Response {
@@ -33,8 +34,11 @@ async fn ready(State(readiness): State<Readiness>) -> Response {
     for db in &readiness.databases {
         database &= tokio::time::timeout(Duration::from_secs(2), crate::database::ping(db)).await.unwrap_or(false);
     }
-    let bus = readiness.bus.is_ready().await;
-    let status = if database && bus { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let bus = match &readiness.bus {
+        Some(bus) => Some(bus.is_ready().await),
+        None => None,
+    };
+    let status = if database && bus != Some(false) { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(ReadyBody { database, bus })).into_response()
 }
 

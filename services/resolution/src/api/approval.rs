@@ -96,5 +96,5 @@ pub(super) async fn review(
     )?;
     let case = crate::casework::review(&state.db, &state.clocks, case_id, &caller, request.approve, note).await?;
     state.outbox.wake();
-    Ok(ApiJson(case_view(&state, case, true).await?))
+    Ok(ApiJson(case_view(&state, &caller, case, true).await?))
 }

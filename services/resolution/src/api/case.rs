@@ -10,10 +10,12 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::forwarding::BranchView;
 use super::parse_case_id;
 use crate::ResolutionState;
 use crate::authorization::{Action, permit_any, sees_confidential};
 use crate::entities::{case, case_branch, case_entry, case_supporter};
+use crate::next_steps::{Parties, Step, next_steps};
 
 /// What stands for a confidential report's words for those who may not read them.
 pub const WITHHELD: &str = "(confidential: shown only to the verifier and the institution handling it)";
@@ -132,6 +134,12 @@ pub struct CaseView {
     pub entries_next: Option<String>,
     /// Its running clocks and when each runs out.
     pub clocks: Vec<ClockView>,
+    /// Every branch it was forwarded down, answered or not, oldest first.
+    pub branches: Vec<BranchView>,
+    /// The institutions asked to support it.
+    pub supporters: Vec<String>,
+    /// What the caller may do on it now (the procedure and their roles allow it).
+    pub next_steps: Vec<Step>,
 }
 
 /// A running clock of a case.
@@ -182,6 +190,28 @@ async fn entries_page(
     }))
 }
 
+/// The branches of a case, oldest first.
+async fn branches_of<C: ConnectionTrait>(conn: &C, case_id: Uuid) -> Result<Vec<case_branch::Model>, ApiError> {
+    Ok(case_branch::Entity::find()
+        .filter(case_branch::Column::CaseId.eq(case_id))
+        .order_by_asc(case_branch::Column::ForwardedAt)
+        .order_by_asc(case_branch::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// The institutions asked to support a case.
+async fn supporters_of<C: ConnectionTrait>(conn: &C, case_id: Uuid) -> Result<Vec<String>, ApiError> {
+    Ok(case_supporter::Entity::find()
+        .filter(case_supporter::Column::CaseId.eq(case_id))
+        .order_by_asc(case_supporter::Column::AskedAt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|supporter| supporter.institution_id)
+        .collect())
+}
+
 /// The case with `case_id` if `caller` may read it: staff of its holding
 /// institution (or above it), of a unit with a branch in it, or of an
 /// institution asked to support it; with whether its words are shown to them.
@@ -191,22 +221,10 @@ pub(super) async fn readable_case(
     case_id: Uuid,
 ) -> Result<(case::Model, bool), ApiError> {
     let case = find_case(&state.db, case_id).await?;
-    let units: Vec<String> = case_branch::Entity::find()
-        .filter(case_branch::Column::CaseId.eq(case.id))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|branch| branch.unit_id)
-        .collect();
-    let supporters: Vec<String> = case_supporter::Entity::find()
-        .filter(case_supporter::Column::CaseId.eq(case.id))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|supporter| supporter.institution_id)
-        .collect();
+    let branches = branches_of(&state.db, case.id).await?;
+    let supporters = supporters_of(&state.db, case.id).await?;
     let mut reachable = vec![case.institution_id.as_str()];
-    reachable.extend(units.iter().map(String::as_str));
+    reachable.extend(branches.iter().map(|branch| branch.unit_id.as_str()));
     reachable.extend(supporters.iter().map(String::as_str));
     let registry = state.clocks.registry.current();
     permit_any(caller, Action::ReadCase, &reachable, &registry)?;
@@ -214,8 +232,13 @@ pub(super) async fn readable_case(
     Ok((case, shown))
 }
 
-/// The whole view of `case`, its words withheld unless `shown`.
-pub(super) async fn case_view(state: &ResolutionState, case: case::Model, shown: bool) -> Result<CaseView, ApiError> {
+/// The whole view of `case` for `caller`, its words withheld unless `shown`.
+pub(super) async fn case_view(
+    state: &ResolutionState,
+    caller: &Caller,
+    case: case::Model,
+    shown: bool,
+) -> Result<CaseView, ApiError> {
     let entries = entries_page(state, case.id, &PageQuery::default(), shown).await?;
     let clocks = state
         .clocks
@@ -228,6 +251,10 @@ pub(super) async fn case_view(state: &ResolutionState, case: case::Model, shown:
             escalations: deadline.escalations,
         })
         .collect();
+    let branches = branches_of(&state.db, case.id).await?;
+    let supporters = supporters_of(&state.db, case.id).await?;
+    let parties = Parties { branches: &branches, supporters: &supporters };
+    let next_steps = next_steps(caller, &case, parties, &state.clocks.registry.current());
     Ok(CaseView {
         clocks,
         institution_id: case.institution_id.clone(),
@@ -242,6 +269,9 @@ pub(super) async fn case_view(state: &ResolutionState, case: case::Model, shown:
         summary: CaseSummary::of(case, shown),
         entries: entries.items,
         entries_next: entries.next,
+        branches: branches.into_iter().map(BranchView::from).collect(),
+        supporters,
+        next_steps,
     })
 }
 
@@ -260,7 +290,7 @@ pub(super) async fn get_case(
     Path(case_id): Path<String>,
 ) -> Result<ApiJson<CaseView>, ApiError> {
     let (case, shown) = readable_case(&state, &caller, parse_case_id(&case_id)?).await?;
-    Ok(ApiJson(case_view(&state, case, shown).await?))
+    Ok(ApiJson(case_view(&state, &caller, case, shown).await?))
 }
 
 /// What was written on a case, oldest first, a page at a time.

@@ -10,11 +10,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 use super::case::{CaseView, case_view, find_case};
-use super::forwarding::BranchView;
 use super::parse_case_id;
 use crate::ResolutionState;
 use crate::authorization::{Action, permit, sees_confidential};
-use crate::entities::{case_branch, report_history};
+use crate::entities::report_history;
 
 /// One step of a report's history.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -41,8 +40,6 @@ pub struct OmbudsmanExport {
     pub exported_at: DateTime<Utc>,
     /// The case with everything written on it.
     pub case: CaseView,
-    /// Every branch it was forwarded down, answered or not.
-    pub branches: Vec<BranchView>,
     /// The whole history of the report, in order: the citizen's filing and
     /// words, the verifier's and routing's decisions, returns, escalations,
     /// the institutions' work.
@@ -72,14 +69,6 @@ pub(super) async fn ombudsman_export(
     if case.status != Status::ReferredToOmbudsman.as_str() {
         return Err(ApiError::conflict("not_referred", "only a case referred to the ombudsman is exported"));
     }
-    let branches = case_branch::Entity::find()
-        .filter(case_branch::Column::CaseId.eq(case.id))
-        .order_by_asc(case_branch::Column::ForwardedAt)
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(BranchView::from)
-        .collect();
     let history = report_history::Entity::find()
         .filter(report_history::Column::ReportId.eq(case.report_id))
         .order_by_asc(report_history::Column::Sequence)
@@ -96,6 +85,6 @@ pub(super) async fn ombudsman_export(
             summary: if shown { row.summary } else { super::case::WITHHELD.to_owned() },
         })
         .collect();
-    let case = case_view(&state, case, shown).await?;
-    Ok(ApiJson(OmbudsmanExport { exported_at: Utc::now(), case, branches, history }))
+    let case = case_view(&state, &caller, case, shown).await?;
+    Ok(ApiJson(OmbudsmanExport { exported_at: Utc::now(), case, history }))
 }

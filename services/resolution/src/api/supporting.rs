@@ -103,7 +103,7 @@ pub(super) async fn post_contribution(
     crate::supporting::contribute(&state.db, &registry, case_id, &caller, &request.institution_id, text).await?;
     state.outbox.wake();
     let (case, shown) = readable_case(&state, &caller, case_id).await?;
-    Ok((StatusCode::CREATED, ApiJson(case_view(&state, case, shown).await?)))
+    Ok((StatusCode::CREATED, ApiJson(case_view(&state, &caller, case, shown).await?)))
 }
 
 /// The open cases an institution was asked to support, most recently asked first.

@@ -36,7 +36,7 @@ async fn work(
         Outcome::Done => axum::http::StatusCode::OK,
         Outcome::Proposed => axum::http::StatusCode::ACCEPTED,
     };
-    Ok((status, ApiJson(case_view(&state, case, true).await?)))
+    Ok((status, ApiJson(case_view(&state, &caller, case, true).await?)))
 }
 
 /// Post a follow-up the citizen will see.

@@ -1,0 +1,161 @@
+//! The services' JSON APIs, called with the signed-in user's own token: web
+//! holds no rule of its own, so a page can never do what its user could not.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::settings::WebSettings;
+
+/// A service web calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// Citizens' reports.
+    Intake,
+    /// The registry and verification.
+    Routing,
+    /// Case work.
+    Resolution,
+    /// Staff accounts.
+    Accounts,
+}
+
+impl Service {
+    fn name(self) -> &'static str {
+        match self {
+            Service::Intake => "intake",
+            Service::Routing => "routing",
+            Service::Resolution => "resolution",
+            Service::Accounts => "accounts",
+        }
+    }
+}
+
+/// Why a call did not give what was asked.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiFailure {
+    /// The service answered with an error: its status, stable code and message.
+    #[error("{status} {code}: {message}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The stable error code.
+        code: String,
+        /// The service's explanation, for people.
+        message: String,
+    },
+    /// The service could not be reached, or answered what is not its API.
+    #[error("{0} could not be reached: {1}")]
+    Unavailable(&'static str, String),
+}
+
+impl ApiFailure {
+    /// The stable code of a refusal.
+    pub fn code(&self) -> &str {
+        match self {
+            ApiFailure::Refused { code, .. } => code,
+            ApiFailure::Unavailable(..) => "unavailable",
+        }
+    }
+
+    /// The HTTP status of a refusal; 503 when the service was not reached.
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiFailure::Refused { status, .. } => *status,
+            ApiFailure::Unavailable(..) => 503,
+        }
+    }
+}
+
+/// The services, reached over HTTP.
+#[derive(Debug, Clone)]
+pub struct Services {
+    http: reqwest::Client,
+    settings: Arc<WebSettings>,
+}
+
+/// How long a page waits for a service.
+const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+
+impl Services {
+    /// The services `settings` names.
+    pub fn new(settings: Arc<WebSettings>) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder().timeout(CALL_TIMEOUT).build()?;
+        Ok(Self { http, settings })
+    }
+
+    /// The settings web runs with.
+    pub fn settings(&self) -> &WebSettings {
+        &self.settings
+    }
+
+    fn url(&self, service: Service, path: &str) -> String {
+        let base = match service {
+            Service::Intake => &self.settings.intake_url,
+            Service::Routing => &self.settings.routing_url,
+            Service::Resolution => &self.settings.resolution_url,
+            Service::Accounts => &self.settings.accounts_url,
+        };
+        format!("{base}{path}")
+    }
+
+    /// GET `path` with `query`, as the holder of `token`.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        service: Service,
+        path: &str,
+        query: &[(&str, &str)],
+        token: Option<&str>,
+    ) -> Result<T, ApiFailure> {
+        let request = self.http.get(self.url(service, path)).query(query);
+        self.answer(service, request, token).await
+    }
+
+    /// `method` on `path` with a JSON `body`, as the holder of `token`.
+    pub async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        service: Service,
+        path: &str,
+        body: Option<&(impl Serialize + ?Sized)>,
+        token: Option<&str>,
+    ) -> Result<T, ApiFailure> {
+        let mut request = self.http.request(method, self.url(service, path));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.answer(service, request, token).await
+    }
+
+    async fn answer<T: DeserializeOwned>(
+        &self,
+        service: Service,
+        mut request: reqwest::RequestBuilder,
+        token: Option<&str>,
+    ) -> Result<T, ApiFailure> {
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let unavailable = |error: reqwest::Error| ApiFailure::Unavailable(service.name(), error.to_string());
+        let response = request.send().await.map_err(unavailable)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(unavailable)?;
+        if status.is_success() {
+            // An empty answer (204) reads as JSON null.
+            let body = if bytes.is_empty() { b"null".as_slice() } else { &bytes };
+            return serde_json::from_slice(body).map_err(|error| {
+                ApiFailure::Unavailable(service.name(), format!("an answer web cannot read: {error}"))
+            });
+        }
+        let error: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        let text = |key: &str| error["error"][key].as_str().map(str::to_owned);
+        Err(ApiFailure::Refused {
+            status: status.as_u16(),
+            code: text("code").unwrap_or_else(|| format!("http_{}", status.as_u16())),
+            message: text("message").unwrap_or_else(|| status.to_string()),
+        })
+    }
+}

@@ -1,0 +1,127 @@
+//! The pages people use, server-rendered in Indonesian and English: a client
+//! of the services' JSON APIs that acts with the signed-in user's own token,
+//! so every rule stays in the service that owns it.
+
+pub mod api;
+pub mod directory;
+pub mod entities;
+pub mod i18n;
+pub mod migration;
+pub mod pages;
+pub mod session_store;
+pub mod settings;
+pub mod staff_session;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::http::{HeaderValue, header};
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use tower_http::csrf::CsrfLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub use migration::Migrator;
+pub use session_store::DatabaseSessionStore;
+pub use settings::WebSettings;
+
+use crate::api::Services;
+use crate::directory::Directory;
+use crate::pages::{account, administration, case, errors, home, inbox, language, sign_in, verification};
+
+/// The name in logs and traces.
+pub const SERVICE: &str = "web";
+
+/// The cookie that carries the browser session's id.
+pub const SESSION_COOKIE: &str = "aduan_session";
+
+/// How long a browser session lives without being used.
+const SESSION_IDLE_MINUTES: i64 = 30;
+
+/// How often expired browser sessions are deleted.
+pub const SESSION_PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// What the pages share.
+#[derive(Debug, Clone)]
+pub struct WebState {
+    /// The services' APIs.
+    pub services: Services,
+    /// The institutions, for names and pickers.
+    pub directory: Directory,
+}
+
+impl FromRef<WebState> for Services {
+    fn from_ref(state: &WebState) -> Self {
+        state.services.clone()
+    }
+}
+
+impl WebState {
+    /// Pages calling the services `settings` names.
+    pub fn new(settings: WebSettings) -> anyhow::Result<Self> {
+        Ok(Self { services: Services::new(Arc::new(settings))?, directory: Directory::default() })
+    }
+}
+
+/// Only the stylesheet may be cached: every page holds someone's work.
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/aduan.css"),
+    )
+}
+
+/// Pages take styles from this site only, run no script, post forms only to
+/// this site, and are framed by nobody.
+const PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+                           frame-ancestors 'none'; base-uri 'none'";
+
+/// The pages, with their browser sessions in `store`.
+pub fn router(state: WebState, store: DatabaseSessionStore) -> anyhow::Result<Router> {
+    let settings = state.services.settings();
+    // Forms from another site are refused (403) by their Origin and
+    // Sec-Fetch-Site headers; the public address is trusted explicitly for
+    // proxies that rewrite Host.
+    let csrf = CsrfLayer::new()
+        .add_trusted_origin(&settings.public_url)
+        .map_err(|error| anyhow::anyhow!("ADUAN_PUBLIC_URL {:?} is not an origin: {error:?}", settings.public_url))?;
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(SESSION_COOKIE)
+        .with_secure(settings.secure_cookies())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(SESSION_IDLE_MINUTES)));
+    Ok(Router::new()
+        .route("/", get(home::landing))
+        .route("/sign-in", get(sign_in::sign_in_page).post(sign_in::sign_in))
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/language", post(language::choose))
+        .route("/static/aduan.css", get(stylesheet))
+        .route("/staff", get(home::workspace))
+        .route("/staff/institutions/{institution}/inbox", get(inbox::inbox))
+        .route("/staff/cases/{case}", get(case::case_page))
+        .route("/staff/cases/{case}/{step}", post(case::take_step))
+        .route("/staff/verification", get(verification::queue))
+        .route("/staff/verification/{report}/{step}", post(verification::verify))
+        .route("/staff/account", get(account::account))
+        .route("/staff/account/totp", post(account::start_totp))
+        .route("/staff/account/totp/confirmation", post(account::confirm_totp))
+        .route("/staff/account/password", post(account::change_password))
+        .route("/staff/administration", get(administration::administration))
+        .route("/staff/administration/rule", post(administration::put_rule))
+        .route("/staff/administration/holiday", post(administration::put_holiday))
+        .route("/staff/administration/user", post(administration::create_user))
+        .layer(middleware::from_fn(errors::render_error_pages))
+        .layer(sessions)
+        .layer(csrf)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PAGE_POLICY),
+        ))
+        .with_state(state))
+}

@@ -1,0 +1,255 @@
+//! Administration: the routing rules' tester ("where would category X in
+//! region Y go, and why"), rules and holidays changed through routing's
+//! registry API, and users created through accounts'.
+
+use aduan_access::StaffRole;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Chrome, Flash, PageError, refusal_message, see_other};
+use crate::WebState;
+use crate::api::{ApiFailure, Service};
+use crate::i18n::{Lang, Tr};
+use crate::staff_session::Staff;
+
+const ROLES: [StaffRole; 6] = [
+    StaffRole::Officer,
+    StaffRole::Coordinator,
+    StaffRole::Supervisor,
+    StaffRole::Verifier,
+    StaffRole::Auditor,
+    StaffRole::Administrator,
+];
+
+/// The tester's question.
+#[derive(Debug, Default, Deserialize)]
+pub struct TesterQuery {
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    region: String,
+}
+
+#[derive(Template)]
+#[template(path = "administration.html")]
+struct AdministrationPage {
+    chrome: Chrome,
+    categories: Vec<(String, String)>,
+    test_category: String,
+    test_region: String,
+    route_answer: Option<String>,
+    holidays: Vec<String>,
+    roles: Vec<(String, String)>,
+    users: Vec<(String, String, String, String)>,
+}
+
+fn text(value: &Value, key: &str) -> String {
+    value[key].as_str().unwrap_or_default().to_owned()
+}
+
+/// The tester's answer, in words.
+fn explain(tr: Tr, route: &Value) -> String {
+    let institution = format!("{} ({})", text(route, "institution_name"), text(route, "institution_id"));
+    let why = match (text(route, "matched_by").as_str(), route["rule_region"].as_str()) {
+        ("rule", Some(region)) => tr.t1("tester-by-rule", "region", region),
+        ("region_fallback", Some("*")) => tr.t("tester-by-national-rule"),
+        ("region_fallback", Some(region)) => tr.t1("tester-by-fallback", "region", region),
+        _ => tr.t("tester-by-verifier"),
+    };
+    tr.t1("tester-goes-to", "institution", institution) + " " + &why
+}
+
+/// `/staff/administration`.
+pub async fn administration(
+    State(state): State<WebState>,
+    lang: Lang,
+    staff: Staff,
+    Query(query): Query<TesterQuery>,
+) -> Result<Response, PageError> {
+    let tr = Tr(lang);
+    let categories: Vec<Value> = state.services.get(Service::Intake, "/api/v1/categories", &[], None).await?;
+    let route_answer = if query.category.is_empty() || query.region.trim().is_empty() {
+        None
+    } else {
+        let params = [("category", query.category.as_str()), ("region", query.region.trim())];
+        let route: Result<Value, ApiFailure> =
+            state.services.get(Service::Routing, "/api/v1/registry/route", &params, None).await;
+        Some(match route {
+            Ok(route) => explain(tr, &route),
+            Err(failure @ ApiFailure::Refused { .. }) => refusal_message(tr, &failure),
+            Err(failure) => return Err(failure.into()),
+        })
+    };
+    let registry: Value = state.services.get(Service::Routing, "/api/v1/registry", &[], None).await?;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let mut holidays: Vec<(String, String)> = registry["document"]["calendar"]["holiday"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|holiday| (text(holiday, "date"), text(holiday, "name")))
+        .filter(|(date, _)| *date >= today)
+        .collect();
+    holidays.sort();
+    let users: Value =
+        state.services.get(Service::Accounts, "/api/v1/users", &[("limit", "200")], staff.token()).await?;
+    let users = users["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|user| {
+            let grants = user["grants"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|grant| {
+                    let role = tr.name_of("role", &text(grant, "role"));
+                    match grant["institution"].as_str() {
+                        Some(institution) => format!("{role} · {institution}"),
+                        None => role,
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let status = if user["disabled"].as_bool().unwrap_or(false) { "user-disabled" } else { "user-active" };
+            (text(user, "username"), text(user, "display_name"), grants, tr.t(status))
+        })
+        .collect();
+    let chrome = Chrome::staff(lang, &staff, "/staff/administration").await?;
+    let page = AdministrationPage {
+        chrome,
+        categories: categories.iter().map(|category| (text(category, "id"), text(category, "name"))).collect(),
+        test_category: query.category,
+        test_region: query.region,
+        route_answer,
+        holidays: holidays.into_iter().take(30).map(|(date, name)| format!("{date} · {name}")).collect(),
+        roles: ROLES.iter().map(|role| (role.as_str().to_owned(), tr.name_of("role", role.as_str()))).collect(),
+        users,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+async fn change_registry(
+    state: &WebState,
+    lang: Lang,
+    staff: &Staff,
+    form: &str,
+    change: Value,
+) -> Result<Response, PageError> {
+    let tr = Tr(lang);
+    let body = json!({ "change": change });
+    let answer: Result<Value, ApiFailure> = state
+        .services
+        .send(Method::POST, Service::Routing, "/api/v1/registry/changes", Some(&body), staff.token())
+        .await;
+    match answer {
+        Ok(made) => {
+            let version = made["version"].as_i64().unwrap_or_default();
+            Flash::done(tr.t1("registry-changed", "version", version)).keep(&staff.session).await?;
+            Ok(see_other("/staff/administration"))
+        }
+        Err(failure @ ApiFailure::Refused { .. }) if failure.status() != 401 => {
+            Flash::refused(form, refusal_message(tr, &failure), None).keep(&staff.session).await?;
+            Ok(see_other(&format!("/staff/administration#{form}-heading")))
+        }
+        Err(failure) => Err(failure.into()),
+    }
+}
+
+/// A rule's form.
+#[derive(Debug, Deserialize)]
+pub struct RuleForm {
+    category: String,
+    region: String,
+    institution: String,
+}
+
+/// `POST /staff/administration/rule`.
+pub async fn put_rule(
+    State(state): State<WebState>,
+    lang: Lang,
+    staff: Staff,
+    Form(form): Form<RuleForm>,
+) -> Result<Response, PageError> {
+    let rule = json!({ "category": form.category.trim(), "region": form.region.trim(), "institution": form.institution.trim() });
+    change_registry(&state, lang, &staff, "rule", json!({ "kind": "put_rule", "rule": rule })).await
+}
+
+/// A holiday's form.
+#[derive(Debug, Deserialize)]
+pub struct HolidayForm {
+    date: String,
+    name: String,
+}
+
+/// `POST /staff/administration/holiday`.
+pub async fn put_holiday(
+    State(state): State<WebState>,
+    lang: Lang,
+    staff: Staff,
+    Form(form): Form<HolidayForm>,
+) -> Result<Response, PageError> {
+    let Ok(date) = chrono::NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d") else {
+        Flash::refused("holiday", Tr(lang).t("error-invalid_date"), None).keep(&staff.session).await?;
+        return Ok(see_other("/staff/administration#holiday-heading"));
+    };
+    let holiday = json!({ "date": date, "name": form.name.trim() });
+    change_registry(&state, lang, &staff, "holiday", json!({ "kind": "put_holiday", "holiday": holiday })).await
+}
+
+/// A new user's form.
+#[derive(Deserialize)]
+pub struct UserForm {
+    username: String,
+    display_name: String,
+    role: String,
+    #[serde(default)]
+    institution: String,
+    password: String,
+}
+
+/// Never prints what was typed: it holds a secret.
+impl std::fmt::Debug for UserForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserForm").finish_non_exhaustive()
+    }
+}
+
+/// `POST /staff/administration/user`.
+pub async fn create_user(
+    State(state): State<WebState>,
+    lang: Lang,
+    staff: Staff,
+    Form(form): Form<UserForm>,
+) -> Result<Response, PageError> {
+    let tr = Tr(lang);
+    let institution = form.institution.trim();
+    let mut grant = json!({ "role": form.role });
+    let mut body = json!({
+        "username": form.username.trim(),
+        "display_name": form.display_name.trim(),
+        "password": form.password,
+    });
+    if !institution.is_empty() {
+        grant["institution"] = json!(institution);
+        body["institution"] = json!(institution);
+    }
+    body["grants"] = json!([grant]);
+    let answer: Result<Value, ApiFailure> =
+        state.services.send(Method::POST, Service::Accounts, "/api/v1/users", Some(&body), staff.token()).await;
+    match answer {
+        Ok(_) => {
+            Flash::done(tr.t1("user-created", "username", form.username.trim())).keep(&staff.session).await?;
+            Ok(see_other("/staff/administration#users-heading"))
+        }
+        Err(failure @ ApiFailure::Refused { .. }) if failure.status() != 401 => {
+            Flash::refused("user", refusal_message(tr, &failure), None).keep(&staff.session).await?;
+            Ok(see_other("/staff/administration#users-heading"))
+        }
+        Err(failure) => Err(failure.into()),
+    }
+}

@@ -1,0 +1,163 @@
+//! An institution's lists: its open cases (by status), the overdue list
+//! that escalation feeds, the cases it supports, the branches forwarded to
+//! it as a unit, and the resolutions waiting for its supervisor.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Chrome, NavLink, PageError};
+use crate::WebState;
+use crate::api::{ApiFailure, Service};
+use crate::i18n::{Lang, Tr};
+use crate::staff_session::Staff;
+
+/// The statuses the inbox filter offers (`open`: assigned, in follow-up or reopened).
+const STATUSES: [&str; 8] =
+    ["open", "assigned", "in_follow_up", "awaiting_citizen", "reopened", "resolved", "closed", "appealed"];
+
+/// Which list, which status, which page.
+#[derive(Debug, Deserialize)]
+pub struct InboxQuery {
+    #[serde(default)]
+    view: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    after: Option<String>,
+}
+
+/// A row of any of the lists.
+struct Row {
+    href: String,
+    code: String,
+    title: String,
+    status: String,
+    detail: String,
+    late: bool,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    chrome: Chrome,
+    heading: String,
+    institution_name: String,
+    tabs: Vec<NavLink>,
+    view: &'static str,
+    status: String,
+    statuses: Vec<(String, String)>,
+    rows: Vec<Row>,
+    next: Option<String>,
+}
+
+const VIEWS: [(&str, &str); 5] = [
+    ("open", "link-inbox"),
+    ("overdue", "link-overdue"),
+    ("supporting", "link-supporting"),
+    ("branches", "link-branches"),
+    ("approvals", "link-approvals"),
+];
+
+fn text(value: &Value, key: &str) -> String {
+    value[key].as_str().unwrap_or_default().to_owned()
+}
+
+fn case_row(tr: Tr, case: &Value, detail: String, late: bool) -> Row {
+    Row {
+        href: format!("/staff/cases/{}", text(case, "id")),
+        code: text(case, "tracking_code"),
+        title: text(case, "title"),
+        status: tr.name_of("status", &text(case, "status")),
+        detail,
+        late,
+    }
+}
+
+/// `/staff/institutions/{id}/inbox?view=…`: the list, as resolution lets this user read it.
+pub async fn inbox(
+    State(state): State<WebState>,
+    lang: Lang,
+    staff: Staff,
+    Path(institution): Path<String>,
+    Query(query): Query<InboxQuery>,
+) -> Result<Response, PageError> {
+    let tr = Tr(lang);
+    let view = VIEWS.iter().map(|(view, _)| *view).find(|view| Some(*view) == query.view.as_deref()).unwrap_or("open");
+    let status =
+        query.status.clone().filter(|status| STATUSES.contains(&status.as_str())).unwrap_or_else(|| "open".into());
+    let encoded = crate::pages::path_segment(&institution);
+    let after = query.after.as_deref().unwrap_or_default();
+    let mut params: Vec<(&str, &str)> = vec![("limit", "50")];
+    if !after.is_empty() {
+        params.push(("after", after));
+    }
+    let path = match view {
+        "overdue" => format!("/api/v1/institutions/{encoded}/overdue"),
+        "supporting" => format!("/api/v1/institutions/{encoded}/supporting"),
+        "branches" => format!("/api/v1/units/{encoded}/branches"),
+        "approvals" => format!("/api/v1/institutions/{encoded}/approvals"),
+        _ => {
+            params.push(("status", &status));
+            format!("/api/v1/institutions/{encoded}/inbox")
+        }
+    };
+    let page: Value = state.services.get(Service::Resolution, &path, &params, staff.token()).await?;
+    let items = page["items"].as_array().cloned().unwrap_or_default();
+    let rows = items
+        .iter()
+        .map(|item| match view {
+            "overdue" => {
+                let days = item["days_late"].as_u64().unwrap_or_default();
+                let detail = tr.t1("days-late", "days", days) + " · " + &tr.name_of("clock", &text(item, "clock"));
+                Row {
+                    href: format!("/staff/cases/{}", text(item, "case_id")),
+                    code: text(item, "tracking_code"),
+                    title: text(item, "title"),
+                    status: tr.name_of("status", &text(item, "status")),
+                    detail,
+                    late: true,
+                }
+            }
+            "branches" => Row {
+                href: format!("/staff/cases/{}", text(item, "case_id")),
+                code: text(item, "unit_id"),
+                title: text(item, "note"),
+                status: tr.name_of("branch", &text(item, "status")),
+                detail: tr.t1("due-on", "date", text(item, "due_on")),
+                late: false,
+            },
+            _ => case_row(tr, item, text(item, "opened_at").chars().take(10).collect(), false),
+        })
+        .collect();
+    let institutions = state.directory.institutions(&state.services).await.map_err(|failure: ApiFailure| failure)?;
+    let base = format!("/staff/institutions/{encoded}/inbox");
+    let tabs = VIEWS
+        .iter()
+        .map(|(name, key)| NavLink {
+            href: if *name == "open" { base.clone() } else { format!("{base}?view={name}") },
+            label: tr.t(key),
+            current: *name == view,
+        })
+        .collect();
+    let next = page["next"].as_str().map(|cursor| {
+        let cursor = crate::pages::query_value(cursor);
+        format!("{base}?view={view}&status={status}&after={cursor}")
+    });
+    let heading = VIEWS.iter().find(|(name, _)| *name == view).map_or_else(String::new, |(_, key)| tr.t(key));
+    let chrome = Chrome::staff(lang, &staff, &format!("{base}?view={view}")).await?;
+    let page = InboxPage {
+        chrome,
+        heading,
+        institution_name: institutions.name(&institution),
+        tabs,
+        view,
+        status,
+        statuses: STATUSES.iter().map(|code| ((*code).to_owned(), tr.name_of("status", code))).collect(),
+        rows,
+        next,
+    };
+    Ok(Html(page.render()?).into_response())
+}

@@ -1,0 +1,122 @@
+//! Signing in with a password (and a second factor's code), and signing out.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use reqwest::Method;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{Chrome, Flash, PageError, local_path, refusal_message, see_other};
+use crate::WebState;
+use crate::api::{ApiFailure, Service};
+use crate::i18n::{Lang, Tr};
+use crate::staff_session::{IssuedTokens, Me, StaffSession};
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    chrome: Chrome,
+    next: String,
+    username: String,
+    error: Option<String>,
+}
+
+/// Where to go after signing in.
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// The sign-in form.
+pub async fn sign_in_page(lang: Lang, session: Session, Query(query): Query<NextQuery>) -> Result<Response, PageError> {
+    if StaffSession::kept(&session).await?.is_some() {
+        return Ok(see_other(local_path(query.next.as_deref(), "/staff")));
+    }
+    let mut chrome = Chrome::public(lang, "/sign-in");
+    chrome.flash = session.remove::<Flash>("flash").await?;
+    let next = local_path(query.next.as_deref(), "/staff").to_owned();
+    Ok(Html(SignInPage { chrome, next, username: String::new(), error: None }.render()?).into_response())
+}
+
+/// What the sign-in form sends.
+#[derive(Deserialize)]
+pub struct SignInForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    totp: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Never prints what was typed: it holds a secret.
+impl std::fmt::Debug for SignInForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInForm").finish_non_exhaustive()
+    }
+}
+
+/// Signs in through accounts; on success the browser session gets a new id
+/// (no fixation) and holds the session; on failure the form comes back with
+/// the reason, the password never echoed.
+pub async fn sign_in(
+    State(state): State<WebState>,
+    lang: Lang,
+    session: Session,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, PageError> {
+    let tr = Tr(lang);
+    let mut body = serde_json::json!({ "username": form.username.trim(), "password": form.password });
+    if !form.totp.trim().is_empty() {
+        body["totp"] = serde_json::Value::String(form.totp.trim().to_owned());
+    }
+    let next = local_path(Some(&form.next), "/staff").to_owned();
+    let signed_in: Result<IssuedTokens, ApiFailure> =
+        state.services.send(Method::POST, Service::Accounts, "/api/v1/sessions", Some(&body), None).await;
+    let tokens = match signed_in {
+        Ok(tokens) => tokens,
+        Err(failure @ ApiFailure::Refused { .. }) => {
+            let page = SignInPage {
+                chrome: Chrome::public(lang, "/sign-in"),
+                next,
+                username: form.username.trim().chars().take(64).collect(),
+                error: Some(refusal_message(tr, &failure)),
+            };
+            let status =
+                axum::http::StatusCode::from_u16(failure.status()).unwrap_or(axum::http::StatusCode::UNAUTHORIZED);
+            return Ok((status, Html(page.render()?)).into_response());
+        }
+        Err(failure) => return Err(failure.into()),
+    };
+    let session_token =
+        tokens.session_token.clone().ok_or_else(|| PageError::Internal("accounts gave no session token".into()))?;
+    let me: Me = state.services.get(Service::Accounts, "/api/v1/me", &[], Some(&tokens.access_token)).await?;
+    session.cycle_id().await?;
+    StaffSession::new(session_token, &tokens, &me).keep(&session).await?;
+    if tokens.totp_enrolment_required {
+        Flash::done(tr.t("totp-enrol-first")).keep(&session).await?;
+        return Ok(see_other("/staff/account"));
+    }
+    Ok(see_other(&next))
+}
+
+/// Signs out: accounts ends the session, the browser's is deleted.
+pub async fn sign_out(State(state): State<WebState>, lang: Lang, session: Session) -> Result<Response, PageError> {
+    if let Some(me) = StaffSession::kept(&session).await? {
+        let ended: Result<serde_json::Value, ApiFailure> = state
+            .services
+            .send(Method::DELETE, Service::Accounts, "/api/v1/sessions/current", None::<&()>, Some(me.session_token()))
+            .await;
+        // Already ended elsewhere is as good as ended now.
+        if let Err(failure) = ended
+            && failure.status() != 401
+        {
+            return Err(failure.into());
+        }
+    }
+    session.flush().await?;
+    Flash::done(Tr(lang).t("signed-out")).keep(&session).await?;
+    Ok(see_other("/sign-in"))
+}

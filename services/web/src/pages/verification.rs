@@ -1,0 +1,282 @@
+//! The verification queue: each waiting report with its verify-by date,
+//! where the rules would send it, possible duplicates, and the verifier's
+//! steps (assign with a tier, defer with a question, archive, merge, raise
+//! privacy), each taken through routing with the verifier's own token.
+
+use std::collections::{HashMap, HashSet};
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Chrome, Flash, PageError, path_segment, query_value, refusal_message, see_other};
+use crate::WebState;
+use crate::api::{ApiFailure, Service};
+use crate::i18n::{Lang, Tr};
+use crate::staff_session::Staff;
+
+const TIERS: [&str; 4] = ["simple", "information_request", "dispute_without_field_check", "field_investigation"];
+const ARCHIVE_REASONS: [&str; 3] = ["not_public_service", "too_vague", "spam"];
+
+/// How alike two reports' words must be to be offered as duplicates.
+const DUPLICATE_LIKENESS: f64 = 0.35;
+
+/// The queue's filters and page.
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueQuery {
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    overdue: String,
+    #[serde(default)]
+    after: String,
+}
+
+struct QueuedRow {
+    id: String,
+    code: String,
+    title: String,
+    description: String,
+    category: String,
+    region: String,
+    verify_by: String,
+    overdue: bool,
+    returned_by: String,
+    suggestion: String,
+    suggested_id: String,
+    duplicates: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "verification.html")]
+struct QueuePage {
+    chrome: Chrome,
+    category: String,
+    region: String,
+    overdue_first: bool,
+    categories: Vec<(String, String)>,
+    tiers: Vec<(String, String)>,
+    archive_reasons: Vec<(String, String)>,
+    reports: Vec<QueuedRow>,
+    next: Option<String>,
+}
+
+fn text(value: &Value, key: &str) -> String {
+    value[key].as_str().unwrap_or_default().to_owned()
+}
+
+fn words(text: &str) -> HashSet<String> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|word| word.chars().count() > 2).map(str::to_lowercase).collect()
+}
+
+/// How alike two texts are: shared words over all their words (Jaccard).
+fn likeness(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
+    let union = a.union(b).count();
+    if union == 0 { 0.0 } else { a.intersection(b).count() as f64 / union as f64 }
+}
+
+/// `/staff/verification`.
+pub async fn queue(
+    State(state): State<WebState>,
+    lang: Lang,
+    staff: Staff,
+    Query(query): Query<QueueQuery>,
+) -> Result<Response, PageError> {
+    let tr = Tr(lang);
+    let mut params: Vec<(&str, &str)> = vec![("limit", "100")];
+    for (key, value) in [("category", &query.category), ("region", &query.region), ("after", &query.after)] {
+        if !value.trim().is_empty() {
+            params.push((key, value.trim()));
+        }
+    }
+    let page: Value =
+        state.services.get(Service::Routing, "/api/v1/verification-queue", &params, staff.token()).await?;
+    let categories: Vec<Value> = state.services.get(Service::Intake, "/api/v1/categories", &[], None).await?;
+    let institutions = state.directory.institutions(&state.services).await?;
+    let mut items = page["items"].as_array().cloned().unwrap_or_default();
+    let overdue_first = query.overdue == "first";
+    if overdue_first {
+        items.sort_by_key(|item| !item["overdue"].as_bool().unwrap_or(false));
+    }
+    let chrome = Chrome::staff(lang, &staff, "/staff/verification").await?;
+    let word_sets: Vec<HashSet<String>> =
+        items.iter().map(|item| words(&format!("{} {}", text(item, "title"), text(item, "description")))).collect();
+    let mut reports = Vec::with_capacity(items.len());
+    let mut routes: HashMap<(String, String), (String, String)> = HashMap::new();
+    for (index, item) in items.iter().enumerate() {
+        let id = text(item, "report_id");
+        let (category, region) = (text(item, "category"), text(item, "region"));
+        // Where the rules would send it: the verifier's suggestion to start from.
+        let key = (category.clone(), region.clone());
+        if !routes.contains_key(&key) {
+            let route: Result<Value, ApiFailure> = state
+                .services
+                .get(Service::Routing, "/api/v1/registry/route", &[("category", &category), ("region", &region)], None)
+                .await;
+            let suggestion = match route {
+                Ok(route) => (
+                    tr.t1("queue-suggested", "institution", text(&route, "institution_name")),
+                    text(&route, "institution_id"),
+                ),
+                Err(_) => (tr.t("queue-no-suggestion"), String::new()),
+            };
+            routes.insert(key.clone(), suggestion);
+        }
+        let (suggestion, suggested_id) = routes.get(&key).cloned().unwrap_or_default();
+        let duplicates = items
+            .iter()
+            .enumerate()
+            .filter(|(other, candidate)| {
+                *other != index
+                    && text(candidate, "category") == category
+                    && text(candidate, "region") == region
+                    && likeness(&word_sets[index], &word_sets[*other]) >= DUPLICATE_LIKENESS
+            })
+            .map(|(_, candidate)| {
+                (
+                    text(candidate, "report_id"),
+                    format!("{} · {}", text(candidate, "tracking_code"), text(candidate, "title")),
+                )
+            })
+            .collect();
+        let returned_by = item["returned_by"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|id| institutions.name(id))
+            .collect::<Vec<_>>()
+            .join(", ");
+        reports.push(QueuedRow {
+            error: chrome.error_for(&id).map(str::to_owned),
+            code: text(item, "tracking_code"),
+            title: text(item, "title"),
+            description: text(item, "description"),
+            verify_by: item["verify_by"].as_str().map_or_else(|| tr.t("clock-paused"), str::to_owned),
+            overdue: item["overdue"].as_bool().unwrap_or(false),
+            category: categories
+                .iter()
+                .find(|known| known["id"] == category.as_str())
+                .map_or(category.clone(), |known| text(known, "name")),
+            region,
+            returned_by,
+            suggestion,
+            suggested_id,
+            duplicates,
+            id,
+        });
+    }
+    let next = page["next"].as_str().map(|cursor| {
+        format!(
+            "/staff/verification?category={}&region={}&overdue={}&after={}",
+            query_value(&query.category),
+            query_value(&query.region),
+            query_value(&query.overdue),
+            query_value(cursor)
+        )
+    });
+    let page = QueuePage {
+        chrome,
+        category: query.category.clone(),
+        region: query.region.clone(),
+        overdue_first,
+        categories: categories.iter().map(|category| (text(category, "id"), text(category, "name"))).collect(),
+        tiers: TIERS.iter().map(|tier| ((*tier).to_owned(), tr.name_of("tier", tier))).collect(),
+        archive_reasons: ARCHIVE_REASONS
+            .iter()
+            .map(|reason| ((*reason).to_owned(), tr.name_of("archive", reason)))
+            .collect(),
+        reports,
+        next,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// What the queue's forms send.
+#[derive(Debug, Default, Deserialize)]
+pub struct VerifierFields {
+    #[serde(default)]
+    institution_id: String,
+    #[serde(default)]
+    tier: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    into_report_id: String,
+    #[serde(default)]
+    privacy: String,
+}
+
+fn body_for(step: &str, fields: &VerifierFields) -> Option<Value> {
+    let text = fields.text.trim();
+    Some(match step {
+        "assignment" => {
+            let mut body = json!({ "institution_id": fields.institution_id.trim() });
+            if !fields.tier.is_empty() {
+                body["tier"] = json!(fields.tier);
+            }
+            body
+        }
+        "deferral" => json!({ "question": text }),
+        "archival" => json!({ "reason": fields.reason, "note": text }),
+        "merger" => json!({ "into_report_id": fields.into_report_id }),
+        "privacy" => json!({ "privacy": fields.privacy, "reason": text }),
+        _ => return None,
+    })
+}
+
+/// `POST /staff/verification/{report}/{step}`.
+pub async fn verify(
+    State(state): State<WebState>,
+    lang: Lang,
+    staff: Staff,
+    Path((report_id, step)): Path<(String, String)>,
+    Form(fields): Form<VerifierFields>,
+) -> Result<Response, PageError> {
+    let tr = Tr(lang);
+    let Some(body) = body_for(&step, &fields) else {
+        return Err(PageError::Api(ApiFailure::Refused {
+            status: 404,
+            code: "unknown_step".into(),
+            message: format!("there is no verifier's step {step:?}"),
+        }));
+    };
+    let path = format!("/api/v1/verification/{}/{}", path_segment(&report_id), path_segment(&step));
+    let answer: Result<Value, ApiFailure> =
+        state.services.send(Method::POST, Service::Routing, &path, Some(&body), staff.token()).await;
+    match answer {
+        Ok(_) => {
+            Flash::done(tr.t1("done-step", "step", tr.name_of("verifier-step", &step))).keep(&staff.session).await?;
+            Ok(see_other("/staff/verification"))
+        }
+        Err(failure @ ApiFailure::Refused { .. }) if failure.status() != 401 => {
+            Flash::refused(&report_id, refusal_message(tr, &failure), None).keep(&staff.session).await?;
+            Ok(see_other(&format!("/staff/verification#report-{}", path_segment(&report_id))))
+        }
+        Err(failure) => Err(failure.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alike_reports_are_offered_and_different_ones_are_not() {
+        let a = words("Jalan berlubang besar di depan nomor 12 Jalan Braga");
+        let b = words("Lubang besar di Jalan Braga depan nomor 12");
+        let c = words("Lampu jalan mati sejak seminggu");
+        assert!(likeness(&a, &b) >= DUPLICATE_LIKENESS, "{}", likeness(&a, &b));
+        assert!(likeness(&a, &c) < DUPLICATE_LIKENESS, "{}", likeness(&a, &c));
+        assert_eq!(likeness(&HashSet::new(), &HashSet::new()), 0.0);
+    }
+}
