@@ -9,6 +9,15 @@ scripts/services.sh
 # A local OpenID Connect provider (npm oauth2-mock-server) for accounts' OIDC test.
 command -v npm >/dev/null || { echo "npm is needed for the OIDC test provider: install Node.js 20" >&2; exit 1; }
 npm ci --silent --no-audit --no-fund --prefix services/accounts/tests/oidc
+# The page tests drive Debian's chromium with npm playwright-core (never
+# `playwright install`) and check every page with axe-core.
+npm ci --silent --no-audit --no-fund --prefix tests/browser
+if ! command -v chromium >/dev/null; then
+  echo "installing Debian's chromium for the page tests"
+  apt_get() { if [ "$(id -u)" = 0 ]; then apt-get "$@"; else sudo apt-get "$@"; fi; }
+  DEBIAN_FRONTEND=noninteractive apt_get install -y --no-install-recommends chromium \
+    || { apt_get update && DEBIAN_FRONTEND=noninteractive apt_get install -y --no-install-recommends chromium; }
+fi
 # The end-to-end tests run the aduan binary as separate processes; build it
 # first, with the test clock that release builds lack.
 cargo build -p aduan --bin aduan --features test-clock

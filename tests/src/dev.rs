@@ -12,15 +12,21 @@ pub struct DevProcess {
     child: Option<Child>,
     data_dir: PathBuf,
     port: u16,
+    env: Vec<(String, String)>,
 }
 
 impl DevProcess {
     /// Starts `aduan dev` on a fresh data folder and a free port; the kit's
     /// staff requests to it go as its all-roles test user.
     pub async fn start() -> Self {
+        Self::start_with_env(Vec::new()).await
+    }
+
+    /// As [`DevProcess::start`], with these environment variables set.
+    pub async fn start_with_env(env: Vec<(String, String)>) -> Self {
         let data_dir = std::env::temp_dir().join(format!("aduan-dev-{}", uuid::Uuid::now_v7().simple()));
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut dev = Self { child: None, data_dir, port };
+        let mut dev = Self { child: None, data_dir, port, env };
         dev.spawn().await;
         let base = dev.base_url();
         let location = vec!["--data-dir".to_owned(), dev.data_dir.display().to_string()];
@@ -55,6 +61,7 @@ impl DevProcess {
             .arg("--addr")
             .arg(format!("127.0.0.1:{}", self.port))
             .env("NO_COLOR", "1")
+            .envs(self.env.iter().map(|(key, value)| (key.as_str(), value.as_str())))
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)

@@ -1,0 +1,236 @@
+// Staff journeys through aduan's pages in a real Chromium (Debian's package,
+// driven by playwright-core; never `playwright install`), once with
+// JavaScript and once without, with axe-core on every page of the first pass.
+// Run by tests/tests/pages.rs, which starts `aduan dev` and seeds the reports;
+// it passes ADUAN_BASE_URL and ADUAN_SEED (JSON, one set of ids per pass).
+// Exits 1 when any journey or accessibility check fails.
+
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const base = process.env.ADUAN_BASE_URL;
+const seed = JSON.parse(process.env.ADUAN_SEED);
+const chromiumPath = process.env.ADUAN_CHROMIUM || '/usr/bin/chromium';
+
+const failures = [];
+const checkedPages = new Set();
+
+function fail(message) {
+  throw new Error(message);
+}
+
+/** Runs axe-core on the page (JavaScript pass only): WCAG 2.2 A and AA, no violation allowed. */
+async function accessible(page, pass) {
+  if (!pass.javaScript) return;
+  const path = new URL(page.url()).pathname;
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }),
+  );
+  checkedPages.add(path);
+  if (result.violations.length > 0) {
+    const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`);
+    fail(`axe on ${path}: ${found.join(' | ')}`);
+  }
+}
+
+/** A page as a user: each user in a browser context of their own. */
+async function signedIn(browser, pass, username, password) {
+  const context = await browser.newContext({
+    javaScriptEnabled: pass.javaScript,
+    bypassCSP: true, // only so axe-core can be injected; the pages themselves run no script
+    locale: pass.locale,
+    extraHTTPHeaders: { 'Accept-Language': pass.locale },
+    viewport: pass.viewport,
+  });
+  const page = await context.newPage();
+  await page.goto(`${base}/sign-in`);
+  await accessible(page, pass);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL(`${base}/staff**`), page.click('main form button[type=submit]')]);
+  await accessible(page, pass);
+  return { context, page };
+}
+
+async function expectFlash(page, what) {
+  const flash = page.locator('.flash.ok');
+  if ((await flash.count()) === 0) {
+    const error = await page.locator('.error, .flash.bad').allTextContents();
+    fail(`${what}: no success message on ${page.url()} (errors: ${error.join(' ')})`);
+  }
+}
+
+async function open(page, pass, path) {
+  const response = await page.goto(`${base}${path}`);
+  await accessible(page, pass);
+  return response;
+}
+
+async function verifierJourney(browser, pass, data) {
+  const { context, page } = await signedIn(browser, pass, 'demo.verifier', 'verifier-demo-password');
+  await open(page, pass, '/staff/verification?category=other');
+  // The later of two alike reports offers the earlier as a duplicate: merge it in one step.
+  const later = page.locator(`#report-${data.duplicate_later}`);
+  const merge = later.locator(`form[action$="/merger"]:has(input[value="${data.duplicate_earlier}"]) button`);
+  if ((await merge.count()) !== 1) fail('the earlier report is not offered as a duplicate of the later one');
+  await Promise.all([page.waitForLoadState('load'), merge.click()]);
+  await page.waitForURL(`${base}/staff/verification**`);
+  await expectFlash(page, 'merging a duplicate');
+  if ((await page.locator(`#report-${data.duplicate_later}`).count()) !== 0) fail('the merged report is still queued');
+  await accessible(page, pass);
+  // Another report: assigned with a tier.
+  const report = page.locator(`#report-${data.to_assign}`);
+  await report.locator('details:has(form[action$="/assignment"]) summary').click();
+  await report.locator('input[name=institution_id]').fill('bandung-dpu');
+  await report.locator('select[name=tier]').selectOption('field_investigation');
+  await Promise.all([page.waitForURL(`${base}/staff/verification**`), report.locator('form[action$="/assignment"] button').click()]);
+  await expectFlash(page, 'assigning a report');
+  if ((await page.locator(`#report-${data.to_assign}`).count()) !== 0) fail('the assigned report is still queued');
+  await context.close();
+}
+
+async function caseJourney(browser, pass, data) {
+  const casePath = `/staff/cases/${data.case_id}`;
+  // The coordinator forwards the case to the roads unit.
+  let { context, page } = await signedIn(browser, pass, 'demo.coordinator', 'coordinator-demo-password');
+  await open(page, pass, casePath);
+  await page.click('#step-forward summary');
+  await page.selectOption('#unit-forward', 'bandung-dpu-roads');
+  await page.fill('#text-forward', 'Please inspect the hole and patch it.');
+  await Promise.all([page.waitForURL(`${base}${casePath}**`), page.click('#step-forward button[type=submit]')]);
+  await expectFlash(page, 'forwarding to a unit');
+  await accessible(page, pass);
+  await context.close();
+
+  // The unit's officer finds it among what was forwarded to the unit, and answers.
+  ({ context, page } = await signedIn(browser, pass, data.unit_officer, data.unit_password));
+  await open(page, pass, '/staff/institutions/bandung-dpu-roads/inbox?view=branches');
+  await Promise.all([page.waitForURL(`${base}${casePath}**`), page.click(`a[href="${casePath}"]`)]);
+  await accessible(page, pass);
+  await page.click('#step-answer_branch summary');
+  await page.fill('#text-answer_branch', 'Inspected: patched with cold asphalt this morning.');
+  await Promise.all([page.waitForURL(`${base}${casePath}**`), page.click('#step-answer_branch button[type=submit]')]);
+  await expectFlash(page, "the unit's answer");
+  await context.close();
+
+  // The agency's officer resolves; the institution wants a supervisor's approval first.
+  ({ context, page } = await signedIn(browser, pass, 'demo.officer', 'officer-demo-password'));
+  await open(page, pass, casePath);
+  await page.click('#step-resolve summary');
+  await page.fill('#text-resolve', 'The pothole was patched on Monday.');
+  await Promise.all([page.waitForURL(`${base}${casePath}**`), page.click('#step-resolve button[type=submit]')]);
+  await expectFlash(page, 'proposing a resolution');
+  if ((await page.locator('#step-resolve').count()) !== 0) fail('resolve is still offered while a resolution waits');
+  await context.close();
+
+  // The supervisor finds it waiting and approves.
+  ({ context, page } = await signedIn(browser, pass, 'demo.supervisor', 'supervisor-demo-password'));
+  await open(page, pass, '/staff/institutions/pemkot-bandung/inbox?view=approvals');
+  await Promise.all([page.waitForURL(`${base}${casePath}**`), page.click(`a[href="${casePath}"]`)]);
+  await page.click('#step-review_resolution summary');
+  await page.check('input[name=decision][value=approve]');
+  await Promise.all([page.waitForURL(`${base}${casePath}**`), page.click('#step-review_resolution button[type=submit]')]);
+  await expectFlash(page, 'approving the resolution');
+  const status = await page.locator('.badge').first().textContent();
+  if (!['Resolved', 'Diselesaikan'].includes(status.trim())) fail(`the case is ${status}, not resolved`);
+  await accessible(page, pass);
+  await context.close();
+}
+
+async function administratorJourney(browser, pass, data) {
+  const { context, page } = await signedIn(browser, pass, 'demo.admin', 'administrator-demo-password');
+  await open(page, pass, '/staff/administration');
+  await page.fill('#holiday-date', data.holiday_date);
+  await page.fill('#holiday-name', data.holiday_name);
+  await Promise.all([page.waitForURL(`${base}/staff/administration**`), page.click('form[action$="/holiday"] button')]);
+  await expectFlash(page, 'adding a holiday');
+  const holidays = await page.locator('#holiday-heading ~ ul').textContent();
+  if (!holidays.includes(data.holiday_name)) fail(`the new holiday is not listed: ${holidays}`);
+  await page.selectOption('#rule-category', data.rule_category);
+  await page.fill('#rule-region', data.rule_region);
+  await page.fill('#rule-institution', 'pemkot-bogor');
+  await Promise.all([page.waitForURL(`${base}/staff/administration**`), page.click('form[action$="/rule"] button')]);
+  await expectFlash(page, 'adding a rule');
+  await page.selectOption('#test-category', data.rule_category);
+  await page.fill('#test-region', data.rule_region);
+  await Promise.all([page.waitForURL(`${base}/staff/administration?**`), page.click('form[method=get] button')]);
+  const answer = await page.locator('#route-answer').textContent();
+  if (!answer.includes('pemkot-bogor') || !answer.includes(data.rule_region)) fail(`the tester says: ${answer}`);
+  await accessible(page, pass);
+  await context.close();
+}
+
+async function scopeJourney(browser, pass) {
+  // An officer of the roads agency: not a verifier, not an administrator, not Jakarta's.
+  const { context, page } = await signedIn(browser, pass, 'demo.officer', 'officer-demo-password');
+  for (const path of ['/staff/verification', '/staff/administration', '/staff/institutions/dki-bina-marga/inbox']) {
+    const response = await open(page, pass, path);
+    if (response.status() !== 403) fail(`${path} answered ${response.status()} to an officer of bandung-dpu`);
+  }
+  await open(page, pass, '/staff');
+  const nav = await page.locator('header nav').textContent();
+  if (/verifi|administra/i.test(nav)) fail(`the officer's navigation offers what is not theirs: ${nav}`);
+  await context.close();
+  // Nobody signed in goes to sign in first, and comes back.
+  const anonymous = await browser.newContext({ javaScriptEnabled: pass.javaScript });
+  const stranger = await anonymous.newPage();
+  await stranger.goto(`${base}/staff/institutions/bandung-dpu/inbox`);
+  if (!stranger.url().startsWith(`${base}/sign-in?next=`)) fail(`an anonymous visitor reached ${stranger.url()}`);
+  await anonymous.close();
+}
+
+async function languageJourney(browser, pass) {
+  const context = await browser.newContext({ javaScriptEnabled: pass.javaScript, locale: pass.locale, extraHTTPHeaders: { 'Accept-Language': pass.locale } });
+  const page = await context.newPage();
+  await page.goto(`${base}/sign-in`);
+  const expected = pass.locale.startsWith('en') ? 'Sign in to aduan' : 'Masuk ke aduan';
+  if ((await page.locator('h1').textContent()).trim() !== expected) fail(`the sign-in page is not in ${pass.locale}`);
+  // The switch changes it, and the choice is remembered.
+  const other = pass.locale.startsWith('en') ? 'id' : 'en';
+  await Promise.all([page.waitForURL(`${base}/sign-in`), page.click(`form.lang button[value=${other}]`)]);
+  const switched = other === 'en' ? 'Sign in to aduan' : 'Masuk ke aduan';
+  if ((await page.locator('h1').textContent()).trim() !== switched) fail('the language switch did not switch');
+  if ((await page.locator('html').getAttribute('lang')) !== other) fail('the page does not say its language');
+  await context.close();
+}
+
+const passes = [
+  { name: 'with JavaScript, in Indonesian', javaScript: true, locale: 'id-ID', viewport: { width: 1280, height: 900 }, data: seed.scripted },
+  { name: 'without JavaScript, in English, on a 360 px screen', javaScript: false, locale: 'en-US', viewport: { width: 360, height: 740 }, data: seed.plain },
+];
+
+// Flags for a machine with no way out: no background fetches, no updates.
+const flags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+const browser = await chromium.launch({ executablePath: chromiumPath, args: flags });
+try {
+  for (const pass of passes) {
+    for (const [name, journey] of [
+      ['a verifier merges a duplicate and assigns a report', verifierJourney],
+      ['a case is forwarded, answered, resolved and approved', caseJourney],
+      ['an administrator adds a holiday and a rule, and the tester shows the route', administratorJourney],
+      ['nobody sees a page outside their scope', scopeJourney],
+      ['pages come in the language asked for', languageJourney],
+    ]) {
+      try {
+        await journey(browser, pass, pass.data);
+        console.log(`ok   ${pass.name}: ${name}`);
+      } catch (error) {
+        failures.push(`${pass.name}: ${name}: ${error.message}`);
+        console.log(`FAIL ${pass.name}: ${name}\n     ${error.message}`);
+      }
+    }
+  }
+} finally {
+  await browser.close();
+}
+console.log(`axe-core checked ${checkedPages.size} pages: ${[...checkedPages].sort().join(' ')}`);
+if (failures.length > 0) {
+  console.log(`${failures.length} failed`);
+  process.exit(1);
+}
