@@ -68,6 +68,12 @@ impl std::fmt::Debug for AccountsState {
 }
 
 impl AccountsState {
+    /// How many passwords were checked against a hash so far: every sign-in
+    /// attempt checks one, whether or not its user exists.
+    pub fn password_checks(&self) -> u64 {
+        self.passwords.checks_done()
+    }
+
     /// Accounts over its database `db`, scoping grants with `registry`.
     pub fn new(
         db: DatabaseConnection,

@@ -133,10 +133,17 @@ impl Cluster {
             cleaned_up: false,
         };
         aduan_intake::IdentityKeys::create_file(&cluster.identity_key_file())?;
+        aduan_audit::checkpoints::create_key_file(&cluster.audit_key_file(), "aduan.test/audit")?;
         // Accounts and routing first: the others are told where they are.
         // Each port is taken just before its process binds it, so parallel
         // tests do not meet.
-        for service in [ServiceName::Accounts, ServiceName::Routing, ServiceName::Intake, ServiceName::Resolution] {
+        for service in [
+            ServiceName::Accounts,
+            ServiceName::Routing,
+            ServiceName::Intake,
+            ServiceName::Resolution,
+            ServiceName::Audit,
+        ] {
             cluster.ports.insert(service, free_port()?);
             cluster.spawn(service).await?;
         }
@@ -154,6 +161,11 @@ impl Cluster {
     /// The key file that seals reporters' identities in intake.
     pub fn identity_key_file(&self) -> PathBuf {
         self.options.log_dir.join("identity.key")
+    }
+
+    /// The key file that signs the audit ledger's checkpoints.
+    pub fn audit_key_file(&self) -> PathBuf {
+        self.options.log_dir.join("audit.key")
     }
 
     /// `http://127.0.0.1:<port>` of a service.
@@ -222,6 +234,7 @@ impl Cluster {
             .env("ADUAN_HTTP_ADDR", format!("127.0.0.1:{port}"))
             .env("ADUAN_RETRY_DELAYS_MS", delays.join(","))
             .env("ADUAN_IDENTITY_KEY_FILE", self.identity_key_file())
+            .env("ADUAN_AUDIT_KEY_FILE", self.audit_key_file())
             .env("ADUAN_ROUTING_URL", self.base_url(ServiceName::Routing))
             .env("ADUAN_ACCOUNTS_URL", self.base_url(ServiceName::Accounts))
             // Load generators and tests file from one address.

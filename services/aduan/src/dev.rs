@@ -57,6 +57,21 @@ fn identity_keys(data_dir: &Path) -> anyhow::Result<Arc<aduan_intake::IdentityKe
     Ok(Arc::new(aduan_intake::IdentityKeys::load(&path)?))
 }
 
+/// The key that signs the ledger's checkpoints, in the data folder, made at the first start.
+fn audit_key(data_dir: &Path) -> anyhow::Result<Arc<aduan_ledger::CheckpointSigner>> {
+    let path = audit_key_file(data_dir);
+    if !path.exists() {
+        aduan_audit::checkpoints::create_key_file(&path, "aduan.dev/audit")?;
+        tracing::info!(path = %path.display(), "made a key to sign the audit ledger's checkpoints");
+    }
+    Ok(Arc::new(aduan_audit::checkpoints::load_signer(&path)?))
+}
+
+/// Where `aduan dev` keeps the audit key in a data folder.
+pub fn audit_key_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("audit.key")
+}
+
 /// Runs everything until Ctrl-C or SIGTERM.
 pub async fn dev(options: DevOptions) -> anyhow::Result<()> {
     let telemetry = telemetry::init("dev", false)?;
@@ -97,6 +112,7 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
             totp_required: false,
             ..aduan_accounts::AccountsSettings::from_env()?
         },
+        audit_key: Some(audit_key(&options.data_dir)?),
     };
 
     let mut router = axum::Router::new();
@@ -147,10 +163,10 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
         database::connect(&sqlite_url(&options.data_dir, ServiceName::Web.as_str()), PoolSize::default()).await?;
     migrate(ServiceName::Web, &web_db).await?;
     let sessions = aduan_web::DatabaseSessionStore::new(web_db.clone());
-    background
-        .push(tokio::spawn(sessions.clone().purge_expired_until(aduan_web::SESSION_PURGE_INTERVAL, stop.clone())));
     let web = aduan_web::WebState::new(aduan_web::WebSettings::one_address(&format!("http://{addr}")))?;
-    router = router.merge(aduan_web::router(web, sessions)?);
+    let pages = aduan_web::pages(web, sessions, stop.clone())?;
+    background.extend(pages.chores.into_iter().map(tokio::spawn));
+    router = router.merge(pages.router);
     databases.push(web_db);
     let openapi = openapi.context("no service assembled")?;
     let router = with_test_clock(router, today, routing_registry.context("routing assembled")?)?;

@@ -45,6 +45,9 @@ enum Command {
     /// Staff users: the first administrator of a new installation.
     #[command(subcommand)]
     User(aduan::operations::UserCommand),
+    /// The audit ledger: verify it.
+    #[command(subcommand)]
+    Audit(aduan::operations::AuditCommand),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
             Command::Dlq(command) => aduan::operations::dlq(command).await,
             Command::Outbox(command) => aduan::operations::outbox(command).await,
             Command::User(command) => aduan::operations::user(command).await,
+            Command::Audit(command) => aduan::operations::audit(command).await,
         }
     });
     match result {

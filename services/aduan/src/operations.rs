@@ -246,3 +246,83 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `aduan audit`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recomputes the ledger's tree from its entries, checks every signed
+    /// checkpoint with the published key, and names the first entry that does
+    /// not match. Exits non-zero when anything is wrong.
+    Verify {
+        /// `aduan dev`'s data folder (its audit database and key).
+        #[arg(long, conflicts_with_all = ["config", "url"])]
+        data_dir: Option<PathBuf>,
+        /// A TOML configuration file, as `aduan serve audit` takes (its database; the key from `--key` or its key file).
+        #[arg(long, env = "ADUAN_CONFIG", conflicts_with = "url")]
+        config: Option<PathBuf>,
+        /// Audit's base URL, to read the ledger over its API (needs `--key` and a national auditor's `ADUAN_TOKEN`).
+        #[arg(long)]
+        url: Option<String>,
+        /// The verifier key (`<name>+<key id>+<key>`, as `GET /api/v1/ledger/key` publishes it).
+        #[arg(long)]
+        key: Option<String>,
+        /// A national auditor's access token, for `--url`.
+        #[arg(long, env = "ADUAN_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+    },
+}
+
+/// Runs `aduan audit …`.
+pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
+    let AuditCommand::Verify { data_dir, config, url, key, token } = command;
+    let published_key = key
+        .as_deref()
+        .map(str::parse::<aduan_ledger::VerifierKey>)
+        .transpose()
+        .map_err(|error| anyhow::anyhow!("--key is not a verifier key (`<name>+<key id>+<key>`): {error}"))?;
+    let verdict = match (data_dir, url) {
+        (Some(dir), _) => {
+            let key = match published_key {
+                Some(key) => key,
+                None => {
+                    aduan_audit::checkpoints::load_signer(&crate::dev::audit_key_file(&dir))?.verifier_key().clone()
+                }
+            };
+            let url = format!("sqlite://{}?mode=ro", dir.join("audit.sqlite").display());
+            let db = aduan_platform::database::connect(&url, Default::default()).await?;
+            aduan_audit::verify::check_database(&db, &aduan_ledger::CheckpointVerifier::new(key)).await?
+        }
+        (None, Some(url)) => {
+            let key = published_key
+                .ok_or_else(|| anyhow::anyhow!("--url needs --key: the key you trust, not one the server hands out"))?;
+            let token =
+                token.ok_or_else(|| anyhow::anyhow!("--url needs a national auditor's access token in ADUAN_TOKEN"))?;
+            aduan_audit::verify::check_api(
+                url.trim_end_matches('/'),
+                &token,
+                &aduan_ledger::CheckpointVerifier::new(key),
+            )
+            .await?
+        }
+        (None, None) => {
+            let config =
+                aduan_platform::config::ServiceConfig::load(config.as_deref(), ServiceName::Audit.default_port())?;
+            let key = match (published_key, &config.audit_key_file) {
+                (Some(key), _) => key,
+                (None, Some(path)) => aduan_audit::checkpoints::load_signer(path)?.verifier_key().clone(),
+                (None, None) => anyhow::bail!("give the verifier key with --key (or ADUAN_AUDIT_KEY_FILE)"),
+            };
+            let db = aduan_platform::database::connect(&config.database_url, Default::default()).await?;
+            aduan_audit::verify::check_database(&db, &aduan_ledger::CheckpointVerifier::new(key)).await?
+        }
+    };
+    println!("{} entries, {} signed checkpoint(s) checked", verdict.entries, verdict.checkpoints);
+    if verdict.holds() {
+        println!("the ledger holds: every entry matches and every checkpoint verifies");
+        return Ok(());
+    }
+    for problem in &verdict.problems {
+        println!("PROBLEM: {problem}");
+    }
+    anyhow::bail!("the ledger does not hold ({} problem(s))", verdict.problems.len())
+}

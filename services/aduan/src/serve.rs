@@ -42,6 +42,10 @@ fn settings(service: ServiceName, config: &ServiceConfig) -> anyhow::Result<Serv
         dedupe_retention: config.dedupe_retention,
         accounts_url: config.accounts_url.clone(),
         accounts: aduan_accounts::AccountsSettings::from_env()?,
+        audit_key: match &config.audit_key_file {
+            Some(path) => Some(Arc::new(aduan_audit::checkpoints::load_signer(path)?)),
+            None => None,
+        },
     })
 }
 
@@ -103,13 +107,13 @@ async fn run_web(config: ServiceConfig) -> anyhow::Result<()> {
     migrate(ServiceName::Web, &db).await?;
     let settings = aduan_web::WebSettings::from_env(&config.accounts_url)?;
     let store = aduan_web::DatabaseSessionStore::new(db.clone());
-    let purge = tokio::spawn(store.clone().purge_expired_until(aduan_web::SESSION_PURGE_INTERVAL, stop.clone()));
-    let router = aduan_web::router(aduan_web::WebState::new(settings)?, store)?
-        .merge(health_router(Readiness { databases: vec![db.clone()], bus: None }));
+    let pages = aduan_web::pages(aduan_web::WebState::new(settings)?, store, stop.clone())?;
+    let chores: Vec<_> = pages.chores.into_iter().map(tokio::spawn).collect();
+    let router = pages.router.merge(health_router(Readiness { databases: vec![db.clone()], bus: None }));
     let listener = tokio::net::TcpListener::bind(config.http_addr).await?;
     tracing::info!(service = "web", addr = %listener.local_addr()?, "listening");
     aduan_platform::http::serve(listener, finish_router(router, config.limits), stop.clone(), config.limits).await?;
-    shutdown::join_all_within(vec![purge], shutdown::TASK_GRACE).await;
+    shutdown::join_all_within(chores, shutdown::TASK_GRACE).await;
     shutdown::close_within(db, shutdown::TASK_GRACE).await;
     tracing::info!(service = "web", "stopped cleanly");
     Ok(())

@@ -30,14 +30,16 @@ pub enum ServiceName {
     Resolution,
     /// Staff accounts, sign-in, and the access tokens every service checks.
     Accounts,
+    /// The audit ledger: every event, signed checkpoints, proofs.
+    Audit,
     /// The pages people use; on no bus, a client of the others' APIs.
     Web,
 }
 
 impl ServiceName {
     /// Every service on the bus (web, a client of their APIs, is not).
-    pub const ALL: [ServiceName; 4] =
-        [ServiceName::Intake, ServiceName::Routing, ServiceName::Resolution, ServiceName::Accounts];
+    pub const ALL: [ServiceName; 5] =
+        [ServiceName::Intake, ServiceName::Routing, ServiceName::Resolution, ServiceName::Accounts, ServiceName::Audit];
 
     /// Its name in logs, traces and database names.
     pub fn as_str(self) -> &'static str {
@@ -46,6 +48,7 @@ impl ServiceName {
             ServiceName::Routing => aduan_routing::SERVICE,
             ServiceName::Resolution => aduan_resolution::SERVICE,
             ServiceName::Accounts => aduan_accounts::SERVICE,
+            ServiceName::Audit => aduan_audit::SERVICE,
             ServiceName::Web => aduan_web::SERVICE,
         }
     }
@@ -58,6 +61,7 @@ impl ServiceName {
             ServiceName::Resolution => 8083,
             ServiceName::Accounts => 8084,
             ServiceName::Web => 8085,
+            ServiceName::Audit => 8086,
         }
     }
 }
@@ -70,6 +74,7 @@ pub async fn migrate(service: ServiceName, db: &DatabaseConnection) -> anyhow::R
         ServiceName::Routing => apply::<aduan_routing::Migrator>(db, "routing").await?,
         ServiceName::Resolution => apply::<aduan_resolution::Migrator>(db, "resolution").await?,
         ServiceName::Accounts => apply::<aduan_accounts::Migrator>(db, "accounts").await?,
+        ServiceName::Audit => apply::<aduan_audit::Migrator>(db, "audit").await?,
         ServiceName::Web => apply::<aduan_web::Migrator>(db, "web").await?,
     }
     Ok(())
@@ -125,6 +130,8 @@ pub struct ServiceSettings {
     pub accounts_url: String,
     /// Accounts' own settings (lifetimes, lockout, second factors, OIDC).
     pub accounts: aduan_accounts::AccountsSettings,
+    /// The key that signs the ledger's checkpoints (audit).
+    pub audit_key: Option<Arc<aduan_ledger::CheckpointSigner>>,
 }
 
 /// Builds `service` over its database, its clocks reading `today`; its
@@ -202,6 +209,24 @@ pub async fn assemble(
             background.extend(aduan_accounts::background_tasks(&state, stop));
             let consumer = aduan_accounts::consumer(&state);
             let (router, openapi) = aduan_accounts::api::router(state).split_for_parts();
+            (router, openapi, consumer)
+        }
+        ServiceName::Audit => {
+            let signer = settings.audit_key.clone().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "audit needs the key that signs its checkpoints: set ADUAN_AUDIT_KEY_FILE \
+                     (a file of one line `<log name> <32-byte seed in base64>`)"
+                )
+            })?;
+            let state = aduan_audit::AuditState { db: db.clone(), signer: signer.clone(), authenticator };
+            background.push(Box::pin(aduan_audit::checkpoints::sign_every(
+                db,
+                signer,
+                aduan_audit::CHECKPOINT_INTERVAL,
+                stop,
+            )));
+            let consumer = aduan_audit::consumer(&state, outbox);
+            let (router, openapi) = aduan_audit::api::router(state).split_for_parts();
             (router, openapi, consumer)
         }
         ServiceName::Web => anyhow::bail!("web is on no bus: it is served by itself (`aduan serve web`)"),

@@ -32,6 +32,7 @@ struct FileConfig {
     citizen_rate_per_minute: Option<u32>,
     citizen_burst: Option<u32>,
     identity_key_file: Option<PathBuf>,
+    audit_key_file: Option<PathBuf>,
     identity_retention_days: Option<u32>,
     accounts_url: Option<String>,
 }
@@ -69,6 +70,8 @@ pub struct ServiceConfig {
     pub citizen_rate: RateLimit,
     /// The file of keys that seal reporters' identities (intake).
     pub identity_key_file: Option<PathBuf>,
+    /// The file of the key that signs the ledger's checkpoints (audit).
+    pub audit_key_file: Option<PathBuf>,
     /// Days a reporter's identity is kept after their report is done (intake).
     pub identity_retention_days: u32,
     /// Where accounts publishes the keys that verify access tokens.
@@ -196,6 +199,9 @@ impl ServiceConfig {
         if let Some(value) = env_var::<String>("ADUAN_IDENTITY_KEY_FILE")? {
             config.identity_key_file = Some(PathBuf::from(value));
         }
+        if let Some(value) = env_var::<String>("ADUAN_AUDIT_KEY_FILE")? {
+            config.audit_key_file = Some(PathBuf::from(value));
+        }
         if let Some(value) = env_var("ADUAN_IDENTITY_RETENTION_DAYS")? {
             config.identity_retention_days = Some(value);
         }
@@ -238,6 +244,7 @@ impl ServiceConfig {
                 burst: config.citizen_burst.unwrap_or(RateLimit::default().burst),
             },
             identity_key_file: config.identity_key_file,
+            audit_key_file: config.audit_key_file,
             identity_retention_days: config.identity_retention_days.unwrap_or(IDENTITY_RETENTION_DAYS),
             accounts_url: config.accounts_url.unwrap_or_else(|| "http://127.0.0.1:8084".into()),
         })

@@ -13,8 +13,8 @@ fn subscription(consumer: &str, events: &[&str]) -> Subscription {
     }
 }
 
-/// Events announced for whoever may want them (the audit ledger, future
-/// services) that no service of this build consumes: work between an
+/// Events announced for the record (the audit ledger takes them, as it takes
+/// every event) that no operational service consumes: work between an
 /// institution, its units and its supporters, which resolution records as
 /// it does it, a supervisor's review of a proposed resolution, and changes
 /// to staff accounts.
@@ -97,9 +97,14 @@ pub fn accounts() -> Subscription {
     subscription("accounts", &["registry_changed"])
 }
 
+/// The audit ledger takes every event there is.
+pub fn audit() -> Subscription {
+    subscription("audit", crate::proto::EVENT_NAMES)
+}
+
 /// Every consumer of the system.
 pub fn all() -> Vec<Subscription> {
-    vec![intake(), routing(), resolution(), accounts()]
+    vec![intake(), routing(), resolution(), accounts(), audit()]
 }
 
 #[cfg(test)]
@@ -108,10 +113,12 @@ mod tests {
     use crate::bus::topic_matches;
     use crate::proto::{EVENT_NAMES, routing_key_of};
 
+    /// The operational services that consume `name` (audit takes everything).
     fn consumers_of(name: &str) -> Vec<String> {
         let key = routing_key_of(name);
         all()
             .into_iter()
+            .filter(|subscription| subscription.consumer != "audit")
             .filter(|subscription| subscription.bindings.iter().any(|pattern| topic_matches(pattern, &key)))
             .map(|subscription| subscription.consumer)
             .collect()
@@ -136,6 +143,15 @@ mod tests {
             assert!(nobody_consumes(&routing_key_of(name)));
         }
         assert!(!nobody_consumes("report.filed"));
+    }
+
+    #[test]
+    fn the_audit_ledger_takes_every_event() {
+        let audit = audit();
+        for name in EVENT_NAMES {
+            let key = routing_key_of(name);
+            assert!(audit.bindings.iter().any(|pattern| topic_matches(pattern, &key)), "audit does not take {name}");
+        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use tokio_util::sync::CancellationToken;
 use tower_http::csrf::CsrfLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
@@ -42,8 +43,12 @@ pub const SESSION_COOKIE: &str = "aduan_session";
 /// How long a browser session lives without being used.
 const SESSION_IDLE_MINUTES: i64 = 30;
 
+/// Sign-in attempts from one address: a burst, then so many a minute (each
+/// username is also locked by accounts after repeated failures).
+const SIGN_IN_RATE: aduan_platform::config::RateLimit = aduan_platform::config::RateLimit { per_minute: 30, burst: 10 };
+
 /// How often expired browser sessions are deleted.
-pub const SESSION_PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
+const SESSION_PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// What the pages share.
 #[derive(Debug, Clone)]
@@ -80,8 +85,17 @@ async fn stylesheet() -> impl IntoResponse {
 const PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
                            frame-ancestors 'none'; base-uri 'none'";
 
-/// The pages, with their browser sessions in `store`.
-pub fn router(state: WebState, store: DatabaseSessionStore) -> anyhow::Result<Router> {
+/// The pages and the chores they need run until shutdown.
+#[allow(missing_debug_implementations)] // routers and futures have no Debug
+pub struct Pages {
+    /// The routes.
+    pub router: Router,
+    /// Forgets sign-in rate records and deletes expired sessions until the stop.
+    pub chores: Vec<futures::future::BoxFuture<'static, ()>>,
+}
+
+/// The pages, with their browser sessions in `store`; their chores run until `stop`.
+pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationToken) -> anyhow::Result<Pages> {
     let settings = state.services.settings();
     // Forms from another site are refused (403) by their Origin and
     // Sec-Fetch-Site headers; the public address is trusted explicitly for
@@ -89,16 +103,18 @@ pub fn router(state: WebState, store: DatabaseSessionStore) -> anyhow::Result<Ro
     let csrf = CsrfLayer::new()
         .add_trusted_origin(&settings.public_url)
         .map_err(|error| anyhow::anyhow!("ADUAN_PUBLIC_URL {:?} is not an origin: {error:?}", settings.public_url))?;
-    let sessions = SessionManagerLayer::new(store)
+    let sessions = SessionManagerLayer::new(store.clone())
         .with_name(SESSION_COOKIE)
         .with_secure(settings.secure_cookies())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(SESSION_IDLE_MINUTES)));
-    Ok(Router::new()
+    let (sign_in_limit, forget_clients) = aduan_platform::http::rate_limit_per_client(SIGN_IN_RATE, stop.clone())?;
+    let purge = store.clone().purge_expired_until(SESSION_PURGE_INTERVAL, stop);
+    let router = Router::new()
         .route("/", get(home::landing))
-        .route("/sign-in", get(sign_in::sign_in_page).post(sign_in::sign_in))
+        .route("/sign-in", get(sign_in::sign_in_page).post(sign_in::sign_in).layer(sign_in_limit))
         .route("/sign-out", post(sign_in::sign_out))
         .route("/language", post(language::choose))
         .route("/static/aduan.css", get(stylesheet))
@@ -123,5 +139,6 @@ pub fn router(state: WebState, store: DatabaseSessionStore) -> anyhow::Result<Ro
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(PAGE_POLICY),
         ))
-        .with_state(state))
+        .with_state(state);
+    Ok(Pages { router, chores: vec![Box::pin(forget_clients), Box::pin(purge)] })
 }

@@ -1,0 +1,77 @@
+//! Audit's schema, on PostgreSQL and SQLite alike, with the database itself
+//! refusing to change or remove what was appended.
+
+use aduan_platform::migrations::{DeliveryOrderingAndParking, create_delivery_tables, create_table_for};
+use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm_migration::prelude::*;
+
+use crate::entities::{ledger_checkpoint, ledger_entry, ledger_node};
+
+/// Applies audit's migrations to its own database.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        // The registry's versions too: every service opens the registry the
+        // same way, though audit only appends what it is told.
+        vec![
+            Box::new(CreateLedger),
+            Box::new(aduan_registry_store::CreateRegistryVersions),
+            Box::new(DeliveryOrderingAndParking),
+        ]
+    }
+}
+
+#[derive(Debug)]
+struct CreateLedger;
+
+impl MigrationName for CreateLedger {
+    fn name(&self) -> &str {
+        "m20261129_700001_audit_ledger"
+    }
+}
+
+/// The tables whose rows, once written, never change.
+const APPEND_ONLY: [&str; 3] = ["ledger_entry", "ledger_node", "ledger_checkpoint"];
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateLedger {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        create_delivery_tables(manager).await?;
+        create_table_for(manager, ledger_entry::Entity).await?;
+        create_table_for(manager, ledger_node::Entity).await?;
+        create_table_for(manager, ledger_checkpoint::Entity).await?;
+        let db = manager.get_connection();
+        match manager.get_database_backend() {
+            DbBackend::Postgres => {
+                db.execute_unprepared(
+                    "CREATE OR REPLACE FUNCTION aduan_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                     BEGIN RAISE EXCEPTION 'the audit ledger is append-only: % on % refused', TG_OP, TG_TABLE_NAME; END $$",
+                )
+                .await?;
+                for table in APPEND_ONLY {
+                    db.execute_unprepared(&format!(
+                        "CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} \
+                         FOR EACH STATEMENT EXECUTE FUNCTION aduan_append_only()"
+                    ))
+                    .await?;
+                }
+            }
+            _ => {
+                for table in APPEND_ONLY {
+                    for operation in ["UPDATE", "DELETE"] {
+                        db.execute_unprepared(&format!(
+                            "CREATE TRIGGER IF NOT EXISTS {table}_no_{op} BEFORE {operation} ON {table} \
+                             BEGIN SELECT RAISE(ABORT, 'the audit ledger is append-only: {operation} on {table} refused'); END",
+                            op = operation.to_lowercase()
+                        ))
+                        .await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
