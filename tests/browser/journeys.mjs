@@ -17,6 +17,15 @@ const chromiumPath = process.env.ADUAN_CHROMIUM || '/usr/bin/chromium';
 
 const failures = [];
 const checkedPages = new Set();
+// The page a journey last worked on, to describe a failure.
+let lastPage = null;
+
+async function describe(page) {
+  if (!page || page.isClosed()) return '(no page)';
+  const steps = await page.locator('details.action').evaluateAll((all) => all.map((d) => d.id)).catch(() => []);
+  const errors = await page.locator('.error, .flash').allTextContents().catch(() => []);
+  return `at ${page.url()}; steps offered: [${steps.join(', ')}]; messages: [${errors.join(' | ')}]`;
+}
 
 function fail(message) {
   throw new Error(message);
@@ -47,7 +56,9 @@ async function signedIn(browser, pass, username, password) {
     extraHTTPHeaders: { 'Accept-Language': pass.locale },
     viewport: pass.viewport,
   });
+  context.setDefaultTimeout(15000);
   const page = await context.newPage();
+  lastPage = page;
   await page.goto(`${base}/sign-in`);
   await accessible(page, pass);
   await page.fill('#username', username);
@@ -221,8 +232,9 @@ try {
         await journey(browser, pass, pass.data);
         console.log(`ok   ${pass.name}: ${name}`);
       } catch (error) {
+        const where = await describe(lastPage);
         failures.push(`${pass.name}: ${name}: ${error.message}`);
-        console.log(`FAIL ${pass.name}: ${name}\n     ${error.message}`);
+        console.log(`FAIL ${pass.name}: ${name}\n     ${error.message}\n     ${where}`);
       }
     }
   }

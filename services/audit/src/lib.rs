@@ -48,8 +48,10 @@ impl FromRef<AuditState> for Arc<Authenticator> {
     }
 }
 
-/// Audit's consumer: every event, appended.
+/// Audit's consumer: every event, appended; registry changes also kept as
+/// every service keeps them, so its copy of the registry is current.
 pub fn consumer(state: &AuditState, outbox: OutboxSignal) -> (Subscription, Arc<dyn MessageHandler>) {
-    let handler = TransactionalConsumer::new(SERVICE, state.db.clone(), outbox, appending::LedgerAppender);
+    let appender = aduan_registry_store::WithRegistryCopy::new(appending::LedgerAppender);
+    let handler = TransactionalConsumer::new(SERVICE, state.db.clone(), outbox, appender);
     (aduan_platform::topology::audit(), Arc::new(handler))
 }

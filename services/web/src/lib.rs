@@ -43,10 +43,6 @@ pub const SESSION_COOKIE: &str = "aduan_session";
 /// How long a browser session lives without being used.
 const SESSION_IDLE_MINUTES: i64 = 30;
 
-/// Sign-in attempts from one address: a burst, then so many a minute (each
-/// username is also locked by accounts after repeated failures).
-const SIGN_IN_RATE: aduan_platform::config::RateLimit = aduan_platform::config::RateLimit { per_minute: 30, burst: 10 };
-
 /// How often expired browser sessions are deleted.
 const SESSION_PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
 
@@ -90,7 +86,7 @@ const PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' 
 pub struct Pages {
     /// The routes.
     pub router: Router,
-    /// Forgets sign-in rate records and deletes expired sessions until the stop.
+    /// Deletes expired sessions until the stop.
     pub chores: Vec<futures::future::BoxFuture<'static, ()>>,
 }
 
@@ -110,11 +106,13 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
         .with_same_site(SameSite::Lax)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(SESSION_IDLE_MINUTES)));
-    let (sign_in_limit, forget_clients) = aduan_platform::http::rate_limit_per_client(SIGN_IN_RATE, stop.clone())?;
+    // Sign-in is limited per username by accounts (a lockout that doubles),
+    // not per address here: behind the reverse proxy every browser has the
+    // proxy's address, so a per-address limit belongs to the proxy.
     let purge = store.clone().purge_expired_until(SESSION_PURGE_INTERVAL, stop);
     let router = Router::new()
         .route("/", get(home::landing))
-        .route("/sign-in", get(sign_in::sign_in_page).post(sign_in::sign_in).layer(sign_in_limit))
+        .route("/sign-in", get(sign_in::sign_in_page).post(sign_in::sign_in))
         .route("/sign-out", post(sign_in::sign_out))
         .route("/language", post(language::choose))
         .route("/static/aduan.css", get(stylesheet))
@@ -140,5 +138,5 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
             HeaderValue::from_static(PAGE_POLICY),
         ))
         .with_state(state);
-    Ok(Pages { router, chores: vec![Box::pin(forget_clients), Box::pin(purge)] })
+    Ok(Pages { router, chores: vec![Box::pin(purge)] })
 }
