@@ -195,6 +195,107 @@ async function scopeJourney(browser, pass) {
   await anonymous.close();
 }
 
+/** A member of staff's side of a citizen's journey, over the JSON API. */
+async function staffMember(username, password) {
+  const signIn = await fetch(`${base}/api/v1/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  const { access_token: token } = await signIn.json();
+  const call = async (method, path, body) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body && JSON.stringify(body),
+    });
+    if (!response.ok) fail(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  const caseOf = async (code) => {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const inbox = await call('GET', '/api/v1/institutions/bandung-dpu/inbox?limit=200');
+      const found = inbox.items.find((item) => item.tracking_code === code);
+      if (found) return found.id;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    fail(`${code} never reached the roads agency's inbox`);
+  };
+  return { call, caseOf };
+}
+
+async function citizenJourney(browser, pass) {
+  const context = await browser.newContext({
+    javaScriptEnabled: pass.javaScript,
+    bypassCSP: true,
+    locale: pass.locale,
+    extraHTTPHeaders: { 'Accept-Language': pass.locale },
+    viewport: pass.viewport,
+  });
+  context.setDefaultTimeout(15000);
+  const page = await context.newPage();
+  lastPage = page;
+  await open(page, pass, '/');
+  await Promise.all([page.waitForURL(`${base}/file`), page.click('main a[href="/file"]')]);
+  await accessible(page, pass);
+  await page.check('input[name=kind][value=complaint]');
+  await page.selectOption('#category', 'roads');
+  await page.selectOption('#region', '32.73');
+  await page.fill('#title', `Broken pavement on Jalan Asia Afrika (${pass.locale})`);
+  await page.fill('#description', 'The pavement in front of the museum is broken and people trip over it at night.');
+  await page.check('input[name=privacy][value=anonymous]');
+  await page.fill('#name', 'Dewi Lestari');
+  await page.fill('#email', 'dewi.lestari@example.id');
+  await Promise.all([page.waitForLoadState('load'), page.click('main form button[type=submit]')]);
+  const code = (await page.locator('#tracking-code').textContent()).trim();
+  const secret = (await page.locator('#secret').textContent()).trim();
+  if (!/^ADU-/.test(code) || secret.length < 16) fail(`no code and secret on ${page.url()}`);
+  await accessible(page, pass);
+
+  // The institution asks a question; the citizen answers it from the tracking page.
+  const staff = await staffMember('demo.officer', 'officer-demo-password');
+  const caseId = await staff.caseOf(code);
+  await staff.call('POST', `/api/v1/cases/${caseId}/questions`, { text: 'Which side of the street is it on?' });
+  for (let attempt = 0; attempt < 50 && (await page.locator('#step-replies').count()) === 0; attempt++) {
+    await page.goto(`${base}/track/${code}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await accessible(page, pass);
+  await page.click('#step-replies summary');
+  await page.fill('#text-replies', 'The north side, in front of the museum entrance.');
+  await Promise.all([page.waitForURL(`${base}/track/${code}**`), page.click('#step-replies button[type=submit]')]);
+  await expectFlash(page, "the citizen's answer");
+
+  // Resolved: the citizen accepts with a rating and "was it fixed?", from another browser, with the code and secret.
+  await staff.call('POST', `/api/v1/cases/${caseId}/resolution`, { text: 'The pavement was relaid on Tuesday.' });
+  // The roads agency's resolutions wait for the city's supervisor (see pages.rs).
+  const supervisor = await staffMember('demo.supervisor', 'supervisor-demo-password');
+  await supervisor.call('POST', `/api/v1/cases/${caseId}/resolution/review`, { approve: true });
+  const elsewhere = await browser.newContext({ javaScriptEnabled: pass.javaScript, locale: pass.locale, extraHTTPHeaders: { 'Accept-Language': pass.locale } });
+  elsewhere.setDefaultTimeout(15000);
+  const later = await elsewhere.newPage();
+  lastPage = later;
+  await later.goto(`${base}/track`);
+  await later.fill('#code', code);
+  await later.fill('#secret', secret);
+  await Promise.all([later.waitForURL(`${base}/track/${code}`), later.click('main form button[type=submit]')]);
+  for (let attempt = 0; attempt < 50 && (await later.locator('#step-acceptance').count()) === 0; attempt++) {
+    await later.goto(`${base}/track/${code}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await later.click('#step-acceptance summary');
+  await later.selectOption('#rating', '4');
+  await later.check('input[name=fixed][value=partly]');
+  await Promise.all([later.waitForURL(`${base}/track/${code}**`), later.click('#step-acceptance button[type=submit]')]);
+  await expectFlash(later, 'accepting the answer');
+  const timeline = await later.locator('.timeline').textContent();
+  if (!timeline.includes('The pavement was relaid on Tuesday.')) fail(`the resolution is not on the tracking page: ${timeline}`);
+  const everything = await later.content();
+  if (everything.includes('Dewi') || everything.includes('dewi.lestari')) fail('the tracking page shows who filed');
+  await elsewhere.close();
+  await context.close();
+}
+
 async function languageJourney(browser, pass) {
   const context = await browser.newContext({ javaScriptEnabled: pass.javaScript, locale: pass.locale, extraHTTPHeaders: { 'Accept-Language': pass.locale } });
   const page = await context.newPage();
@@ -227,6 +328,7 @@ try {
       ['an administrator adds a holiday and a rule, and the tester shows the route', administratorJourney],
       ['nobody sees a page outside their scope', scopeJourney],
       ['pages come in the language asked for', languageJourney],
+      ['a citizen files, answers a question and accepts the answer', citizenJourney],
     ]) {
       try {
         await journey(browser, pass, pass.data);

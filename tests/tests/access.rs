@@ -512,11 +512,15 @@ async fn a_confidential_reports_words_reach_only_the_verifier_and_the_institutio
     let case_id = case["id"].as_str().unwrap().to_owned();
     let support = json!({ "institution_id": "jabar-dbmpr", "note": "Is this on your network?" });
     assert_eq!(staff::post(&client, &format!("{base}/api/v1/cases/{case_id}/supporters"), &support).await.0, 201);
+    // A coordinator's note to a unit is words about the report too.
+    let forward = json!({ "unit_id": "bandung-dpu-roads", "note": "Pak Budi's house, the north side." });
+    assert_eq!(staff::post(&client, &format!("{base}/api/v1/cases/{case_id}/forwards"), &forward).await.0, 201);
 
     let readers = [
         ("verifier", true),
         ("officer@bandung-dpu", true),
-        ("officer@bandung-dpu-roads", false),
+        ("officer@bandung-dpu-roads", true),
+        ("officer@bandung-dpu-drainage", false),
         ("coordinator@pemkot-bandung", false),
         ("auditor", false),
         ("officer@jabar-dbmpr", false),
@@ -524,7 +528,7 @@ async fn a_confidential_reports_words_reach_only_the_verifier_and_the_institutio
     for (grant, sees) in readers {
         let reader = user(&dev, &client, grant).await;
         let (status, case) = staff::get_as(&client, &reader, &format!("{base}/api/v1/cases/{case_id}")).await;
-        if grant == "officer@bandung-dpu-roads" {
+        if grant == "officer@bandung-dpu-drainage" {
             assert_eq!(status, 403, "a unit with no branch of the case does not read it");
             continue;
         }

@@ -1,4 +1,4 @@
-//! The staff pages in a real browser: Debian's chromium driven by npm
+//! The staff and citizen pages in a real browser: Debian's chromium driven by npm
 //! `playwright-core` (tests/browser/journeys.mjs) through `aduan dev`, every
 //! journey once with JavaScript and once without, axe-core on every page.
 //! `scripts/test.sh` installs the npm packages; CI installs chromium.
@@ -126,6 +126,6 @@ async fn staff_journeys_in_a_real_browser_with_and_without_javascript() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
     assert!(output.status.success(), "the browser journeys failed:\n{stdout}\n{stderr}");
-    assert_eq!(stdout.matches("ok   ").count(), 10, "every journey of both passes ran:\n{stdout}");
+    assert_eq!(stdout.matches("ok   ").count(), 12, "every journey of both passes ran:\n{stdout}");
     std::fs::remove_dir_all(overrides).ok();
 }

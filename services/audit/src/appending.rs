@@ -20,10 +20,15 @@ const WRITER_LOCK: &str = "audit ledger writer";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LedgerAppender;
 
+/// A damaged tree holds the event (the consumer pauses and retries) rather
+/// than dead-lettering it and appending the next ones past a hole.
 fn unavailable(error: StoreError) -> HandlerError {
     match error {
         StoreError::Database(error) => HandlerError::from(error),
-        other => HandlerError::Permanent(other.to_string()),
+        other => {
+            tracing::error!(error = %other, "the audit ledger's stored tree is damaged; appending waits");
+            HandlerError::Unavailable(anyhow::anyhow!("the ledger's stored tree is damaged: {other}"))
+        }
     }
 }
 

@@ -39,14 +39,16 @@ pub fn load_signer(path: &Path) -> anyhow::Result<CheckpointSigner> {
 
 /// Writes a new key file for the log `name` at `path`, readable by its owner only.
 pub fn create_key_file(path: &Path, name: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
     let seed: [u8; 32] = rand::random();
     let line = format!("{name} {}\n", STANDARD.encode(seed));
-    std::fs::write(path, line).with_context(|| format!("writing the audit key file {}", path.display()))?;
+    let mut options = std::fs::OpenOptions::new();
+    // Never over an existing key, and readable by its owner only from the start.
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("creating the audit key file {}", path.display()))?;
+    file.write_all(line.as_bytes()).with_context(|| format!("writing the audit key file {}", path.display()))?;
     Ok(())
 }
 

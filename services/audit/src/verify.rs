@@ -2,7 +2,9 @@
 //! from the entries' bytes, checks each entry against its stored leaf hash,
 //! each checkpoint's signature with the published key, and each checkpoint's
 //! root against the recomputed tree, and names the first entry that does not
-//! match. It trusts nothing the ledger computed: only the bytes and the key.
+//! match. It trusts the entries' bytes, the checkpoints' signatures and the
+//! key it is given, nothing the ledger computed; what the last checkpoint
+//! does not cover, only the next checkpoint can vouch for.
 
 use aduan_ledger::{CheckpointVerifier, Hash, MemoryTree};
 use base64::Engine as _;
@@ -65,6 +67,9 @@ pub fn check(
         tree.push_leaf_hash(leaf);
     }
     verdict.entries = tree.size();
+    if notes.is_empty() && tree.size() > 0 {
+        verdict.problems.push("no signed checkpoint: nothing vouches that the entries were not rewritten".into());
+    }
     let mut last_good = 0;
     let mut checkpoints: Vec<_> = notes.iter().map(|note| (verifier.verify(note), note)).collect();
     checkpoints.sort_by_key(|(checked, _)| checked.as_ref().map_or(0, |checkpoint| checkpoint.size));
@@ -100,9 +105,17 @@ pub fn check(
     verdict
 }
 
-/// Reads entries and checkpoints from audit's database, then checks them.
+/// Reads checkpoints, then entries, from audit's database, and checks them.
+/// Checkpoints first: one signed meanwhile would cover entries not read.
 pub async fn check_database(db: &DatabaseConnection, verifier: &CheckpointVerifier) -> anyhow::Result<Verdict> {
     const PAGE: u64 = 10_000;
+    let notes: Vec<String> = ledger_checkpoint::Entity::find()
+        .order_by_asc(ledger_checkpoint::Column::TreeSize)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|checkpoint| checkpoint.note)
+        .collect();
     let mut entries = Vec::new();
     let mut next = 0_i64;
     loop {
@@ -129,13 +142,6 @@ pub async fn check_database(db: &DatabaseConnection, verifier: &CheckpointVerifi
             break;
         }
     }
-    let notes: Vec<String> = ledger_checkpoint::Entity::find()
-        .order_by_asc(ledger_checkpoint::Column::TreeSize)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|checkpoint| checkpoint.note)
-        .collect();
     Ok(check(entries, &notes, verifier))
 }
 

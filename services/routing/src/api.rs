@@ -183,6 +183,11 @@ async fn verification_queue(
     filter: Result<Query<QueueFilter>, QueryRejection>,
 ) -> Result<ApiJson<Page<QueuedReport>>, ApiError> {
     let (Query(query), Query(filter)) = (query?, filter?);
+    for (name, value) in [("category", &filter.category), ("region", &filter.region)] {
+        if value.as_ref().is_some_and(|value| value.chars().count() > 64) {
+            return Err(ApiError::invalid("invalid_filter", format!("{name} is at most 64 characters")));
+        }
+    }
     let registry = state.registry.current();
     permit(&caller, Action::ReadQueue, Target::Anywhere, &registry)?;
     let limit = query.limit(100)?;
@@ -191,12 +196,20 @@ async fn verification_queue(
         select = select.filter(routed_report::Column::Category.eq(category));
     }
     if let Some(region) = filter.region.as_deref().map(str::trim).filter(|region| !region.is_empty()) {
-        let inside = format!("{}.%", region.replace(['%', '_'], ""));
-        select = select.filter(
-            sea_orm::Condition::any()
-                .add(routed_report::Column::Region.eq(region))
-                .add(routed_report::Column::Region.like(inside)),
-        );
+        // The region and every region whose chain of parents reaches it.
+        let within = |code: &str| {
+            let mut current = Some(code);
+            while let Some(here) = current {
+                if here == region {
+                    return true;
+                }
+                current = registry.region(here).and_then(|found| found.parent.as_deref());
+            }
+            false
+        };
+        let codes: Vec<&str> =
+            registry.regions().iter().map(|known| known.code.as_str()).filter(|code| within(code)).collect();
+        select = select.filter(routed_report::Column::Region.is_in(codes));
     }
     if let Some(cursor) = query.cursor()? {
         let (at, id) = (cursor.key_as::<DateTime<Utc>>()?, cursor.id_as::<Uuid>()?);

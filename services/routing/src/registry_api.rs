@@ -133,6 +133,11 @@ pub struct RouteQuestion {
     /// A region code.
     #[param(max_length = 64)]
     pub region: String,
+    /// Institutions that returned the report as not their authority,
+    /// comma-separated: the rules skip them, as routing does.
+    #[param(max_length = 1000)]
+    #[serde(default)]
+    pub returned_by: Option<String>,
 }
 
 /// Where a report would go, and why.
@@ -173,7 +178,17 @@ async fn explain_route(
             format!("there is no region {}", aduan_platform::http::quoted(&question.region)),
         ));
     }
-    let decision = registry.route(&question.category, &question.region, &[]);
+    let returned: Vec<String> = question
+        .returned_by
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .take(50)
+        .map(str::to_owned)
+        .collect();
+    let decision = registry.route(&question.category, &question.region, &returned);
     Ok(ApiJson(RouteExplanation {
         institution_id: decision.institution.id.clone(),
         institution_name: decision.institution.name.clone(),

@@ -114,6 +114,20 @@ impl Services {
         self.answer(service, request, token).await
     }
 
+    /// GET `path` as the citizen who holds a report's `secret`, if any.
+    pub async fn get_as_owner<T: DeserializeOwned>(
+        &self,
+        service: Service,
+        path: &str,
+        secret: Option<&str>,
+    ) -> Result<T, ApiFailure> {
+        let mut request = self.http.get(self.url(service, path));
+        if let Some(secret) = secret {
+            request = request.header("X-Report-Secret", secret);
+        }
+        self.answer(service, request, None).await
+    }
+
     /// `method` on `path` with a JSON `body`, as the holder of `token`.
     pub async fn send<T: DeserializeOwned>(
         &self,

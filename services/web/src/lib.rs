@@ -32,7 +32,7 @@ pub use settings::WebSettings;
 
 use crate::api::Services;
 use crate::directory::Directory;
-use crate::pages::{account, administration, case, errors, home, inbox, language, sign_in, verification};
+use crate::pages::{account, administration, case, citizen, errors, home, inbox, language, sign_in, verification};
 
 /// The name in logs and traces.
 pub const SERVICE: &str = "web";
@@ -111,7 +111,11 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
     // proxy's address, so a per-address limit belongs to the proxy.
     let purge = store.clone().purge_expired_until(SESSION_PURGE_INTERVAL, stop);
     let router = Router::new()
-        .route("/", get(home::landing))
+        .route("/", get(citizen::home))
+        .route("/file", get(citizen::file_form).post(citizen::file))
+        .route("/track", get(citizen::track_form).post(citizen::track))
+        .route("/track/{code}", get(citizen::report))
+        .route("/track/{code}/{step}", post(citizen::citizen_step))
         .route("/sign-in", get(sign_in::sign_in_page).post(sign_in::sign_in))
         .route("/sign-out", post(sign_in::sign_out))
         .route("/language", post(language::choose))

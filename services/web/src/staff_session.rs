@@ -48,7 +48,7 @@ impl std::fmt::Debug for StaffSession {
 }
 
 /// Accounts' answer to a sign-in or a token request.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct IssuedTokens {
     /// The session token (sign-in only).
     #[serde(default)]
@@ -60,6 +60,13 @@ pub struct IssuedTokens {
     /// The user's second factor must be enrolled first (sign-in only).
     #[serde(default)]
     pub totp_enrolment_required: bool,
+}
+
+/// Never prints a token.
+impl std::fmt::Debug for IssuedTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedTokens").field("expires_in", &self.expires_in).finish_non_exhaustive()
+    }
 }
 
 /// Accounts' `GET /api/v1/me`.
@@ -103,9 +110,17 @@ impl StaffSession {
         session.insert(STAFF_KEY, self).await.map_err(PageError::from)
     }
 
-    /// The one kept in `session`, if any.
+    /// The one kept in `session`, if any. One this release cannot read (kept
+    /// by an older one) counts as signed out, not as an error.
     pub async fn kept(session: &Session) -> Result<Option<Self>, PageError> {
-        session.get(STAFF_KEY).await.map_err(PageError::from)
+        match session.get::<Self>(STAFF_KEY).await {
+            Ok(kept) => Ok(kept),
+            Err(tower_sessions::session::Error::SerdeJson(_)) => {
+                session.flush().await?;
+                Ok(None)
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// Accounts' session token, to sign out with.
@@ -140,12 +155,19 @@ impl StaffSession {
 }
 
 /// A signed-in member of staff, as a handler sees them.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Staff {
     /// What their session holds.
     pub me: StaffSession,
     /// Their browser session, for flash messages.
     pub session: Session,
+}
+
+/// Never prints the session (its id is the cookie) or the tokens.
+impl std::fmt::Debug for Staff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Staff").field("me", &self.me).finish_non_exhaustive()
+    }
 }
 
 impl Staff {

@@ -88,6 +88,30 @@ pub struct ReportView {
     pub updates_next: Option<String>,
     /// For a duplicate: the progress of the report it was merged into.
     pub followed: Option<FollowedView>,
+    /// For the holder of the secret: the steps the procedure lets them take
+    /// now (`acceptance`, `clarification`, `replies`, `dispute`, `appeal`,
+    /// `ombudsman`: the paths to post them to); empty for anyone else.
+    pub next_steps: Vec<String>,
+}
+
+/// The citizen's steps, by the path they are posted to, and the procedure's action for each.
+const CITIZEN_STEPS: [(&str, aduan_procedure::Action); 6] = [
+    ("replies", aduan_procedure::Action::CitizenReplies),
+    ("clarification", aduan_procedure::Action::Clarify),
+    ("acceptance", aduan_procedure::Action::Accept),
+    ("dispute", aduan_procedure::Action::Dispute),
+    ("appeal", aduan_procedure::Action::Appeal),
+    ("ombudsman", aduan_procedure::Action::ReferToOmbudsman),
+];
+
+/// The steps the procedure lets the citizen take on a report in `status`.
+fn citizen_steps(status: &str) -> Vec<String> {
+    let Some(status) = aduan_procedure::Status::parse(status) else { return Vec::new() };
+    CITIZEN_STEPS
+        .iter()
+        .filter(|(_, action)| aduan_procedure::transition(status, *action, aduan_procedure::Role::Citizen).is_ok())
+        .map(|(path, _)| (*path).to_owned())
+        .collect()
 }
 
 /// The report with `code`, read through `conn` (the caller's transaction, when it has one).
@@ -267,7 +291,6 @@ pub(crate) async fn report_view<C: ConnectionTrait>(
         category: report.category,
         region: report.region,
         privacy: report.privacy,
-        status: report.status,
         institution: report.institution_name,
         filed_at: report.filed_at,
         title: is_owner.then_some(report.title),
@@ -277,5 +300,7 @@ pub(crate) async fn report_view<C: ConnectionTrait>(
         updates: page.items,
         updates_next: page.next,
         followed,
+        next_steps: if is_owner { citizen_steps(&report.status) } else { Vec::new() },
+        status: report.status,
     })
 }

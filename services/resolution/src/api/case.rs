@@ -269,7 +269,16 @@ pub(super) async fn case_view(
         summary: CaseSummary::of(case, shown),
         entries: entries.items,
         entries_next: entries.next,
-        branches: branches.into_iter().map(BranchView::from).collect(),
+        branches: branches
+            .into_iter()
+            .map(BranchView::from)
+            .map(|mut branch| {
+                if !shown {
+                    branch.note = WITHHELD.to_owned();
+                }
+                branch
+            })
+            .collect(),
         supporters,
         next_steps,
     })

@@ -1,5 +1,4 @@
-//! The front page, and the staff workspace: where each of the user's roles
-//! lets them work.
+//! The staff workspace: where each of the user's roles lets them work.
 
 use std::collections::BTreeMap;
 
@@ -7,26 +6,11 @@ use aduan_access::StaffRole;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
-use tower_sessions::Session;
 
-use super::{Chrome, NavLink, PageError, see_other};
+use super::{Chrome, NavLink, PageError};
 use crate::WebState;
 use crate::i18n::{Lang, Tr};
-use crate::staff_session::{Staff, StaffSession};
-
-#[derive(Template)]
-#[template(path = "landing.html")]
-struct LandingPage {
-    chrome: Chrome,
-}
-
-/// `/`: the workspace for staff signed in, else what aduan is.
-pub async fn landing(lang: Lang, session: Session) -> Result<Response, PageError> {
-    if StaffSession::kept(&session).await?.is_some() {
-        return Ok(see_other("/staff"));
-    }
-    Ok(Html(LandingPage { chrome: Chrome::public(lang, "/") }.render()?).into_response())
-}
+use crate::staff_session::Staff;
 
 /// One institution (or the whole country) and what the user does there.
 struct Place {

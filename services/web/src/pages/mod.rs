@@ -4,6 +4,7 @@
 pub mod account;
 pub mod administration;
 pub mod case;
+pub mod citizen;
 pub mod errors;
 pub mod home;
 pub mod inbox;
@@ -51,6 +52,21 @@ impl Chrome {
     /// The layout for someone not signed in.
     pub fn public(lang: Lang, path: &str) -> Self {
         Self { tr: Tr(lang), path: path.to_owned(), user: None, nav: Vec::new(), flash: None }
+    }
+
+    /// The layout for a citizen (no account), with the session's flash message.
+    pub async fn citizen(lang: Lang, session: &Session, path: &str) -> Result<Self, PageError> {
+        let tr = Tr(lang);
+        let nav = [("/", "nav-home"), ("/file", "nav-file"), ("/track", "nav-track")]
+            .into_iter()
+            .map(|(href, key)| NavLink {
+                href: href.to_owned(),
+                label: tr.t(key),
+                current: path == href || (href != "/" && path.starts_with(href)),
+            })
+            .collect();
+        let flash = Flash::take(session).await?;
+        Ok(Self { tr, path: path.to_owned(), user: None, nav, flash })
     }
 
     /// The layout for `staff`, with their flash message (taken: it shows once).
@@ -167,9 +183,18 @@ pub fn see_other(to: &str) -> Response {
 }
 
 /// `next` if it is a path on this site, else `fallback`: no open redirects.
+/// Only visible ASCII: browsers drop tabs and newlines from a URL, so
+/// `/\t/evil.example` would become `//evil.example`.
 pub fn local_path<'a>(next: Option<&'a str>, fallback: &'a str) -> &'a str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && path.bytes().all(|byte| byte.is_ascii_graphic()) =>
+        {
+            path
+        }
         _ => fallback,
     }
 }
@@ -222,14 +247,18 @@ impl IntoResponse for PageError {
                 return Redirect::to(&format!("/sign-in?next={}", query_value(&next))).into_response();
             }
             PageError::Redirect(to) => return Redirect::to(&to).into_response(),
-            // The token was refused after all (revoked a moment ago): sign in again.
-            PageError::Api(ApiFailure::Refused { status: 401, .. }) => return Redirect::to("/sign-in").into_response(),
+            // The token was refused after all (revoked a moment ago): the
+            // browser session is over; sign in again.
+            PageError::Api(ApiFailure::Refused { status: 401, .. }) => {
+                return Redirect::to("/sign-in?expired=1").into_response();
+            }
             PageError::Api(failure) => {
                 let status = match failure.status() {
                     403 => StatusCode::FORBIDDEN,
                     404 => StatusCode::NOT_FOUND,
-                    409 | 422 => StatusCode::UNPROCESSABLE_ENTITY,
                     429 => StatusCode::TOO_MANY_REQUESTS,
+                    // Any other refusal of the request itself.
+                    400..=499 => StatusCode::UNPROCESSABLE_ENTITY,
                     _ => StatusCode::SERVICE_UNAVAILABLE,
                 };
                 if status == StatusCode::SERVICE_UNAVAILABLE {
@@ -245,5 +274,21 @@ impl IntoResponse for PageError {
         let mut response = status.into_response();
         response.extensions_mut().insert(ErrorPage { code });
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed() {
+        assert_eq!(local_path(Some("/staff/cases/1?after=x"), "/staff"), "/staff/cases/1?after=x");
+        for elsewhere in
+            ["//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example", "/\n/x", "/ x", ""]
+        {
+            assert_eq!(local_path(Some(elsewhere), "/staff"), "/staff", "{elsewhere:?}");
+        }
+        assert_eq!(local_path(None, "/staff"), "/staff");
     }
 }

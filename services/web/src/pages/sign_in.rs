@@ -23,14 +23,19 @@ struct SignInPage {
     error: Option<String>,
 }
 
-/// Where to go after signing in.
+/// Where to go after signing in; whether the last session was refused by a service.
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    expired: Option<String>,
 }
 
 /// The sign-in form.
 pub async fn sign_in_page(lang: Lang, session: Session, Query(query): Query<NextQuery>) -> Result<Response, PageError> {
+    if query.expired.is_some() {
+        // A service refused the session's token: it is over, whatever it holds.
+        session.flush().await?;
+    }
     if StaffSession::kept(&session).await?.is_some() {
         return Ok(see_other(local_path(query.next.as_deref(), "/staff")));
     }

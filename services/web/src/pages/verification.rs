@@ -114,12 +114,15 @@ pub async fn queue(
         let id = text(item, "report_id");
         let (category, region) = (text(item, "category"), text(item, "region"));
         // Where the rules would send it: the verifier's suggestion to start from.
-        let key = (category.clone(), region.clone());
+        let returned: Vec<&str> =
+            item["returned_by"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let returned = returned.join(",");
+        let key = (category.clone(), format!("{region}|{returned}"));
         if !routes.contains_key(&key) {
-            let route: Result<Value, ApiFailure> = state
-                .services
-                .get(Service::Routing, "/api/v1/registry/route", &[("category", &category), ("region", &region)], None)
-                .await;
+            let question =
+                [("category", category.as_str()), ("region", region.as_str()), ("returned_by", returned.as_str())];
+            let route: Result<Value, ApiFailure> =
+                state.services.get(Service::Routing, "/api/v1/registry/route", &question, None).await;
             let suggestion = match route {
                 Ok(route) => (
                     tr.t1("queue-suggested", "institution", text(&route, "institution_name")),
@@ -133,8 +136,11 @@ pub async fn queue(
         let duplicates = items
             .iter()
             .enumerate()
+            // Only into an earlier report (routing merges nothing else);
+            // report ids are UUIDv7, so they sort by filing time.
             .filter(|(other, candidate)| {
                 *other != index
+                    && text(candidate, "report_id") < text(item, "report_id")
                     && text(candidate, "category") == category
                     && text(candidate, "region") == region
                     && likeness(&word_sets[index], &word_sets[*other]) >= DUPLICATE_LIKENESS
