@@ -42,8 +42,11 @@ pub fn router(state: AuditState) -> OpenApiRouter {
 fn store_error(error: StoreError) -> ApiError {
     match error {
         StoreError::Database(error) => error.into(),
+        // A node that should be stored and is not: damage, not the request's fault.
+        StoreError::Tree(aduan_ledger::TreeError::MissingNode { .. }) | StoreError::Corrupt(..) => {
+            ApiError::internal(error.to_string())
+        }
         StoreError::Tree(error) => ApiError::invalid("invalid_range", error.to_string()),
-        StoreError::Corrupt(..) => ApiError::internal(error.to_string()),
     }
 }
 
@@ -100,13 +103,30 @@ impl From<ledger_checkpoint::Model> for CheckpointView {
     }
 }
 
-/// Every checkpoint signed, oldest first (for verifiers replaying the history).
-#[utoipa::path(get, path = "/api/v1/ledger/checkpoints", tag = "auditors",
-    responses((status = 200, body = Vec<CheckpointView>)))]
-async fn list_checkpoints(State(state): State<AuditState>) -> Result<ApiJson<Vec<CheckpointView>>, ApiError> {
-    let all =
-        ledger_checkpoint::Entity::find().order_by_asc(ledger_checkpoint::Column::TreeSize).all(&state.db).await?;
-    Ok(ApiJson(all.into_iter().map(CheckpointView::from).collect()))
+/// Where a page of checkpoints starts.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CheckpointsQuery {
+    /// Only checkpoints of a larger size than this.
+    #[serde(default)]
+    pub after_size: Option<u64>,
+}
+
+/// The checkpoints signed, oldest first, 1000 a page (for verifiers
+/// replaying the history: ask again with the last size as `after_size`).
+#[utoipa::path(get, path = "/api/v1/ledger/checkpoints", tag = "auditors", params(CheckpointsQuery),
+    responses((status = 200, body = Vec<CheckpointView>), (status = 422, body = ErrorBody)))]
+async fn list_checkpoints(
+    State(state): State<AuditState>,
+    query: Result<Query<CheckpointsQuery>, QueryRejection>,
+) -> Result<ApiJson<Vec<CheckpointView>>, ApiError> {
+    let Query(query) = query?;
+    let mut select = ledger_checkpoint::Entity::find();
+    if let Some(after) = query.after_size {
+        select = select.filter(ledger_checkpoint::Column::TreeSize.gt(i64::try_from(after).unwrap_or(i64::MAX)));
+    }
+    let page = select.order_by_asc(ledger_checkpoint::Column::TreeSize).limit(MAX_ENTRIES).all(&state.db).await?;
+    Ok(ApiJson(page.into_iter().map(CheckpointView::from).collect()))
 }
 
 /// Signs a checkpoint of the ledger as it is now (national auditors and administrators).

@@ -149,10 +149,20 @@ pub async fn check_database(db: &DatabaseConnection, verifier: &CheckpointVerifi
 /// national auditor's access `token`), then checks them.
 pub async fn check_api(base: &str, token: &str, verifier: &CheckpointVerifier) -> anyhow::Result<Verdict> {
     let client = reqwest::Client::new();
-    let checkpoints: Vec<serde_json::Value> =
-        client.get(format!("{base}/api/v1/ledger/checkpoints")).send().await?.error_for_status()?.json().await?;
-    let notes: Vec<String> =
-        checkpoints.iter().filter_map(|checkpoint| checkpoint["note"].as_str().map(str::to_owned)).collect();
+    let mut notes = Vec::new();
+    let mut after: Option<u64> = None;
+    loop {
+        let mut request = client.get(format!("{base}/api/v1/ledger/checkpoints"));
+        if let Some(after) = after {
+            request = request.query(&[("after_size", after)]);
+        }
+        let page: Vec<serde_json::Value> = request.send().await?.error_for_status()?.json().await?;
+        notes.extend(page.iter().filter_map(|checkpoint| checkpoint["note"].as_str().map(str::to_owned)));
+        match page.last().and_then(|last| last["size"].as_u64()) {
+            Some(size) if page.len() as u64 == crate::api::MAX_ENTRIES => after = Some(size),
+            _ => break,
+        }
+    }
     let mut entries = Vec::new();
     let mut start = 0_u64;
     loop {

@@ -188,7 +188,13 @@ where
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, message)| PageError::Internal(message.to_owned()))?;
-        let next = parts.uri.path_and_query().map_or("/staff", |path| path.as_str()).to_owned();
+        // After signing in again, back to the page; a form's own address
+        // answers only POST, so a form comes back to the workspace.
+        let next = if parts.method == axum::http::Method::GET {
+            parts.uri.path_and_query().map_or("/staff", |path| path.as_str()).to_owned()
+        } else {
+            "/staff".to_owned()
+        };
         let Some(mut me) = StaffSession::kept(&session).await? else {
             return Err(PageError::SignIn { next });
         };

@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Chrome, Flash, PageError, refusal_message, see_other};
+use super::{Chrome, Flash, PageError, refusal_message, see_other, text};
 use crate::WebState;
 use crate::api::{ApiFailure, Service};
 use crate::i18n::{Lang, Tr};
@@ -42,14 +42,11 @@ struct AdministrationPage {
     categories: Vec<(String, String)>,
     test_category: String,
     test_region: String,
-    route_answer: Option<String>,
+    /// Whether the tester found a route, and what it says.
+    route_answer: Option<(bool, String)>,
     holidays: Vec<String>,
     roles: Vec<(String, String)>,
     users: Vec<(String, String, String, String)>,
-}
-
-fn text(value: &Value, key: &str) -> String {
-    value[key].as_str().unwrap_or_default().to_owned()
 }
 
 /// The tester's answer, in words.
@@ -80,8 +77,8 @@ pub async fn administration(
         let route: Result<Value, ApiFailure> =
             state.services.get(Service::Routing, "/api/v1/registry/route", &params, None).await;
         Some(match route {
-            Ok(route) => explain(tr, &route),
-            Err(failure @ ApiFailure::Refused { .. }) => refusal_message(tr, &failure),
+            Ok(route) => (true, explain(tr, &route)),
+            Err(failure @ ApiFailure::Refused { .. }) => (false, refusal_message(tr, &failure)),
             Err(failure) => return Err(failure.into()),
         })
     };

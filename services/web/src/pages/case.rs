@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Chrome, Flash, PageError, path_segment, query_value, refusal_message, see_other};
+use super::{Chrome, Flash, PageError, path_segment, query_value, refusal_message, see_other, text};
 use crate::WebState;
 use crate::api::{ApiFailure, Service};
 use crate::i18n::{Lang, Tr};
@@ -72,10 +72,6 @@ struct CasePage {
     supporter_names: Vec<String>,
     entries: Vec<EntryRow>,
     more_entries: Option<String>,
-}
-
-fn text(value: &Value, key: &str) -> String {
-    value[key].as_str().unwrap_or_default().to_owned()
 }
 
 /// The steps a page offers, and what each one's text is called.

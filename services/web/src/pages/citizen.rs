@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tower_sessions::Session;
 
-use super::{Chrome, Flash, PageError, path_segment, query_value, refusal_message, see_other};
+use super::{Chrome, Flash, PageError, path_segment, query_value, refusal_message, see_other, text};
 use crate::WebState;
 use crate::api::{ApiFailure, Service};
 use crate::i18n::{Lang, Tr};
@@ -40,10 +40,6 @@ async fn keep_secret(session: &Session, code: &str, secret: &str) -> Result<(), 
     kept.insert(code.to_owned(), secret.to_owned());
     session.insert(SECRETS_KEY, kept).await?;
     Ok(())
-}
-
-fn text(value: &Value, key: &str) -> String {
-    value[key].as_str().unwrap_or_default().to_owned()
 }
 
 #[derive(Template)]

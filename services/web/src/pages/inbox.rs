@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Chrome, NavLink, PageError};
+use super::{Chrome, NavLink, PageError, text};
 use crate::WebState;
 use crate::api::{ApiFailure, Service};
 use crate::i18n::{Lang, Tr};
@@ -60,10 +60,6 @@ const VIEWS: [(&str, &str); 5] = [
     ("branches", "link-branches"),
     ("approvals", "link-approvals"),
 ];
-
-fn text(value: &Value, key: &str) -> String {
-    value[key].as_str().unwrap_or_default().to_owned()
-}
 
 fn case_row(tr: Tr, case: &Value, detail: String, late: bool) -> Row {
     Row {

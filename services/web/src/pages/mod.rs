@@ -163,6 +163,12 @@ pub fn refusal_message(tr: Tr, failure: &ApiFailure) -> String {
     }
 }
 
+/// The string at `key` of a service's JSON answer, or empty: pages show
+/// what there is rather than fail on a field a service left out.
+pub fn text(value: &serde_json::Value, key: &str) -> String {
+    value[key].as_str().unwrap_or_default().to_owned()
+}
+
 /// What stays as it is in a path segment or a query value: letters, digits and `-._~`.
 const UNRESERVED: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');

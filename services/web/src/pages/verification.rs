@@ -13,7 +13,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Chrome, Flash, PageError, path_segment, query_value, refusal_message, see_other};
+use super::{Chrome, Flash, PageError, path_segment, query_value, refusal_message, see_other, text};
 use crate::WebState;
 use crate::api::{ApiFailure, Service};
 use crate::i18n::{Lang, Tr};
@@ -66,10 +66,6 @@ struct QueuePage {
     archive_reasons: Vec<(String, String)>,
     reports: Vec<QueuedRow>,
     next: Option<String>,
-}
-
-fn text(value: &Value, key: &str) -> String {
-    value[key].as_str().unwrap_or_default().to_owned()
 }
 
 fn words(text: &str) -> HashSet<String> {
