@@ -52,9 +52,17 @@ pub async fn start_cluster() -> Cluster {
     start_cluster_with(ClusterOptions::local(aduan_binary())).await
 }
 
+/// Database connections per service process in tests: the tests run several
+/// clusters of five services at once against one PostgreSQL, whose 100
+/// connections the production default (16 each) would exhaust.
+const TEST_DATABASE_POOL: &str = "5";
+
 /// A cluster started with `options`, whose staff requests the kit makes as
 /// its all-roles test user (see [`staff`]).
-pub async fn start_cluster_with(options: ClusterOptions) -> Cluster {
+pub async fn start_cluster_with(mut options: ClusterOptions) -> Cluster {
+    if !options.extra_env.iter().any(|(name, _)| name == "ADUAN_DATABASE_POOL") {
+        options.extra_env.push(("ADUAN_DATABASE_POOL".into(), TEST_DATABASE_POOL.into()));
+    }
     let cluster = Cluster::start(options).await.expect("starting the cluster");
     let config = cluster.config_file(ServiceName::Accounts).expect("accounts' configuration");
     let location = vec!["--config".to_owned(), config.display().to_string()];

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::{Chrome, NavLink, PageError, text};
 use crate::WebState;
-use crate::api::{ApiFailure, Service};
+use crate::api::Service;
 use crate::i18n::{Lang, Tr};
 use crate::staff_session::Staff;
 
@@ -128,7 +128,7 @@ pub async fn inbox(
             _ => case_row(tr, item, text(item, "opened_at").chars().take(10).collect(), false),
         })
         .collect();
-    let institutions = state.directory.institutions(&state.services).await.map_err(|failure: ApiFailure| failure)?;
+    let institutions = state.directory.institutions(&state.services).await?;
     let base = format!("/staff/institutions/{encoded}/inbox");
     let tabs = VIEWS
         .iter()
