@@ -18,6 +18,13 @@ if ! command -v chromium >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt_get install -y --no-install-recommends chromium \
     || { apt_get update && DEBIAN_FRONTEND=noninteractive apt_get install -y --no-install-recommends chromium; }
 fi
+# The Open311 test reads aduan through a published third-party client (PyPI
+# georeport), in its own virtual environment.
+command -v python3 >/dev/null || { echo "python3 is needed for the Open311 client test" >&2; exit 1; }
+if ! tests/open311/.venv/bin/python -c 'import georeport' 2>/dev/null; then
+  python3 -m venv tests/open311/.venv
+  tests/open311/.venv/bin/pip install --quiet --disable-pip-version-check -r tests/open311/requirements.txt
+fi
 # The end-to-end tests run the aduan binary as separate processes; build it
 # first, with the test clock that release builds lack.
 cargo build -p aduan --bin aduan --features test-clock

@@ -188,6 +188,12 @@ async fn intakes_status_never_goes_back_even_when_a_hosts_clock_runs_ahead() {
         outbox: OutboxSignal::default(),
         today: Today::default(),
         identities: Arc::new(aduan_intake::IdentityKeys::parse(&format!("k1 {key}")).unwrap()),
+        // Nothing here takes an API key: an address where no accounts answers.
+        api_keys: aduan_platform::auth::ApiKeys::new(
+            "http://127.0.0.1:9",
+            Arc::new(aduan_platform::auth::Authenticator::new("http://127.0.0.1:9").unwrap()),
+        )
+        .unwrap(),
     };
     let (_, handler) = aduan_intake::consumer(&state);
     let router = aduan_intake::api::router(state).split_for_parts().0;

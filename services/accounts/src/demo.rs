@@ -155,3 +155,53 @@ pub async fn seed_demo_users(db: &DatabaseConnection) -> anyhow::Result<Vec<Demo
     }
     Ok(seeded)
 }
+
+/// The demo Open311 partner's API key, printed by `aduan dev` (a demo key,
+/// like the demo passwords: never issue it outside `aduan dev`).
+pub const DEMO_OPEN311_KEY: &str = "aduan_pat_open311-demo-partner-for-aduan-dev-only";
+
+/// How long the demo key works from each start of `aduan dev`.
+const DEMO_KEY_DAYS: i64 = 365;
+
+/// Issues the demo Open311 partner's API token (no staff grants: it files
+/// reports, nothing else), or renews it when it expired; a revoked one stays
+/// revoked. Answers the key.
+pub async fn seed_demo_open311_key(db: &DatabaseConnection) -> anyhow::Result<&'static str> {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+    use crate::entities::api_token;
+
+    let digest =
+        crate::secrets::digest(DEMO_OPEN311_KEY).ok_or_else(|| anyhow::anyhow!("the demo key has no digest"))?;
+    let now = chrono::Utc::now();
+    let expires_at = now + chrono::Duration::days(DEMO_KEY_DAYS);
+    let txn = begin_write(db).await?;
+    match api_token::Entity::find().filter(api_token::Column::TokenDigest.eq(digest.as_str())).one(&txn).await? {
+        Some(existing) if existing.expires_at <= now && existing.revoked_at.is_none() => {
+            let mut renewed: api_token::ActiveModel = existing.into();
+            renewed.expires_at = Set(expires_at);
+            renewed.update(&txn).await?;
+        }
+        Some(_) => {}
+        None => {
+            let id = crate::secrets::new_machine_id();
+            api_token::ActiveModel {
+                id: Set(id.clone()),
+                token_digest: Set(digest),
+                name: Set("Open311 demo partner".to_owned()),
+                institution: Set(None),
+                grants: Set(grants::to_json(&[])),
+                issued_by: Set(events::system().pseudonym),
+                created_at: Set(now),
+                expires_at: Set(expires_at),
+                revoked_at: Set(None),
+                last_used_at: Set(None),
+            }
+            .insert(&txn)
+            .await?;
+            events::record(&txn, events::system(), &id, events::Change::ApiTokenIssued, &[]).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(DEMO_OPEN311_KEY)
+}

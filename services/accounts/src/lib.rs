@@ -33,7 +33,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 pub use authorization::{Action, RULES, Reach};
 pub use background::{background_tasks, keep_keys_rotated, keep_purging, purge_expired};
-pub use demo::{DemoUser, add_user, seed_demo_users};
+pub use demo::{DEMO_OPEN311_KEY, DemoUser, add_user, seed_demo_open311_key, seed_demo_users};
 pub use migration::Migrator;
 pub use oidc::{ClaimMapping, OidcSettings};
 pub use sessions::{IssuedToken, SignedIn};

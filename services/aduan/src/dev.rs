@@ -172,11 +172,14 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
     let router = with_test_clock(router, today, routing_registry.context("routing assembled")?)?;
     let router = with_openapi(router, openapi, "aduan")
         .merge(health_router(Readiness { databases: databases.clone(), bus: Some(bus.clone()) }));
-    let demo_users = aduan_accounts::seed_demo_users(&accounts_db.context("accounts assembled")?).await?;
+    let accounts_db = accounts_db.context("accounts assembled")?;
+    let demo_users = aduan_accounts::seed_demo_users(&accounts_db).await?;
+    let open311_key = aduan_accounts::seed_demo_open311_key(&accounts_db).await?;
     println!("aduan dev is running: intake, routing, resolution, accounts and web in one process");
     println!("  pages:    http://{addr}/  (staff: http://{addr}/sign-in)");
     println!("  API:      http://{addr}/api/v1/  (file a report: POST /api/v1/reports)");
     println!("  OpenAPI:  http://{addr}/api/openapi.json");
+    println!("  Open311:  http://{addr}/open311/v2/discovery.json  (demo api_key: {open311_key})");
     println!("  health:   http://{addr}/healthz  http://{addr}/readyz");
     println!("  data:     {}", options.data_dir.display());
     println!("Demo staff (sign in at /sign-in, or POST /api/v1/sessions {{\"username\", \"password\"}} and send");

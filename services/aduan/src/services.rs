@@ -171,7 +171,8 @@ pub async fn assemble(
             let (rate_limit, forget_clients) =
                 aduan_platform::http::rate_limit_per_client(settings.citizen_rate, stop.clone())?;
             background.push(Box::pin(forget_clients));
-            let state = aduan_intake::IntakeState { db, registry, procedures, outbox, today, identities };
+            let api_keys = aduan_platform::auth::ApiKeys::new(&settings.accounts_url, authenticator)?;
+            let state = aduan_intake::IntakeState { db, registry, procedures, outbox, today, identities, api_keys };
             let consumer = aduan_intake::consumer(&state);
             let (router, openapi) = aduan_intake::api::router(state).split_for_parts();
             (router.layer(rate_limit), openapi, consumer)

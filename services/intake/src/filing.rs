@@ -111,7 +111,47 @@ pub struct FileReportRequest {
     /// Who files it; kept sealed in intake. Optional.
     #[serde(default)]
     pub reporter: Option<ReporterRequest>,
+    /// Where it happened, as a map point. Optional.
+    #[serde(default)]
+    pub location: Option<Location>,
+    /// Where it happened, in words (a street, a landmark): up to 300 characters, one line. Optional.
+    #[serde(default)]
+    #[schema(max_length = 300)]
+    pub address: Option<String>,
 }
+
+/// A point on the map (WGS 84 degrees).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    /// -90 to 90.
+    #[schema(minimum = -90.0, maximum = 90.0)]
+    pub latitude: f64,
+    /// -180 to 180.
+    #[schema(minimum = -180.0, maximum = 180.0)]
+    pub longitude: f64,
+}
+
+impl Location {
+    /// The point, if both degrees are on the globe.
+    pub fn checked(self) -> Result<Self, ApiError> {
+        let on_globe = self.latitude.is_finite()
+            && self.longitude.is_finite()
+            && (-90.0..=90.0).contains(&self.latitude)
+            && (-180.0..=180.0).contains(&self.longitude);
+        if on_globe {
+            Ok(self)
+        } else {
+            Err(ApiError::invalid(
+                "invalid_location",
+                "location needs a latitude from -90 to 90 and a longitude from -180 to 180",
+            ))
+        }
+    }
+}
+
+/// Where it happened, in words.
+pub const ADDRESS: TextRule = TextRule::line(1, 300);
 
 /// The reporter's identity and contact details, all optional.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -144,6 +184,8 @@ pub struct NewReport {
     description: String,
     privacy: Privacy,
     reporter: Option<Identity>,
+    location: Option<Location>,
+    address: Option<String>,
 }
 
 fn optional_field(value: Option<&str>) -> Option<&str> {
@@ -206,6 +248,10 @@ impl NewReport {
         let description =
             ApiError::check_text(&request.description, "description", "invalid_description", DESCRIPTION)?;
         let reporter = request.reporter.as_ref().map(parse_reporter).transpose()?.flatten();
+        let location = request.location.map(Location::checked).transpose()?;
+        let address = optional_field(request.address.as_deref())
+            .map(|address| ApiError::check_text(address, "address", "invalid_address", ADDRESS))
+            .transpose()?;
         Ok(Self {
             kind: request.kind.unwrap_or(ReportKind::Complaint),
             category: request.category.trim().to_owned(),
@@ -214,6 +260,8 @@ impl NewReport {
             description,
             privacy: request.privacy.unwrap_or(Privacy::Confidential),
             reporter,
+            location,
+            address,
         })
     }
 }
@@ -298,6 +346,9 @@ async fn try_file(
         institution_id: Set(None),
         institution_name: Set(None),
         filed_at: Set(now),
+        latitude: Set(report.location.map(|point| point.latitude)),
+        longitude: Set(report.location.map(|point| point.longitude)),
+        address: Set(report.address.clone()),
     }
     .insert(&txn)
     .await?;
@@ -329,6 +380,8 @@ mod tests {
             description: "A deep pothole in front of number 12.".into(),
             privacy: None,
             reporter: None,
+            location: None,
+            address: None,
         }
     }
 
@@ -354,6 +407,11 @@ mod tests {
         assert_eq!(code_of(FileReportRequest { reporter: Some(reporter), ..request() }), "invalid_reporter_email");
         let reporter = ReporterRequest { name: None, email: None, phone: Some("call me".into()) };
         assert_eq!(code_of(FileReportRequest { reporter: Some(reporter), ..request() }), "invalid_reporter_phone");
+        let off_the_globe = Location { latitude: 91.0, longitude: 107.6 };
+        assert_eq!(code_of(FileReportRequest { location: Some(off_the_globe), ..request() }), "invalid_location");
+        let not_a_number = Location { latitude: f64::NAN, longitude: 107.6 };
+        assert_eq!(code_of(FileReportRequest { location: Some(not_a_number), ..request() }), "invalid_location");
+        assert_eq!(code_of(FileReportRequest { address: Some("Jl.\u{0}".into()), ..request() }), "invalid_address");
     }
 
     #[test]

@@ -6,12 +6,15 @@ pub mod entities;
 mod filing;
 mod following;
 pub mod migration;
+pub mod open311;
+mod publication;
 pub mod retention;
 pub mod sealing;
 mod tracking;
 
 use std::sync::Arc;
 
+use aduan_platform::auth::ApiKeys;
 use aduan_platform::bus::{MessageHandler, Subscription};
 use aduan_platform::clock::Today;
 use aduan_platform::consumer::TransactionalConsumer;
@@ -20,7 +23,7 @@ use aduan_platform::topology;
 use aduan_registry_store::{LiveRegistry, WithRegistryCopy};
 use sea_orm::DatabaseConnection;
 
-pub use filing::{FileReportRequest, Privacy, ReportKind, ReporterRequest};
+pub use filing::{FileReportRequest, Location, Privacy, ReportKind, ReporterRequest};
 pub use migration::Migrator;
 pub use sealing::IdentityKeys;
 
@@ -42,6 +45,8 @@ pub struct IntakeState {
     pub today: Today,
     /// The keys that seal reporters' identities.
     pub identities: Arc<IdentityKeys>,
+    /// Checks the API keys of Open311 partners with accounts.
+    pub api_keys: ApiKeys,
 }
 
 /// Intake's consumer: what it listens to, and the handler.

@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(aduan_registry_store::CreateRegistryVersions),
             Box::new(DeliveryOrderingAndParking),
             Box::new(OrderMergesRatingsAndSealing),
+            Box::new(ReportLocation),
         ]
     }
 }
@@ -40,6 +41,23 @@ impl MigrationTrait for OrderMergesRatingsAndSealing {
         add_missing_columns(manager, report::Entity).await?;
         add_missing_columns(manager, report_update::Entity).await?;
         create_table_for(manager, reporter_identity::Entity).await
+    }
+}
+
+/// Where a report happened: a map point and an address (Open311, the filing page).
+#[derive(Debug)]
+struct ReportLocation;
+
+impl MigrationName for ReportLocation {
+    fn name(&self) -> &str {
+        "m20261130_000001_intake_report_location"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ReportLocation {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_missing_columns(manager, report::Entity).await
     }
 }
 

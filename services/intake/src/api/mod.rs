@@ -14,6 +14,7 @@ use crate::IntakeState;
 
 pub use filing::FiledResponse;
 pub use steps::{AcceptRequest, CitizenTextRequest, Fixed};
+pub(crate) use tracking::find_by_code;
 pub use tracking::{FollowedView, ReportView, UpdateView};
 
 /// The header a citizen sends their report's secret in.
@@ -33,5 +34,6 @@ pub fn router(state: IntakeState) -> OpenApiRouter {
         .routes(routes!(steps::refer_to_ombudsman))
         .routes(routes!(registry::list_categories))
         .routes(routes!(registry::list_regions))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(crate::open311::router(state))
 }

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "report")]
 pub struct Model {
     /// Report id (UUIDv7), shared with every service through events.
@@ -48,8 +48,15 @@ pub struct Model {
     pub institution_id: Option<String>,
     /// That institution's name, for the citizen.
     pub institution_name: Option<String>,
-    /// When it was filed.
+    /// When it was filed (the public record and Open311 list by it).
+    #[sea_orm(indexed)]
     pub filed_at: DateTimeUtc,
+    /// Where it happened, when the citizen marked a point: latitude (WGS 84).
+    pub latitude: Option<f64>,
+    /// And longitude.
+    pub longitude: Option<f64>,
+    /// Where it happened, in the citizen's words (a street, a landmark).
+    pub address: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

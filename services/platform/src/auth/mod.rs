@@ -4,8 +4,10 @@
 //! subject and grants ([`Caller`]). No identity is ever taken from a plain
 //! header. What a caller may do is each service's own rule.
 
+mod api_keys;
 mod caller;
 mod keys;
 
+pub use api_keys::ApiKeys;
 pub use caller::Caller;
 pub use keys::Authenticator;

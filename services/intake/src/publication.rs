@@ -1,0 +1,56 @@
+//! What of a report the public may read (PROCEDURE.md, "Privacy of the
+//! reporter"): a public or anonymous report's text once a verifier has
+//! assigned it, never a confidential one's, never before verification, and
+//! never the reporter's identity (it is not in the report at all).
+
+use aduan_procedure::Status;
+
+/// Statuses a report is in before a verifier let it through, or when it was
+/// let go without an institution: not published.
+const UNVERIFIED: [Status; 4] = [Status::Submitted, Status::Deferred, Status::Archived, Status::Merged];
+
+/// Statuses that an Open311 client reads as `closed`; any other is `open`.
+const CLOSED: [Status; 5] =
+    [Status::Resolved, Status::Closed, Status::ReferredToOmbudsman, Status::Archived, Status::Merged];
+
+/// Privacy levels whose text is published after verification.
+pub const PUBLISHED_PRIVACY: [&str; 2] = ["public", "anonymous"];
+
+/// Whether a report with `privacy` in `status` is on the public record.
+pub fn is_published(privacy: &str, status: &str) -> bool {
+    PUBLISHED_PRIVACY.contains(&privacy) && Status::parse(status).is_some_and(|status| !UNVERIFIED.contains(&status))
+}
+
+/// The statuses a published report can be in.
+pub fn published_statuses() -> impl Iterator<Item = Status> {
+    Status::ALL.into_iter().filter(|status| !UNVERIFIED.contains(status))
+}
+
+/// Whether `status` reads as closed to someone who knows only open and closed.
+pub fn is_closed(status: &str) -> bool {
+    Status::parse(status).is_some_and(|status| CLOSED.contains(&status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_verified_public_and_anonymous_reports_are_published() {
+        assert!(is_published("public", "assigned"));
+        assert!(is_published("anonymous", "closed"));
+        assert!(!is_published("confidential", "assigned"));
+        assert!(!is_published("public", "submitted"));
+        assert!(!is_published("public", "archived"));
+        assert!(!is_published("public", "no_such_status"));
+    }
+
+    #[test]
+    fn open_and_closed_cover_every_status() {
+        assert!(is_closed("resolved"));
+        assert!(is_closed("closed"));
+        assert!(!is_closed("reopened"));
+        assert!(!is_closed("awaiting_citizen"));
+        assert_eq!(published_statuses().count(), Status::ALL.len() - UNVERIFIED.len());
+    }
+}
