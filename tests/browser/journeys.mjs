@@ -293,6 +293,16 @@ async function citizenJourney(browser, pass) {
   const everything = await later.content();
   if (everything.includes('Dewi') || everything.includes('dewi.lestari')) fail('the tracking page shows who filed');
   await elsewhere.close();
+
+  // Anonymous, so on the public record: found by its words, without who filed it.
+  await open(page, pass, `/reports?q=${encodeURIComponent('Asia Afrika')}`);
+  const published = page.locator(`#public-reports a[href="/reports/${code}"]`);
+  if ((await published.count()) !== 1) fail(`${code} is not on the public record`);
+  await Promise.all([page.waitForURL(`${base}/reports/${code}`), published.click()]);
+  await accessible(page, pass);
+  const record = await page.content();
+  if (!record.includes('people trip over it at night')) fail('the published report lacks its text');
+  if (record.includes('Dewi') || record.includes('dewi.lestari')) fail('the public record shows who filed');
   await context.close();
 }
 
@@ -328,7 +338,7 @@ try {
       ['an administrator adds a holiday and a rule, and the tester shows the route', administratorJourney],
       ['nobody sees a page outside their scope', scopeJourney],
       ['pages come in the language asked for', languageJourney],
-      ['a citizen files, answers a question and accepts the answer', citizenJourney],
+      ['a citizen files, answers a question, accepts the answer and finds it published', citizenJourney],
     ]) {
       try {
         await journey(browser, pass, pass.data);

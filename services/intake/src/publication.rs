@@ -13,6 +13,12 @@ const UNVERIFIED: [Status; 4] = [Status::Submitted, Status::Deferred, Status::Ar
 const CLOSED: [Status; 5] =
     [Status::Resolved, Status::Closed, Status::ReferredToOmbudsman, Status::Archived, Status::Merged];
 
+/// The kinds of a report's updates that show its progress without anything
+/// its own citizen was asked or told: what the public record shows, and
+/// what a duplicate's citizen may follow.
+pub const PROGRESS_KINDS: [&str; 8] =
+    ["assigned", "received", "returned", "follow_up", "resolved", "closed", "escalated", "appeal_upheld"];
+
 /// Privacy levels whose text is published after verification.
 pub const PUBLISHED_PRIVACY: [&str; 2] = ["public", "anonymous"];
 

@@ -32,7 +32,9 @@ pub use settings::WebSettings;
 
 use crate::api::Services;
 use crate::directory::Directory;
-use crate::pages::{account, administration, case, citizen, errors, home, inbox, language, sign_in, verification};
+use crate::pages::{
+    account, administration, case, citizen, errors, home, inbox, language, public_record, sign_in, verification,
+};
 
 /// The name in logs and traces.
 pub const SERVICE: &str = "web";
@@ -116,6 +118,8 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
         .route("/track", get(citizen::track_form).post(citizen::track))
         .route("/track/{code}", get(citizen::report))
         .route("/track/{code}/{step}", post(citizen::citizen_step))
+        .route("/reports", get(public_record::list))
+        .route("/reports/{code}", get(public_record::report))
         .route("/sign-in", get(sign_in::sign_in_page).post(sign_in::sign_in))
         .route("/sign-out", post(sign_in::sign_out))
         .route("/language", post(language::choose))

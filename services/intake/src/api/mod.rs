@@ -3,6 +3,7 @@
 //! reach it, so each client is rate limited (see `aduan serve`).
 
 mod filing;
+mod public_record;
 mod registry;
 mod steps;
 mod tracking;
@@ -13,6 +14,7 @@ use utoipa_axum::routes;
 use crate::IntakeState;
 
 pub use filing::FiledResponse;
+pub use public_record::{PublishedReport, PublishedReportWithUpdates};
 pub use steps::{AcceptRequest, CitizenTextRequest, Fixed};
 pub(crate) use tracking::find_by_code;
 pub use tracking::{FollowedView, ReportView, UpdateView};
@@ -34,6 +36,8 @@ pub fn router(state: IntakeState) -> OpenApiRouter {
         .routes(routes!(steps::refer_to_ombudsman))
         .routes(routes!(registry::list_categories))
         .routes(routes!(registry::list_regions))
+        .routes(routes!(public_record::list_published))
+        .routes(routes!(public_record::get_published))
         .with_state(state.clone())
         .merge(crate::open311::router(state))
 }

@@ -14,15 +14,11 @@ use serde::Serialize;
 use super::SECRET_HEADER;
 use crate::IntakeState;
 use crate::entities::{report, report_update};
+use crate::publication::PROGRESS_KINDS;
 use crate::tracking;
 
 /// Updates shown with a report; the rest are a page away.
 const FIRST_PAGE: u64 = 50;
-
-/// The kinds of a report's updates that show its progress without anything
-/// its own citizen was asked or told: what a duplicate's citizen may follow.
-const PROGRESS_KINDS: [&str; 8] =
-    ["assigned", "received", "returned", "follow_up", "resolved", "closed", "escalated", "appeal_upheld"];
 
 /// One step of a report's history, as the citizen sees it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -110,18 +110,7 @@ async fn file_page(
 ) -> Result<String, PageError> {
     let tr = chrome.tr;
     let categories: Vec<Value> = state.services.get(Service::Intake, "/api/v1/categories", &[], None).await?;
-    let regions: Vec<Value> = state.services.get(Service::Intake, "/api/v1/regions", &[], None).await?;
-    // Provinces (no parent) as groups, each with itself first and its regencies and cities.
-    let mut groups: BTreeMap<String, (String, Vec<(String, String)>)> = BTreeMap::new();
-    for region in regions.iter().filter(|region| region["parent"].is_null()) {
-        let (code, name) = (text(region, "code"), text(region, "name"));
-        groups.insert(code.clone(), (name.clone(), vec![(code, tr.t1("file-whole-province", "province", name))]));
-    }
-    for region in regions.iter().filter(|region| !region["parent"].is_null()) {
-        if let Some((_, members)) = groups.get_mut(&text(region, "parent")) {
-            members.push((text(region, "code"), text(region, "name")));
-        }
-    }
+    let regions = region_groups(state, tr).await?;
     let page = FilePage {
         kinds: KINDS.iter().map(|kind| ((*kind).to_owned(), tr.name_of("kind", kind))).collect(),
         privacies: PRIVACIES
@@ -134,12 +123,29 @@ async fn file_page(
             })
             .collect(),
         categories: categories.iter().map(|category| (text(category, "id"), text(category, "name"))).collect(),
-        regions: groups.into_values().collect(),
+        regions,
         chrome,
         form,
         error,
     };
     Ok(page.render()?)
+}
+
+/// Intake's regions for a select: provinces (no parent) as groups, each
+/// with itself first (as the whole province) and its regencies and cities.
+pub(super) async fn region_groups(state: &WebState, tr: Tr) -> Result<Vec<(String, Vec<(String, String)>)>, PageError> {
+    let regions: Vec<Value> = state.services.get(Service::Intake, "/api/v1/regions", &[], None).await?;
+    let mut groups: BTreeMap<String, (String, Vec<(String, String)>)> = BTreeMap::new();
+    for region in regions.iter().filter(|region| region["parent"].is_null()) {
+        let (code, name) = (text(region, "code"), text(region, "name"));
+        groups.insert(code.clone(), (name.clone(), vec![(code, tr.t1("file-whole-province", "province", name))]));
+    }
+    for region in regions.iter().filter(|region| !region["parent"].is_null()) {
+        if let Some((_, members)) = groups.get_mut(&text(region, "parent")) {
+            members.push((text(region, "code"), text(region, "name")));
+        }
+    }
+    Ok(groups.into_values().collect())
 }
 
 /// `GET /file`.
@@ -303,6 +309,24 @@ struct ReportPage {
     updates: Vec<(String, String, String)>,
 }
 
+/// A report's `updates` as the timeline shows them: when, what (and who), the words.
+pub(super) fn timeline(tr: Tr, report: &Value) -> Vec<(String, String, String)> {
+    report["updates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|update| {
+            let at = text(update, "at").chars().take(16).collect::<String>().replace('T', " ");
+            let what = tr.name_of("update", &text(update, "kind"));
+            let what = match update["institution"].as_str() {
+                Some(institution) => format!("{what} · {institution}"),
+                None => what,
+            };
+            (at, what, text(update, "text"))
+        })
+        .collect()
+}
+
 /// `GET /track/{code}`: the report as its citizen follows it.
 pub async fn report(
     State(state): State<WebState>,
@@ -337,20 +361,7 @@ pub async fn report(
             typed: chrome.typed_in(name).to_owned(),
         })
         .collect();
-    let updates = report["updates"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|update| {
-            let at = text(update, "at").chars().take(16).collect::<String>().replace('T', " ");
-            let what = tr.name_of("update", &text(update, "kind"));
-            let what = match update["institution"].as_str() {
-                Some(institution) => format!("{what} · {institution}"),
-                None => what,
-            };
-            (at, what, text(update, "text"))
-        })
-        .collect();
+    let updates = timeline(tr, &report);
     let page = ReportPage {
         code: text(&report, "tracking_code"),
         owner: secret.is_some(),

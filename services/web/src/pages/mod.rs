@@ -9,6 +9,7 @@ pub mod errors;
 pub mod home;
 pub mod inbox;
 pub mod language;
+pub mod public_record;
 pub mod sign_in;
 pub mod verification;
 
@@ -57,7 +58,7 @@ impl Chrome {
     /// The layout for a citizen (no account), with the session's flash message.
     pub async fn citizen(lang: Lang, session: &Session, path: &str) -> Result<Self, PageError> {
         let tr = Tr(lang);
-        let nav = [("/", "nav-home"), ("/file", "nav-file"), ("/track", "nav-track")]
+        let nav = [("/", "nav-home"), ("/file", "nav-file"), ("/track", "nav-track"), ("/reports", "nav-public")]
             .into_iter()
             .map(|(href, key)| NavLink {
                 href: href.to_owned(),

@@ -1,0 +1,121 @@
+//! The public record against `aduan dev`: public and anonymous reports once
+//! routed, searchable and filtered, paged; never a confidential report and
+//! never who filed, in the API or on the pages.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use aduan_e2e::citizen::{self, FiledReport};
+use aduan_e2e::dev::DevProcess;
+use aduan_e2e::eventually;
+use serde_json::{Value, json};
+
+/// Who files: none of it may be published.
+const IDENTITY: [&str; 3] = ["Bambang Sulistyo", "bambang.s@example.id", "0812 9999 4321"];
+
+fn report(privacy: &str, title: &str) -> Value {
+    json!({
+        "category": "roads",
+        "region": "32.73",
+        "title": title,
+        "description": format!("{title}: the asphalt has been broken since the rains began."),
+        "privacy": privacy,
+        "address": "Jalan Braga 12",
+        "location": { "latitude": -6.9175, "longitude": 107.6191 },
+        "reporter": { "name": IDENTITY[0], "email": IDENTITY[1], "phone": IDENTITY[2] },
+    })
+}
+
+async fn get(client: &reqwest::Client, url: &str) -> (u16, String) {
+    let response = client.get(url).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+fn codes(page: &Value) -> Vec<String> {
+    page["items"].as_array().unwrap().iter().map(|item| item["tracking_code"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn published_reports_are_found_filtered_and_paged_and_never_name_anyone() {
+    let dev = DevProcess::start().await;
+    let base = dev.base_url();
+    let client = reqwest::Client::new();
+    let public = citizen::file(&client, &base, &report("public", "Cracked road by the Gedung Sate")).await;
+    let anonymous = citizen::file(&client, &base, &report("anonymous", "Sunken road near Pasar Baru")).await;
+    let confidential = citizen::file(&client, &base, &report("confidential", "Sunken road, and a bribe asked")).await;
+    let list = format!("{base}/api/v1/public/reports");
+
+    // Published once routing placed them; the confidential one never.
+    let page: Value = eventually(Duration::from_secs(30), "both reports to be published", || async {
+        let page: Value = client.get(format!("{list}?q=road")).send().await.ok()?.json().await.ok()?;
+        (codes(&page).len() == 2).then_some(page)
+    })
+    .await;
+    assert_eq!(codes(&page), [anonymous.tracking_code.clone(), public.tracking_code.clone()], "newest first");
+    let first = &page["items"][1];
+    assert_eq!(
+        first["description"],
+        "Cracked road by the Gedung Sate: the asphalt has been broken since the rains began."
+    );
+    assert_eq!(first["address"], "Jalan Braga 12");
+    assert_eq!(first["location"]["latitude"], -6.9175);
+    assert_eq!(first["open_or_closed"], "open");
+
+    let found = |query: &'static str| {
+        let (client, list) = (client.clone(), list.clone());
+        async move {
+            let page: Value = client.get(format!("{list}?{query}")).send().await.unwrap().json().await.unwrap();
+            codes(&page)
+        }
+    };
+    assert_eq!(found("q=GEDUNG%20sate").await, [public.tracking_code.as_str()], "search ignores case");
+    assert_eq!(found("q=bribe").await, Vec::<String>::new(), "a confidential report is never found");
+    assert_eq!(found("q=100%25").await, Vec::<String>::new(), "LIKE's characters are taken literally");
+    assert_eq!(found("region=32&category=roads").await.len(), 2, "a province holds its cities");
+    assert_eq!(found("region=32.73&status=closed").await, Vec::<String>::new());
+    assert_eq!(found("category=health").await, Vec::<String>::new());
+
+    let one: Value = client.get(format!("{list}?limit=1&q=road")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(codes(&one), [anonymous.tracking_code.as_str()]);
+    let next = one["next"].as_str().unwrap();
+    let two: Value =
+        client.get(format!("{list}?limit=1&q=road&after={next}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(codes(&two), [public.tracking_code.as_str()]);
+    assert!(two["next"].is_null());
+
+    for (query, code) in [
+        ("status=pending", "invalid_status"),
+        ("region=99.99", "unknown_region"),
+        ("after=not-a-cursor", "invalid_cursor"),
+        ("q=a%00b", "invalid_search"),
+    ] {
+        let (status, body) = get(&client, &format!("{list}?{query}")).await;
+        assert_eq!(status, 422, "{query}: {body}");
+        assert!(body.contains(code), "{query}: {body}");
+    }
+
+    let (status, body) = get(&client, &format!("{list}/{}", confidential.tracking_code)).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = get(&client, &format!("{list}/{}", public.tracking_code)).await;
+    assert_eq!(status, 200, "{body}");
+    let published: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(published["updates"][0]["kind"], "assigned", "{body}");
+
+    // The pages: the list, the report, and a confidential one refused.
+    let (status, list_page) = get(&client, &format!("{base}/reports?q=road")).await;
+    assert_eq!(status, 200);
+    assert!(list_page.contains(&public.tracking_code) && list_page.contains(&anonymous.tracking_code), "{list_page}");
+    assert!(!list_page.contains(&confidential.tracking_code));
+    let (status, report_page) = get(&client, &format!("{base}/reports/{}", public.tracking_code)).await;
+    assert_eq!(status, 200);
+    assert!(report_page.contains("the asphalt has been broken since the rains began"), "{report_page}");
+    let (status, _) = get(&client, &format!("{base}/reports/{}", confidential.tracking_code)).await;
+    assert_eq!(status, 404);
+
+    let FiledReport { tracking_code, .. } = &public;
+    let everything = [body, list_page, report_page, get(&client, &format!("{list}?q=road")).await.1].join(" ");
+    for identity in IDENTITY {
+        assert!(!everything.contains(identity), "{identity} is published ({tracking_code})");
+    }
+}
