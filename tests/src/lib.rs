@@ -6,6 +6,7 @@
 
 pub mod citizen;
 pub mod dev;
+pub mod otlp;
 pub mod proxy;
 pub mod rabbit;
 pub mod staff;
@@ -184,6 +185,16 @@ pub async fn strings(db: &DatabaseConnection, sql: &str) -> Vec<String> {
         .expect("running a query")
         .into_iter()
         .map(|row| row.try_get_by_index::<String>(0).expect("text"))
+        .collect()
+}
+
+/// The first column of every row `sql` answers, as bytes.
+pub async fn byte_strings(db: &DatabaseConnection, sql: &str) -> Vec<Vec<u8>> {
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql.to_owned()))
+        .await
+        .expect("running a query")
+        .into_iter()
+        .map(|row| row.try_get_by_index::<Vec<u8>>(0).expect("bytes"))
         .collect()
 }
 

@@ -4,38 +4,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-
+use aduan_e2e::otlp::Collector;
 use aduan_e2e::{ClusterOptions, ServiceName, aduan_binary, citizen};
 use axum::body::Bytes;
-use axum::http::HeaderMap;
-use tokio::sync::Mutex;
-
-/// A collector that keeps every export body, with the service it came from.
-async fn start_collector() -> (String, Arc<Mutex<Vec<Bytes>>>) {
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let store = received.clone();
-    let app = axum::Router::new().route(
-        "/v1/traces",
-        axum::routing::post(move |_headers: HeaderMap, body: Bytes| {
-            let store = store.clone();
-            async move {
-                store.lock().await.push(body);
-                ""
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (endpoint, received)
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_service_exports_spans_of_the_citizens_trace() {
-    let (endpoint, received) = start_collector().await;
+    let collector = Collector::start().await;
     let mut options = ClusterOptions::local(aduan_binary());
-    options.extra_env.push(("OTEL_EXPORTER_OTLP_ENDPOINT".into(), endpoint));
+    options.extra_env.push(("OTEL_EXPORTER_OTLP_ENDPOINT".into(), collector.endpoint.clone()));
     let mut cluster = aduan_e2e::start_cluster_with(options).await;
     let client = reqwest::Client::new();
     let trace_id = "0af7651916cd43dd8448eb211c80319c";
@@ -59,7 +36,7 @@ async fn every_service_exports_spans_of_the_citizens_trace() {
         assert_eq!(cluster.terminate(service).await.unwrap(), Some(0));
     }
     let trace_id_bytes = hex::decode(trace_id).unwrap();
-    let bodies = received.lock().await.clone();
+    let bodies = collector.exports().await;
     let with_trace: Vec<&Bytes> =
         bodies.iter().filter(|body| body.windows(16).any(|window| window == trace_id_bytes.as_slice())).collect();
     // Accounts is not on the report's way: it signs the staff's tokens only.
