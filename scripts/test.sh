@@ -18,12 +18,12 @@ if ! command -v chromium >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt_get install -y --no-install-recommends chromium \
     || { apt_get update && DEBIAN_FRONTEND=noninteractive apt_get install -y --no-install-recommends chromium; }
 fi
-# The Open311 test reads aduan through a published third-party client (PyPI
-# georeport), in its own virtual environment.
-command -v python3 >/dev/null || { echo "python3 is needed for the Open311 client test" >&2; exit 1; }
-if ! tests/open311/.venv/bin/python -c 'import georeport' 2>/dev/null; then
-  python3 -m venv tests/open311/.venv
-  tests/open311/.venv/bin/pip install --quiet --disable-pip-version-check -r tests/open311/requirements.txt
+# Python stand-ins from PyPI, in their own virtual environment: a published
+# Open311 client (georeport) and an S3-compatible server (moto) for photos.
+command -v python3 >/dev/null || { echo "python3 is needed for the Open311 and S3 stand-ins" >&2; exit 1; }
+if ! tests/python/.venv/bin/python -c 'import georeport, moto.server' 2>/dev/null; then
+  python3 -m venv tests/python/.venv
+  tests/python/.venv/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 fi
 # The end-to-end tests run the aduan binary as separate processes; build it
 # first, with the test clock that release builds lack.

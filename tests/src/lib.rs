@@ -188,6 +188,13 @@ pub async fn strings(db: &DatabaseConnection, sql: &str) -> Vec<String> {
         .collect()
 }
 
+/// The Python of the tests' stand-ins (`tests/python/.venv`, set up by `scripts/test.sh`).
+pub fn python() -> PathBuf {
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/.venv/bin/python");
+    assert!(python.exists(), "{} is missing: run scripts/test.sh, which sets it up", python.display());
+    python
+}
+
 /// The first column of every row `sql` answers, as bytes.
 pub async fn byte_strings(db: &DatabaseConnection, sql: &str) -> Vec<Vec<u8>> {
     db.query_all_raw(Statement::from_string(db.get_database_backend(), sql.to_owned()))

@@ -1,5 +1,5 @@
 //! Open311 GeoReport v2 against `aduan dev`: a published third-party client
-//! (PyPI `georeport`, set up by `scripts/test.sh` in `tests/open311/.venv`)
+//! (PyPI `georeport`, set up by `scripts/test.sh` in `tests/python/.venv`)
 //! reads and files in JSON and XML; the refusals come as the
 //! specification's error list, in both formats, and store nothing.
 
@@ -90,11 +90,8 @@ async fn refusals_are_the_specifications_error_list_in_both_formats_and_store_no
 async fn a_third_party_client_reads_and_files_in_json_and_xml() {
     let dev = DevProcess::start().await;
     let open311 = format!("{}/open311/v2", dev.base_url());
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("open311");
-    let python = here.join(".venv/bin/python");
-    assert!(python.exists(), "{} is missing: run scripts/test.sh, which sets it up", python.display());
-    let output = tokio::process::Command::new(&python)
-        .arg(here.join("client.py"))
+    let output = tokio::process::Command::new(aduan_e2e::python())
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/open311_client.py"))
         .args([open311.as_str(), KEY, "32.73"])
         .output()
         .await

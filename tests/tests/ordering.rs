@@ -181,6 +181,7 @@ async fn intakes_status_never_goes_back_even_when_a_hosts_clock_runs_ahead() {
     let fresh = FreshDatabase::create(ServiceName::Intake).await;
     let registry = LiveRegistry::open(&fresh.db, Registry::demo()).await.unwrap();
     let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    let authenticator = Arc::new(aduan_platform::auth::Authenticator::new("http://127.0.0.1:9").unwrap());
     let state = aduan_intake::IntakeState {
         db: fresh.db.clone(),
         registry,
@@ -188,12 +189,10 @@ async fn intakes_status_never_goes_back_even_when_a_hosts_clock_runs_ahead() {
         outbox: OutboxSignal::default(),
         today: Today::default(),
         identities: Arc::new(aduan_intake::IdentityKeys::parse(&format!("k1 {key}")).unwrap()),
-        // Nothing here takes an API key: an address where no accounts answers.
-        api_keys: aduan_platform::auth::ApiKeys::new(
-            "http://127.0.0.1:9",
-            Arc::new(aduan_platform::auth::Authenticator::new("http://127.0.0.1:9").unwrap()),
-        )
-        .unwrap(),
+        // Nothing here takes an API key or a staff token: an address where no accounts answers.
+        api_keys: aduan_platform::auth::ApiKeys::new("http://127.0.0.1:9", authenticator.clone()).unwrap(),
+        authenticator,
+        files: aduan_intake::photos::FileStore::local(&std::env::temp_dir().join("aduan-ordering-files")).unwrap(),
     };
     let (_, handler) = aduan_intake::consumer(&state);
     let router = aduan_intake::api::router(state).split_for_parts().0;

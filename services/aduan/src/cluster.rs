@@ -235,6 +235,7 @@ impl Cluster {
             .env("ADUAN_RETRY_DELAYS_MS", delays.join(","))
             .env("ADUAN_IDENTITY_KEY_FILE", self.identity_key_file())
             .env("ADUAN_AUDIT_KEY_FILE", self.audit_key_file())
+            .env("ADUAN_FILES_URL", format!("file://{}", self.options.log_dir.join("files").display()))
             .env("ADUAN_ROUTING_URL", self.base_url(ServiceName::Routing))
             .env("ADUAN_ACCOUNTS_URL", self.base_url(ServiceName::Accounts))
             // Load generators and tests file from one address.

@@ -113,6 +113,7 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
             ..aduan_accounts::AccountsSettings::from_env()?
         },
         audit_key: Some(audit_key(&options.data_dir)?),
+        files: Some(aduan_intake::photos::FileStore::local(&options.data_dir.join("files"))?),
     };
 
     let mut router = axum::Router::new();

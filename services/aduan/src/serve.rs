@@ -46,6 +46,7 @@ fn settings(service: ServiceName, config: &ServiceConfig) -> anyhow::Result<Serv
             Some(path) => Some(Arc::new(aduan_audit::checkpoints::load_signer(path)?)),
             None => None,
         },
+        files: config.files_url.as_deref().map(aduan_intake::photos::FileStore::open).transpose()?,
     })
 }
 

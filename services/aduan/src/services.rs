@@ -132,6 +132,8 @@ pub struct ServiceSettings {
     pub accounts: aduan_accounts::AccountsSettings,
     /// The key that signs the ledger's checkpoints (audit).
     pub audit_key: Option<Arc<aduan_ledger::CheckpointSigner>>,
+    /// Where citizens' photos are kept (intake).
+    pub files: Option<aduan_intake::photos::FileStore>,
 }
 
 /// Builds `service` over its database, its clocks reading `today`; its
@@ -171,8 +173,24 @@ pub async fn assemble(
             let (rate_limit, forget_clients) =
                 aduan_platform::http::rate_limit_per_client(settings.citizen_rate, stop.clone())?;
             background.push(Box::pin(forget_clients));
-            let api_keys = aduan_platform::auth::ApiKeys::new(&settings.accounts_url, authenticator)?;
-            let state = aduan_intake::IntakeState { db, registry, procedures, outbox, today, identities, api_keys };
+            let files = settings.files.clone().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "intake needs somewhere to keep citizens' photos: set ADUAN_FILES_URL \
+                     (file:///<folder>, or s3://<bucket> with the AWS_* variables)"
+                )
+            })?;
+            let api_keys = aduan_platform::auth::ApiKeys::new(&settings.accounts_url, authenticator.clone())?;
+            let state = aduan_intake::IntakeState {
+                db,
+                registry,
+                procedures,
+                outbox,
+                today,
+                identities,
+                api_keys,
+                authenticator,
+                files,
+            };
             let consumer = aduan_intake::consumer(&state);
             let (router, openapi) = aduan_intake::api::router(state).split_for_parts();
             (router.layer(rate_limit), openapi, consumer)

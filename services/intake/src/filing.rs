@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::entities::{report, reporter_identity};
+use crate::photos::StoredPhoto;
 use crate::sealing::{Identity, IdentityKeys};
 use crate::tracking;
 
@@ -284,10 +285,22 @@ pub async fn file_report(
     report: NewReport,
     channel: &str,
 ) -> Result<Filed, ApiError> {
+    file_report_with_photos(db, keys, report, channel, &[]).await
+}
+
+/// As [`file_report`], with photos already in the file store, whose rows
+/// are written in the same transaction as the report.
+pub async fn file_report_with_photos(
+    db: &DatabaseConnection,
+    keys: &IdentityKeys,
+    report: NewReport,
+    channel: &str,
+    photos: &[StoredPhoto],
+) -> Result<Filed, ApiError> {
     // A tracking code collision is astronomically rare, but a unique index
     // turns it into a retry rather than a lost report.
     for _ in 0..3 {
-        match try_file(db, keys, &report, channel).await {
+        match try_file(db, keys, &report, channel, photos).await {
             Ok(filed) => return Ok(filed),
             Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => continue,
             Err(error) => return Err(error.into()),
@@ -301,6 +314,7 @@ async fn try_file(
     keys: &IdentityKeys,
     report: &NewReport,
     channel: &str,
+    photos: &[StoredPhoto],
 ) -> Result<Filed, sea_orm::DbErr> {
     let report_id = Uuid::now_v7();
     let tracking_code = tracking::new_tracking_code();
@@ -362,6 +376,9 @@ async fn try_file(
         }
         .insert(&txn)
         .await?;
+    }
+    for photo in photos {
+        photo.row(report_id).insert(&txn).await?;
     }
     txn.commit().await?;
     Ok(Filed { report_id, tracking_code, secret })

@@ -7,6 +7,7 @@ mod filing;
 mod following;
 pub mod migration;
 pub mod open311;
+pub mod photos;
 mod publication;
 pub mod retention;
 pub mod sealing;
@@ -14,7 +15,7 @@ mod tracking;
 
 use std::sync::Arc;
 
-use aduan_platform::auth::ApiKeys;
+use aduan_platform::auth::{ApiKeys, Authenticator};
 use aduan_platform::bus::{MessageHandler, Subscription};
 use aduan_platform::clock::Today;
 use aduan_platform::consumer::TransactionalConsumer;
@@ -47,6 +48,10 @@ pub struct IntakeState {
     pub identities: Arc<IdentityKeys>,
     /// Checks the API keys of Open311 partners with accounts.
     pub api_keys: ApiKeys,
+    /// Verifies staff's access tokens (who may see a report's photos).
+    pub authenticator: Arc<Authenticator>,
+    /// Where photos are kept.
+    pub files: photos::FileStore,
 }
 
 /// Intake's consumer: what it listens to, and the handler.

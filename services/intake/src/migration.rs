@@ -5,7 +5,7 @@ use aduan_platform::migrations::{
 };
 use sea_orm_migration::prelude::*;
 
-use crate::entities::{report, report_update, reporter, reporter_identity};
+use crate::entities::{photo, report, report_update, reporter, reporter_identity};
 
 /// Applies intake's migrations to its own database.
 #[derive(Debug)]
@@ -20,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(DeliveryOrderingAndParking),
             Box::new(OrderMergesRatingsAndSealing),
             Box::new(ReportLocation),
+            Box::new(Photos),
         ]
     }
 }
@@ -58,6 +59,23 @@ impl MigrationName for ReportLocation {
 impl MigrationTrait for ReportLocation {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         add_missing_columns(manager, report::Entity).await
+    }
+}
+
+/// Citizens' photos, their bytes in the file store.
+#[derive(Debug)]
+struct Photos;
+
+impl MigrationName for Photos {
+    fn name(&self) -> &str {
+        "m20261130_000002_intake_photos"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Photos {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        create_table_for(manager, photo::Entity).await
     }
 }
 

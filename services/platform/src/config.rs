@@ -35,6 +35,7 @@ struct FileConfig {
     audit_key_file: Option<PathBuf>,
     identity_retention_days: Option<u32>,
     accounts_url: Option<String>,
+    files_url: Option<String>,
 }
 
 /// Everything a service process needs to start.
@@ -76,6 +77,9 @@ pub struct ServiceConfig {
     pub identity_retention_days: u32,
     /// Where accounts publishes the keys that verify access tokens.
     pub accounts_url: String,
+    /// Where citizens' photos are kept (intake): `file:///path` or `s3://bucket`
+    /// (S3 settings from the usual `AWS_*` variables).
+    pub files_url: Option<String>,
 }
 
 /// How many requests a client may make.
@@ -208,6 +212,9 @@ impl ServiceConfig {
         if let Some(value) = env_var("ADUAN_ACCOUNTS_URL")? {
             config.accounts_url = Some(value);
         }
+        if let Some(value) = env_var("ADUAN_FILES_URL")? {
+            config.files_url = Some(value);
+        }
         let database_url = config
             .database_url
             .context("no database configured: set ADUAN_DATABASE_URL or database_url in the configuration file")?;
@@ -247,6 +254,7 @@ impl ServiceConfig {
             audit_key_file: config.audit_key_file,
             identity_retention_days: config.identity_retention_days.unwrap_or(IDENTITY_RETENTION_DAYS),
             accounts_url: config.accounts_url.unwrap_or_else(|| "http://127.0.0.1:8084".into()),
+            files_url: config.files_url,
         })
     }
 }

@@ -22,6 +22,14 @@ pub use tracking::{FollowedView, ReportView, UpdateView};
 /// The header a citizen sends their report's secret in.
 pub const SECRET_HEADER: &str = "x-report-secret";
 
+/// The routes that take photos: their bodies may be larger than any other's.
+fn uploads(state: IntakeState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(crate::photos::upload))
+        .layer(axum::extract::DefaultBodyLimit::max(crate::photos::MAX_UPLOAD_BYTES))
+        .with_state(state)
+}
+
 /// Intake's routes and their OpenAPI description.
 pub fn router(state: IntakeState) -> OpenApiRouter {
     OpenApiRouter::new()
@@ -38,6 +46,9 @@ pub fn router(state: IntakeState) -> OpenApiRouter {
         .routes(routes!(registry::list_regions))
         .routes(routes!(public_record::list_published))
         .routes(routes!(public_record::get_published))
+        .routes(routes!(crate::photos::list))
+        .routes(routes!(crate::photos::fetch))
         .with_state(state.clone())
+        .merge(uploads(state.clone()))
         .merge(crate::open311::router(state))
 }

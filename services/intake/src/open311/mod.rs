@@ -12,14 +12,15 @@ mod document;
 mod requests;
 mod services;
 
-use aduan_platform::http::ApiError;
-use axum::extract::{Path, RawQuery, State};
+use aduan_platform::http::{ApiError, MAX_BODY_BYTES};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::IntakeState;
+use crate::photos::{self, CleanPhoto};
 pub use document::Node;
 
 /// Where Open311 is served.
@@ -197,18 +198,69 @@ async fn get_top(
     }
 }
 
-/// `POST /open311/v2/requests.{json|xml}`.
+/// The fields and the photos (`media` parts) of a multipart filing.
+async fn read_multipart(mut multipart: Multipart, format: Format) -> Result<(Fields, Vec<CleanPhoto>), Open311Error> {
+    let fail = |error: ApiError| Open311Error::from_api(error, format);
+    let mut fields = Vec::new();
+    let mut photos = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(|error| fail(photos::multipart_error(error)))? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let bytes = field.bytes().await.map_err(|error| fail(photos::multipart_error(error)))?;
+        if name == "media" {
+            if !bytes.is_empty() {
+                photos.push(photos::cleaning::clean(bytes).map_err(fail)?);
+            }
+        } else {
+            let value = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                Open311Error::new(StatusCode::BAD_REQUEST, "invalid_multipart", "a field is not UTF-8 text", format)
+            })?;
+            fields.push((name, value));
+        }
+    }
+    Ok((Fields(fields), photos))
+}
+
+/// `POST /open311/v2/requests.{json|xml}`: url-encoded, or multipart with
+/// the photo as a `media` part.
 async fn post_top(
     State(state): State<IntakeState>,
     Path(file): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    request: Request,
 ) -> Result<Response, Open311Error> {
     let (name, format) = split_format(&file)?;
     if name != "requests" {
         return Err(Open311Error::new(StatusCode::NOT_FOUND, "not_found", "only requests can be posted", format));
     }
-    requests::create(&state, &headers, &body, format).await
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let (fields, photos) = if content_type.starts_with("multipart/form-data") {
+        let multipart = Multipart::from_request(request, &()).await.map_err(|_| {
+            Open311Error::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_multipart",
+                "the body is not a readable multipart form",
+                format,
+            )
+        })?;
+        read_multipart(multipart, format).await?
+    } else if content_type.is_empty() || content_type.starts_with("application/x-www-form-urlencoded") {
+        let body = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES).await.map_err(|_| {
+            Open311Error::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the form is too large", format)
+        })?;
+        (Fields::parse(&body), Vec::new())
+    } else {
+        return Err(Open311Error::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_content_type",
+            "send the request as application/x-www-form-urlencoded, or multipart/form-data with a media part",
+            format,
+        ));
+    };
+    requests::create(&state, &fields, photos, format).await
 }
 
 /// `GET /open311/v2/services/{code}.{json|xml}`.
@@ -240,6 +292,8 @@ pub fn router(state: IntakeState) -> OpenApiRouter {
         .route(&format!("{BASE_PATH}/services/{{file}}"), get(get_service))
         .route(&format!("{BASE_PATH}/requests/{{file}}"), get(get_request))
         .route(&format!("{BASE_PATH}/tokens/{{file}}"), get(get_token))
+        // A filing may carry a photo.
+        .layer(DefaultBodyLimit::max(photos::MAX_UPLOAD_BYTES))
         .with_state(state)
 }
 

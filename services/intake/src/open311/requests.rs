@@ -7,7 +7,7 @@
 //! alone; a confidential one is not shown here at all.
 
 use aduan_platform::http::ApiError;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -16,7 +16,10 @@ use uuid::Uuid;
 use super::{Fields, Format, Node, Open311Error, Reply};
 use crate::IntakeState;
 use crate::entities::{report, report_update};
-use crate::filing::{FileReportRequest, Location, NewReport, Privacy, ReportKind, ReporterRequest, file_report};
+use crate::filing::{
+    FileReportRequest, Location, NewReport, Privacy, ReportKind, ReporterRequest, file_report_with_photos,
+};
+use crate::photos::CleanPhoto;
 use crate::publication;
 use crate::tracking;
 
@@ -89,9 +92,10 @@ fn location_of(fields: &Fields, format: Format) -> Result<Option<Location>, Open
 /// of checks ([`NewReport::parse`]) holds for both.
 fn report_request(fields: &Fields, format: Format) -> Result<FileReportRequest, Open311Error> {
     if fields.get("media_url").is_some() {
+        // Fetching a URL a client names would let it make us call anywhere.
         return Err(bad_request(
             "media_url_not_taken",
-            "photos are not taken through Open311 yet; send the request without media_url",
+            "send the photo itself as a multipart media part, not a media_url",
             format,
         ));
     }
@@ -127,28 +131,21 @@ fn report_request(fields: &Fields, format: Format) -> Result<FileReportRequest, 
     })
 }
 
-/// `POST requests`: files a report for the holder of an API key.
+/// `POST requests`: files a report for the holder of an API key, with its photos.
 pub(super) async fn create(
     state: &IntakeState,
-    headers: &HeaderMap,
-    body: &[u8],
+    fields: &Fields,
+    photos: Vec<CleanPhoto>,
     format: Format,
 ) -> Result<Response, Open311Error> {
     let fail = |error: ApiError| Open311Error::from_api(error, format);
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or_default();
-    if !content_type.is_empty() && !content_type.starts_with("application/x-www-form-urlencoded") {
-        return Err(bad_request(
-            "unsupported_content_type",
-            "send the request as application/x-www-form-urlencoded",
-            format,
-        ));
-    }
-    let fields = Fields::parse(body);
     let partner = state.api_keys.check(fields.get("api_key").unwrap_or_default()).await.map_err(fail)?;
-    let report = NewReport::parse(report_request(&fields, format)?, &state.registry.current()).map_err(fail)?;
-    let filed = file_report(&state.db, &state.identities, report, "open311").await.map_err(fail)?;
+    let report = NewReport::parse(report_request(fields, format)?, &state.registry.current()).map_err(fail)?;
+    let stored = crate::photos::store(&state.files, photos).await.map_err(fail)?;
+    let filed =
+        file_report_with_photos(&state.db, &state.identities, report, "open311", &stored).await.map_err(fail)?;
     state.outbox.wake();
-    tracing::info!(report_id = %filed.report_id, partner = %partner.sub, "report filed through Open311");
+    tracing::info!(report_id = %filed.report_id, partner = %partner.sub, photos = stored.len(), "report filed through Open311");
     let location = format!("{}/requests/{}.{}", super::BASE_PATH, filed.tracking_code, extension(format));
     let body = Node::List(
         "request",

@@ -5,7 +5,7 @@ form-encoded filings, which georeport does not do. Every check is an
 assert: the script exits non-zero on the first that fails, and prints
 `ok <format>` for each format that passed.
 
-    python client.py <endpoint, e.g. http://127.0.0.1:8080/open311/v2> <api key> <region>
+    python open311_client.py <endpoint, e.g. http://127.0.0.1:8080/open311/v2> <api key> <region>
 """
 
 import sys
