@@ -224,6 +224,12 @@ async function staffMember(username, password) {
   return { call, caseOf };
 }
 
+/** A 1×1 JPEG whose EXIF block names a camera and a place: what is kept must not. */
+const photoWithExif = Buffer.from(
+  '/9j/4QAvRXhpZgAAQ2FtZXJhU2VyaWFsIDEyMzQ1IEdQUyAtNi45MTc1IDEwNy42MTkx/9sAQwAIBgYHBgUIBwcHCQkICgwUDQwLCwwZEhMPFB0aHx4dGhwcICQuJyAiLCMcHCg3KSwwMTQ0NB8nOT04MjwuMzQy/8AACwgAAQABAQERAP/EABQAAQAAAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQAAPwAqn//Z',
+  'base64',
+);
+
 async function citizenJourney(browser, pass) {
   const context = await browser.newContext({
     javaScriptEnabled: pass.javaScript,
@@ -246,11 +252,21 @@ async function citizenJourney(browser, pass) {
   await page.check('input[name=privacy][value=anonymous]');
   await page.fill('#name', 'Dewi Lestari');
   await page.fill('#email', 'dewi.lestari@example.id');
+  await page.fill('#address', 'In front of the Museum Konperensi Asia Afrika');
+  await page.setInputFiles('#photo', { name: 'pavement.jpg', mimeType: 'image/jpeg', buffer: photoWithExif });
   await Promise.all([page.waitForLoadState('load'), page.click('main form button[type=submit]')]);
   const code = (await page.locator('#tracking-code').textContent()).trim();
   const secret = (await page.locator('#secret').textContent()).trim();
   if (!/^ADU-/.test(code) || secret.length < 16) fail(`no code and secret on ${page.url()}`);
   await accessible(page, pass);
+  if ((await page.locator('#photo-error').count()) !== 0) fail(`the photo was refused: ${await page.locator('#photo-error').textContent()}`);
+
+  // The photo is on the tracking page, without its EXIF block.
+  await page.goto(`${base}/track/${code}`);
+  const photo = page.locator('#photos img');
+  if ((await photo.count()) !== 1) fail(`the tracking page shows ${await photo.count()} photos, not 1`);
+  const served = await (await page.request.get(`${base}${await photo.getAttribute('src')}`)).body();
+  if (served[0] !== 0xff || served[1] !== 0xd8 || served.includes('CameraSerial')) fail('the photo is served with its EXIF block');
 
   // The institution asks a question; the citizen answers it from the tracking page.
   const staff = await staffMember('demo.officer', 'officer-demo-password');

@@ -70,6 +70,15 @@ impl ApiFailure {
     }
 }
 
+/// A photo a citizen chose in a form, passed on to intake as it came.
+#[derive(Debug, Clone)]
+pub struct UploadedPhoto {
+    /// The file's bytes.
+    pub bytes: bytes::Bytes,
+    /// The name the browser gave it.
+    pub file_name: String,
+}
+
 /// The services, reached over HTTP.
 #[derive(Debug, Clone)]
 pub struct Services {
@@ -142,6 +151,57 @@ impl Services {
             request = request.json(body);
         }
         self.answer(service, request, token).await
+    }
+
+    /// Adds `photos` to the report `code` as the holder of its `secret`.
+    pub async fn upload_photos(
+        &self,
+        code: &str,
+        secret: &str,
+        photos: Vec<UploadedPhoto>,
+    ) -> Result<serde_json::Value, ApiFailure> {
+        let form = photos.into_iter().fold(reqwest::multipart::Form::new(), |form, photo| {
+            form.part("photo", reqwest::multipart::Part::bytes(photo.bytes.to_vec()).file_name(photo.file_name))
+        });
+        let path = format!("/api/v1/reports/{}/photos", crate::pages::path_segment(code));
+        let request =
+            self.http.post(self.url(Service::Intake, &path)).header("X-Report-Secret", secret).multipart(form);
+        self.answer(Service::Intake, request, None).await
+    }
+
+    /// A photo's type and bytes from intake's `path`, as the holder of a
+    /// report's `secret`, of a staff `token`, or as anyone.
+    pub async fn photo(
+        &self,
+        path: &str,
+        secret: Option<&str>,
+        token: Option<&str>,
+    ) -> Result<(String, bytes::Bytes), ApiFailure> {
+        let mut request = self.http.get(self.url(Service::Intake, path));
+        if let Some(secret) = secret {
+            request = request.header("X-Report-Secret", secret);
+        }
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let unavailable = |error: reqwest::Error| ApiFailure::Unavailable(Service::Intake.name(), error.to_string());
+        let response = request.send().await.map_err(unavailable)?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(ApiFailure::Refused {
+                status: status.as_u16(),
+                code: format!("http_{}", status.as_u16()),
+                message: status.to_string(),
+            });
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .filter(|value| matches!(*value, "image/jpeg" | "image/png"))
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        Ok((content_type, response.bytes().await.map_err(unavailable)?))
     }
 
     async fn answer<T: DeserializeOwned>(

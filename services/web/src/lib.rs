@@ -15,7 +15,7 @@ pub mod staff_session;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::FromRef;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::response::IntoResponse;
@@ -33,7 +33,7 @@ pub use settings::WebSettings;
 use crate::api::Services;
 use crate::directory::Directory;
 use crate::pages::{
-    account, administration, case, citizen, errors, home, inbox, language, public_record, sign_in, verification,
+    account, administration, case, citizen, errors, home, inbox, language, photos, public_record, sign_in, verification,
 };
 
 /// The name in logs and traces.
@@ -114,10 +114,20 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
     let purge = store.clone().purge_expired_until(SESSION_PURGE_INTERVAL, stop);
     let router = Router::new()
         .route("/", get(citizen::home))
-        .route("/file", get(citizen::file_form).post(citizen::file))
+        .route(
+            "/file",
+            get(citizen::file_form).post(citizen::file).layer(DefaultBodyLimit::max(photos::MAX_FORM_WITH_PHOTOS)),
+        )
         .route("/track", get(citizen::track_form).post(citizen::track))
         .route("/track/{code}", get(citizen::report))
         .route("/track/{code}/{step}", post(citizen::citizen_step))
+        .route(
+            "/track/{code}/photos",
+            post(photos::add_photos).layer(DefaultBodyLimit::max(photos::MAX_FORM_WITH_PHOTOS)),
+        )
+        .route("/track/{code}/photos/{id}", get(photos::citizens_photo))
+        .route("/reports/{code}/photos/{id}", get(photos::published_photo))
+        .route("/staff/reports/{code}/photos/{id}", get(photos::staff_photo))
         .route("/reports", get(public_record::list))
         .route("/reports/{code}", get(public_record::report))
         .route("/sign-in", get(sign_in::sign_in_page).post(sign_in::sign_in))

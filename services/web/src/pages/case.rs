@@ -72,6 +72,8 @@ struct CasePage {
     supporter_names: Vec<String>,
     entries: Vec<EntryRow>,
     more_entries: Option<String>,
+    /// The citizen's photos, as page addresses.
+    photos: Vec<String>,
 }
 
 /// The steps a page offers, and what each one's text is called.
@@ -184,7 +186,17 @@ pub async fn case_page(
             }
         })
         .collect();
+    // Intake keeps the photos and decides who sees them; a withheld report shows none.
+    let code = text(&case, "tracking_code");
+    let photos = if case["withheld"].as_bool().unwrap_or(false) || code.is_empty() {
+        Vec::new()
+    } else {
+        let path = format!("/api/v1/reports/{}/photos", path_segment(&code));
+        let listed: Value = state.services.get(Service::Intake, &path, &[], staff.token()).await.unwrap_or_default();
+        super::citizen::photo_links(&format!("/staff/reports/{}", path_segment(&code)), &listed)
+    };
     let page = CasePage {
+        photos,
         case_id: text(&case, "id"),
         code: text(&case, "tracking_code"),
         title: text(&case, "title"),

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use reqwest::Method;
@@ -30,6 +30,11 @@ const PRIVACIES: [&str; 3] = ["confidential", "anonymous", "public"];
 
 async fn secrets(session: &Session) -> Result<HashMap<String, String>, PageError> {
     Ok(session.get(SECRETS_KEY).await?.unwrap_or_default())
+}
+
+/// The secret this session keeps for the report `code`, if any.
+pub(super) async fn secret_of(session: &Session, code: &str) -> Result<Option<String>, PageError> {
+    Ok(secrets(session).await?.get(code).cloned())
 }
 
 async fn keep_secret(session: &Session, code: &str, secret: &str) -> Result<(), PageError> {
@@ -67,6 +72,8 @@ pub struct FileForm {
     title: String,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    address: String,
     #[serde(default)]
     privacy: String,
     #[serde(default)]
@@ -161,16 +168,23 @@ struct FiledPage {
     chrome: Chrome,
     code: String,
     secret: String,
+    /// Why the photos sent with the report were not added, if they were not.
+    photo_error: Option<String>,
 }
 
-/// `POST /file`: files through intake; shows the code and secret once.
+/// `POST /file` (multipart, for its photos): files through intake, adds the
+/// photos, and shows the code and secret once. A refused photo does not
+/// undo the report: the page says so, and photos can be added from the
+/// tracking page.
 pub async fn file(
     State(state): State<WebState>,
     lang: Lang,
     session: Session,
-    Form(form): Form<FileForm>,
+    multipart: Multipart,
 ) -> Result<Response, PageError> {
     let tr = Tr(lang);
+    let (fields, photos) = super::photos::read_form(multipart).await?;
+    let form: FileForm = serde_json::from_value(fields).unwrap_or_default();
     if !form.website.is_empty() {
         return Err(PageError::Api(ApiFailure::Refused {
             status: 422,
@@ -192,6 +206,9 @@ pub async fn file(
         "description": form.description.trim(),
         "privacy": form.privacy,
     });
+    if !form.address.trim().is_empty() {
+        body["address"] = json!(form.address.trim());
+    }
     if !reporter.is_empty() {
         body["reporter"] = Value::Object(reporter);
     }
@@ -201,8 +218,17 @@ pub async fn file(
         Ok(filed) => {
             let (code, secret) = (text(&filed, "tracking_code"), text(&filed, "secret"));
             keep_secret(&session, &code, &secret).await?;
+            let photo_error = if photos.is_empty() {
+                None
+            } else {
+                match state.services.upload_photos(&code, &secret, photos).await {
+                    Ok(_) => None,
+                    Err(failure) => Some(refusal_message(tr, &failure)),
+                }
+            };
             let chrome = Chrome::citizen(lang, &session, "/file").await?;
-            Ok((StatusCode::CREATED, Html(FiledPage { chrome, code, secret }.render()?)).into_response())
+            let page = FiledPage { chrome, code, secret, photo_error };
+            Ok((StatusCode::CREATED, Html(page.render()?)).into_response())
         }
         Err(failure @ ApiFailure::Refused { .. }) => {
             let chrome = Chrome::citizen(lang, &session, "/file").await?;
@@ -307,6 +333,10 @@ struct ReportPage {
     filed_at: String,
     steps: Vec<StepForm>,
     updates: Vec<(String, String, String)>,
+    /// The report's photos (for its citizen), as page addresses.
+    photos: Vec<String>,
+    /// Why adding photos was refused, beside the form.
+    photo_error: Option<String>,
 }
 
 /// A report's `updates` as the timeline shows them: when, what (and who), the words.
@@ -324,6 +354,16 @@ pub(super) fn timeline(tr: Tr, report: &Value) -> Vec<(String, String, String)> 
             };
             (at, what, text(update, "text"))
         })
+        .collect()
+}
+
+/// Page addresses under `base` of the photos intake `listed`.
+pub(super) fn photo_links(base: &str, listed: &Value) -> Vec<String> {
+    listed
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|photo| format!("{base}/photos/{}", path_segment(&text(photo, "id"))))
         .collect()
 }
 
@@ -362,7 +402,20 @@ pub async fn report(
         })
         .collect();
     let updates = timeline(tr, &report);
+    let photos = match &secret {
+        Some(secret) => {
+            let listed: Value = state
+                .services
+                .get_as_owner(Service::Intake, &format!("{path}/photos"), Some(secret))
+                .await
+                .unwrap_or_default();
+            photo_links(&format!("/track/{}", path_segment(&code)), &listed)
+        }
+        None => Vec::new(),
+    };
     let page = ReportPage {
+        photo_error: chrome.error_for("photos").map(str::to_owned),
+        photos,
         code: text(&report, "tracking_code"),
         owner: secret.is_some(),
         title: report["title"].as_str().map(str::to_owned),

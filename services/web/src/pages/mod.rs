@@ -9,6 +9,7 @@ pub mod errors;
 pub mod home;
 pub mod inbox;
 pub mod language;
+pub mod photos;
 pub mod public_record;
 pub mod sign_in;
 pub mod verification;

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use tower_sessions::Session;
 
-use super::citizen::{region_groups, timeline};
+use super::citizen::{photo_links, region_groups, timeline};
 use super::{Chrome, PageError, path_segment, query_value, text};
 use crate::WebState;
 use crate::api::{ApiFailure, Service};
@@ -137,6 +137,7 @@ struct ReportPage {
     address: Option<String>,
     filed_at: String,
     updates: Vec<(String, String, String)>,
+    photos: Vec<String>,
 }
 
 /// `GET /reports/{code}`: one published report with its progress.
@@ -155,7 +156,14 @@ pub async fn report(
         categories.iter().find(|known| text(known, "id") == category).map_or(category, |known| text(known, "name"));
     let chrome = Chrome::citizen(lang, &session, &format!("/reports/{}", path_segment(&code))).await?;
     let updates = timeline(tr, &report);
+    let listed: Value = state
+        .services
+        .get(Service::Intake, &format!("/api/v1/reports/{}/photos", path_segment(&code)), &[], None)
+        .await
+        .unwrap_or_default();
+    let photos = photo_links(&format!("/reports/{}", path_segment(&code)), &listed);
     let page = ReportPage {
+        photos,
         code: text(&report, "tracking_code"),
         title: text(&report, "title"),
         description: text(&report, "description"),
