@@ -19,9 +19,10 @@ if ! command -v chromium >/dev/null; then
     || { apt_get update && DEBIAN_FRONTEND=noninteractive apt_get install -y --no-install-recommends chromium; }
 fi
 # Python stand-ins from PyPI, in their own virtual environment: a published
-# Open311 client (georeport) and an S3-compatible server (moto) for photos.
+# Open311 client (georeport), an S3-compatible server (moto) for photos and
+# an SMTP sink (aiosmtpd) for the messages to citizens.
 command -v python3 >/dev/null || { echo "python3 is needed for the Open311 and S3 stand-ins" >&2; exit 1; }
-if ! tests/python/.venv/bin/python -c 'import georeport, moto.server' 2>/dev/null; then
+if ! tests/python/.venv/bin/python -c 'import georeport, moto.server, aiosmtpd' 2>/dev/null; then
   python3 -m venv tests/python/.venv
   tests/python/.venv/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 fi

@@ -134,6 +134,8 @@ pub struct ServiceSettings {
     pub audit_key: Option<Arc<aduan_ledger::CheckpointSigner>>,
     /// Where citizens' photos are kept (intake).
     pub files: Option<aduan_intake::photos::FileStore>,
+    /// The address people reach aduan at, for the links in messages to citizens (intake).
+    pub public_url: String,
 }
 
 /// Builds `service` over its database, its clocks reading `today`; its
@@ -179,6 +181,13 @@ pub async fn assemble(
                      (file:///<folder>, or s3://<bucket> with the AWS_* variables)"
                 )
             })?;
+            let notifier = aduan_intake::notifying::Notifier::new(
+                db.clone(),
+                identities.clone(),
+                aduan_intake::notifying::Transports::from_env()?,
+                aduan_intake::notifying::NotifySettings::from_env(&settings.public_url)?,
+            );
+            background.push(Box::pin(notifier.run(stop.clone())));
             let api_keys = aduan_platform::auth::ApiKeys::new(&settings.accounts_url, authenticator.clone())?;
             let state = aduan_intake::IntakeState {
                 db,

@@ -119,6 +119,35 @@ pub struct FileReportRequest {
     #[serde(default)]
     #[schema(max_length = 300)]
     pub address: Option<String>,
+    /// The language to write to the citizen in; Indonesian unless said otherwise.
+    #[serde(default)]
+    pub language: Option<Language>,
+}
+
+/// The languages aduan writes to citizens in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// Bahasa Indonesia.
+    #[default]
+    Id,
+    /// English.
+    En,
+}
+
+impl Language {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::En => "en",
+        }
+    }
+
+    /// From a stored name; Indonesian for anything else.
+    pub fn parse(name: &str) -> Self {
+        if name == "en" { Self::En } else { Self::Id }
+    }
 }
 
 /// A point on the map (WGS 84 degrees).
@@ -187,6 +216,7 @@ pub struct NewReport {
     reporter: Option<Identity>,
     location: Option<Location>,
     address: Option<String>,
+    language: Language,
 }
 
 fn optional_field(value: Option<&str>) -> Option<&str> {
@@ -263,6 +293,7 @@ impl NewReport {
             reporter,
             location,
             address,
+            language: request.language.unwrap_or_default(),
         })
     }
 }
@@ -363,6 +394,14 @@ async fn try_file(
         latitude: Set(report.location.map(|point| point.latitude)),
         longitude: Set(report.location.map(|point| point.longitude)),
         address: Set(report.address.clone()),
+        language: Set(report.language.as_str().to_owned()),
+        // Only someone who left an address is written to, and may stop it.
+        notify_token: Set(report
+            .reporter
+            .as_ref()
+            .filter(|identity| identity.email.is_some() || identity.phone.is_some())
+            .map(|_| tracking::new_secret())),
+        notifications_stopped_at: Set(None),
     }
     .insert(&txn)
     .await?;
@@ -399,6 +438,7 @@ mod tests {
             reporter: None,
             location: None,
             address: None,
+            language: None,
         }
     }
 

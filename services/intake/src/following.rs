@@ -214,6 +214,7 @@ impl ApplyEvent for FollowReports {
         };
         let institution_name =
             change.institution.as_ref().map(|(_, name)| name.clone()).or_else(|| report.institution_name.clone());
+        let kind = change.update.as_ref().map(|(kind, _)| *kind);
         if let Some((kind, text)) = change.update {
             record_update(txn, envelope, report_id, kind, institution_name, text).await?;
         }
@@ -223,6 +224,12 @@ impl ApplyEvent for FollowReports {
         let is_final = Status::parse(&report.status).is_some_and(Status::is_final);
         if !report_order::is_later(envelope.sequence, report.status_sequence) || is_final {
             return Ok(());
+        }
+        if let Some(kind) = kind.filter(|kind| crate::notifying::NOTIFIED.contains(kind))
+            && report.notify_token.is_some()
+            && report.notifications_stopped_at.is_none()
+        {
+            crate::notifying::owe(txn, envelope, report_id, kind).await?;
         }
         let mut active = report.into_active_model();
         if let Some(status) = change.status {

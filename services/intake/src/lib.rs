@@ -6,6 +6,7 @@ pub mod entities;
 mod filing;
 mod following;
 pub mod migration;
+pub mod notifying;
 pub mod open311;
 pub mod photos;
 mod publication;
@@ -24,7 +25,7 @@ use aduan_platform::topology;
 use aduan_registry_store::{LiveRegistry, WithRegistryCopy};
 use sea_orm::DatabaseConnection;
 
-pub use filing::{FileReportRequest, Location, Privacy, ReportKind, ReporterRequest};
+pub use filing::{FileReportRequest, Language, Location, Privacy, ReportKind, ReporterRequest};
 pub use migration::Migrator;
 pub use sealing::IdentityKeys;
 

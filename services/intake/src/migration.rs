@@ -5,7 +5,7 @@ use aduan_platform::migrations::{
 };
 use sea_orm_migration::prelude::*;
 
-use crate::entities::{photo, report, report_update, reporter, reporter_identity};
+use crate::entities::{notification, photo, report, report_update, reporter, reporter_identity};
 
 /// Applies intake's migrations to its own database.
 #[derive(Debug)]
@@ -21,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(OrderMergesRatingsAndSealing),
             Box::new(ReportLocation),
             Box::new(Photos),
+            Box::new(Notifications),
         ]
     }
 }
@@ -76,6 +77,24 @@ impl MigrationName for Photos {
 impl MigrationTrait for Photos {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         create_table_for(manager, photo::Entity).await
+    }
+}
+
+/// Messages to citizens, the language they are written in, and the way to stop them.
+#[derive(Debug)]
+struct Notifications;
+
+impl MigrationName for Notifications {
+    fn name(&self) -> &str {
+        "m20261130_000003_intake_notifications"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Notifications {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_missing_columns(manager, report::Entity).await?;
+        create_table_for(manager, notification::Entity).await
     }
 }
 

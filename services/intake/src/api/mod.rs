@@ -3,6 +3,7 @@
 //! reach it, so each client is rate limited (see `aduan serve`).
 
 mod filing;
+mod notifications;
 mod public_record;
 mod registry;
 mod steps;
@@ -46,6 +47,7 @@ pub fn router(state: IntakeState) -> OpenApiRouter {
         .routes(routes!(registry::list_regions))
         .routes(routes!(public_record::list_published))
         .routes(routes!(public_record::get_published))
+        .routes(routes!(notifications::stop))
         .routes(routes!(crate::photos::list))
         .routes(routes!(crate::photos::fetch))
         .with_state(state.clone())

@@ -2,6 +2,7 @@
 //! sealed, in `reporter_identity`; `reporter` is the plaintext table of
 //! earlier releases, emptied into it at start.
 
+pub mod notification;
 pub mod photo;
 pub mod report;
 pub mod report_update;

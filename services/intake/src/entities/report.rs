@@ -57,6 +57,14 @@ pub struct Model {
     pub longitude: Option<f64>,
     /// Where it happened, in the citizen's words (a street, a landmark).
     pub address: Option<String>,
+    /// The language the citizen is written to in: id or en.
+    #[sea_orm(default_value = "id")]
+    pub language: String,
+    /// Proves a "stop these messages" link is this report's; set when the
+    /// citizen left an address to be told at.
+    pub notify_token: Option<String>,
+    /// When the citizen asked for no more messages.
+    pub notifications_stopped_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

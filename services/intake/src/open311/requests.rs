@@ -128,6 +128,7 @@ fn report_request(fields: &Fields, format: Format) -> Result<FileReportRequest, 
         reporter: Some(reporter),
         location: location_of(fields, format)?,
         address: fields.get("address_string").map(str::to_owned),
+        language: None,
     })
 }
 

@@ -205,6 +205,8 @@ pub async fn file(
         "title": form.title.trim(),
         "description": form.description.trim(),
         "privacy": form.privacy,
+        // Messages about the report are written in the language of the page it was filed on.
+        "language": tr.lang(),
     });
     if !form.address.trim().is_empty() {
         body["address"] = json!(form.address.trim());

@@ -1,0 +1,263 @@
+//! Telling citizens who left an e-mail address or a phone number that their
+//! report moved: it was assigned, a question came, it was resolved (and will
+//! close if they do nothing), it closed. Intake is the only holder of
+//! contact details, so intake sends: the consumer that follows a report owes
+//! a message in the same transaction as the step ([`owe`]); [`Notifier`]
+//! sends what is owed by e-mail (SMTP) and SMS (an HTTP gateway), retrying
+//! with a growing back-off, and never writes an address anywhere but the
+//! message itself.
+
+mod messages;
+mod transports;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aduan_platform::bus::HandlerError;
+use aduan_platform::proto::Envelope;
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+pub use messages::{About, Message, render};
+pub use transports::{SmsGateway, Transports};
+
+use crate::entities::{notification, report, reporter_identity};
+use crate::filing::Language;
+use crate::sealing::{IdentityKeys, SealedIdentity};
+
+/// The steps a citizen is told of.
+pub const NOTIFIED: [&str; 5] = ["assigned", "question", "deferred", "resolved", "closed"];
+/// Tries before a message is given up.
+const MAX_ATTEMPTS: i32 = 10;
+/// The longest wait between two tries.
+const LONGEST_WAIT: Duration = Duration::from_secs(6 * 3600);
+/// How often owed messages are looked for.
+const POLL: Duration = Duration::from_secs(1);
+/// Messages sent per look.
+const BATCH: u64 = 32;
+/// How long a claimed message is left to its sender before another may try.
+const LEASE: Duration = Duration::from_secs(120);
+
+/// Owes the citizen of `report_id` a message about `kind`, the step the
+/// event `envelope` tells of (one message per event).
+pub async fn owe(
+    txn: &DatabaseTransaction,
+    envelope: &Envelope,
+    report_id: Uuid,
+    kind: &str,
+) -> Result<(), HandlerError> {
+    let id = Uuid::parse_str(&envelope.message_id)
+        .map_err(|error| HandlerError::Permanent(format!("message id: {error}")))?;
+    let now = Utc::now();
+    notification::ActiveModel {
+        id: Set(id),
+        report_id: Set(report_id),
+        kind: Set(kind.to_owned()),
+        status: Set("pending".to_owned()),
+        email_done: Set(false),
+        sms_done: Set(false),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        last_error: Set(None),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// Where citizens follow their reports, and how long the first retry waits.
+#[derive(Debug, Clone)]
+pub struct NotifySettings {
+    /// The address people reach aduan at (`ADUAN_PUBLIC_URL`), for the links.
+    pub public_url: String,
+    /// The first retry's wait; each next one doubles (`ADUAN_NOTIFY_RETRY_MS`).
+    pub first_retry: Duration,
+}
+
+impl NotifySettings {
+    /// From `ADUAN_PUBLIC_URL` (else `default_public_url`) and `ADUAN_NOTIFY_RETRY_MS`.
+    pub fn from_env(default_public_url: &str) -> anyhow::Result<Self> {
+        let public_url = std::env::var("ADUAN_PUBLIC_URL").unwrap_or_else(|_| default_public_url.to_owned());
+        let first_retry = match std::env::var("ADUAN_NOTIFY_RETRY_MS") {
+            Ok(value) => Duration::from_millis(
+                value
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("ADUAN_NOTIFY_RETRY_MS must be milliseconds, not {value:?}"))?,
+            ),
+            Err(_) => Duration::from_secs(60),
+        };
+        Ok(Self { public_url: public_url.trim_end_matches('/').to_owned(), first_retry })
+    }
+}
+
+/// Sends what is owed.
+#[derive(Clone)]
+pub struct Notifier {
+    db: DatabaseConnection,
+    keys: Arc<IdentityKeys>,
+    transports: Transports,
+    settings: NotifySettings,
+}
+
+impl std::fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notifier").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+/// How one try went, per channel.
+struct Tried {
+    email_done: bool,
+    sms_done: bool,
+    sent_any: bool,
+    error: Option<String>,
+}
+
+impl Notifier {
+    /// A notifier over intake's `db`, opening identities with `keys`.
+    pub fn new(
+        db: DatabaseConnection,
+        keys: Arc<IdentityKeys>,
+        transports: Transports,
+        settings: NotifySettings,
+    ) -> Self {
+        Self { db, keys, transports, settings }
+    }
+
+    /// Sends what is owed until `stop`.
+    pub async fn run(self, stop: CancellationToken) {
+        if !self.transports.any() {
+            tracing::info!("no SMTP server or SMS gateway configured: citizens are not sent messages");
+        }
+        loop {
+            match self.send_due().await {
+                Ok(sent) if sent as u64 == BATCH => continue,
+                Ok(_) => {}
+                Err(error) => tracing::warn!(error = format!("{error:#}"), "sending citizens' messages failed"),
+            }
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+
+    /// Tries every message due now; answers how many it looked at.
+    pub async fn send_due(&self) -> anyhow::Result<usize> {
+        let due = notification::Entity::find()
+            .filter(notification::Column::Status.eq("pending"))
+            .filter(notification::Column::NextAttemptAt.lte(Utc::now()))
+            .order_by_asc(notification::Column::NextAttemptAt)
+            .limit(BATCH)
+            .all(&self.db)
+            .await?;
+        let count = due.len();
+        for owed in due {
+            // Claimed by raising its attempts: another replica that read the
+            // same row finds them changed and leaves it.
+            let claimed = notification::Entity::update_many()
+                .col_expr(notification::Column::Attempts, Expr::value(owed.attempts + 1))
+                .col_expr(notification::Column::NextAttemptAt, Expr::value(Utc::now() + LEASE))
+                .filter(notification::Column::Id.eq(owed.id))
+                .filter(notification::Column::Attempts.eq(owed.attempts))
+                .filter(notification::Column::Status.eq("pending"))
+                .exec(&self.db)
+                .await?;
+            if claimed.rows_affected == 1 {
+                self.deliver(owed).await?;
+            }
+        }
+        Ok(count)
+    }
+
+    async fn deliver(&self, owed: notification::Model) -> anyhow::Result<()> {
+        let attempts = owed.attempts + 1;
+        let report = report::Entity::find_by_id(owed.report_id).one(&self.db).await?;
+        let sealed = reporter_identity::Entity::find_by_id(owed.report_id).one(&self.db).await?;
+        let mut active: notification::ActiveModel = owed.clone().into();
+        active.attempts = Set(attempts);
+        let (Some(report), Some(sealed)) = (report, sealed) else {
+            // Erased after its retention, or never left: nobody to tell.
+            active.status = Set("skipped".to_owned());
+            active.update(&self.db).await?;
+            return Ok(());
+        };
+        if report.notifications_stopped_at.is_some() {
+            active.status = Set("skipped".to_owned());
+            active.update(&self.db).await?;
+            return Ok(());
+        }
+        let identity = self.keys.open(
+            report.id,
+            &SealedIdentity { key_id: sealed.key_id, wrapped_key: sealed.wrapped_key, sealed: sealed.sealed },
+        )?;
+        let track_url = format!("{}/track/{}", self.settings.public_url, report.tracking_code);
+        let stop_url = format!(
+            "{}/api/v1/reports/{}/notifications/stop?token={}",
+            self.settings.public_url,
+            report.tracking_code,
+            report.notify_token.as_deref().unwrap_or_default()
+        );
+        let about = About {
+            kind: &owed.kind,
+            code: &report.tracking_code,
+            institution: report.institution_name.as_deref(),
+            track_url: &track_url,
+            stop_url: &stop_url,
+        };
+        let message = render(Language::parse(&report.language), about);
+        let tried = self.try_channels(&owed, &identity, &message).await;
+        active.email_done = Set(tried.email_done);
+        active.sms_done = Set(tried.sms_done);
+        active.last_error = Set(tried.error.clone());
+        if tried.email_done && tried.sms_done {
+            active.status =
+                Set(if tried.sent_any || owed.email_done || owed.sms_done { "sent" } else { "skipped" }.to_owned());
+        } else if attempts >= MAX_ATTEMPTS {
+            active.status = Set("failed".to_owned());
+            tracing::warn!(report_id = %report.id, attempts, "a message to a citizen was given up");
+        } else {
+            let wait = self.settings.first_retry.saturating_mul(1 << (attempts - 1).clamp(0, 20)).min(LONGEST_WAIT);
+            active.next_attempt_at = Set(Utc::now() + wait);
+        }
+        active.update(&self.db).await?;
+        Ok(())
+    }
+
+    /// Sends on each channel not done yet that has an address and a transport.
+    async fn try_channels(
+        &self,
+        owed: &notification::Model,
+        identity: &crate::sealing::Identity,
+        message: &Message,
+    ) -> Tried {
+        let mut tried = Tried { email_done: owed.email_done, sms_done: owed.sms_done, sent_any: false, error: None };
+        if !tried.email_done {
+            match (&identity.email, self.transports.mailer()) {
+                (Some(email), Some(mailer)) => match mailer.send(email, message).await {
+                    Ok(()) => (tried.email_done, tried.sent_any) = (true, true),
+                    Err(error) => tried.error = Some(error),
+                },
+                // No address, or no way to send one: nothing to retry.
+                _ => tried.email_done = true,
+            }
+        }
+        if !tried.sms_done {
+            match (&identity.phone, self.transports.sms()) {
+                (Some(phone), Some(gateway)) => match gateway.send(phone, &message.sms).await {
+                    Ok(()) => (tried.sms_done, tried.sent_any) = (true, true),
+                    Err(error) => tried.error = Some(error),
+                },
+                _ => tried.sms_done = true,
+            }
+        }
+        tried
+    }
+}
