@@ -333,7 +333,8 @@ const TABLE: &[Row] = &[
     },
 ];
 
-/// Endpoints anyone may call: citizens', the public registry, health, the
+/// Endpoints anyone may call: citizens' (who may see photos is checked by
+/// tests/photos.rs), the public record, the public registry, health, the
 /// test clock, the ledger's checkpoints, key and proofs (hashes only), and
 /// accounts' own (which its own tests cover).
 fn is_public(method: &str, path: &str) -> bool {
@@ -341,6 +342,7 @@ fn is_public(method: &str, path: &str) -> bool {
     (method == "get"
         && (path == "/api/v1/ledger/checkpoints" || ledger_public.iter().any(|public| path.starts_with(public))))
         || path.starts_with("/api/v1/reports")
+        || path.starts_with("/api/v1/public/")
         || path.starts_with("/api/v1/categories")
         || path.starts_with("/api/v1/regions")
         || path == "/api/v1/institutions"
