@@ -116,7 +116,7 @@ def check(fmt):
     assert [item["service_request_id"] for item in by_id] == [public["service_request_id"]], by_id
 
     hidden = requests.get(f"{ROOT}/requests/{confidential['service_request_id']}.{fmt}", timeout=10)
-    assert hidden.status_code == 403, hidden.text
+    assert hidden.status_code == 404, hidden.text
     assert "money" not in hidden.text
 
     extended = requests.get(

@@ -97,6 +97,23 @@ impl Grant {
     }
 }
 
+/// Whether `grants` let their holder read a confidential report held by
+/// `institution` (`is_below(a, b)`: `a` is in `b`'s subtree): a verifier
+/// whose scope holds it, and the coordinators, officers and supervisors of
+/// that institution and its units; not the level above, an auditor, an
+/// administrator or a supporter (PROCEDURE.md: "Only the verifier and the
+/// officers assigned to it see it"). Every service asks this one rule.
+pub fn sees_confidential(grants: &[Grant], institution: &str, is_below: impl Fn(&str, &str) -> bool) -> bool {
+    grants.iter().any(|grant| match (grant.role, grant.institution.as_deref()) {
+        (StaffRole::Verifier, None) => true,
+        (StaffRole::Verifier, Some(scope)) => scope == institution || is_below(institution, scope),
+        (StaffRole::Coordinator | StaffRole::Officer | StaffRole::Supervisor, Some(scope)) => {
+            scope == institution || is_below(scope, institution)
+        }
+        _ => false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,6 @@ mod grants;
 mod keys;
 mod token;
 
-pub use grants::{Grant, StaffRole};
+pub use grants::{Grant, StaffRole, sees_confidential};
 pub use keys::{Jwk, Jwks, KeySet, PublicKey, SigningKey};
 pub use token::{AUDIENCE, Claims, ISSUER, MAX_LIFETIME_SECONDS, SubjectKind, TokenError, sign, verify};

@@ -114,7 +114,7 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
         },
         audit_key: Some(audit_key(&options.data_dir)?),
         files: Some(aduan_intake::photos::FileStore::local(&options.data_dir.join("files"))?),
-        public_url: format!("http://{addr}"),
+        public_url: Some(std::env::var("ADUAN_PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"))),
     };
 
     let mut router = axum::Router::new();

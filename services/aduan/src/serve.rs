@@ -47,8 +47,7 @@ fn settings(service: ServiceName, config: &ServiceConfig) -> anyhow::Result<Serv
             None => None,
         },
         files: config.files_url.as_deref().map(aduan_intake::photos::FileStore::open).transpose()?,
-        // Where web serves the pages, unless ADUAN_PUBLIC_URL says otherwise.
-        public_url: "http://127.0.0.1:8085".to_owned(),
+        public_url: std::env::var("ADUAN_PUBLIC_URL").ok(),
     })
 }
 

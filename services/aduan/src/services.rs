@@ -134,8 +134,9 @@ pub struct ServiceSettings {
     pub audit_key: Option<Arc<aduan_ledger::CheckpointSigner>>,
     /// Where citizens' photos are kept (intake).
     pub files: Option<aduan_intake::photos::FileStore>,
-    /// The address people reach aduan at, for the links in messages to citizens (intake).
-    pub public_url: String,
+    /// The address people reach aduan at (`ADUAN_PUBLIC_URL`), for the links
+    /// in messages to citizens (intake).
+    pub public_url: Option<String>,
 }
 
 /// Builds `service` over its database, its clocks reading `today`; its
@@ -181,12 +182,9 @@ pub async fn assemble(
                      (file:///<folder>, or s3://<bucket> with the AWS_* variables)"
                 )
             })?;
-            let notifier = aduan_intake::notifying::Notifier::new(
-                db.clone(),
-                identities.clone(),
-                aduan_intake::notifying::Transports::from_env()?,
-                aduan_intake::notifying::NotifySettings::from_env(&settings.public_url)?,
-            );
+            let transports = aduan_intake::notifying::Transports::from_env()?;
+            let notify = aduan_intake::notifying::NotifySettings::new(settings.public_url.as_deref(), &transports)?;
+            let notifier = aduan_intake::notifying::Notifier::new(db.clone(), identities.clone(), transports, notify);
             background.push(Box::pin(notifier.run(stop.clone())));
             let api_keys = aduan_platform::auth::ApiKeys::new(&settings.accounts_url, authenticator.clone())?;
             let state = aduan_intake::IntakeState {

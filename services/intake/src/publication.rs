@@ -1,7 +1,10 @@
 //! What of a report the public may read (PROCEDURE.md, "Privacy of the
-//! reporter"): a public or anonymous report's text once a verifier has
-//! assigned it, never a confidential one's, never before verification, and
-//! never the reporter's identity (it is not in the report at all).
+//! reporter"): a public or anonymous report's text once it passed
+//! verification, that is once it was assigned (by a routing rule that is
+//! certain, or by a verifier when none is); never a confidential one's,
+//! never one still waiting, archived or merged, and never the reporter's
+//! identity (it is not in the report at all). The institutions' answers on
+//! a published report are public too, as LAPOR!'s are.
 
 use aduan_procedure::Status;
 

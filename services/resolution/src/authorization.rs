@@ -135,19 +135,10 @@ pub fn permit_any(
     })
 }
 
-/// Whether `caller` may read a confidential case held by `institution`: the
-/// verifier, and the staff of that institution and its units; not the level
-/// above, an auditor or a supporter (PROCEDURE.md: "Only the verifier and the
-/// officers assigned to it see it").
+/// Whether `caller` may read a confidential case held by `institution`
+/// (the one rule of `aduan_access::sees_confidential`).
 pub fn sees_confidential(caller: &Caller, institution: &str, registry: &Registry) -> bool {
-    caller.grants.iter().any(|grant| match (grant.role, grant.institution.as_deref()) {
-        (Verifier, None) => true,
-        (Verifier, Some(scope)) => scope == institution || registry.is_below(institution, scope),
-        (Coordinator | Officer | Supervisor, Some(scope)) => {
-            scope == institution || registry.is_below(scope, institution)
-        }
-        _ => false,
-    })
+    aduan_access::sees_confidential(&caller.grants, institution, |id, ancestor| registry.is_below(id, ancestor))
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod staff_session;
 
 use std::sync::Arc;
 
+use aduan_platform::http::MAX_UPLOAD_BYTES;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderValue, header};
@@ -114,17 +115,11 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
     let purge = store.clone().purge_expired_until(SESSION_PURGE_INTERVAL, stop);
     let router = Router::new()
         .route("/", get(citizen::home))
-        .route(
-            "/file",
-            get(citizen::file_form).post(citizen::file).layer(DefaultBodyLimit::max(photos::MAX_FORM_WITH_PHOTOS)),
-        )
+        .route("/file", get(citizen::file_form).post(citizen::file).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)))
         .route("/track", get(citizen::track_form).post(citizen::track))
         .route("/track/{code}", get(citizen::report))
         .route("/track/{code}/{step}", post(citizen::citizen_step))
-        .route(
-            "/track/{code}/photos",
-            post(photos::add_photos).layer(DefaultBodyLimit::max(photos::MAX_FORM_WITH_PHOTOS)),
-        )
+        .route("/track/{code}/photos", post(photos::add_photos).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)))
         .route("/track/{code}/photos/{id}", get(photos::citizens_photo))
         .route("/reports/{code}/photos/{id}", get(photos::published_photo))
         .route("/staff/reports/{code}/photos/{id}", get(photos::staff_photo))

@@ -47,7 +47,7 @@ pub fn router(state: IntakeState) -> OpenApiRouter {
         .routes(routes!(registry::list_regions))
         .routes(routes!(public_record::list_published))
         .routes(routes!(public_record::get_published))
-        .routes(routes!(notifications::stop))
+        .routes(routes!(notifications::confirm_stop, notifications::stop))
         .routes(routes!(crate::photos::list))
         .routes(routes!(crate::photos::fetch))
         .with_state(state.clone())

@@ -243,14 +243,16 @@ pub(super) async fn get_published(
         .await?
         .filter(|report| publication::is_published(&report.privacy, &report.status))
         .ok_or_else(not_published)?;
-    let updates = report_update::Entity::find()
+    // The newest, should there be more than a page holds: the answer is the news.
+    let mut updates = report_update::Entity::find()
         .filter(report_update::Column::ReportId.eq(report.id))
         .filter(report_update::Column::Kind.is_in(PROGRESS_KINDS))
-        .order_by_asc(report_update::Column::Sequence)
-        .order_by_asc(report_update::Column::Id)
+        .order_by_desc(report_update::Column::Sequence)
+        .order_by_desc(report_update::Column::Id)
         .limit(MAX_UPDATES)
         .all(&state.db)
         .await?;
+    updates.reverse();
     Ok(ApiJson(PublishedReportWithUpdates {
         report: PublishedReport::from(report),
         updates: updates.into_iter().map(UpdateView::from).collect(),

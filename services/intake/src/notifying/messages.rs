@@ -36,19 +36,25 @@ fn headline(language: Language, kind: &str, institution: &str) -> String {
         (Language::En, "question") => format!("{institution} asked you a question about your report."),
         (Language::En, "deferred") => "The verifier asked you to clarify your report.".to_owned(),
         (Language::En, "resolved") => format!(
-            "{institution} says your report is resolved. Accept the answer, or dispute it within 10 working days; \
-             if you do nothing, the report closes then."
+            "{institution} says your report is resolved. Accept the answer, or dispute it before the window shown \
+             on your report's page ends; if you do nothing, the report closes then."
         ),
         (Language::En, "closed") => "Your report is closed.".to_owned(),
+        (Language::En, "appeal_upheld") => {
+            "The level above upheld the answer to your report, and the report is closed.".to_owned()
+        }
         (Language::En, _) => "Your report moved.".to_owned(),
         (Language::Id, "assigned") => format!("Laporan Anda diteruskan ke {institution}, yang wajib menjawabnya."),
         (Language::Id, "question") => format!("{institution} mengajukan pertanyaan tentang laporan Anda."),
         (Language::Id, "deferred") => "Verifikator meminta Anda memperjelas laporan Anda.".to_owned(),
         (Language::Id, "resolved") => format!(
-            "{institution} menyatakan laporan Anda selesai. Terima jawabannya, atau sanggah dalam 10 hari kerja; \
-             bila tidak ada tanggapan, laporan ditutup saat itu."
+            "{institution} menyatakan laporan Anda selesai. Terima jawabannya, atau sanggah sebelum batas waktu \
+             yang tertera di halaman laporan Anda; bila tidak ada tanggapan, laporan ditutup saat itu."
         ),
         (Language::Id, "closed") => "Laporan Anda sudah ditutup.".to_owned(),
+        (Language::Id, "appeal_upheld") => {
+            "Tingkat di atasnya menguatkan jawaban atas laporan Anda, dan laporan ditutup.".to_owned()
+        }
         (Language::Id, _) => "Ada perkembangan pada laporan Anda.".to_owned(),
     }
 }

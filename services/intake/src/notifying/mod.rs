@@ -32,7 +32,7 @@ use crate::filing::Language;
 use crate::sealing::{IdentityKeys, SealedIdentity};
 
 /// The steps a citizen is told of.
-pub const NOTIFIED: [&str; 5] = ["assigned", "question", "deferred", "resolved", "closed"];
+pub const NOTIFIED: [&str; 6] = ["assigned", "question", "deferred", "resolved", "closed", "appeal_upheld"];
 /// Tries before a message is given up.
 const MAX_ATTEMPTS: i32 = 10;
 /// The longest wait between two tries.
@@ -82,9 +82,17 @@ pub struct NotifySettings {
 }
 
 impl NotifySettings {
-    /// From `ADUAN_PUBLIC_URL` (else `default_public_url`) and `ADUAN_NOTIFY_RETRY_MS`.
-    pub fn from_env(default_public_url: &str) -> anyhow::Result<Self> {
-        let public_url = std::env::var("ADUAN_PUBLIC_URL").unwrap_or_else(|_| default_public_url.to_owned());
+    /// Links to `public_url`; the first retry waits `ADUAN_NOTIFY_RETRY_MS`.
+    /// Without a public address no link can be written, so a configured way
+    /// out needs one.
+    pub fn new(public_url: Option<&str>, transports: &Transports) -> anyhow::Result<Self> {
+        let public_url = match public_url.map(str::trim).filter(|url| !url.is_empty()) {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None if transports.any() => anyhow::bail!(
+                "messages to citizens link to aduan: set ADUAN_PUBLIC_URL to the address people reach it at"
+            ),
+            None => String::new(),
+        };
         let first_retry = match std::env::var("ADUAN_NOTIFY_RETRY_MS") {
             Ok(value) => Duration::from_millis(
                 value
@@ -93,7 +101,7 @@ impl NotifySettings {
             ),
             Err(_) => Duration::from_secs(60),
         };
-        Ok(Self { public_url: public_url.trim_end_matches('/').to_owned(), first_retry })
+        Ok(Self { public_url, first_retry })
     }
 }
 
@@ -170,11 +178,36 @@ impl Notifier {
                 .filter(notification::Column::Status.eq("pending"))
                 .exec(&self.db)
                 .await?;
-            if claimed.rows_affected == 1 {
-                self.deliver(owed).await?;
+            if claimed.rows_affected == 1
+                && let Err(error) = self.deliver(owed.clone()).await
+            {
+                // Not the transports (their failures are handled in `deliver`):
+                // the database or the key file. Counted like any try.
+                tracing::warn!(error = format!("{error:#}"), notification = %owed.id, "a message could not be prepared");
+                self.failed_try(owed, "the message could not be prepared").await?;
             }
         }
         Ok(count)
+    }
+
+    /// Counts a try that failed before any channel was tried.
+    async fn failed_try(&self, owed: notification::Model, reason: &str) -> anyhow::Result<()> {
+        let attempts = owed.attempts + 1;
+        let mut active: notification::ActiveModel = owed.into();
+        active.attempts = Set(attempts);
+        active.last_error = Set(Some(reason.to_owned()));
+        if attempts >= MAX_ATTEMPTS {
+            active.status = Set("failed".to_owned());
+        } else {
+            active.next_attempt_at = Set(Utc::now() + self.wait_after(attempts));
+        }
+        active.update(&self.db).await?;
+        Ok(())
+    }
+
+    /// The wait after the `attempts`-th try: doubling from the first retry's, at most six hours.
+    fn wait_after(&self, attempts: i32) -> Duration {
+        self.settings.first_retry.saturating_mul(1 << (attempts - 1).clamp(0, 20)).min(LONGEST_WAIT)
     }
 
     async fn deliver(&self, owed: notification::Model) -> anyhow::Result<()> {
@@ -224,8 +257,7 @@ impl Notifier {
             active.status = Set("failed".to_owned());
             tracing::warn!(report_id = %report.id, attempts, "a message to a citizen was given up");
         } else {
-            let wait = self.settings.first_retry.saturating_mul(1 << (attempts - 1).clamp(0, 20)).min(LONGEST_WAIT);
-            active.next_attempt_at = Set(Utc::now() + wait);
+            active.next_attempt_at = Set(Utc::now() + self.wait_after(attempts));
         }
         active.update(&self.db).await?;
         Ok(())

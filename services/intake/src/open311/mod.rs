@@ -13,6 +13,7 @@ mod requests;
 mod services;
 
 use aduan_platform::http::{ApiError, MAX_BODY_BYTES};
+use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +21,7 @@ use axum::routing::get;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::IntakeState;
-use crate::photos::{self, CleanPhoto};
+use crate::photos;
 pub use document::Node;
 
 /// Where Open311 is served.
@@ -198,17 +199,21 @@ async fn get_top(
     }
 }
 
-/// The fields and the photos (`media` parts) of a multipart filing.
-async fn read_multipart(mut multipart: Multipart, format: Format) -> Result<(Fields, Vec<CleanPhoto>), Open311Error> {
+/// The fields and the photos (`media` parts, as sent) of a multipart
+/// filing; more photos than a report may carry are refused as they come.
+async fn read_multipart(mut multipart: Multipart, format: Format) -> Result<(Fields, Vec<Bytes>), Open311Error> {
     let fail = |error: ApiError| Open311Error::from_api(error, format);
     let mut fields = Vec::new();
-    let mut photos = Vec::new();
+    let mut media = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(|error| fail(photos::multipart_error(error)))? {
         let name = field.name().unwrap_or_default().to_owned();
         let bytes = field.bytes().await.map_err(|error| fail(photos::multipart_error(error)))?;
         if name == "media" {
+            if media.len() == photos::MAX_PHOTOS {
+                return Err(fail(photos::too_many()));
+            }
             if !bytes.is_empty() {
-                photos.push(photos::cleaning::clean(bytes).map_err(fail)?);
+                media.push(bytes);
             }
         } else {
             let value = String::from_utf8(bytes.to_vec()).map_err(|_| {
@@ -217,7 +222,7 @@ async fn read_multipart(mut multipart: Multipart, format: Format) -> Result<(Fie
             fields.push((name, value));
         }
     }
-    Ok((Fields(fields), photos))
+    Ok((Fields(fields), media))
 }
 
 /// `POST /open311/v2/requests.{json|xml}`: url-encoded, or multipart with
@@ -237,7 +242,7 @@ async fn post_top(
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let (fields, photos) = if content_type.starts_with("multipart/form-data") {
+    let (fields, media) = if content_type.starts_with("multipart/form-data") {
         let multipart = Multipart::from_request(request, &()).await.map_err(|_| {
             Open311Error::new(
                 StatusCode::BAD_REQUEST,
@@ -260,7 +265,7 @@ async fn post_top(
             format,
         ));
     };
-    requests::create(&state, &fields, photos, format).await
+    requests::create(&state, &fields, media, format).await
 }
 
 /// `GET /open311/v2/services/{code}.{json|xml}`.

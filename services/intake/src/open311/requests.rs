@@ -1,12 +1,12 @@
 //! Open311 service requests: filing one (with an API key), the public
 //! record of them, one by its id, and the id behind a token.
 //!
-//! Only what the public record holds is listed: public and anonymous
-//! reports once a verifier assigned them ([`crate::publication`]). A report
-//! asked for by its id that is not published yet answers with its status
-//! alone; a confidential one is not shown here at all.
+//! Only what the public record holds is listed ([`crate::publication`]). A
+//! report asked for by its id that is not published yet answers with its
+//! status alone; a confidential one is not shown here at all (404).
 
 use aduan_platform::http::ApiError;
+use axum::body::Bytes;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -19,7 +19,6 @@ use crate::entities::{report, report_update};
 use crate::filing::{
     FileReportRequest, Location, NewReport, Privacy, ReportKind, ReporterRequest, file_report_with_photos,
 };
-use crate::photos::CleanPhoto;
 use crate::publication;
 use crate::tracking;
 
@@ -132,15 +131,17 @@ fn report_request(fields: &Fields, format: Format) -> Result<FileReportRequest, 
     })
 }
 
-/// `POST requests`: files a report for the holder of an API key, with its photos.
+/// `POST requests`: files a report for the holder of an API key, with its
+/// photos (`media`, as sent: looked at only once the key is good).
 pub(super) async fn create(
     state: &IntakeState,
     fields: &Fields,
-    photos: Vec<CleanPhoto>,
+    media: Vec<Bytes>,
     format: Format,
 ) -> Result<Response, Open311Error> {
     let fail = |error: ApiError| Open311Error::from_api(error, format);
     let partner = state.api_keys.check(fields.get("api_key").unwrap_or_default()).await.map_err(fail)?;
+    let photos = media.into_iter().map(crate::photos::cleaning::clean).collect::<Result<Vec<_>, _>>().map_err(fail)?;
     let report = NewReport::parse(report_request(fields, format)?, &state.registry.current()).map_err(fail)?;
     let stored = crate::photos::store(&state.files, photos).await.map_err(fail)?;
     let filed =
@@ -355,10 +356,11 @@ pub(super) async fn one(state: &IntakeState, id: &str, fields: &Fields, format: 
     let fail = |error: ApiError| Open311Error::from_api(error, format);
     let report = crate::api::find_by_code(&state.db, id).await.map_err(fail)?;
     if report.privacy == "confidential" {
+        // As if it did not exist: the answer must not tell that a code is a confidential report's.
         return Err(Open311Error::new(
-            StatusCode::FORBIDDEN,
-            "confidential",
-            "a confidential report is followed only by its citizen, with its secret, on the tracking page",
+            StatusCode::NOT_FOUND,
+            "report_not_found",
+            "no report this endpoint shows has this id; a confidential report is followed on the tracking page",
             format,
         ));
     }
@@ -373,7 +375,9 @@ pub(super) async fn one(state: &IntakeState, id: &str, fields: &Fields, format: 
 pub(super) async fn token(state: &IntakeState, token: &str, format: Format) -> Result<Reply, Open311Error> {
     let not_found = || Open311Error::new(StatusCode::NOT_FOUND, "token_not_found", "no request has this token", format);
     let id = Uuid::parse_str(token).map_err(|_| not_found())?;
+    // Tokens are what Open311 filings answered with; no other report is found by one.
     let report = report::Entity::find_by_id(id)
+        .filter(report::Column::Channel.eq("open311"))
         .one(&state.db)
         .await
         .map_err(|error| Open311Error::from_api(error.into(), format))?

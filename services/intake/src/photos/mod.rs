@@ -13,23 +13,19 @@ use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-pub use cleaning::{CleanPhoto, MAX_PHOTO_BYTES};
+pub use aduan_platform::http::{MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_UPLOAD_BYTES};
+pub use cleaning::CleanPhoto;
 pub use store::FileStore;
 
 use crate::IntakeState;
 use crate::api::{SECRET_HEADER, find_by_code};
 use crate::entities::{photo, report};
 use crate::{publication, tracking};
-
-/// The most photos one report carries.
-pub const MAX_PHOTOS: u64 = 5;
-/// The largest upload: every photo a report may carry, and the form around them.
-pub const MAX_UPLOAD_BYTES: usize = MAX_PHOTOS as usize * MAX_PHOTO_BYTES + 64 * 1024;
 
 /// A photo of a report.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -87,7 +83,7 @@ impl StoredPhoto {
 /// transaction that adds them to a report, so a row never names bytes that
 /// are not there (bytes without a row, from a failed filing, harm nobody).
 pub async fn store(files: &FileStore, photos: Vec<CleanPhoto>) -> Result<Vec<StoredPhoto>, ApiError> {
-    if photos.len() as u64 > MAX_PHOTOS {
+    if photos.len() > MAX_PHOTOS {
         return Err(too_many());
     }
     let mut stored = Vec::with_capacity(photos.len());
@@ -102,18 +98,22 @@ pub async fn store(files: &FileStore, photos: Vec<CleanPhoto>) -> Result<Vec<Sto
     Ok(stored)
 }
 
-fn too_many() -> ApiError {
+/// 409 `too_many_photos`.
+pub fn too_many() -> ApiError {
     ApiError::conflict("too_many_photos", format!("a report carries {MAX_PHOTOS} photos at most"))
 }
 
-/// Adds `photos` to `report`, unless that would make more than [`MAX_PHOTOS`].
+/// Adds `photos` to `report`, unless that would make more than
+/// [`MAX_PHOTOS`]: counted with the report locked, so two uploads at once
+/// cannot both pass.
 async fn add(state: &IntakeState, report: &report::Model, photos: Vec<CleanPhoto>) -> Result<Vec<PhotoView>, ApiError> {
-    let held = photo::Entity::find().filter(photo::Column::ReportId.eq(report.id)).count(&state.db).await?;
-    if held + photos.len() as u64 > MAX_PHOTOS {
-        return Err(too_many());
-    }
     let stored = store(&state.files, photos).await?;
     let txn = aduan_platform::database::begin_write(&state.db).await?;
+    report::Entity::find_by_id(report.id).lock_exclusive().one(&txn).await?;
+    let held = photo::Entity::find().filter(photo::Column::ReportId.eq(report.id)).count(&txn).await?;
+    if usize::try_from(held).unwrap_or(usize::MAX).saturating_add(stored.len()) > MAX_PHOTOS {
+        return Err(too_many());
+    }
     let mut added = Vec::with_capacity(stored.len());
     for photo in &stored {
         added.push(view(&report.tracking_code, photo.row(report.id).insert(&txn).await?));
@@ -148,10 +148,12 @@ pub fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiEr
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_multipart", "the body is not a readable multipart form")
 }
 
-/// Whether the request may see `report`'s photos: its citizen (the secret),
-/// staff who handle it (a verifier or an auditor nationally, or anyone but
-/// an administrator whose scope holds the institution that has it), or
-/// anyone once the report is published.
+/// Whether the request may see `report`'s photos, as its words may be
+/// seen: its citizen (the secret); anyone once it is published; staff with
+/// a token: for a confidential report, those [`aduan_access::sees_confidential`]
+/// lets read it (as resolution does), for any other, a national verifier or
+/// auditor and the staff of the holding institution, its units and the
+/// levels above it (not an administrator).
 async fn may_see(state: &IntakeState, headers: &HeaderMap, report: &report::Model) -> Result<(), ApiError> {
     if let Some(secret) = headers.get(SECRET_HEADER) {
         return if tracking::secret_matches(secret.to_str().unwrap_or_default(), &report.secret_hash) {
@@ -160,6 +162,9 @@ async fn may_see(state: &IntakeState, headers: &HeaderMap, report: &report::Mode
             Err(ApiError::forbidden("wrong_secret", "the secret does not match this report"))
         };
     }
+    if publication::is_published(&report.privacy, &report.status) {
+        return Ok(());
+    }
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -167,20 +172,31 @@ async fn may_see(state: &IntakeState, headers: &HeaderMap, report: &report::Mode
     if let Some(token) = bearer {
         let claims = state.authenticator.verify(token.trim()).await?;
         let registry = state.registry.current();
-        let handles = claims.grants.iter().any(|grant| match grant.role {
-            StaffRole::Administrator => false,
-            StaffRole::Verifier | StaffRole::Auditor if grant.institution.is_none() => true,
-            _ => report
-                .institution_id
-                .as_deref()
-                .is_some_and(|institution| grant.covers(institution, |id, ancestor| registry.is_below(id, ancestor))),
-        });
+        let is_below = |id: &str, ancestor: &str| registry.is_below(id, ancestor);
+        let national_verifier =
+            claims.grants.iter().any(|grant| grant.role == StaffRole::Verifier && grant.institution.is_none());
+        let handles = match (report.privacy.as_str(), report.institution_id.as_deref()) {
+            ("confidential", Some(institution)) => {
+                aduan_access::sees_confidential(&claims.grants, institution, is_below)
+            }
+            // Not assigned yet: only the national verifier has it.
+            (_, None) => national_verifier,
+            (_, Some(institution)) => {
+                claims.grants.iter().any(|grant| match (grant.role, grant.institution.as_deref()) {
+                    (StaffRole::Administrator, _) => false,
+                    (StaffRole::Verifier | StaffRole::Auditor, None) => true,
+                    (_, Some(scope)) => grant.covers(institution, is_below) || is_below(scope, institution),
+                    (_, None) => false,
+                })
+            }
+        };
         if handles {
             return Ok(());
         }
-    }
-    if publication::is_published(&report.privacy, &report.status) {
-        return Ok(());
+        return Err(ApiError::forbidden(
+            "outside_scope",
+            "this report is not handled by the institutions your roles cover",
+        ));
     }
     Err(ApiError::forbidden(
         "photos_private",

@@ -17,14 +17,17 @@ use crate::http::ApiError;
 
 /// How long an accepted key is taken without asking accounts again.
 const ACCEPTED_FOR: Duration = Duration::from_secs(60);
+/// How long a refused key is refused without asking accounts again, so a
+/// flood of made-up keys costs accounts one exchange per key and window.
+const REFUSED_FOR: Duration = Duration::from_secs(10);
 /// Past this many remembered keys, the memory is cleared: a flood of made-up
-/// keys must not grow it (refused keys are never remembered anyway).
+/// keys must not grow it.
 const MOST_REMEMBERED: usize = 10_000;
 /// The longest key sent to accounts at all.
 const MAX_KEY_CHARACTERS: usize = 200;
 
-/// Accepted keys by their SHA-256, with their claims and when they were checked.
-type Accepted = HashMap<[u8; 32], (Claims, Instant)>;
+/// Keys by their SHA-256: their claims (or `None`: refused) and when they were checked.
+type Remembered = HashMap<[u8; 32], (Option<Claims>, Instant)>;
 
 /// Checks API keys with accounts.
 #[derive(Debug, Clone)]
@@ -32,7 +35,7 @@ pub struct ApiKeys {
     tokens_url: String,
     client: reqwest::Client,
     authenticator: Arc<Authenticator>,
-    accepted: Arc<Mutex<Accepted>>,
+    remembered: Arc<Mutex<Remembered>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -53,12 +56,20 @@ impl ApiKeys {
             tokens_url: format!("{}/api/v1/tokens", accounts_url.trim_end_matches('/')),
             client: reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?,
             authenticator,
-            accepted: Arc::default(),
+            remembered: Arc::default(),
         })
     }
 
-    fn remembered(&self) -> std::sync::MutexGuard<'_, Accepted> {
-        self.accepted.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn remembered(&self) -> std::sync::MutexGuard<'_, Remembered> {
+        self.remembered.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn remember(&self, digest: [u8; 32], claims: Option<Claims>) {
+        let mut remembered = self.remembered();
+        if remembered.len() >= MOST_REMEMBERED {
+            remembered.clear();
+        }
+        remembered.insert(digest, (claims, Instant::now()));
     }
 
     /// The claims of the machine (or user) whose API token `key` is.
@@ -71,18 +82,23 @@ impl ApiKeys {
             return Err(refused());
         }
         let digest: [u8; 32] = Sha256::digest(key.as_bytes()).into();
-        if let Some((claims, at)) = self.remembered().get(&digest)
-            && at.elapsed() < ACCEPTED_FOR
-        {
-            return Ok(claims.clone());
+        let known = self.remembered().get(&digest).cloned();
+        match known {
+            Some((Some(claims), at)) if at.elapsed() < ACCEPTED_FOR => return Ok(claims),
+            Some((None, at)) if at.elapsed() < REFUSED_FOR => return Err(refused()),
+            _ => {}
         }
-        let claims = self.exchange(key).await?;
-        let mut remembered = self.remembered();
-        if remembered.len() >= MOST_REMEMBERED {
-            remembered.clear();
+        match self.exchange(key).await {
+            Ok(claims) => {
+                self.remember(digest, Some(claims.clone()));
+                Ok(claims)
+            }
+            Err(error) if error.status == StatusCode::FORBIDDEN => {
+                self.remember(digest, None);
+                Err(error)
+            }
+            Err(error) => Err(error),
         }
-        remembered.insert(digest, (claims.clone(), Instant::now()));
-        Ok(claims)
     }
 
     async fn exchange(&self, key: &str) -> Result<Claims, ApiError> {

@@ -13,6 +13,13 @@ use crate::database::{Failure, classify};
 /// The largest request body any endpoint takes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The most photos one report carries.
+pub const MAX_PHOTOS: usize = 5;
+/// The largest photo taken, in bytes.
+pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+/// The largest body that carries photos: all a report may carry, and the form around them.
+pub const MAX_UPLOAD_BYTES: usize = MAX_PHOTOS * MAX_PHOTO_BYTES + MAX_BODY_BYTES;
+
 /// How long a client is asked to wait when the service is down or busy.
 pub const RETRY_AFTER_SECONDS: u64 = 5;
 

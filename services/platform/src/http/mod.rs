@@ -14,7 +14,10 @@ use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-pub use error::{ApiError, ErrorBody, ErrorDetail, MAX_BODY_BYTES, RETRY_AFTER_SECONDS, quoted};
+pub use error::{
+    ApiError, ErrorBody, ErrorDetail, MAX_BODY_BYTES, MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_UPLOAD_BYTES,
+    RETRY_AFTER_SECONDS, quoted,
+};
 pub use health::{Readiness, health_router};
 pub use layers::{Limits, finish_router};
 pub use rate_limit::per_client as rate_limit_per_client;

@@ -16,9 +16,6 @@ use crate::api::{ApiFailure, UploadedPhoto};
 use crate::i18n::{Lang, Tr};
 use crate::staff_session::Staff;
 
-/// The largest form with photos: five photos of 5 MB and the rest of the form.
-pub const MAX_FORM_WITH_PHOTOS: usize = 5 * 5 * 1024 * 1024 + 64 * 1024;
-
 /// A form that came as multipart: its text fields (as a JSON object, for
 /// reading into a form struct) and the files of its `photo` inputs.
 pub async fn read_form(mut multipart: Multipart) -> Result<(Value, Vec<UploadedPhoto>), PageError> {
