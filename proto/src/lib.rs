@@ -48,6 +48,7 @@ impl envelope::Event {
             Event::AccountChanged(_) => "account_changed",
             Event::ResolutionProposed(_) => "resolution_proposed",
             Event::ResolutionRejected(_) => "resolution_rejected",
+            Event::PublicationChanged(_) => "publication_changed",
         }
     }
 

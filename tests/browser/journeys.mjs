@@ -319,6 +319,25 @@ async function citizenJourney(browser, pass) {
   const record = await page.content();
   if (!record.includes('people trip over it at night')) fail('the published report lacks its text');
   if (record.includes('Dewi') || record.includes('dewi.lestari')) fail('the public record shows who filed');
+
+  // The verifier takes words out of what the public reads, from the case page.
+  const verifier = await signedIn(browser, pass, 'demo.verifier', 'verifier-demo-password');
+  lastPage = verifier.page;
+  await open(verifier.page, pass, `/staff/cases/${caseId}`);
+  await verifier.page.fill('#public-description', 'The pavement in front of the museum is broken.');
+  await verifier.page.fill('#publication-reason', 'Only what everyone may read');
+  await Promise.all([
+    verifier.page.waitForURL(`${base}/staff/cases/${caseId}**`),
+    verifier.page.click('#publication button[type=submit]'),
+  ]);
+  await expectFlash(verifier.page, 'changing the public record');
+  await accessible(verifier.page, pass);
+  await verifier.context.close();
+  await page.goto(`${base}/reports/${code}`);
+  const redacted = await page.locator('#description').textContent();
+  if (redacted.includes('people trip over it') || !redacted.includes('The pavement in front of the museum is broken.')) {
+    fail(`the public record shows ${redacted}, not the verifier's text`);
+  }
   await context.close();
 }
 
@@ -354,7 +373,7 @@ try {
       ['an administrator adds a holiday and a rule, and the tester shows the route', administratorJourney],
       ['nobody sees a page outside their scope', scopeJourney],
       ['pages come in the language asked for', languageJourney],
-      ['a citizen files, answers a question, accepts the answer and finds it published', citizenJourney],
+      ['a citizen files, answers a question, accepts the answer, finds it published, and a verifier redacts it', citizenJourney],
     ]) {
       try {
         await journey(browser, pass, pass.data);

@@ -114,6 +114,41 @@ async fn published_reports_are_found_filtered_and_paged_and_never_name_anyone() 
     let (status, _) = get(&client, &format!("{base}/reports/{}", confidential.tracking_code)).await;
     assert_eq!(status, 404);
 
+    // A verifier redacts what the public reads, and keeps a report off the record.
+    let publication = |code: &str| format!("{base}/api/v1/reports/{code}/publication");
+    let redaction = json!({
+        "description": "The road by the Gedung Sate is cracked.",
+        "reason": "The description named a shopkeeper",
+    });
+    let response = client.post(publication(&public.tracking_code)).json(&redaction).send().await.unwrap();
+    assert_eq!(response.status(), 401, "a citizen decides nothing here");
+    let officer = aduan_e2e::staff::Staff::sign_in(&client, &base, "demo.officer", "officer-demo-password").await;
+    let response = client
+        .post(publication(&public.tracking_code))
+        .bearer_auth(officer.bearer(&client).await)
+        .json(&redaction)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403, "an officer is no verifier");
+    let (status, view) = aduan_e2e::staff::post(&client, &publication(&public.tracking_code), &redaction).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!((view["redacted"].as_bool(), view["published"].as_bool()), (Some(true), Some(true)), "{view}");
+    let (status, shown) = get(&client, &format!("{list}/{}", public.tracking_code)).await;
+    assert_eq!(status, 200);
+    assert!(shown.contains("The road by the Gedung Sate is cracked.") && !shown.contains("since the rains"), "{shown}");
+    assert_eq!(found("q=rains%20began").await, [anonymous.tracking_code.as_str()], "redacted words cannot be found");
+    let withdrawal = json!({ "withdrawn": true, "reason": "Names a street vendor" });
+    let (status, view) = aduan_e2e::staff::post(&client, &publication(&anonymous.tracking_code), &withdrawal).await;
+    assert_eq!((status, view["published"].as_bool()), (200, Some(false)), "{view}");
+    assert_eq!(found("q=road").await, [public.tracking_code.as_str()], "a withdrawn report leaves the record");
+    assert_eq!(get(&client, &format!("{list}/{}", anonymous.tracking_code)).await.0, 404);
+    let (status, answer) = aduan_e2e::staff::post(&client, &publication(&confidential.tracking_code), &redaction).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (409, Some("never_published")), "{answer}");
+    let (status, answer) =
+        aduan_e2e::staff::post(&client, &publication(&public.tracking_code), &json!({ "reason": "x" })).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (422, Some("invalid_reason")), "{answer}");
+
     let FiledReport { tracking_code, .. } = &public;
     let everything = [body, list_page, report_page, get(&client, &format!("{list}?q=road")).await.1].join(" ");
     for identity in IDENTITY {

@@ -57,6 +57,11 @@ pub fn without_words(mut envelope: Envelope) -> Envelope {
         Event::SupportRequested(requested) => commit(&mut requested.note),
         Event::PrivacyRaised(raised) => commit(&mut raised.reason),
         Event::AppealUpheld(upheld) => commit(&mut upheld.reason),
+        Event::PublicationChanged(changed) => {
+            commit(&mut changed.public_title);
+            commit(&mut changed.public_description);
+            commit(&mut changed.reason);
+        }
         // Codes, ids and dates only; the registry is public and names no one.
         Event::CaseOpened(_)
         | Event::Closed(_)

@@ -402,6 +402,9 @@ async fn try_file(
             .filter(|identity| identity.email.is_some() || identity.phone.is_some())
             .map(|_| tracking::new_secret())),
         notifications_stopped_at: Set(None),
+        public_title: Set(None),
+        public_description: Set(None),
+        withdrawn_at: Set(None),
     }
     .insert(&txn)
     .await?;

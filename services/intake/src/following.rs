@@ -125,6 +125,8 @@ fn change_for(event: &Event, institution: &str) -> Option<Change> {
         Event::RegistryChanged(_) | Event::AccountChanged(_) => return None,
         // Not a step of the procedure: see `raise_privacy`.
         Event::PrivacyRaised(_) => return None,
+        // Intake's own: the verifier changed the public record here.
+        Event::PublicationChanged(_) => return None,
     };
     Some(change)
 }

@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(ReportLocation),
             Box::new(Photos),
             Box::new(Notifications),
+            Box::new(PublicText),
         ]
     }
 }
@@ -95,6 +96,23 @@ impl MigrationTrait for Notifications {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         add_missing_columns(manager, report::Entity).await?;
         create_table_for(manager, notification::Entity).await
+    }
+}
+
+/// What a verifier lets the public record show: a redacted text, or nothing.
+#[derive(Debug)]
+struct PublicText;
+
+impl MigrationName for PublicText {
+    fn name(&self) -> &str {
+        "m20261130_000004_intake_public_text"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for PublicText {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_missing_columns(manager, report::Entity).await
     }
 }
 

@@ -7,6 +7,10 @@
 //! a published report are public too, as LAPOR!'s are.
 
 use aduan_procedure::Status;
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{ColumnTrait, Condition};
+
+use crate::entities::report;
 
 /// Statuses a report is in before a verifier let it through, or when it was
 /// let go without an institution: not published.
@@ -25,9 +29,44 @@ pub const PROGRESS_KINDS: [&str; 8] =
 /// Privacy levels whose text is published after verification.
 pub const PUBLISHED_PRIVACY: [&str; 2] = ["public", "anonymous"];
 
-/// Whether a report with `privacy` in `status` is on the public record.
-pub fn is_published(privacy: &str, status: &str) -> bool {
+/// Whether a report with `privacy` in `status` may be on the public record.
+fn may_be_published(privacy: &str, status: &str) -> bool {
     PUBLISHED_PRIVACY.contains(&privacy) && Status::parse(status).is_some_and(|status| !UNVERIFIED.contains(&status))
+}
+
+/// Whether `report` is on the public record: it may be, and no verifier kept it off.
+pub fn is_published(report: &report::Model) -> bool {
+    may_be_published(&report.privacy, &report.status) && report.withdrawn_at.is_none()
+}
+
+/// The reports on the public record, in `statuses` (of the published ones), as a query condition.
+pub fn published_in<'a>(statuses: impl IntoIterator<Item = &'a str>) -> Condition {
+    Condition::all()
+        .add(report::Column::Privacy.is_in(PUBLISHED_PRIVACY))
+        .add(report::Column::Status.is_in(statuses))
+        .add(report::Column::WithdrawnAt.is_null())
+}
+
+/// The title the public record shows: the verifier's redaction, else the citizen's.
+pub fn public_title(report: &report::Model) -> &str {
+    report.public_title.as_deref().unwrap_or(&report.title)
+}
+
+/// The description the public record shows: the verifier's redaction, else the citizen's.
+pub fn public_description(report: &report::Model) -> &str {
+    report.public_description.as_deref().unwrap_or(&report.description)
+}
+
+/// The published title and description, lower-cased, for a search: the
+/// words a verifier took out cannot be found.
+pub fn searchable_texts() -> [Expr; 2] {
+    let published = |redacted: report::Column, original: report::Column| {
+        Expr::expr(Func::lower(Func::coalesce([Expr::col(redacted), Expr::col(original)])))
+    };
+    [
+        published(report::Column::PublicTitle, report::Column::Title),
+        published(report::Column::PublicDescription, report::Column::Description),
+    ]
 }
 
 /// The statuses a published report can be in.
@@ -46,12 +85,12 @@ mod tests {
 
     #[test]
     fn only_verified_public_and_anonymous_reports_are_published() {
-        assert!(is_published("public", "assigned"));
-        assert!(is_published("anonymous", "closed"));
-        assert!(!is_published("confidential", "assigned"));
-        assert!(!is_published("public", "submitted"));
-        assert!(!is_published("public", "archived"));
-        assert!(!is_published("public", "no_such_status"));
+        assert!(may_be_published("public", "assigned"));
+        assert!(may_be_published("anonymous", "closed"));
+        assert!(!may_be_published("confidential", "assigned"));
+        assert!(!may_be_published("public", "submitted"));
+        assert!(!may_be_published("public", "archived"));
+        assert!(!may_be_published("public", "no_such_status"));
     }
 
     #[test]

@@ -16,9 +16,10 @@ fn subscription(consumer: &str, events: &[&str]) -> Subscription {
 /// Events announced for the record (the audit ledger takes them, as it takes
 /// every event) that no operational service consumes: work between an
 /// institution, its units and its supporters, which resolution records as
-/// it does it, a supervisor's review of a proposed resolution, and changes
-/// to staff accounts.
-pub const ANNOUNCED_NOT_CONSUMED: [&str; 7] = [
+/// it does it, a supervisor's review of a proposed resolution, changes
+/// to staff accounts, and what a verifier lets the public record show
+/// (intake keeps the record itself).
+pub const ANNOUNCED_NOT_CONSUMED: [&str; 8] = [
     "forwarded_to_unit",
     "unit_answered",
     "support_requested",
@@ -26,6 +27,7 @@ pub const ANNOUNCED_NOT_CONSUMED: [&str; 7] = [
     "resolution_proposed",
     "resolution_rejected",
     "account_changed",
+    "publication_changed",
 ];
 
 /// Whether an event with `routing_key` is one nobody is expected to consume.

@@ -165,6 +165,14 @@ fn summary(event: &Event) -> Option<String> {
         Event::ResolutionRejected(rejected) => {
             format!("A supervisor of {} sent the proposed resolution back.", rejected.institution_id)
         }
+        Event::PublicationChanged(changed) => with_words(
+            if changed.withdrawn {
+                "The verifier kept it off the public record".into()
+            } else {
+                "The verifier changed what the public record shows".into()
+            },
+            &changed.reason,
+        ),
         Event::RegistryChanged(_) | Event::AccountChanged(_) => return None,
     })
 }

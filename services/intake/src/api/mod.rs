@@ -5,6 +5,7 @@
 mod filing;
 mod notifications;
 mod public_record;
+mod publication;
 mod registry;
 mod steps;
 mod tracking;
@@ -47,6 +48,7 @@ pub fn router(state: IntakeState) -> OpenApiRouter {
         .routes(routes!(registry::list_regions))
         .routes(routes!(public_record::list_published))
         .routes(routes!(public_record::get_published))
+        .routes(routes!(publication::show, publication::change))
         .routes(routes!(notifications::confirm_stop, notifications::stop))
         .routes(routes!(crate::photos::list))
         .routes(routes!(crate::photos::fetch))

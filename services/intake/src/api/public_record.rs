@@ -10,7 +10,7 @@ use aduan_registry::Registry;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{ExprTrait, LikeExpr};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
@@ -63,14 +63,16 @@ impl From<report::Model> for PublishedReport {
     fn from(report: report::Model) -> Self {
         let location =
             report.latitude.zip(report.longitude).map(|(latitude, longitude)| Location { latitude, longitude });
+        let (title, description) =
+            (publication::public_title(&report).to_owned(), publication::public_description(&report).to_owned());
         Self {
             open_or_closed: if publication::is_closed(&report.status) { "closed" } else { "open" }.to_owned(),
             tracking_code: report.tracking_code,
             kind: report.kind,
             category: report.category,
             region: report.region,
-            title: report.title,
-            description: report.description,
+            title,
+            description,
             status: report.status,
             institution: report.institution_name,
             address: report.address,
@@ -156,9 +158,7 @@ fn filters(query: &PublicQuery, registry: &Registry) -> Result<Condition, ApiErr
     {
         return Err(ApiError::invalid("invalid_status", "status is open or closed"));
     }
-    let mut condition = Condition::all()
-        .add(report::Column::Privacy.is_in(publication::PUBLISHED_PRIVACY))
-        .add(report::Column::Status.is_in(statuses));
+    let mut condition = publication::published_in(statuses);
     if let Some(category) = given(query.category.as_deref()) {
         condition = condition.add(report::Column::Category.eq(category));
     }
@@ -175,11 +175,11 @@ fn filters(query: &PublicQuery, registry: &Registry) -> Result<Condition, ApiErr
         let words =
             ApiError::check_text(words, "q", "invalid_search", aduan_text::TextRule::line(1, MAX_SEARCH_CHARACTERS))?;
         let pattern = like_pattern(&words);
-        let lower = |column: report::Column| Expr::expr(Func::lower(Expr::col(column)));
+        let [title, description] = publication::searchable_texts();
         condition = condition.add(
             Condition::any()
-                .add(lower(report::Column::Title).like(LikeExpr::new(pattern.clone()).escape('\\')))
-                .add(lower(report::Column::Description).like(LikeExpr::new(pattern).escape('\\'))),
+                .add(title.like(LikeExpr::new(pattern.clone()).escape('\\')))
+                .add(description.like(LikeExpr::new(pattern).escape('\\'))),
         );
     }
     Ok(condition)
@@ -241,7 +241,7 @@ pub(super) async fn get_published(
         .filter(report::Column::TrackingCode.eq(tracking::normalise_tracking_code(&tracking_code)))
         .one(&state.db)
         .await?
-        .filter(|report| publication::is_published(&report.privacy, &report.status))
+        .filter(publication::is_published)
         .ok_or_else(not_published)?;
     // The newest, should there be more than a page holds: the answer is the news.
     let mut updates = report_update::Entity::find()

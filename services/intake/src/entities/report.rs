@@ -65,6 +65,13 @@ pub struct Model {
     pub notify_token: Option<String>,
     /// When the citizen asked for no more messages.
     pub notifications_stopped_at: Option<DateTimeUtc>,
+    /// The title as the public record shows it, where a verifier redacted it.
+    pub public_title: Option<String>,
+    /// The description as the public record shows it, where a verifier redacted it.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub public_description: Option<String>,
+    /// When a verifier kept it off the public record.
+    pub withdrawn_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -198,7 +198,7 @@ fn request_node(
         ("status_notes", shown(notes.map(str::to_owned))),
         ("service_name", Node::text_or_null(service_name)),
         ("service_code", report.category.clone().into()),
-        ("description", shown(Some(report.description.clone()))),
+        ("description", shown(Some(publication::public_description(report).to_owned()))),
         ("agency_responsible", Node::text_or_null(report.institution_name.clone())),
         ("service_notice", Node::Null),
         ("requested_datetime", timestamp(report.filed_at)),
@@ -216,7 +216,7 @@ fn request_node(
             ("detailed_status", report.status.clone().into()),
             ("kind", report.kind.clone().into()),
             ("region", report.region.clone().into()),
-            ("title", shown(Some(report.title.clone()))),
+            ("title", shown(Some(publication::public_title(report).to_owned()))),
         ]);
         fields.push(("extended_attributes", extended));
     }
@@ -311,12 +311,12 @@ pub(super) async fn list(state: &IntakeState, fields: &Fields, format: Format) -
     let fail = |error: ApiError| Open311Error::from_api(error, format);
     let extensions = fields.get("extensions") == Some("true");
     let limit = max_requests(fields, format)?;
-    let mut query = report::Entity::find().filter(report::Column::Privacy.is_in(publication::PUBLISHED_PRIVACY));
+    let mut query = report::Entity::find();
     let ids = fields.list("service_request_id");
     if ids.is_empty() {
         let (start, end) = window(fields, format)?;
         query = query
-            .filter(report::Column::Status.is_in(statuses(fields, format)?))
+            .filter(publication::published_in(statuses(fields, format)?))
             .filter(report::Column::FiledAt.gte(start))
             .filter(report::Column::FiledAt.lte(end));
         let codes = fields.list("service_code");
@@ -364,7 +364,7 @@ pub(super) async fn one(state: &IntakeState, id: &str, fields: &Fields, format: 
             format,
         ));
     }
-    let words = publication::is_published(&report.privacy, &report.status);
+    let words = publication::is_published(&report);
     let answers = if words { answers(state, std::slice::from_ref(&report)).await.map_err(fail)? } else { Vec::new() };
     let notes = answers.first().map(|(_, text)| text.as_str());
     let node = request_node(state, &report, notes, words, fields.get("extensions") == Some("true"));

@@ -162,7 +162,7 @@ async fn may_see(state: &IntakeState, headers: &HeaderMap, report: &report::Mode
             Err(ApiError::forbidden("wrong_secret", "the secret does not match this report"))
         };
     }
-    if publication::is_published(&report.privacy, &report.status) {
+    if publication::is_published(report) {
         return Ok(());
     }
     let bearer = headers

@@ -74,6 +74,10 @@ struct CasePage {
     more_entries: Option<String>,
     /// The citizen's photos, as page addresses.
     photos: Vec<String>,
+    /// For a verifier: what the public record shows of the report.
+    publication: Option<super::publication::PublicationForm>,
+    /// Why the verifier's last change to it was refused.
+    publication_error: Option<String>,
 }
 
 /// The steps a page offers, and what each one's text is called.
@@ -195,7 +199,11 @@ pub async fn case_page(
         let listed: Value = state.services.get(Service::Intake, &path, &[], staff.token()).await.unwrap_or_default();
         super::citizen::photo_links(&format!("/staff/reports/{}", path_segment(&code)), &listed)
     };
+    let publication =
+        super::publication::for_case(&state, &staff, &code, case["privacy"].as_str().unwrap_or_default()).await;
     let page = CasePage {
+        publication_error: chrome.error_for("publication").map(str::to_owned),
+        publication,
         photos,
         case_id: text(&case, "id"),
         code: text(&case, "tracking_code"),

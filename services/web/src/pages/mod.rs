@@ -11,6 +11,7 @@ pub mod inbox;
 pub mod language;
 pub mod photos;
 pub mod public_record;
+pub mod publication;
 pub mod sign_in;
 pub mod verification;
 
