@@ -193,3 +193,44 @@ async fn citizens_are_told_by_mail_and_sms_retried_until_sent_and_can_stop_it() 
         assert!(!log.contains(address), "{address} is in the log");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_citizen_is_reminded_once_before_silence_closes_the_report() {
+    let smtp_port = free_port();
+    let sink = SmtpSink::start(smtp_port).await;
+    let dev = DevProcess::start_with_env(vec![
+        ("ADUAN_SMTP_URL".into(), format!("smtp://127.0.0.1:{smtp_port}")),
+        ("ADUAN_TEST_CLOCK".into(), "1".into()),
+        ("ADUAN_CLOCK_TICK_MS".into(), "200".into()),
+    ])
+    .await;
+    let base = dev.base_url();
+    let client = reqwest::Client::new();
+    let mut body = citizen::pothole(2);
+    body["reporter"] = json!({ "email": EMAIL });
+    let report = citizen::file(&client, &base, &body).await;
+    let case = citizen::wait_in_inbox(&client, &base, "bandung-dpu", &report).await;
+    let case_id = case["id"].as_str().unwrap();
+    for (step, text) in [("follow-ups", "We will look on Monday."), ("resolution", "Patched on Monday.")] {
+        assert_eq!(citizen::work(&client, &base, case_id, step, text).await.0, 200);
+    }
+    citizen::wait_for_status(&client, &base, &report, "resolved").await;
+    let in_indonesian = |mails: &[String], words: &str| mails.iter().filter(|mail| mail.contains(words)).count();
+    eventually(SETTLE, "the e-mail about the resolution", || async {
+        (in_indonesian(&sink.messages(), "menyatakan laporan Anda selesai") == 1).then_some(())
+    })
+    .await;
+    assert_eq!(in_indonesian(&sink.messages(), "akan ditutup"), 0, "no reminder on the day of the resolution");
+
+    // Nine working days on (of the ten of silence): reminded, once, and the report still open to an answer.
+    let today = aduan_e2e::staff::set_test_clock(&client, &base, 0).await;
+    let days_ahead = (aduan_e2e::staff::add_weekdays(today, 9) - today).num_days();
+    aduan_e2e::staff::set_test_clock(&client, &base, days_ahead).await;
+    eventually(SETTLE, "the reminder before closing", || async {
+        (in_indonesian(&sink.messages(), "akan ditutup dalam beberapa hari kerja") == 1).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(in_indonesian(&sink.messages(), "akan ditutup"), 1, "one reminder per resolution");
+    assert_eq!(citizen::status(&client, &base, &report).await["status"], "resolved");
+}

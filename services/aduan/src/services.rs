@@ -184,7 +184,14 @@ pub async fn assemble(
             })?;
             let transports = aduan_intake::notifying::Transports::from_env()?;
             let notify = aduan_intake::notifying::NotifySettings::new(settings.public_url.as_deref(), &transports)?;
-            let notifier = aduan_intake::notifying::Notifier::new(db.clone(), identities.clone(), transports, notify);
+            let reminders = aduan_intake::notifying::ReminderClocks {
+                registry: registry.clone(),
+                procedures: procedures.clone(),
+                today: today.clone(),
+                tick: ClockSettings::from_env()?.tick,
+            };
+            let notifier =
+                aduan_intake::notifying::Notifier::new(db.clone(), identities.clone(), transports, notify, reminders);
             background.push(Box::pin(notifier.run(stop.clone())));
             let api_keys = aduan_platform::auth::ApiKeys::new(&settings.accounts_url, authenticator.clone())?;
             let state = aduan_intake::IntakeState {

@@ -43,6 +43,9 @@ fn headline(language: Language, kind: &str, institution: &str) -> String {
         (Language::En, "appeal_upheld") => {
             "The level above upheld the answer to your report, and the report is closed.".to_owned()
         }
+        (Language::En, "closing_soon") => {
+            "Your report closes in a few working days unless you accept or dispute the answer on its page.".to_owned()
+        }
         (Language::En, _) => "Your report moved.".to_owned(),
         (Language::Id, "assigned") => format!("Laporan Anda diteruskan ke {institution}, yang wajib menjawabnya."),
         (Language::Id, "question") => format!("{institution} mengajukan pertanyaan tentang laporan Anda."),
@@ -54,6 +57,11 @@ fn headline(language: Language, kind: &str, institution: &str) -> String {
         (Language::Id, "closed") => "Laporan Anda sudah ditutup.".to_owned(),
         (Language::Id, "appeal_upheld") => {
             "Tingkat di atasnya menguatkan jawaban atas laporan Anda, dan laporan ditutup.".to_owned()
+        }
+        (Language::Id, "closing_soon") => {
+            "Laporan Anda akan ditutup dalam beberapa hari kerja kecuali Anda menerima atau menyanggah jawabannya \
+             di halaman laporan."
+                .to_owned()
         }
         (Language::Id, _) => "Ada perkembangan pada laporan Anda.".to_owned(),
     }
@@ -107,7 +115,7 @@ mod tests {
 
     #[test]
     fn every_step_is_told_in_both_languages_with_the_links() {
-        for kind in crate::notifying::NOTIFIED {
+        for kind in crate::notifying::KINDS {
             let english = render(Language::En, about(kind));
             let indonesian = render(Language::Id, about(kind));
             assert_ne!(english.body, indonesian.body, "{kind}");

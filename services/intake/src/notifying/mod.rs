@@ -8,6 +8,7 @@
 //! message itself.
 
 mod messages;
+mod reminders;
 mod transports;
 
 use std::sync::Arc;
@@ -25,20 +26,25 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub use messages::{About, Message, render};
+pub use reminders::{REMINDER_LEAD, ReminderClocks};
 pub use transports::{SmsGateway, Transports};
 
 use crate::entities::{notification, report, reporter_identity};
 use crate::filing::Language;
 use crate::sealing::{IdentityKeys, SealedIdentity};
 
-/// The steps a citizen is told of.
+/// The steps a citizen is told of as they happen.
 pub const NOTIFIED: [&str; 6] = ["assigned", "question", "deferred", "resolved", "closed", "appeal_upheld"];
+/// Every kind of message, the reminder before closing included.
+pub const KINDS: [&str; 7] =
+    ["assigned", "question", "deferred", "resolved", "closed", "appeal_upheld", "closing_soon"];
 /// Tries before a message is given up.
 const MAX_ATTEMPTS: i32 = 10;
 /// The longest wait between two tries.
 const LONGEST_WAIT: Duration = Duration::from_secs(6 * 3600);
 /// How often owed messages are looked for.
 const POLL: Duration = Duration::from_secs(1);
+
 /// Messages sent per look.
 const BATCH: u64 = 32;
 /// How long a claimed message is left to its sender before another may try.
@@ -112,6 +118,7 @@ pub struct Notifier {
     keys: Arc<IdentityKeys>,
     transports: Transports,
     settings: NotifySettings,
+    reminders: ReminderClocks,
 }
 
 impl std::fmt::Debug for Notifier {
@@ -129,14 +136,16 @@ struct Tried {
 }
 
 impl Notifier {
-    /// A notifier over intake's `db`, opening identities with `keys`.
+    /// A notifier over intake's `db`, opening identities with `keys`, its
+    /// reminders timed by `reminders`.
     pub fn new(
         db: DatabaseConnection,
         keys: Arc<IdentityKeys>,
         transports: Transports,
         settings: NotifySettings,
+        reminders: ReminderClocks,
     ) -> Self {
-        Self { db, keys, transports, settings }
+        Self { db, keys, transports, settings, reminders }
     }
 
     /// Sends what is owed until `stop`.
@@ -144,7 +153,14 @@ impl Notifier {
         if !self.transports.any() {
             tracing::info!("no SMTP server or SMS gateway configured: citizens are not sent messages");
         }
+        let mut reminded: Option<std::time::Instant> = None;
         loop {
+            if reminded.is_none_or(|at| at.elapsed() >= self.reminders.tick) {
+                reminded = Some(std::time::Instant::now());
+                if let Err(error) = self.reminders.owe_due(&self.db).await {
+                    tracing::warn!(%error, "looking for reports about to close failed");
+                }
+            }
             match self.send_due().await {
                 Ok(sent) if sent as u64 == BATCH => continue,
                 Ok(_) => {}
@@ -152,7 +168,7 @@ impl Notifier {
             }
             tokio::select! {
                 () = stop.cancelled() => return,
-                () = tokio::time::sleep(POLL) => {}
+                () = tokio::time::sleep(POLL.min(self.reminders.tick)) => {}
             }
         }
     }
