@@ -122,6 +122,28 @@ async fn many_steps_on_an_unknown_report_do_not_freeze_intake() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn behind_a_trusted_proxy_each_client_has_its_own_allowance() {
+    // aduan dev trusts loopback: its web calls intake on behalf of citizens.
+    let dev = aduan_e2e::dev::DevProcess::start_with_env(vec![
+        ("ADUAN_CITIZEN_RATE_PER_MINUTE".into(), "1".into()),
+        ("ADUAN_CITIZEN_BURST".into(), "3".into()),
+    ])
+    .await;
+    let client = reqwest::Client::new();
+    let categories = format!("{}/api/v1/categories", dev.base_url());
+    let as_client = |address: &'static str| {
+        let (client, categories) = (client.clone(), categories.clone());
+        async move { client.get(&categories).header("x-forwarded-for", address).send().await.unwrap().status().as_u16() }
+    };
+    let mut first = Vec::new();
+    for _ in 0..4 {
+        first.push(as_client("198.51.100.1").await);
+    }
+    assert_eq!(first, [200, 200, 200, 429], "one citizen's allowance");
+    assert_eq!(as_client("198.51.100.2").await, 200, "another citizen behind the same proxy has their own");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_flooding_client_is_told_to_wait_and_a_slow_one_is_cut_off() {
     let mut options = ClusterOptions::local(aduan_binary());
     options.extra_env.push(("ADUAN_CITIZEN_RATE_PER_MINUTE".into(), "60".into()));
@@ -143,6 +165,14 @@ async fn a_flooding_client_is_told_to_wait_and_a_slow_one_is_cut_off() {
     }
     assert_eq!(&statuses[..5], &[200; 5], "{statuses:?}");
     assert!(statuses[5..].contains(&429), "{statuses:?}");
+    // Naming another client in X-Forwarded-For does not help: only a trusted proxy's header counts.
+    let spoofed = client
+        .get(format!("{intake}/api/v1/categories"))
+        .header("x-forwarded-for", "198.51.100.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spoofed.status(), 429);
     // Staff endpoints are not the citizens' and are not limited here.
     let routing = cluster.base_url(ServiceName::Routing);
     for _ in 0..8 {

@@ -105,6 +105,8 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
             u64::from(aduan_platform::config::IDENTITY_RETENTION_DAYS) * 86_400,
         ),
         citizen_rate: RateLimit::from_env()?,
+        // Web calls the services over loopback on behalf of the citizen it names.
+        trusted_proxies: aduan_platform::http::TrustedProxies::loopback(),
         dedupe_retention: aduan_platform::dedupe::RETENTION,
         accounts_url: format!("http://{addr}"),
         // The demo users sign in with a password alone; anyone else still needs a second factor.

@@ -39,6 +39,7 @@ fn settings(service: ServiceName, config: &ServiceConfig) -> anyhow::Result<Serv
         identity_keys,
         identity_retention: std::time::Duration::from_secs(u64::from(config.identity_retention_days) * 86_400),
         citizen_rate: config.citizen_rate,
+        trusted_proxies: aduan_platform::http::TrustedProxies::from_env()?,
         dedupe_retention: config.dedupe_retention,
         accounts_url: config.accounts_url.clone(),
         accounts: aduan_accounts::AccountsSettings::from_env()?,

@@ -124,6 +124,8 @@ pub struct ServiceSettings {
     pub identity_retention: Duration,
     /// Each citizen client's allowance (intake).
     pub citizen_rate: RateLimit,
+    /// The proxies whose `X-Forwarded-For` names the client (intake's rate limit).
+    pub trusted_proxies: aduan_platform::http::TrustedProxies,
     /// How long records of handled messages are kept.
     pub dedupe_retention: Duration,
     /// Where accounts publishes the keys that verify access tokens.
@@ -173,8 +175,11 @@ pub async fn assemble(
                 settings.identity_retention,
                 stop.clone(),
             )));
-            let (rate_limit, forget_clients) =
-                aduan_platform::http::rate_limit_per_client(settings.citizen_rate, stop.clone())?;
+            let (rate_limit, forget_clients) = aduan_platform::http::rate_limit_per_client(
+                settings.citizen_rate,
+                settings.trusted_proxies.clone(),
+                stop.clone(),
+            )?;
             background.push(Box::pin(forget_clients));
             let files = settings.files.clone().ok_or_else(|| {
                 anyhow::anyhow!(

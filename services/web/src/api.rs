@@ -70,6 +70,32 @@ impl ApiFailure {
     }
 }
 
+tokio::task_local! {
+    /// The browser a request is served for, named to the services it calls.
+    static CLIENT: std::net::IpAddr;
+}
+
+/// Middleware: the services called while serving a request hear whose it is
+/// (`X-Forwarded-For`), so their per-client limits count each citizen, not web.
+pub async fn on_behalf_of_client(
+    axum::extract::State(proxies): axum::extract::State<aduan_platform::http::TrustedProxies>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match proxies.client_of(&request) {
+        Some(client) => CLIENT.scope(client, next.run(request)).await,
+        None => next.run(request).await,
+    }
+}
+
+/// `request`, naming the client it is made for, if there is one.
+fn for_client(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    match CLIENT.try_with(|client| *client) {
+        Ok(client) => request.header(aduan_platform::http::FORWARDED_FOR, client.to_string()),
+        Err(_) => request,
+    }
+}
+
 /// A photo a citizen chose in a form, passed on to intake as it came.
 #[derive(Debug, Clone)]
 pub struct UploadedPhoto {
@@ -177,7 +203,7 @@ impl Services {
         secret: Option<&str>,
         token: Option<&str>,
     ) -> Result<(String, bytes::Bytes), ApiFailure> {
-        let mut request = self.http.get(self.url(Service::Intake, path));
+        let mut request = for_client(self.http.get(self.url(Service::Intake, path)));
         if let Some(secret) = secret {
             request = request.header("X-Report-Secret", secret);
         }
@@ -207,9 +233,10 @@ impl Services {
     async fn answer<T: DeserializeOwned>(
         &self,
         service: Service,
-        mut request: reqwest::RequestBuilder,
+        request: reqwest::RequestBuilder,
         token: Option<&str>,
     ) -> Result<T, ApiFailure> {
+        let mut request = for_client(request);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

@@ -146,6 +146,7 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
         .route("/staff/administration/holiday", post(administration::put_holiday))
         .route("/staff/administration/user", post(administration::create_user))
         .layer(middleware::from_fn(errors::render_error_pages))
+        .layer(middleware::from_fn_with_state(settings.proxies.clone(), crate::api::on_behalf_of_client))
         .layer(sessions)
         .layer(csrf)
         .layer(SetResponseHeaderLayer::overriding(

@@ -17,6 +17,10 @@ pub struct WebSettings {
     /// only origin its forms are taken from, and, when it is `https`, the
     /// reason its cookies are `Secure`.
     pub public_url: String,
+    /// The proxies in front of web whose `X-Forwarded-For` names the
+    /// browser (`ADUAN_TRUSTED_PROXIES`); web names it to the services in
+    /// turn, so their per-client limits count citizens, not web.
+    pub proxies: aduan_platform::http::TrustedProxies,
 }
 
 impl WebSettings {
@@ -29,6 +33,7 @@ impl WebSettings {
             resolution_url: base.clone(),
             accounts_url: base.clone(),
             public_url: base,
+            proxies: aduan_platform::http::TrustedProxies::default(),
         }
     }
 
@@ -49,6 +54,7 @@ impl WebSettings {
             resolution_url: url("ADUAN_RESOLUTION_URL", "http://127.0.0.1:8083"),
             accounts_url: accounts_url.to_owned(),
             public_url: public_url.trim().trim_end_matches('/').to_owned(),
+            proxies: aduan_platform::http::TrustedProxies::from_env()?,
         };
         settings.check()?;
         Ok(settings)

@@ -14,6 +14,8 @@ use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+mod client;
+pub use client::{FORWARDED_FOR, TrustedProxies};
 pub use error::{
     ApiError, ErrorBody, ErrorDetail, MAX_BODY_BYTES, MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_UPLOAD_BYTES,
     RETRY_AFTER_SECONDS, quoted,

@@ -1,5 +1,6 @@
 //! Per-client rate limits for the endpoints anyone can reach (citizens'):
-//! a client (its IP address) may make a burst of requests, then so many a
+//! a client (its IP address, seen through the proxies we trust, see
+//! [`TrustedProxies`]) may make a burst of requests, then so many a
 //! minute; past that it is answered 429 with `Retry-After`. Limits live in
 //! memory per process: with several replicas a client gets each replica's
 //! allowance, which is fine for what this is for (stopping one script
@@ -15,8 +16,8 @@ use governor::middleware::NoOpMiddleware;
 use tower_governor::GovernorError;
 use tower_governor::GovernorLayer;
 use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
-use tower_governor::key_extractor::PeerIpKeyExtractor;
 
+use super::client::TrustedProxies;
 use super::error::ApiError;
 use crate::config::RateLimit;
 
@@ -24,16 +25,16 @@ use crate::config::RateLimit;
 /// clients not seen for a while (run it in the background until shutdown).
 pub fn per_client(
     rate: RateLimit,
+    proxies: TrustedProxies,
     stop: tokio_util::sync::CancellationToken,
-) -> anyhow::Result<(GovernorLayer<PeerIpKeyExtractor, NoOpMiddleware, Body>, impl Future<Output = ()> + Send + 'static)>
-{
+) -> anyhow::Result<(GovernorLayer<TrustedProxies, NoOpMiddleware, Body>, impl Future<Output = ()> + Send + 'static)> {
     anyhow::ensure!(rate.per_minute > 0 && rate.burst > 0, "a rate limit needs a rate and a burst above 0");
     let period = Duration::from_secs(60) / rate.per_minute;
-    let config: Arc<GovernorConfig<PeerIpKeyExtractor, NoOpMiddleware>> = Arc::new(
+    let config: Arc<GovernorConfig<TrustedProxies, NoOpMiddleware>> = Arc::new(
         GovernorConfigBuilder::default()
             .period(period)
             .burst_size(rate.burst)
-            .key_extractor(PeerIpKeyExtractor)
+            .key_extractor(proxies)
             .finish()
             .ok_or_else(|| anyhow::anyhow!("the rate limit {rate:?} cannot be built"))?,
     );

@@ -1,0 +1,104 @@
+//! Who the client is, when requests come through proxies: the peer's
+//! address, unless the peer is a proxy we trust (the reverse proxy in front,
+//! or the web service calling on a citizen's behalf), in which case the
+//! nearest address in `X-Forwarded-For` that is not one of ours. A client
+//! cannot choose its own key by sending the header: from an untrusted peer
+//! it is ignored.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::http::Request;
+use tower_governor::GovernorError;
+use tower_governor::key_extractor::KeyExtractor;
+
+/// The header proxies name the client in.
+pub const FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The proxies whose `X-Forwarded-For` is believed.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Arc<Vec<IpAddr>>);
+
+impl TrustedProxies {
+    /// These addresses.
+    pub fn new(addresses: Vec<IpAddr>) -> Self {
+        Self(Arc::new(addresses))
+    }
+
+    /// From `ADUAN_TRUSTED_PROXIES` (addresses separated by commas), else none.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let Ok(list) = std::env::var("ADUAN_TRUSTED_PROXIES") else { return Ok(Self::default()) };
+        let addresses = list
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                item.parse::<IpAddr>()
+                    .map_err(|_| anyhow::anyhow!("ADUAN_TRUSTED_PROXIES: {item:?} is not an IP address"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Self::new(addresses))
+    }
+
+    /// The loopback addresses: `aduan dev`'s web calls the services over them.
+    pub fn loopback() -> Self {
+        Self::new(vec![IpAddr::from([127, 0, 0, 1]), IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 1])])
+    }
+
+    fn trusts(&self, address: IpAddr) -> bool {
+        self.0.contains(&address)
+    }
+
+    /// The client behind `peer`, given the `X-Forwarded-For` it sent.
+    pub fn client(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let Some(chain) = forwarded_for else { return peer };
+        // Rightmost first: each proxy appends the address it saw.
+        let mut nearest = peer;
+        for hop in chain.rsplit(',') {
+            let Ok(address) = hop.trim().parse::<IpAddr>() else { return nearest };
+            if !self.trusts(address) {
+                return address;
+            }
+            nearest = address;
+        }
+        nearest
+    }
+
+    /// The client of `request`, from its connection and headers.
+    pub fn client_of<T>(&self, request: &Request<T>) -> Option<IpAddr> {
+        let peer = request.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>()?.ip();
+        let forwarded = request.headers().get(FORWARDED_FOR).and_then(|value| value.to_str().ok());
+        Some(self.client(peer, forwarded))
+    }
+}
+
+impl KeyExtractor for TrustedProxies {
+    type Key = IpAddr;
+
+    fn extract<T>(&self, request: &Request<T>) -> Result<IpAddr, GovernorError> {
+        self.client_of(request).ok_or(GovernorError::UnableToExtractKey)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("an address")
+    }
+
+    #[test]
+    fn the_header_counts_only_from_a_trusted_peer() {
+        let proxies = TrustedProxies::new(vec![ip("10.0.0.2"), ip("10.0.0.3")]);
+        assert_eq!(proxies.client(ip("203.0.113.9"), Some("198.51.100.1")), ip("203.0.113.9"), "not a proxy");
+        assert_eq!(proxies.client(ip("10.0.0.2"), Some("198.51.100.1")), ip("198.51.100.1"));
+        assert_eq!(proxies.client(ip("10.0.0.2"), None), ip("10.0.0.2"));
+        // A client's own made-up entry sits left of the real one and is not read.
+        assert_eq!(proxies.client(ip("10.0.0.2"), Some("1.2.3.4, 198.51.100.1, 10.0.0.3")), ip("198.51.100.1"));
+        assert_eq!(proxies.client(ip("10.0.0.2"), Some("garbage, 10.0.0.3")), ip("10.0.0.3"));
+    }
+}
