@@ -121,3 +121,36 @@ async fn sessions_are_http_only_renewed_at_sign_in_protected_from_other_sites_an
     assert_eq!(exchange.status(), 401, "accounts ended the session too");
     web_db.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_form_sent_twice_from_one_browser_files_one_report() {
+    let dev = DevProcess::start().await;
+    let base = dev.base_url();
+    let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
+    let form = || {
+        reqwest::multipart::Form::new()
+            .text("kind", "complaint")
+            .text("category", "roads")
+            .text("region", "32.73")
+            .text("title", "Broken kerb on Jalan Dago")
+            .text("description", "The kerb in front of number 40 is broken and blocks the gutter.")
+            .text("privacy", "confidential")
+    };
+    let first = client.post(format!("{base}/file")).multipart(form()).send().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let cookie = pair(&session_cookie(first.headers()).expect("a session keeps the code and secret"));
+    let first = first.text().await.unwrap();
+    let code = |page: &str| page.split("id=\"tracking-code\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+
+    // A second tap on the button: the same report, shown again.
+    let again = client.post(format!("{base}/file")).header(header::COOKIE, &cookie).multipart(form()).send().await;
+    let again = again.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(code(&again.text().await.unwrap()), code(&first));
+    // Another browser sending the same words files its own.
+    let other = client.post(format!("{base}/file")).multipart(form()).send().await.unwrap();
+    assert_eq!(other.status(), 201);
+    assert_ne!(code(&other.text().await.unwrap()), code(&first));
+    let intake = aduan_e2e::open_database(&dev.database_url("intake")).await;
+    assert_eq!(aduan_e2e::count(&intake, "SELECT COUNT(*) FROM report").await, 2);
+}

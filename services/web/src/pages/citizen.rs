@@ -11,8 +11,9 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use reqwest::Method;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sha2::Digest as _;
 use tower_sessions::Session;
 
 use super::{Chrome, Flash, PageError, path_segment, query_value, refusal_message, see_other, text};
@@ -85,6 +86,38 @@ pub struct FileForm {
     /// A field people never see: only robots fill it.
     #[serde(default)]
     website: String,
+}
+
+impl FileForm {
+    /// What the form says, hashed, spacing aside: to know it when it comes again.
+    fn digest(&self) -> String {
+        let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let content = [&self.kind, &self.category, &self.region, &words(&self.title), &words(&self.description)]
+            .map(|part| part.as_str())
+            .join("\u{1f}");
+        hex::encode(sha2::Sha256::digest(content.as_bytes()))
+    }
+}
+
+/// The session key of the last report this browser filed.
+const LAST_FILING_KEY: &str = "last_filing";
+/// How long the same form sent again counts as the same report.
+const REFILING_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
+
+/// The last report a browser filed: what its form hashed to, its code, when.
+#[derive(Debug, Serialize, Deserialize)]
+struct LastFiling {
+    digest: String,
+    code: String,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The code of the report this browser filed with the same form minutes ago, if it did.
+async fn refiled(session: &Session, digest: &str) -> Result<Option<String>, PageError> {
+    let last: Option<LastFiling> = session.get(LAST_FILING_KEY).await?;
+    Ok(last
+        .filter(|last| last.digest == digest && chrono::Utc::now() - last.at < REFILING_WINDOW)
+        .map(|last| last.code))
 }
 
 /// Never prints what a citizen typed: it may name them.
@@ -192,6 +225,16 @@ pub async fn file(
             message: "this form was not filled in by a person".into(),
         }));
     }
+    // The same form sent again from this browser within minutes (a second
+    // tap, a reload) is the report already filed: shown again, not filed twice.
+    let digest = form.digest();
+    if let Some(code) = refiled(&session, &digest).await?
+        && let Some(secret) = secret_of(&session, &code).await?
+    {
+        let chrome = Chrome::citizen(lang, &session, "/file").await?;
+        let page = FiledPage { chrome, code, secret, photo_error: None };
+        return Ok(Html(page.render()?).into_response());
+    }
     let mut reporter = serde_json::Map::new();
     for (key, value) in [("name", &form.name), ("email", &form.email), ("phone", &form.phone)] {
         if !value.trim().is_empty() {
@@ -220,6 +263,8 @@ pub async fn file(
         Ok(filed) => {
             let (code, secret) = (text(&filed, "tracking_code"), text(&filed, "secret"));
             keep_secret(&session, &code, &secret).await?;
+            let last = LastFiling { digest, code: code.clone(), at: chrono::Utc::now() };
+            session.insert(LAST_FILING_KEY, last).await?;
             let photo_error = if photos.is_empty() {
                 None
             } else {
