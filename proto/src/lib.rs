@@ -49,6 +49,7 @@ impl envelope::Event {
             Event::ResolutionProposed(_) => "resolution_proposed",
             Event::ResolutionRejected(_) => "resolution_rejected",
             Event::PublicationChanged(_) => "publication_changed",
+            Event::DeadlinesSet(_) => "deadlines_set",
         }
     }
 

@@ -253,6 +253,8 @@ async function citizenJourney(browser, pass) {
   await page.fill('#name', 'Dewi Lestari');
   await page.fill('#email', 'dewi.lestari@example.id');
   await page.fill('#address', 'In front of the Museum Konperensi Asia Afrika');
+  await page.fill('#latitude', '-6.9211');
+  await page.fill('#longitude', '107.6094');
   await page.setInputFiles('#photo', { name: 'pavement.jpg', mimeType: 'image/jpeg', buffer: photoWithExif });
   await Promise.all([page.waitForLoadState('load'), page.click('main form button[type=submit]')]);
   const code = (await page.locator('#tracking-code').textContent()).trim();
@@ -277,6 +279,7 @@ async function citizenJourney(browser, pass) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await accessible(page, pass);
+  if ((await page.locator('#deadlines li').count()) === 0) fail('the tracking page shows no deadline');
   await page.click('#step-replies summary');
   await page.fill('#text-replies', 'The north side, in front of the museum entrance.');
   await Promise.all([page.waitForURL(`${base}/track/${code}**`), page.click('#step-replies button[type=submit]')]);
@@ -318,6 +321,7 @@ async function citizenJourney(browser, pass) {
   await accessible(page, pass);
   const record = await page.content();
   if (!record.includes('people trip over it at night')) fail('the published report lacks its text');
+  if ((await page.locator('#point').textContent()).trim() !== '-6.9211, 107.6094') fail('the published report lacks its map point');
   if (record.includes('Dewi') || record.includes('dewi.lestari')) fail('the public record shows who filed');
 
   // The verifier takes words out of what the public reads, from the case page.

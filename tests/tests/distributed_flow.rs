@@ -42,6 +42,18 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
     let case = citizen::wait_in_inbox(&client, &resolution, "bandung-dpu", &report).await;
     let case_id = case["id"].as_str().unwrap().to_owned();
 
+    // The citizen sees when the first answer is due, as resolution's clock says.
+    let deadlines = eventually(SETTLE, "the first follow-up's deadline", || async {
+        let view = citizen::status(&client, &intake, &report).await;
+        let first = view["deadlines"].as_array()?.iter().find(|d| d["clock"] == "first_follow_up")?.clone();
+        Some(first)
+    })
+    .await;
+    let staff_view: Value =
+        aduan_e2e::staff::get(&client, &format!("{resolution}/api/v1/cases/{case_id}")).await.json().await.unwrap();
+    let clock = staff_view["clocks"].as_array().unwrap().iter().find(|c| c["clock"] == "first_follow_up").unwrap();
+    assert_eq!(deadlines["due_on"], clock["due_on"], "the citizen's date is the case's");
+
     // The officer follows up, then resolves; the citizen sees both.
     let (status, _) =
         citizen::work(&client, &resolution, &case_id, "follow-ups", "We will inspect it on Monday.").await;

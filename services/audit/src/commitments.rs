@@ -74,7 +74,8 @@ pub fn without_words(mut envelope: Envelope) -> Envelope {
         | Event::QuestionLapsed(_)
         | Event::AccountChanged(_)
         | Event::ResolutionProposed(_)
-        | Event::ResolutionRejected(_) => {}
+        | Event::ResolutionRejected(_)
+        | Event::DeadlinesSet(_) => {}
     }
     envelope
 }

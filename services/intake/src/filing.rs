@@ -405,6 +405,8 @@ async fn try_file(
         public_title: Set(None),
         public_description: Set(None),
         withdrawn_at: Set(None),
+        deadlines: Set(None),
+        deadlines_sequence: Set(0),
     }
     .insert(&txn)
     .await?;

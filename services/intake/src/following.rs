@@ -127,6 +127,8 @@ fn change_for(event: &Event, institution: &str) -> Option<Change> {
         Event::PrivacyRaised(_) => return None,
         // Intake's own: the verifier changed the public record here.
         Event::PublicationChanged(_) => return None,
+        // Not a step: kept apart (see `keep_deadlines`).
+        Event::DeadlinesSet(_) => return None,
     };
     Some(change)
 }
@@ -194,6 +196,38 @@ async fn raise_privacy(
     Ok(())
 }
 
+/// One deadline as the citizen is shown it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct DeadlineView {
+    /// first_follow_up, resolution, citizen_silence, citizen_answer, ...
+    pub clock: String,
+    /// Its last working day; absent while the clock is paused (waiting for the citizen).
+    pub due_on: Option<chrono::NaiveDate>,
+}
+
+/// Keeps the clocks resolution announced, unless a later announcement is already kept.
+async fn keep_deadlines(
+    txn: &DatabaseTransaction,
+    envelope: &Envelope,
+    report: report::Model,
+    set: &proto::DeadlinesSet,
+) -> Result<(), HandlerError> {
+    if !report_order::is_later(envelope.sequence, report.deadlines_sequence) {
+        return Ok(());
+    }
+    let deadlines: Vec<DeadlineView> = set
+        .deadlines
+        .iter()
+        .map(|deadline| DeadlineView { clock: deadline.clock.clone(), due_on: deadline.due_on.parse().ok() })
+        .collect();
+    let json = serde_json::to_string(&deadlines).map_err(|error| HandlerError::Permanent(error.to_string()))?;
+    let mut active = report.into_active_model();
+    active.deadlines = Set(Some(json));
+    active.deadlines_sequence = Set(report_order::stored(envelope.sequence));
+    active.update(txn).await?;
+    Ok(())
+}
+
 #[async_trait]
 impl ApplyEvent for FollowReports {
     async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
@@ -209,6 +243,9 @@ impl ApplyEvent for FollowReports {
         };
         if let Event::PrivacyRaised(raised) = event {
             return raise_privacy(txn, envelope, report, raised).await;
+        }
+        if let Event::DeadlinesSet(set) = event {
+            return keep_deadlines(txn, envelope, report, set).await;
         }
         let institution = report.institution_name.clone().unwrap_or_else(|| "the institution".to_owned());
         let Some(change) = change_for(event, &institution) else {

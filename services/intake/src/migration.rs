@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(Photos),
             Box::new(Notifications),
             Box::new(PublicText),
+            Box::new(Deadlines),
         ]
     }
 }
@@ -111,6 +112,23 @@ impl MigrationName for PublicText {
 
 #[async_trait::async_trait]
 impl MigrationTrait for PublicText {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_missing_columns(manager, report::Entity).await
+    }
+}
+
+/// The deadlines of the case's clocks, for the citizen.
+#[derive(Debug)]
+struct Deadlines;
+
+impl MigrationName for Deadlines {
+    fn name(&self) -> &str {
+        "m20261130_000005_intake_deadlines"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Deadlines {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         add_missing_columns(manager, report::Entity).await
     }

@@ -35,8 +35,9 @@ pub fn nobody_consumes(routing_key: &str) -> bool {
     ANNOUNCED_NOT_CONSUMED.iter().any(|name| crate::proto::routing_key_of(name) == routing_key)
 }
 
-/// Intake follows its reports to show the citizen where they are, and keeps
-/// a copy of the registry to check what citizens file.
+/// Intake follows its reports to show the citizen where they are and when
+/// each step is due, and keeps a copy of the registry to check what
+/// citizens file.
 pub fn intake() -> Subscription {
     subscription(
         "intake",
@@ -55,6 +56,7 @@ pub fn intake() -> Subscription {
             "privacy_raised",
             "escalated",
             "appeal_upheld",
+            "deadlines_set",
             "registry_changed",
         ],
     )

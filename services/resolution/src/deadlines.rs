@@ -26,6 +26,32 @@ use uuid::Uuid;
 use crate::entities::{case, case_branch, case_clocks, escalation};
 use crate::{SERVICE, history};
 
+/// Tells everyone (the citizen, through intake) the running clocks of
+/// `case` and their deadlines, as they stand after a change.
+async fn announce(
+    txn: &DatabaseTransaction,
+    case: &case::Model,
+    clocks: &CaseClocks,
+    calendar: &aduan_procedure::Calendar,
+) -> Result<(), DbErr> {
+    let deadlines = clocks
+        .running()
+        .iter()
+        .map(|running| proto::Deadline {
+            clock: running.kind.as_str().to_owned(),
+            // A paused clock's deadline moves every working day it waits.
+            due_on: if running.paused_since.is_none() {
+                running.clock.deadline(calendar).to_string()
+            } else {
+                String::new()
+            },
+        })
+        .collect();
+    let set = proto::DeadlinesSet { case_id: case.id.to_string(), deadlines };
+    history::emit(txn, new_envelope(case.report_id, system_actor(SERVICE), Event::DeadlinesSet(set))).await?;
+    Ok(())
+}
+
 /// The clock of a unit's branch, in `escalated` events.
 pub const UNIT_BRANCH: &str = "unit_branch";
 
@@ -106,7 +132,7 @@ impl ClockKeeper {
         } else {
             row.insert(txn).await?;
         }
-        Ok(())
+        announce(txn, case, &clocks, &calendar).await
     }
 
     /// The deadlines of `case`'s running clocks under today's calendars.
@@ -284,6 +310,7 @@ impl ClockKeeper {
         active.state = Set(serde_json::to_string(&clocks)?);
         active.next_check_at = Set(clocks.next_check(procedure, &calendar).map(|day| start_of_day(day, offset)));
         active.update(txn).await?;
+        announce(txn, &case, &clocks, &calendar).await?;
         Ok(())
     }
 

@@ -173,7 +173,8 @@ fn summary(event: &Event) -> Option<String> {
             },
             &changed.reason,
         ),
-        Event::RegistryChanged(_) | Event::AccountChanged(_) => return None,
+        // The clocks show on the case itself; the history keeps what people did.
+        Event::RegistryChanged(_) | Event::AccountChanged(_) | Event::DeadlinesSet(_) => return None,
     })
 }
 

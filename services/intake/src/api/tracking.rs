@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::SECRET_HEADER;
 use crate::IntakeState;
 use crate::entities::{report, report_update};
+use crate::following::DeadlineView;
 use crate::publication::PROGRESS_KINDS;
 use crate::tracking;
 
@@ -84,6 +85,8 @@ pub struct ReportView {
     pub updates_next: Option<String>,
     /// For a duplicate: the progress of the report it was merged into.
     pub followed: Option<FollowedView>,
+    /// When each running step is due (the case's clocks), as resolution last announced them.
+    pub deadlines: Vec<DeadlineView>,
     /// For the holder of the secret: the steps the procedure lets them take
     /// now (`acceptance`, `clarification`, `replies`, `dispute`, `appeal`,
     /// `ombudsman`: the paths to post them to); empty for anyone else.
@@ -281,7 +284,13 @@ pub(crate) async fn report_view<C: ConnectionTrait>(
         },
         None => None,
     };
+    let deadlines = report
+        .deadlines
+        .as_deref()
+        .and_then(|json| serde_json::from_str::<Vec<DeadlineView>>(json).ok())
+        .unwrap_or_default();
     Ok(ReportView {
+        deadlines,
         tracking_code: report.tracking_code,
         kind: report.kind,
         category: report.category,

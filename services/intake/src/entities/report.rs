@@ -72,6 +72,13 @@ pub struct Model {
     pub public_description: Option<String>,
     /// When a verifier kept it off the public record.
     pub withdrawn_at: Option<DateTimeUtc>,
+    /// The running clocks and their deadlines, as resolution last announced
+    /// them (JSON: `[{"clock", "due_on"}]`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub deadlines: Option<String>,
+    /// The sequence of the announcement that set `deadlines`: an older one arriving late changes nothing.
+    #[sea_orm(default_value = 0)]
+    pub deadlines_sequence: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -76,6 +76,10 @@ pub struct FileForm {
     #[serde(default)]
     address: String,
     #[serde(default)]
+    latitude: String,
+    #[serde(default)]
+    longitude: String,
+    #[serde(default)]
     privacy: String,
     #[serde(default)]
     name: String,
@@ -254,6 +258,22 @@ pub async fn file(
     if !form.address.trim().is_empty() {
         body["address"] = json!(form.address.trim());
     }
+    // A map point, when both degrees are given; intake checks they are on the globe.
+    let degrees = |text: &str| text.trim().replace(',', ".").parse::<f64>().ok();
+    match (form.latitude.trim().is_empty(), form.longitude.trim().is_empty()) {
+        (true, true) => {}
+        _ => match (degrees(&form.latitude), degrees(&form.longitude)) {
+            (Some(latitude), Some(longitude)) => {
+                body["location"] = json!({ "latitude": latitude, "longitude": longitude })
+            }
+            _ => {
+                let chrome = Chrome::citizen(lang, &session, "/file").await?;
+                let message = tr.t("error-invalid_location");
+                let page = file_page(&state, chrome, form, Some(message)).await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response());
+            }
+        },
+    }
     if !reporter.is_empty() {
         body["reporter"] = Value::Object(reporter);
     }
@@ -382,6 +402,8 @@ struct ReportPage {
     updates: Vec<(String, String, String)>,
     /// The report's photos (for its citizen), as page addresses.
     photos: Vec<String>,
+    /// When each running step is due: the step, and its date (or that it waits for the citizen).
+    deadlines: Vec<(String, String)>,
     /// Why adding photos was refused, beside the form.
     photo_error: Option<String>,
 }
@@ -460,7 +482,18 @@ pub async fn report(
         }
         None => Vec::new(),
     };
+    let deadlines = report["deadlines"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|deadline| {
+            let due =
+                deadline["due_on"].as_str().map_or_else(|| tr.t("clock-paused"), |date| tr.t1("due-on", "date", date));
+            (tr.name_of("clock", &text(deadline, "clock")), due)
+        })
+        .collect();
     let page = ReportPage {
+        deadlines,
         photo_error: chrome.error_for("photos").map(str::to_owned),
         photos,
         code: text(&report, "tracking_code"),

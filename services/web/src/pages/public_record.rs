@@ -135,6 +135,8 @@ struct ReportPage {
     kind: String,
     category: String,
     address: Option<String>,
+    /// The map point as `latitude, longitude`, and a map that shows it.
+    point: Option<(String, String)>,
     filed_at: String,
     updates: Vec<(String, String, String)>,
     photos: Vec<String>,
@@ -172,6 +174,14 @@ pub async fn report(
         kind: tr.name_of("kind", &text(&report, "kind")),
         category,
         address: report["address"].as_str().map(str::to_owned),
+        point: report["location"]["latitude"].as_f64().zip(report["location"]["longitude"].as_f64()).map(
+            |(latitude, longitude)| {
+                let map = format!(
+                    "https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=18/{latitude}/{longitude}"
+                );
+                (format!("{latitude}, {longitude}"), map)
+            },
+        ),
         filed_at: date(&report, "filed_at"),
         updates,
         chrome,
