@@ -143,6 +143,25 @@ async fn published_reports_are_found_filtered_and_paged_and_never_name_anyone() 
     assert_eq!((status, view["published"].as_bool()), (200, Some(false)), "{view}");
     assert_eq!(found("q=road").await, [public.tracking_code.as_str()], "a withdrawn report leaves the record");
     assert_eq!(get(&client, &format!("{list}/{}", anonymous.tracking_code)).await.0, 404);
+    // A withdrawal and its undoing keep the redaction: nothing unsaid comes back.
+    for withdrawn in [true, false] {
+        let change = json!({ "withdrawn": withdrawn, "reason": "Checking the record again" });
+        assert_eq!(aduan_e2e::staff::post(&client, &publication(&public.tracking_code), &change).await.0, 200);
+    }
+    let (_, shown) = get(&client, &format!("{list}/{}", public.tracking_code)).await;
+    assert!(shown.contains("The road by the Gedung Sate is cracked.") && !shown.contains("since the rains"), "{shown}");
+    // Open311 holds nothing more: asked by id, a withdrawn or confidential report is not listed.
+    for hidden in [&anonymous.tracking_code, &confidential.tracking_code] {
+        let (status, body) =
+            get(&client, &format!("{base}/open311/v2/requests.json?service_request_id={hidden}")).await;
+        assert_eq!((status, body.as_str()), (200, "[]"), "{hidden}");
+    }
+    let (_, listed) =
+        get(&client, &format!("{base}/open311/v2/requests.json?service_request_id={}", public.tracking_code)).await;
+    assert!(
+        listed.contains("The road by the Gedung Sate is cracked.") && !listed.contains("since the rains"),
+        "{listed}"
+    );
     let (status, answer) = aduan_e2e::staff::post(&client, &publication(&confidential.tracking_code), &redaction).await;
     assert_eq!((status, answer["error"]["code"].as_str()), (409, Some("never_published")), "{answer}");
     let (status, answer) =

@@ -26,15 +26,9 @@ use uuid::Uuid;
 use crate::entities::{case, case_branch, case_clocks, escalation};
 use crate::{SERVICE, history};
 
-/// Tells everyone (the citizen, through intake) the running clocks of
-/// `case` and their deadlines, as they stand after a change.
-async fn announce(
-    txn: &DatabaseTransaction,
-    case: &case::Model,
-    clocks: &CaseClocks,
-    calendar: &aduan_procedure::Calendar,
-) -> Result<(), DbErr> {
-    let deadlines = clocks
+/// The running clocks of `clocks` and their deadlines, as announced.
+fn deadlines_of(clocks: &CaseClocks, calendar: &aduan_procedure::Calendar) -> Vec<proto::Deadline> {
+    clocks
         .running()
         .iter()
         .map(|running| proto::Deadline {
@@ -46,7 +40,23 @@ async fn announce(
                 String::new()
             },
         })
-        .collect();
+        .collect()
+}
+
+/// Tells everyone (the citizen, through intake) the running clocks of
+/// `case` and their deadlines, when they differ from `before`: a look that
+/// changed nothing announces nothing.
+async fn announce(
+    txn: &DatabaseTransaction,
+    case: &case::Model,
+    before: &[proto::Deadline],
+    clocks: &CaseClocks,
+    calendar: &aduan_procedure::Calendar,
+) -> Result<(), DbErr> {
+    let deadlines = deadlines_of(clocks, calendar);
+    if deadlines == before {
+        return Ok(());
+    }
     let set = proto::DeadlinesSet { case_id: case.id.to_string(), deadlines };
     history::emit(txn, new_envelope(case.report_id, system_actor(SERVICE), Event::DeadlinesSet(set))).await?;
     Ok(())
@@ -121,6 +131,7 @@ impl ClockKeeper {
         let tier = Tier::parse(&case.tier)
             .unwrap_or_else(|| registry.category(&case.category).map(|category| category.tier).unwrap_or_default());
         let procedure = self.procedures.for_institution(&case.institution_id);
+        let before = deadlines_of(&clocks, &calendar);
         clocks.on_action(action, self.today.date_at(offset), tier, procedure, &calendar);
         let row = case_clocks::ActiveModel {
             case_id: Set(case.id),
@@ -132,7 +143,7 @@ impl ClockKeeper {
         } else {
             row.insert(txn).await?;
         }
-        announce(txn, case, &clocks, &calendar).await
+        announce(txn, case, &before, &clocks, &calendar).await
     }
 
     /// The deadlines of `case`'s running clocks under today's calendars.
@@ -248,6 +259,7 @@ impl ClockKeeper {
         let offset = registry.utc_offset_for(&case.region);
         let today = self.today.date_at(offset);
         let procedure = self.procedures.for_institution(&case.institution_id);
+        let before = deadlines_of(&clocks, &calendar);
         for due in clocks.due(today, procedure, &calendar) {
             match due {
                 Due::Escalate { kind, to } => {
@@ -310,7 +322,7 @@ impl ClockKeeper {
         active.state = Set(serde_json::to_string(&clocks)?);
         active.next_check_at = Set(clocks.next_check(procedure, &calendar).map(|day| start_of_day(day, offset)));
         active.update(txn).await?;
-        announce(txn, &case, &clocks, &calendar).await?;
+        announce(txn, &case, &before, &clocks, &calendar).await?;
         Ok(())
     }
 

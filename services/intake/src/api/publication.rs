@@ -29,14 +29,17 @@ const REASON: TextRule = TextRule::line(5, 500);
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublicationRequest {
-    /// The title to publish (5 to 200 characters); absent: the citizen's.
+    /// The title to publish (5 to 200 characters); absent: as it is now.
     #[serde(default)]
     #[schema(min_length = 5, max_length = 200)]
     pub title: Option<String>,
-    /// The description to publish (10 to 5000 characters); absent: the citizen's.
+    /// The description to publish (10 to 5000 characters); absent: as it is now.
     #[serde(default)]
     #[schema(min_length = 10, max_length = 5000)]
     pub description: Option<String>,
+    /// Publish the citizen's own title and description again, undoing every redaction.
+    #[serde(default)]
+    pub restore_original: bool,
     /// Keep the report off the public record.
     #[serde(default)]
     pub withdrawn: bool,
@@ -138,18 +141,24 @@ pub(super) async fn change(
         .map(|text| ApiError::check_text(text, "description", "invalid_description", DESCRIPTION))
         .transpose()?;
     let reason = ApiError::check_text(&request.reason, "reason", "invalid_reason", REASON)?;
-    let event = Event::PublicationChanged(proto::PublicationChanged {
-        public_title: title.clone().unwrap_or_default(),
-        public_description: description.clone().unwrap_or_default(),
-        withdrawn: request.withdrawn,
-        reason,
-    });
     let txn = aduan_platform::database::begin_write(&state.db).await?;
     let report = report::Entity::find_by_id(found.id)
         .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::not_found("report_not_found", "no report has this tracking code"))?;
+    // What is not said stays as it is: a withdrawal never undoes a redaction.
+    let (title, description) = if request.restore_original {
+        (None, None)
+    } else {
+        (title.or_else(|| report.public_title.clone()), description.or_else(|| report.public_description.clone()))
+    };
+    let event = Event::PublicationChanged(proto::PublicationChanged {
+        public_title: title.clone().unwrap_or_default(),
+        public_description: description.clone().unwrap_or_default(),
+        withdrawn: request.withdrawn,
+        reason,
+    });
     outbox::enqueue(&txn, new_envelope(report.id, caller.actor(StaffRole::Verifier), event)).await?;
     let withdrawn_at = if request.withdrawn { report.withdrawn_at.or(Some(chrono::Utc::now())) } else { None };
     let mut active = report.into_active_model();

@@ -242,7 +242,8 @@ async fn followed<C: ConnectionTrait>(conn: &C, original: report::Model) -> Resu
         .all(conn)
         .await?;
     updates.reverse();
-    let public = original.privacy == "public";
+    // Another citizen's words only where the public record shows them.
+    let public = crate::publication::is_published(&original);
     let updates = updates
         .into_iter()
         .map(|update| {

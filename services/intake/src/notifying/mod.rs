@@ -238,7 +238,9 @@ impl Notifier {
             active.update(&self.db).await?;
             return Ok(());
         };
-        if report.notifications_stopped_at.is_some() {
+        // A reminder that waited past its moment (the citizen answered, the report closed) is not sent.
+        let moot = owed.kind == "closing_soon" && report.status != aduan_procedure::Status::Resolved.as_str();
+        if report.notifications_stopped_at.is_some() || moot {
             active.status = Set("skipped".to_owned());
             active.update(&self.db).await?;
             return Ok(());

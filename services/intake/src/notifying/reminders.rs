@@ -22,6 +22,12 @@ const LOOK_BACK: chrono::Duration = chrono::Duration::days(120);
 /// Names the reminder of one resolution, so it is owed once however often it is looked for.
 const REMINDER_NAMESPACE: Uuid = Uuid::from_u128(0x6164_7561_6e2d_7265_6d69_6e64_6572_0001);
 
+/// The silence clock's deadline intake keeps from resolution's announcements.
+fn kept_silence_deadline(report: &report::Model) -> Option<chrono::NaiveDate> {
+    let deadlines: Vec<crate::following::DeadlineView> = serde_json::from_str(report.deadlines.as_deref()?).ok()?;
+    deadlines.into_iter().find(|deadline| deadline.clock == "citizen_silence")?.due_on
+}
+
 /// What the reminders are timed by.
 #[derive(Clone)]
 pub struct ReminderClocks {
@@ -58,10 +64,15 @@ impl ReminderClocks {
             let calendar = registry.calendar_for(&report.region);
             let offset = registry.utc_offset_for(&report.region);
             let resolved_on = report.status_changed_at.with_timezone(&offset).date_naive();
-            let institution = report.institution_id.as_deref().unwrap_or_default();
-            let silence = self.procedures.for_institution(institution).clocks.citizen_silence_before_close;
-            let remind_on = calendar.add_working_days(resolved_on, silence.saturating_sub(REMINDER_LEAD));
-            if self.today.date_at(offset) < remind_on {
+            let today = self.today.date_at(offset);
+            // The silence clock's own deadline, as resolution announced it;
+            // reckoned here only when no announcement came.
+            let closes_on = kept_silence_deadline(&report).unwrap_or_else(|| {
+                let institution = report.institution_id.as_deref().unwrap_or_default();
+                let silence = self.procedures.for_institution(institution).clocks.citizen_silence_before_close;
+                calendar.add_working_days(resolved_on, silence)
+            });
+            if today > closes_on || calendar.working_days_between(today, closes_on) > REMINDER_LEAD {
                 continue;
             }
             let id = Uuid::new_v5(&REMINDER_NAMESPACE, format!("{}:{}", report.id, report.status_sequence).as_bytes());

@@ -329,9 +329,9 @@ pub(super) async fn list(state: &IntakeState, fields: &Fields, format: Format) -
             return Err(bad_request("too_many_ids", &format!("at most {MOST_IDS} ids at once"), format));
         }
         let codes = ids.iter().map(|id| tracking::normalise_tracking_code(id)).collect::<Vec<_>>();
-        query = query.filter(report::Column::TrackingCode.is_in(codes)).filter(
-            report::Column::Status.is_in(publication::published_statuses().map(aduan_procedure::Status::as_str)),
-        );
+        // Only what the public record holds, whatever ids are asked for.
+        let published = publication::published_statuses().map(aduan_procedure::Status::as_str);
+        query = query.filter(report::Column::TrackingCode.is_in(codes)).filter(publication::published_in(published));
     }
     let reports = query
         .order_by_desc(report::Column::FiledAt)

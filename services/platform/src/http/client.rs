@@ -49,8 +49,11 @@ impl TrustedProxies {
         self.0.contains(&address)
     }
 
-    /// The client behind `peer`, given the `X-Forwarded-For` it sent.
+    /// The client behind `peer`, given the `X-Forwarded-For` it sent (every
+    /// line of it joined in order: some proxies add a line of their own
+    /// instead of appending to the client's).
     pub fn client(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
+        let peer = peer.to_canonical();
         if !self.trusts(peer) {
             return peer;
         }
@@ -58,7 +61,9 @@ impl TrustedProxies {
         // Rightmost first: each proxy appends the address it saw.
         let mut nearest = peer;
         for hop in chain.rsplit(',') {
-            let Ok(address) = hop.trim().parse::<IpAddr>() else { return nearest };
+            let Ok(address) = hop.trim().parse::<IpAddr>().map(|address| address.to_canonical()) else {
+                return nearest;
+            };
             if !self.trusts(address) {
                 return address;
             }
@@ -70,8 +75,10 @@ impl TrustedProxies {
     /// The client of `request`, from its connection and headers.
     pub fn client_of<T>(&self, request: &Request<T>) -> Option<IpAddr> {
         let peer = request.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>()?.ip();
-        let forwarded = request.headers().get(FORWARDED_FOR).and_then(|value| value.to_str().ok());
-        Some(self.client(peer, forwarded))
+        let lines: Vec<&str> =
+            request.headers().get_all(FORWARDED_FOR).iter().filter_map(|value| value.to_str().ok()).collect();
+        let forwarded = (!lines.is_empty()).then(|| lines.join(","));
+        Some(self.client(peer, forwarded.as_deref()))
     }
 }
 
@@ -100,5 +107,18 @@ mod tests {
         // A client's own made-up entry sits left of the real one and is not read.
         assert_eq!(proxies.client(ip("10.0.0.2"), Some("1.2.3.4, 198.51.100.1, 10.0.0.3")), ip("198.51.100.1"));
         assert_eq!(proxies.client(ip("10.0.0.2"), Some("garbage, 10.0.0.3")), ip("10.0.0.3"));
+        assert_eq!(proxies.client(ip("::ffff:10.0.0.2"), Some("198.51.100.1")), ip("198.51.100.1"), "mapped IPv4");
+    }
+
+    #[test]
+    fn every_line_of_the_header_counts_in_order() {
+        let proxies = TrustedProxies::new(vec![ip("10.0.0.2")]);
+        let request = Request::builder()
+            .header(FORWARDED_FOR, "6.6.6.6")
+            .header(FORWARDED_FOR, "198.51.100.1")
+            .extension(axum::extract::ConnectInfo(SocketAddr::from(([10, 0, 0, 2], 5000))))
+            .body(())
+            .expect("a request");
+        assert_eq!(proxies.client_of(&request), Some(ip("198.51.100.1")), "the client's own line is not read");
     }
 }

@@ -96,9 +96,24 @@ impl FileForm {
     /// What the form says, hashed, spacing aside: to know it when it comes again.
     fn digest(&self) -> String {
         let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
-        let content = [&self.kind, &self.category, &self.region, &words(&self.title), &words(&self.description)]
-            .map(|part| part.as_str())
-            .join("\u{1f}");
+        // Every field: the same words sent with another privacy, place or
+        // contact are another filing, not the same one sent twice.
+        let content = [
+            &self.kind,
+            &self.category,
+            &self.region,
+            &words(&self.title),
+            &words(&self.description),
+            &words(&self.address),
+            &words(&self.latitude),
+            &words(&self.longitude),
+            &self.privacy,
+            &words(&self.name),
+            &words(&self.email),
+            &words(&self.phone),
+        ]
+        .map(|part| part.as_str())
+        .join("\u{1f}");
         hex::encode(sha2::Sha256::digest(content.as_bytes()))
     }
 }
@@ -114,6 +129,20 @@ struct LastFiling {
     digest: String,
     code: String,
     at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Adds `photos` to the report `code`; answers why they were refused, if they were.
+async fn add_photos(
+    state: &WebState,
+    tr: Tr,
+    code: &str,
+    secret: &str,
+    photos: Vec<crate::api::UploadedPhoto>,
+) -> Option<String> {
+    if photos.is_empty() {
+        return None;
+    }
+    state.services.upload_photos(code, secret, photos).await.err().map(|failure| refusal_message(tr, &failure))
 }
 
 /// The code of the report this browser filed with the same form minutes ago, if it did.
@@ -235,8 +264,10 @@ pub async fn file(
     if let Some(code) = refiled(&session, &digest).await?
         && let Some(secret) = secret_of(&session, &code).await?
     {
+        // Photos sent again (the first upload may have failed) go to that report.
+        let photo_error = add_photos(&state, tr, &code, &secret, photos).await;
         let chrome = Chrome::citizen(lang, &session, "/file").await?;
-        let page = FiledPage { chrome, code, secret, photo_error: None };
+        let page = FiledPage { chrome, code, secret, photo_error };
         return Ok(Html(page.render()?).into_response());
     }
     let mut reporter = serde_json::Map::new();
@@ -285,14 +316,7 @@ pub async fn file(
             keep_secret(&session, &code, &secret).await?;
             let last = LastFiling { digest, code: code.clone(), at: chrono::Utc::now() };
             session.insert(LAST_FILING_KEY, last).await?;
-            let photo_error = if photos.is_empty() {
-                None
-            } else {
-                match state.services.upload_photos(&code, &secret, photos).await {
-                    Ok(_) => None,
-                    Err(failure) => Some(refusal_message(tr, &failure)),
-                }
-            };
+            let photo_error = add_photos(&state, tr, &code, &secret, photos).await;
             let chrome = Chrome::citizen(lang, &session, "/file").await?;
             let page = FiledPage { chrome, code, secret, photo_error };
             Ok((StatusCode::CREATED, Html(page.render()?)).into_response())
