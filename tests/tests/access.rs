@@ -192,6 +192,18 @@ const TABLE: &[Row] = &[
     },
     Row {
         method: "get",
+        path: "/api/v1/institutions/{institution_id}/inbox/counts",
+        request: |_| ("/api/v1/institutions/bandung-dpu/inbox/counts".into(), None),
+        allowed: &[
+            ("coordinator", HOLDERS),
+            ("officer", HOLDERS),
+            ("supervisor", HOLDERS),
+            ("auditor", READERS),
+            ("verifier", READERS),
+        ],
+    },
+    Row {
+        method: "get",
         path: "/api/v1/cases/{case_id}",
         request: |ids| (format!("/api/v1/cases/{}", ids.case), None),
         allowed: &[

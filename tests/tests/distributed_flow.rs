@@ -53,6 +53,13 @@ async fn a_report_goes_from_citizen_to_inbox_to_closed_across_processes() {
         aduan_e2e::staff::get(&client, &format!("{resolution}/api/v1/cases/{case_id}")).await.json().await.unwrap();
     let clock = staff_view["clocks"].as_array().unwrap().iter().find(|c| c["clock"] == "first_follow_up").unwrap();
     assert_eq!(deadlines["due_on"], clock["due_on"], "the citizen's date is the case's");
+    let counts: Value =
+        aduan_e2e::staff::get(&client, &format!("{resolution}/api/v1/institutions/bandung-dpu/inbox/counts"))
+            .await
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(counts, json!([{ "status": "assigned", "count": 1 }]), "the inbox's count per status");
 
     // The officer follows up, then resolves; the citizen sees both.
     let (status, _) =

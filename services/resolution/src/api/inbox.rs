@@ -1,4 +1,5 @@
-//! An institution's inbox: its cases by status, oldest first, a page at a time.
+//! An institution's inbox: its cases by status, oldest first, a page at a
+//! time, and how many it holds in each status.
 
 use aduan_platform::auth::Caller;
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
@@ -8,7 +9,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::case::CaseSummary;
@@ -81,4 +82,45 @@ pub(super) async fn inbox(
         .await?;
     let page = Page::from_rows(cases, limit, |case| Cursor::new(case.opened_at.to_rfc3339(), case.id));
     Ok(ApiJson(Page { items: CaseSummary::for_caller(&state, &caller, page.items), next: page.next }))
+}
+
+/// How many of an institution's cases are in one status.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StatusCount {
+    /// The status.
+    pub status: String,
+    /// How many cases are in it.
+    pub count: u64,
+}
+
+/// How many cases an institution holds in each status (the statuses it holds none in are left out).
+#[utoipa::path(
+    get,
+    path = "/api/v1/institutions/{institution_id}/inbox/counts",
+    tag = "institutions",
+    params(("institution_id" = String, Path, description = "The institution")),
+    security(("access_token" = [])),
+    responses((status = 200, body = Vec<StatusCount>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+pub(super) async fn counts(
+    State(state): State<ResolutionState>,
+    caller: Caller,
+    Path(institution_id): Path<String>,
+) -> Result<ApiJson<Vec<StatusCount>>, ApiError> {
+    permit(&caller, Action::ReadInbox, &institution_id, &state.clocks.registry.current())?;
+    let rows: Vec<(String, i64)> = case::Entity::find()
+        .select_only()
+        .column(case::Column::Status)
+        .column_as(case::Column::Id.count(), "count")
+        .filter(case::Column::InstitutionId.eq(institution_id))
+        .group_by(case::Column::Status)
+        .order_by_asc(case::Column::Status)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    Ok(ApiJson(
+        rows.into_iter()
+            .map(|(status, count)| StatusCount { status, count: u64::try_from(count).unwrap_or_default() })
+            .collect(),
+    ))
 }

@@ -43,6 +43,7 @@ fn parse_case_id(text: &str) -> Result<Uuid, ApiError> {
 pub fn router(state: ResolutionState) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(inbox::inbox))
+        .routes(routes!(inbox::counts))
         .routes(routes!(case::get_case))
         .routes(routes!(case::case_entries))
         .routes(routes!(work::post_follow_up))

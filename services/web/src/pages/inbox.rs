@@ -51,6 +51,8 @@ struct InboxPage {
     statuses: Vec<(String, String)>,
     rows: Vec<Row>,
     next: Option<String>,
+    /// How many cases the institution holds in each status: (status, count).
+    counts: Vec<(String, u64)>,
 }
 
 const VIEWS: [(&str, &str); 5] = [
@@ -143,8 +145,21 @@ pub async fn inbox(
         format!("{base}?view={view}&status={status}&after={cursor}")
     });
     let heading = VIEWS.iter().find(|(name, _)| *name == view).map_or_else(String::new, |(_, key)| tr.t(key));
+    let counted: Value = if view == "open" {
+        let path = format!("/api/v1/institutions/{encoded}/inbox/counts");
+        state.services.get(Service::Resolution, &path, &[], staff.token()).await?
+    } else {
+        Value::Null
+    };
+    let counts = counted
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|row| (tr.name_of("status", &text(row, "status")), row["count"].as_u64().unwrap_or_default()))
+        .collect();
     let chrome = Chrome::staff(lang, &staff, &format!("{base}?view={view}")).await?;
     let page = InboxPage {
+        counts,
         chrome,
         heading,
         institution_name: institutions.name(&institution),
