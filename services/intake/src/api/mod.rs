@@ -18,8 +18,8 @@ use crate::IntakeState;
 pub use filing::FiledResponse;
 pub use public_record::{PublishedReport, PublishedReportWithUpdates};
 pub use steps::{AcceptRequest, CitizenTextRequest, Fixed};
-pub(crate) use tracking::find_by_code;
 pub use tracking::{FollowedView, ReportView, UpdateView};
+pub(crate) use tracking::{find_by_code, owner_secret};
 
 /// The header a citizen sends their report's secret in.
 pub const SECRET_HEADER: &str = "x-report-secret";

@@ -5,14 +5,14 @@
 //! ledger holds who changed what the public reads, and when.
 
 use aduan_access::StaffRole;
-use aduan_platform::auth::Caller;
+use aduan_platform::auth::{Caller, bearer_token};
 use aduan_platform::envelope::new_envelope;
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, envelope::Event};
 use aduan_text::TextRule;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
 
@@ -81,12 +81,9 @@ impl From<&report::Model> for PublicationView {
 /// The verifier calling, if the token's grants reach the report: a national
 /// verifier, or one whose scope holds the institution that has it.
 async fn verifier(state: &IntakeState, headers: &HeaderMap, report: &report::Model) -> Result<Caller, ApiError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
+    let token = bearer_token(headers)
         .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send an access token"))?;
-    let caller = Caller::from(state.authenticator.verify(token.trim()).await?);
+    let caller = Caller::from(state.authenticator.verify(token).await?);
     let registry = state.registry.current();
     let reaches = caller.grants_of(StaffRole::Verifier).any(|grant| match report.institution_id.as_deref() {
         Some(institution) => grant.covers(institution, |id, ancestor| registry.is_below(id, ancestor)),

@@ -124,7 +124,7 @@ pub(crate) async fn find_by_code<C: ConnectionTrait>(conn: &C, code: &str) -> Re
 }
 
 /// Whether the request proves ownership; a wrong secret is an error, none is not.
-fn owner_secret(headers: &HeaderMap, report: &report::Model) -> Result<bool, ApiError> {
+pub(crate) fn owner_secret(headers: &HeaderMap, report: &report::Model) -> Result<bool, ApiError> {
     match headers.get(SECRET_HEADER) {
         None => Ok(false),
         Some(value) => {

@@ -8,6 +8,7 @@ pub mod cleaning;
 mod store;
 
 use aduan_access::StaffRole;
+use aduan_platform::auth::bearer_token;
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
@@ -23,9 +24,9 @@ pub use cleaning::CleanPhoto;
 pub use store::FileStore;
 
 use crate::IntakeState;
-use crate::api::{SECRET_HEADER, find_by_code};
+use crate::api::{find_by_code, owner_secret};
 use crate::entities::{photo, report};
-use crate::{publication, tracking};
+use crate::publication;
 
 /// A photo of a report.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -155,22 +156,14 @@ pub fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiEr
 /// auditor and the staff of the holding institution, its units and the
 /// levels above it (not an administrator).
 async fn may_see(state: &IntakeState, headers: &HeaderMap, report: &report::Model) -> Result<(), ApiError> {
-    if let Some(secret) = headers.get(SECRET_HEADER) {
-        return if tracking::secret_matches(secret.to_str().unwrap_or_default(), &report.secret_hash) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden("wrong_secret", "the secret does not match this report"))
-        };
+    if owner_secret(headers, report)? {
+        return Ok(());
     }
     if publication::is_published(report) {
         return Ok(());
     }
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "));
-    if let Some(token) = bearer {
-        let claims = state.authenticator.verify(token.trim()).await?;
+    if let Some(token) = bearer_token(headers) {
+        let claims = state.authenticator.verify(token).await?;
         let registry = state.registry.current();
         let is_below = |id: &str, ancestor: &str| registry.is_below(id, ancestor);
         let national_verifier =
@@ -232,12 +225,8 @@ pub(crate) async fn upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let report = find_by_code(&state.db, &tracking_code).await?;
-    let secret = headers.get(SECRET_HEADER).and_then(|value| value.to_str().ok()).unwrap_or_default();
-    if secret.is_empty() {
+    if !owner_secret(&headers, &report)? {
         return Err(ApiError::forbidden("secret_required", "send the report's secret in the X-Report-Secret header"));
-    }
-    if !tracking::secret_matches(secret, &report.secret_hash) {
-        return Err(ApiError::forbidden("wrong_secret", "the secret does not match this report"));
     }
     let multipart = multipart.map_err(|_| {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_multipart", "send the photos as multipart/form-data")

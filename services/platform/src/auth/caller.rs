@@ -59,6 +59,16 @@ impl Caller {
     }
 }
 
+/// The access token of an `Authorization: Bearer` header, if there is one.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+}
+
 impl<S> FromRequestParts<S> for Caller
 where
     Arc<Authenticator>: FromRef<S>,
@@ -67,20 +77,13 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthenticated",
-                    "send an access token from accounts: Authorization: Bearer <token>",
-                )
-            })?;
+        let token = bearer_token(&parts.headers).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "send an access token from accounts: Authorization: Bearer <token>",
+            )
+        })?;
         let authenticator = Arc::<Authenticator>::from_ref(state);
         Ok(Caller::from(authenticator.verify(token).await?))
     }

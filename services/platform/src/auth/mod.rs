@@ -9,5 +9,5 @@ mod caller;
 mod keys;
 
 pub use api_keys::ApiKeys;
-pub use caller::Caller;
+pub use caller::{Caller, bearer_token};
 pub use keys::Authenticator;

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Chrome, Flash, PageError, path_segment, query_value, refusal_message, see_other, text};
+use super::{Chrome, Flash, PageError, StepForm, path_segment, query_value, refusal_message, see_other, text};
 use crate::WebState;
 use crate::api::{ApiFailure, Service};
 use crate::i18n::{Lang, Tr};
@@ -33,16 +33,6 @@ struct EntryRow {
     kind: String,
     who: String,
     text: String,
-}
-
-/// A step's form.
-struct StepForm {
-    name: String,
-    label: String,
-    field: String,
-    required: bool,
-    error: Option<String>,
-    typed: String,
 }
 
 #[derive(Template)]

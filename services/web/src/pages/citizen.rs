@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use sha2::Digest as _;
 use tower_sessions::Session;
 
-use super::{Chrome, Flash, PageError, path_segment, query_value, refusal_message, see_other, text};
+use super::{Chrome, Flash, PageError, StepForm, path_segment, query_value, refusal_message, see_other, text};
 use crate::WebState;
 use crate::api::{ApiFailure, Service};
 use crate::i18n::{Lang, Tr};
@@ -397,16 +397,6 @@ pub async fn track(
         }
         Err(failure) => Err(failure.into()),
     }
-}
-
-/// A step's form on the tracking page.
-struct StepForm {
-    name: String,
-    label: String,
-    field: String,
-    required: bool,
-    error: Option<String>,
-    typed: String,
 }
 
 #[derive(Template)]

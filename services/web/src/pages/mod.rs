@@ -154,6 +154,30 @@ impl Flash {
     }
 }
 
+/// A step's form on a page (a case's, a tracking page's): what it does,
+/// what its text is called, and the refusal and the text of its last try.
+pub struct StepForm {
+    /// The step, as it is posted.
+    pub name: String,
+    /// Its button and heading.
+    pub label: String,
+    /// What its text field is called.
+    pub field: String,
+    /// Whether the text is required.
+    pub required: bool,
+    /// Why the last try was refused.
+    pub error: Option<String>,
+    /// What was typed in the last try.
+    pub typed: String,
+}
+
+/// Never prints what was typed: a citizen's words may name them.
+impl std::fmt::Debug for StepForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StepForm").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
 /// The message for a service's refusal, in `tr`'s language: a translation
 /// of its stable code where there is one, else the service's own words.
 pub fn refusal_message(tr: Tr, failure: &ApiFailure) -> String {
