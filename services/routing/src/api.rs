@@ -153,6 +153,25 @@ pub struct QueuedReport {
     pub verify_by: Option<chrono::NaiveDate>,
     /// Whether that day has passed (the national verifier has been told).
     pub overdue: bool,
+    /// Earlier reports, still being handled, in the same category and
+    /// region within the last 30 days, whose words are alike: the
+    /// originals it may be merged into, most alike first.
+    pub similar: Vec<SimilarReport>,
+}
+
+/// An earlier report a waiting one may duplicate.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SimilarReport {
+    /// The earlier report.
+    pub report_id: Uuid,
+    /// Its tracking code.
+    pub tracking_code: String,
+    /// Its title.
+    pub title: String,
+    /// Its status.
+    pub status: String,
+    /// Shared word trigrams over all of them, 0 to 1.
+    pub likeness: f64,
 }
 
 /// Which waiting reports to list.
@@ -167,6 +186,10 @@ pub struct QueueFilter {
     #[param(max_length = 64)]
     #[serde(default)]
     pub region: Option<String>,
+    /// Only reports that have waited at least this many days.
+    #[param(maximum = 3650)]
+    #[serde(default)]
+    pub waiting_days: Option<u32>,
 }
 
 /// The reports waiting for a verifier, oldest first, a page at a time.
@@ -211,6 +234,13 @@ async fn verification_queue(
             registry.regions().iter().map(|known| known.code.as_str()).filter(|code| within(code)).collect();
         select = select.filter(routed_report::Column::Region.is_in(codes));
     }
+    if let Some(days) = filter.waiting_days {
+        if days > 3650 {
+            return Err(ApiError::invalid("invalid_filter", "waiting_days is at most 3650"));
+        }
+        let since = Utc::now() - chrono::Duration::days(i64::from(days));
+        select = select.filter(routed_report::Column::RoutedAt.lte(since));
+    }
     if let Some(cursor) = query.cursor()? {
         let (at, id) = (cursor.key_as::<DateTime<Utc>>()?, cursor.id_as::<Uuid>()?);
         select = select.filter(after(routed_report::Column::RoutedAt, at, routed_report::Column::ReportId, id));
@@ -226,7 +256,20 @@ async fn verification_queue(
     for routed in page.items.into_iter().filter(|routed| sees_queued(&caller, &routed.region, &registry)) {
         let content = proto::ReportContent::decode(routed.content.as_slice()).map_err(ApiError::internal)?;
         let due = state.verification.due(&routed);
+        let mut similar = Vec::new();
+        for suggestion in crate::similar::suggestions(&state.db, &routed).await? {
+            let original =
+                proto::ReportContent::decode(suggestion.original.content.as_slice()).map_err(ApiError::internal)?;
+            similar.push(SimilarReport {
+                report_id: suggestion.original.report_id,
+                tracking_code: original.tracking_code,
+                title: original.title,
+                status: suggestion.original.status,
+                likeness: (suggestion.likeness * 100.0).round() / 100.0,
+            });
+        }
         queue.push(QueuedReport {
+            similar,
             verify_by: due.verify_by,
             overdue: due.overdue,
             report_id: routed.report_id,

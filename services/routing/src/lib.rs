@@ -9,6 +9,7 @@ mod placing;
 pub mod registry_api;
 pub mod registry_keeping;
 pub mod routed_report;
+pub mod similar;
 mod verification;
 pub mod verification_clock;
 

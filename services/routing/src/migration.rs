@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(aduan_registry_store::CreateRegistryVersions),
             Box::new(DeliveryOrderingAndParking),
             Box::new(CaseOrderAndAppeals),
+            Box::new(SimilarReports),
         ]
     }
 }
@@ -48,5 +49,23 @@ impl MigrationTrait for CreateRoutingTables {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         create_delivery_tables(manager).await?;
         create_table_for(manager, routed_report::Entity).await
+    }
+}
+
+/// The text possible duplicates are found by, and its trigram index.
+#[derive(Debug)]
+struct SimilarReports;
+
+impl MigrationName for SimilarReports {
+    fn name(&self) -> &str {
+        "m20261130_000001_routing_similar_reports"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for SimilarReports {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_missing_columns(manager, routed_report::Entity).await?;
+        crate::similar::create_index(manager.get_connection()).await
     }
 }

@@ -74,6 +74,7 @@ impl PlaceReports {
             case_sequence: Set(0),
             verification_clock: Set(None),
             verification_overdue_at: Set(None),
+            search_text: Set(Some(crate::similar::search_text(&content))),
         };
         if !certain {
             self.verification.start(&mut routed, &content.region);

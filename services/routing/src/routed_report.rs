@@ -54,6 +54,10 @@ pub struct Model {
     /// told already, or verified.
     #[sea_orm(indexed)]
     pub verification_overdue_at: Option<DateTimeUtc>,
+    /// Its title and description, lower-cased, that possible duplicates are
+    /// found by (`crate::similar`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub search_text: Option<String>,
 }
 
 impl Model {

@@ -255,7 +255,7 @@ async fn check_original(
         return Err(ApiError::invalid("original_not_earlier", "a report is merged only into one filed before it"));
     }
     let status = Status::parse(&original.status).unwrap_or(Status::Submitted);
-    if status.is_final() || matches!(status, Status::Closed) {
+    if !crate::similar::may_be_original(status) {
         return Err(ApiError::conflict(
             "original_not_open",
             format!("the original is {}; merge only into a report that is still being handled", status.as_str()),

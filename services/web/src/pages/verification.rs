@@ -3,7 +3,7 @@
 //! steps (assign with a tier, defer with a question, archive, merge, raise
 //! privacy), each taken through routing with the verifier's own token.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
@@ -22,9 +22,6 @@ use crate::staff_session::Staff;
 const TIERS: [&str; 4] = ["simple", "information_request", "dispute_without_field_check", "field_investigation"];
 const ARCHIVE_REASONS: [&str; 3] = ["not_public_service", "too_vague", "spam"];
 
-/// How alike two reports' words must be to be offered as duplicates.
-const DUPLICATE_LIKENESS: f64 = 0.35;
-
 /// The queue's filters and page.
 #[derive(Debug, Default, Deserialize)]
 pub struct QueueQuery {
@@ -33,10 +30,15 @@ pub struct QueueQuery {
     #[serde(default)]
     region: String,
     #[serde(default)]
+    waiting_days: String,
+    #[serde(default)]
     overdue: String,
     #[serde(default)]
     after: String,
 }
+
+/// The ages the queue can be filtered by, in days waited.
+const AGES: [&str; 3] = ["1", "3", "7"];
 
 struct QueuedRow {
     id: String,
@@ -61,21 +63,13 @@ struct QueuePage {
     category: String,
     region: String,
     overdue_first: bool,
+    waiting_days: String,
+    ages: Vec<(String, String)>,
     categories: Vec<(String, String)>,
     tiers: Vec<(String, String)>,
     archive_reasons: Vec<(String, String)>,
     reports: Vec<QueuedRow>,
     next: Option<String>,
-}
-
-fn words(text: &str) -> HashSet<String> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|word| word.chars().count() > 2).map(str::to_lowercase).collect()
-}
-
-/// How alike two texts are: shared words over all their words (Jaccard).
-fn likeness(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
-    let union = a.union(b).count();
-    if union == 0 { 0.0 } else { a.intersection(b).count() as f64 / union as f64 }
 }
 
 /// `/staff/verification`.
@@ -87,7 +81,13 @@ pub async fn queue(
 ) -> Result<Response, PageError> {
     let tr = Tr(lang);
     let mut params: Vec<(&str, &str)> = vec![("limit", "100")];
-    for (key, value) in [("category", &query.category), ("region", &query.region), ("after", &query.after)] {
+    let waiting_days = if AGES.contains(&query.waiting_days.as_str()) { query.waiting_days.as_str() } else { "" };
+    for (key, value) in [
+        ("category", query.category.as_str()),
+        ("region", query.region.as_str()),
+        ("waiting_days", waiting_days),
+        ("after", query.after.as_str()),
+    ] {
         if !value.trim().is_empty() {
             params.push((key, value.trim()));
         }
@@ -102,11 +102,9 @@ pub async fn queue(
         items.sort_by_key(|item| !item["overdue"].as_bool().unwrap_or(false));
     }
     let chrome = Chrome::staff(lang, &staff, "/staff/verification").await?;
-    let word_sets: Vec<HashSet<String>> =
-        items.iter().map(|item| words(&format!("{} {}", text(item, "title"), text(item, "description")))).collect();
     let mut reports = Vec::with_capacity(items.len());
     let mut routes: HashMap<(String, String), (String, String)> = HashMap::new();
-    for (index, item) in items.iter().enumerate() {
+    for item in &items {
         let id = text(item, "report_id");
         let (category, region) = (text(item, "category"), text(item, "region"));
         // Where the rules would send it: the verifier's suggestion to start from.
@@ -129,22 +127,18 @@ pub async fn queue(
             routes.insert(key.clone(), suggestion);
         }
         let (suggestion, suggested_id) = routes.get(&key).cloned().unwrap_or_default();
-        let duplicates = items
-            .iter()
-            .enumerate()
-            // Only into an earlier report (routing merges nothing else);
-            // report ids are UUIDv7, so they sort by filing time.
-            .filter(|(other, candidate)| {
-                *other != index
-                    && text(candidate, "report_id") < text(item, "report_id")
-                    && text(candidate, "category") == category
-                    && text(candidate, "region") == region
-                    && likeness(&word_sets[index], &word_sets[*other]) >= DUPLICATE_LIKENESS
-            })
-            .map(|(_, candidate)| {
+        // Routing finds them over every report, not only this page's.
+        let duplicates = item["similar"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|original| {
+                let likeness = original["likeness"].as_f64().unwrap_or(0.0);
+                let about = tr.t1("queue-likeness", "percent", format!("{:.0}", likeness * 100.0));
+                let status = tr.name_of("status", &text(original, "status"));
                 (
-                    text(candidate, "report_id"),
-                    format!("{} · {}", text(candidate, "tracking_code"), text(candidate, "title")),
+                    text(original, "report_id"),
+                    format!("{} · {} · {status} · {about}", text(original, "tracking_code"), text(original, "title")),
                 )
             })
             .collect();
@@ -177,9 +171,10 @@ pub async fn queue(
     }
     let next = page["next"].as_str().map(|cursor| {
         format!(
-            "/staff/verification?category={}&region={}&overdue={}&after={}",
+            "/staff/verification?category={}&region={}&waiting_days={}&overdue={}&after={}",
             query_value(&query.category),
             query_value(&query.region),
+            query_value(waiting_days),
             query_value(&query.overdue),
             query_value(cursor)
         )
@@ -189,6 +184,8 @@ pub async fn queue(
         category: query.category.clone(),
         region: query.region.clone(),
         overdue_first,
+        waiting_days: waiting_days.to_owned(),
+        ages: AGES.iter().map(|days| ((*days).to_owned(), tr.t1("queue-waiting-days", "days", *days))).collect(),
         categories: categories.iter().map(|category| (text(category, "id"), text(category, "name"))).collect(),
         tiers: TIERS.iter().map(|tier| ((*tier).to_owned(), tr.name_of("tier", tier))).collect(),
         archive_reasons: ARCHIVE_REASONS
@@ -265,20 +262,5 @@ pub async fn verify(
             Ok(see_other(&format!("/staff/verification#report-{}", path_segment(&report_id))))
         }
         Err(failure) => Err(failure.into()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn alike_reports_are_offered_and_different_ones_are_not() {
-        let a = words("Jalan berlubang besar di depan nomor 12 Jalan Braga");
-        let b = words("Lubang besar di Jalan Braga depan nomor 12");
-        let c = words("Lampu jalan mati sejak seminggu");
-        assert!(likeness(&a, &b) >= DUPLICATE_LIKENESS, "{}", likeness(&a, &b));
-        assert!(likeness(&a, &c) < DUPLICATE_LIKENESS, "{}", likeness(&a, &c));
-        assert_eq!(likeness(&HashSet::new(), &HashSet::new()), 0.0);
     }
 }
