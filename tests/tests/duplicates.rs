@@ -73,7 +73,7 @@ async fn suggests_and_merges(intake: &str, routing: &str) {
     let entry =
         eventually(Duration::from_secs(30), "the second report in the queue", || queued(&client, routing, &second))
             .await;
-    assert_eq!(suggested_codes(&entry), [first.tracking_code.clone()], "{entry}");
+    assert_eq!(suggested_codes(&entry), std::slice::from_ref(&first.tracking_code), "{entry}");
     let likeness = entry["similar"][0]["likeness"].as_f64().unwrap();
     assert!((0.3..=1.0).contains(&likeness), "{likeness}");
     // Nothing alike came before the first; the lamp is another matter; the
