@@ -227,6 +227,57 @@ const TABLE: &[Row] = &[
         ],
     },
     Row {
+        method: "get",
+        path: "/api/v1/cases/{case_id}/notes",
+        request: |ids| (format!("/api/v1/cases/{}/notes", ids.case), None),
+        allowed: &[
+            ("coordinator", &[Own, Parent, ChildUnit, Supporter]),
+            ("officer", &[Own, Parent, ChildUnit, Supporter]),
+            ("supervisor", &[Own, Parent, ChildUnit, Supporter]),
+            ("auditor", CASE_READERS),
+            ("verifier", CASE_READERS),
+        ],
+    },
+    Row {
+        method: "post",
+        path: "/api/v1/cases/{case_id}/notes",
+        request: |ids| (format!("/api/v1/cases/{}/notes", ids.case), text("Call the contractor first.")),
+        allowed: &[
+            ("coordinator", &[Own, Parent, ChildUnit, Supporter]),
+            ("officer", &[Own, Parent, ChildUnit, Supporter]),
+            ("supervisor", &[Own, Parent, ChildUnit, Supporter]),
+        ],
+    },
+    Row {
+        method: "get",
+        path: "/api/v1/institutions/{institution_id}/response-templates",
+        request: |_| ("/api/v1/institutions/bandung-dpu/response-templates".into(), None),
+        allowed: &[
+            ("coordinator", HOLDERS),
+            ("officer", HOLDERS),
+            ("supervisor", HOLDERS),
+            ("auditor", READERS),
+            ("verifier", READERS),
+        ],
+    },
+    Row {
+        method: "post",
+        path: "/api/v1/institutions/{institution_id}/response-templates",
+        request: |_| {
+            let body = json!({ "title": "Pothole patched", "text": "The pothole was patched this week." });
+            ("/api/v1/institutions/bandung-dpu/response-templates".into(), Some(body))
+        },
+        allowed: &[("coordinator", HOLDERS), ("supervisor", HOLDERS)],
+    },
+    Row {
+        method: "delete",
+        path: "/api/v1/institutions/{institution_id}/response-templates/{template_id}",
+        request: |_| {
+            ("/api/v1/institutions/bandung-dpu/response-templates/0190a7a4-0000-7000-8000-000000000000".into(), None)
+        },
+        allowed: &[("coordinator", HOLDERS), ("supervisor", HOLDERS)],
+    },
+    Row {
         method: "post",
         path: "/api/v1/cases/{case_id}/follow-ups",
         request: |ids| (format!("/api/v1/cases/{}/follow-ups", ids.case), text("We are on it.")),
@@ -371,6 +422,7 @@ async fn call(client: &reqwest::Client, base: &str, row: &Row, ids: &Ids, bearer
     let url = format!("{base}{path}");
     let mut request = match row.method {
         "get" => client.get(&url),
+        "delete" => client.delete(&url),
         _ => client.post(&url).json(&body.unwrap_or(Value::Null)),
     };
     if let Some(bearer) = bearer {

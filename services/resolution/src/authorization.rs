@@ -40,6 +40,10 @@ pub enum Action {
     ReadApprovals,
     /// Export a case referred to the ombudsman.
     Export,
+    /// Write an internal note on a case.
+    WriteNote,
+    /// Add and remove the institution's response templates.
+    ManageTemplates,
 }
 
 /// How far a rule lets a grant reach.
@@ -94,6 +98,11 @@ pub const RULES: &[(Action, StaffRole, Reach)] = &[
     (Export, Coordinator, Reach::Subtree),
     (Export, Auditor, Reach::Subtree),
     (Export, Verifier, Reach::National),
+    (WriteNote, Officer, Reach::Subtree),
+    (WriteNote, Coordinator, Reach::Subtree),
+    (WriteNote, Supervisor, Reach::Subtree),
+    (ManageTemplates, Coordinator, Reach::Subtree),
+    (ManageTemplates, Supervisor, Reach::Subtree),
 ];
 
 fn reaches(grant: &Grant, reach: Reach, institution: &str, registry: &Registry) -> bool {
@@ -167,6 +176,8 @@ mod tests {
             ReadBranches,
             ReadApprovals,
             Export,
+            WriteNote,
+            ManageTemplates,
         ];
         for action in actions {
             assert!(RULES.iter().any(|(rule, _, _)| *rule == action), "{action:?} has no rule");

@@ -43,6 +43,28 @@ fn deadlines_of(clocks: &CaseClocks, calendar: &aduan_procedure::Calendar) -> Ve
         .collect()
 }
 
+/// Keeps the case's nearest deadline, which its institution's inbox sorts
+/// by, with every store of its clocks.
+async fn keep_next_due(
+    txn: &DatabaseTransaction,
+    case: &case::Model,
+    clocks: &CaseClocks,
+    calendar: &aduan_procedure::Calendar,
+) -> Result<(), DbErr> {
+    let next_due_on = clocks
+        .running()
+        .iter()
+        .filter(|running| running.paused_since.is_none())
+        .map(|running| running.clock.deadline(calendar))
+        .min();
+    case::Entity::update_many()
+        .col_expr(case::Column::NextDueOn, Expr::value(next_due_on))
+        .filter(case::Column::Id.eq(case.id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
 /// Tells everyone (the citizen, through intake) the running clocks of
 /// `case` and their deadlines, when they differ from `before`: a look that
 /// changed nothing announces nothing.
@@ -143,6 +165,7 @@ impl ClockKeeper {
         } else {
             row.insert(txn).await?;
         }
+        keep_next_due(txn, case, &clocks, &calendar).await?;
         announce(txn, case, &before, &clocks, &calendar).await
     }
 
@@ -322,6 +345,7 @@ impl ClockKeeper {
         active.state = Set(serde_json::to_string(&clocks)?);
         active.next_check_at = Set(clocks.next_check(procedure, &calendar).map(|day| start_of_day(day, offset)));
         active.update(txn).await?;
+        keep_next_due(txn, &case, &clocks, &calendar).await?;
         announce(txn, &case, &before, &clocks, &calendar).await?;
         Ok(())
     }

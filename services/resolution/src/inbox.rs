@@ -184,6 +184,7 @@ async fn open_case(
                 fixed: Set(None),
                 opened_at: Set(now),
                 updated_at: Set(now),
+                next_due_on: Set(None),
             }
             .insert(txn)
             .await?;

@@ -6,7 +6,8 @@ use aduan_platform::migrations::{
 use sea_orm_migration::prelude::*;
 
 use crate::entities::{
-    case, case_branch, case_clocks, case_entry, case_supporter, escalation, pending_privacy, report_history,
+    case, case_branch, case_clocks, case_entry, case_note, case_supporter, escalation, pending_privacy, report_history,
+    response_template,
 };
 
 /// Applies resolution's migrations to its own database.
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(DeliveryOrderingAndParking),
             Box::new(HistoryEscalationsAndRatings),
             Box::new(EntryAuthorRoles),
+            Box::new(StaffWorkspace),
         ]
     }
 }
@@ -61,6 +63,47 @@ impl MigrationName for EntryAuthorRoles {
 impl MigrationTrait for EntryAuthorRoles {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         add_missing_columns(manager, case_entry::Entity).await
+    }
+}
+
+/// What the staff workspace needs: each case's nearest deadline (and the
+/// index the inbox sorts by), internal notes, and response templates.
+#[derive(Debug)]
+struct StaffWorkspace;
+
+impl MigrationName for StaffWorkspace {
+    fn name(&self) -> &str {
+        "m20261130_000001_resolution_staff_workspace"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for StaffWorkspace {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        add_missing_columns(manager, case::Entity).await?;
+        manager
+            .create_index(
+                Index::create()
+                    .if_not_exists()
+                    .name("inbox_case_by_deadline")
+                    .table(case::Entity)
+                    .col(case::Column::InstitutionId)
+                    .col(case::Column::NextDueOn)
+                    .col(case::Column::Id)
+                    .to_owned(),
+            )
+            .await?;
+        create_table_for(manager, case_note::Entity).await?;
+        create_table_for(manager, response_template::Entity).await?;
+        // The scheduler looks at every running clock on its next round and
+        // keeps the nearest deadline of cases opened before this column.
+        case_clocks::Entity::update_many()
+            .col_expr(case_clocks::Column::NextCheckAt, Expr::value(chrono::Utc::now()))
+            .filter(case_clocks::Column::NextCheckAt.is_not_null())
+            .exec(manager.get_connection())
+            .await?;
+        Ok(())
     }
 }
 

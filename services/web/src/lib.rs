@@ -34,8 +34,8 @@ pub use settings::WebSettings;
 use crate::api::Services;
 use crate::directory::Directory;
 use crate::pages::{
-    account, administration, case, citizen, errors, home, inbox, language, photos, public_record, publication, sign_in,
-    verification,
+    account, administration, case, citizen, errors, home, inbox, language, photos, public_record, publication,
+    response_templates, sign_in, verification,
 };
 
 /// The name in logs and traces.
@@ -135,6 +135,12 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
         .route("/staff/cases/{case}", get(case::case_page))
         .route("/staff/cases/{case}/{step}", post(case::take_step))
         .route("/staff/cases/{case}/publication", post(publication::change))
+        .route("/staff/cases/{case}/notes", post(case::add_note))
+        .route(
+            "/staff/institutions/{institution}/templates",
+            get(response_templates::list).post(response_templates::add),
+        )
+        .route("/staff/institutions/{institution}/templates/{template}/removal", post(response_templates::remove))
         .route("/staff/verification", get(verification::queue))
         .route("/staff/verification/{report}/{step}", post(verification::verify))
         .route("/staff/account", get(account::account))

@@ -5,7 +5,7 @@ use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
 use aduan_platform::page::{Cursor, Page, PageQuery, after};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use uuid::Uuid;
@@ -42,12 +42,30 @@ pub struct CaseSummary {
     pub title: String,
     /// When it entered this inbox.
     pub opened_at: DateTime<Utc>,
+    /// Its resolution tier, which sets the resolution clock.
+    pub tier: String,
+    /// The nearest deadline of its running clocks; absent while every clock
+    /// is paused or stopped.
+    pub due_on: Option<NaiveDate>,
+    /// Working days left until then where the case is (0 on the day
+    /// itself), negative once it has passed.
+    pub working_days_left: Option<i64>,
 }
 
 impl CaseSummary {
     /// The summary of `case`, its title withheld unless `shown`.
-    pub fn of(case: case::Model, shown: bool) -> Self {
+    pub fn of(state: &ResolutionState, case: case::Model, shown: bool) -> Self {
+        let working_days_left = case.next_due_on.map(|due_on| {
+            let registry = state.clocks.registry.current();
+            let today = state.clocks.today.date_at(registry.utc_offset_for(&case.region));
+            let calendar = registry.calendar_for(&case.region);
+            let left = |from, to| i64::from(calendar.working_days_between(from, to));
+            if due_on >= today { left(today, due_on) } else { -left(due_on, today) }
+        });
         Self {
+            tier: case.tier,
+            due_on: case.next_due_on,
+            working_days_left,
             id: case.id,
             report_id: case.report_id,
             tracking_code: case.tracking_code,
@@ -66,7 +84,7 @@ impl CaseSummary {
             .into_iter()
             .map(|case| {
                 let shown = sees_confidential(caller, &case.institution_id, &registry);
-                Self::of(case, shown)
+                Self::of(state, case, shown)
             })
             .collect()
     }
@@ -114,8 +132,6 @@ pub struct CaseView {
     pub kind: String,
     /// public, anonymous or confidential.
     pub privacy: String,
-    /// The resolution tier, which sets the resolution clock.
-    pub tier: String,
     /// The citizen's account.
     pub description: String,
     /// The citizen's rating of the answer, 1 to 5, once accepted.
@@ -212,6 +228,18 @@ async fn supporters_of<C: ConnectionTrait>(conn: &C, case_id: Uuid) -> Result<Ve
         .collect())
 }
 
+/// The institutions working on `case`: the one holding it, the units with a
+/// branch of it, and those asked to support it.
+pub(super) async fn involved_institutions(
+    state: &ResolutionState,
+    case: &case::Model,
+) -> Result<Vec<String>, ApiError> {
+    let mut involved = vec![case.institution_id.clone()];
+    involved.extend(branches_of(&state.db, case.id).await?.into_iter().map(|branch| branch.unit_id));
+    involved.extend(supporters_of(&state.db, case.id).await?);
+    Ok(involved)
+}
+
 /// The case with `case_id` if `caller` may read it: staff of its holding
 /// institution (or above it), of a unit with a branch in it, or of an
 /// institution asked to support it; with whether its words are shown to them.
@@ -221,11 +249,8 @@ pub(super) async fn readable_case(
     case_id: Uuid,
 ) -> Result<(case::Model, bool), ApiError> {
     let case = find_case(&state.db, case_id).await?;
-    let branches = branches_of(&state.db, case.id).await?;
-    let supporters = supporters_of(&state.db, case.id).await?;
-    let mut reachable = vec![case.institution_id.as_str()];
-    reachable.extend(branches.iter().map(|branch| branch.unit_id.as_str()));
-    reachable.extend(supporters.iter().map(String::as_str));
+    let reachable = involved_institutions(state, &case).await?;
+    let reachable: Vec<&str> = reachable.iter().map(String::as_str).collect();
     let registry = state.clocks.registry.current();
     permit_any(caller, Action::ReadCase, &reachable, &registry)?;
     let shown = case.privacy != "confidential" || sees_confidential(caller, &case.institution_id, &registry);
@@ -260,13 +285,12 @@ pub(super) async fn case_view(
         institution_id: case.institution_id.clone(),
         kind: case.kind.clone(),
         privacy: case.privacy.clone(),
-        tier: case.tier.clone(),
         description: if shown { case.description.clone() } else { WITHHELD.to_owned() },
         rating: case.rating,
         fixed: case.fixed.clone(),
         pending_resolution: case.pending_resolution,
         withheld: !shown,
-        summary: CaseSummary::of(case, shown),
+        summary: CaseSummary::of(state, case, shown),
         entries: entries.items,
         entries_next: entries.next,
         branches: branches

@@ -1,23 +1,24 @@
-//! An institution's inbox: its cases by status, oldest first, a page at a
-//! time, and how many it holds in each status.
+//! An institution's inbox: its cases by status, fewest working days left
+//! first, a page at a time, and how many it holds in each status.
 
 use aduan_platform::auth::Caller;
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
 use aduan_platform::page::{Cursor, Page, PageQuery, after};
-use aduan_procedure::Status;
+use aduan_procedure::{Status, Tier};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::NullOrdering;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::case::CaseSummary;
 use crate::ResolutionState;
 use crate::authorization::{Action, permit};
-use crate::entities::case;
+use crate::entities::{case, case_branch};
 
-/// Which cases to list.
+/// Which cases to list, and in which order.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct InboxQuery {
@@ -25,6 +26,22 @@ pub struct InboxQuery {
     #[serde(default)]
     #[param(pattern = "^[a-z_]{1,40}$")]
     pub status: Option<String>,
+    /// Only cases of this tier.
+    #[serde(default)]
+    #[param(pattern = "^(simple|information_request|dispute_without_field_check|field_investigation)$")]
+    pub tier: Option<String>,
+    /// Only cases with a branch forwarded to this unit.
+    #[serde(default)]
+    #[param(max_length = 64)]
+    pub unit: Option<String>,
+    /// Only cases whose nearest deadline has passed.
+    #[serde(default)]
+    pub overdue: Option<bool>,
+    /// `due` (default: fewest working days left first, cases with no
+    /// running deadline last) or `opened` (oldest first).
+    #[serde(default)]
+    #[param(pattern = "^(due|opened)$")]
+    pub sort: Option<String>,
     /// The `next` cursor of the previous page.
     #[serde(default)]
     #[param(max_length = 512)]
@@ -33,6 +50,65 @@ pub struct InboxQuery {
     #[serde(default)]
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
+}
+
+/// The order of an inbox page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// Nearest deadline first; no deadline last.
+    Due,
+    /// Longest in the inbox first.
+    Opened,
+}
+
+/// The cursor key of a case without a running deadline, which sorts after
+/// every date.
+const NO_DEADLINE: &str = "none";
+
+impl Order {
+    fn parse(name: Option<&str>) -> Result<Self, ApiError> {
+        match name {
+            None | Some("due") => Ok(Self::Due),
+            Some("opened") => Ok(Self::Opened),
+            Some(other) => Err(ApiError::invalid(
+                "invalid_sort",
+                format!("{} is not an order: due or opened", aduan_platform::http::quoted(other)),
+            )),
+        }
+    }
+
+    fn cursor(self, case: &case::Model) -> Cursor {
+        match self {
+            Self::Due => {
+                Cursor::new(case.next_due_on.map_or_else(|| NO_DEADLINE.to_owned(), |day| day.to_string()), case.id)
+            }
+            Self::Opened => Cursor::new(case.opened_at.to_rfc3339(), case.id),
+        }
+    }
+
+    /// The rows after `cursor` in this order.
+    fn after(self, cursor: &Cursor) -> Result<Condition, ApiError> {
+        let id = cursor.id_as::<Uuid>()?;
+        Ok(match self {
+            Self::Opened => after(case::Column::OpenedAt, cursor.key_as::<DateTime<Utc>>()?, case::Column::Id, id),
+            // Dates ascending, then the cases with none: after a dated case
+            // come later dates and every undated one.
+            Self::Due if cursor.key_as::<String>()? == NO_DEADLINE => {
+                Condition::all().add(case::Column::NextDueOn.is_null()).add(case::Column::Id.gt(id))
+            }
+            Self::Due => Condition::any()
+                .add(after(case::Column::NextDueOn, cursor.key_as::<NaiveDate>()?, case::Column::Id, id))
+                .add(case::Column::NextDueOn.is_null()),
+        })
+    }
+
+    fn sorted(self, select: Select<case::Entity>) -> Select<case::Entity> {
+        match self {
+            Self::Due => select.order_by_with_nulls(case::Column::NextDueOn, sea_orm::Order::Asc, NullOrdering::Last),
+            Self::Opened => select.order_by_asc(case::Column::OpenedAt),
+        }
+        .order_by_asc(case::Column::Id)
+    }
 }
 
 /// An institution's inbox.
@@ -51,7 +127,8 @@ pub(super) async fn inbox(
     query: Result<Query<InboxQuery>, QueryRejection>,
 ) -> Result<ApiJson<Page<CaseSummary>>, ApiError> {
     let Query(query) = query?;
-    permit(&caller, Action::ReadInbox, &institution_id, &state.clocks.registry.current())?;
+    let registry = state.clocks.registry.current();
+    permit(&caller, Action::ReadInbox, &institution_id, &registry)?;
     let statuses: Vec<&str> = match query.status.as_deref() {
         None | Some("open") => Status::ALL.into_iter().filter(|s| s.is_open()).map(Status::as_str).collect(),
         Some(name) => vec![
@@ -65,22 +142,42 @@ pub(super) async fn inbox(
                 .as_str(),
         ],
     };
+    let order = Order::parse(query.sort.as_deref())?;
     let page = PageQuery { after: query.after, limit: query.limit };
     let limit = page.limit(100)?;
     let mut select = case::Entity::find()
-        .filter(case::Column::InstitutionId.eq(institution_id))
+        .filter(case::Column::InstitutionId.eq(institution_id.as_str()))
         .filter(case::Column::Status.is_in(statuses));
-    if let Some(cursor) = page.cursor()? {
-        let (at, id) = (cursor.key_as::<DateTime<Utc>>()?, cursor.id_as::<Uuid>()?);
-        select = select.filter(after(case::Column::OpenedAt, at, case::Column::Id, id));
+    if let Some(name) = query.tier.as_deref() {
+        let tier = Tier::parse(name).ok_or_else(|| {
+            ApiError::invalid("invalid_tier", format!("{} is not a tier", aduan_platform::http::quoted(name)))
+        })?;
+        select = select.filter(case::Column::Tier.eq(tier.as_str()));
     }
-    let cases = select
-        .order_by_asc(case::Column::OpenedAt)
-        .order_by_asc(case::Column::Id)
-        .limit(limit + 1)
-        .all(&state.db)
-        .await?;
-    let page = Page::from_rows(cases, limit, |case| Cursor::new(case.opened_at.to_rfc3339(), case.id));
+    if let Some(unit) = query.unit.as_deref() {
+        if registry.institution(unit).is_none() {
+            return Err(ApiError::invalid(
+                "unknown_unit",
+                format!("{} is not a unit", aduan_platform::http::quoted(unit)),
+            ));
+        }
+        let forwarded = sea_orm::sea_query::Query::select()
+            .column(case_branch::Column::CaseId)
+            .from(case_branch::Entity)
+            .and_where(case_branch::Column::UnitId.eq(unit))
+            .to_owned();
+        select = select.filter(case::Column::Id.in_subquery(forwarded));
+    }
+    if query.overdue == Some(true) {
+        // A deadline day ends where the case is; the country's day is close enough to list by.
+        let today = state.clocks.today.date_at(registry.national_utc_offset());
+        select = select.filter(case::Column::NextDueOn.lt(today));
+    }
+    if let Some(cursor) = page.cursor()? {
+        select = select.filter(order.after(&cursor)?);
+    }
+    let cases = order.sorted(select).limit(limit + 1).all(&state.db).await?;
+    let page = Page::from_rows(cases, limit, |case| order.cursor(case));
     Ok(ApiJson(Page { items: CaseSummary::for_caller(&state, &caller, page.items), next: page.next }))
 }
 

@@ -9,8 +9,10 @@ mod case;
 mod export;
 mod forwarding;
 mod inbox;
+mod notes;
 mod overdue;
 mod supporting;
+mod templates;
 mod work;
 
 use aduan_platform::http::ApiError;
@@ -24,8 +26,10 @@ use crate::ResolutionState;
 pub use case::{CaseSummary, CaseView, ClockView, EntryView};
 pub use export::{HistoryView, OmbudsmanExport};
 pub use forwarding::{BranchView, ForwardRequest};
+pub use notes::{NoteRequest, NoteView};
 pub use overdue::OverdueCase;
 pub use supporting::{ContributionRequest, SupportRequest, SupporterView};
+pub use templates::{TemplateRequest, TemplateView};
 pub use work::WorkRequest;
 
 /// What an institution writes on a case: a follow-up, a question, a note.
@@ -60,5 +64,8 @@ pub fn router(state: ResolutionState) -> OpenApiRouter {
         .routes(routes!(export::ombudsman_export))
         .routes(routes!(approval::approvals))
         .routes(routes!(approval::review))
+        .routes(routes!(notes::case_notes, notes::post_note))
+        .routes(routes!(templates::templates, templates::post_template))
+        .routes(routes!(templates::delete_template))
         .with_state(state)
 }

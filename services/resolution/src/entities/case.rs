@@ -48,6 +48,9 @@ pub struct Model {
     pub opened_at: DateTimeUtc,
     /// Last change.
     pub updated_at: DateTimeUtc,
+    /// The nearest deadline of its running clocks (none while every clock
+    /// is paused or stopped), which the inbox sorts by.
+    pub next_due_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

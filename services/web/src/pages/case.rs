@@ -14,12 +14,22 @@ use crate::WebState;
 use crate::api::{ApiFailure, Service};
 use crate::i18n::{Lang, Tr};
 use crate::staff_session::Staff;
+use aduan_access::StaffRole;
 
 /// Which page of the timeline.
 #[derive(Debug, Deserialize)]
 pub struct CaseQuery {
     #[serde(default)]
     after: Option<String>,
+    /// A response template to start the resolution from.
+    #[serde(default)]
+    template: Option<String>,
+}
+
+struct NoteRow {
+    at: String,
+    who: String,
+    text: String,
 }
 
 struct ClockRow {
@@ -68,7 +78,21 @@ struct CasePage {
     publication: Option<super::publication::PublicationForm>,
     /// Why the verifier's last change to it was refused.
     publication_error: Option<String>,
+    /// The nearest deadline, as the inbox says it.
+    next_due: String,
+    next_due_late: bool,
+    /// Staff's internal notes, and whether this user may write one.
+    notes: Vec<NoteRow>,
+    may_note: bool,
+    note_error: Option<String>,
+    note_typed: String,
+    /// The holding institution's response templates (id, title), offered
+    /// with the resolve step.
+    templates: Vec<(String, String)>,
 }
+
+/// The roles that write internal notes.
+const NOTE_WRITERS: [StaffRole; 3] = [StaffRole::Officer, StaffRole::Coordinator, StaffRole::Supervisor];
 
 /// The steps a page offers, and what each one's text is called.
 const STEPS: [(&str, &str, bool); 9] = [
@@ -122,6 +146,19 @@ pub async fn case_page(
         .flatten()
         .filter_map(|step| step.as_str().map(str::to_owned))
         .collect();
+    let templates: Vec<Value> = if allowed.iter().any(|step| step == "resolve") {
+        let path = format!("/api/v1/institutions/{}/response-templates", path_segment(&institution_id));
+        let listed: Value =
+            state.services.get(Service::Resolution, &path, &[], staff.token()).await.unwrap_or_default();
+        listed["items"].as_array().cloned().unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let chosen_template = query
+        .template
+        .as_deref()
+        .and_then(|id| templates.iter().find(|template| template["id"] == id))
+        .map(|template| text(template, "text"));
     let steps = STEPS
         .iter()
         .filter(|(name, _, _)| allowed.iter().any(|allowed| allowed == name))
@@ -131,9 +168,27 @@ pub async fn case_page(
             field: tr.t(field),
             required: *required,
             error: chrome.error_for(name).map(str::to_owned),
-            typed: chrome.typed_in(name).to_owned(),
+            typed: match &chosen_template {
+                Some(template) if *name == "resolve" => template.clone(),
+                _ => chrome.typed_in(name).to_owned(),
+            },
         })
         .collect();
+    let notes: Value = state
+        .services
+        .get(Service::Resolution, &format!("/api/v1/cases/{encoded}/notes"), &[("limit", "100")], staff.token())
+        .await?;
+    let notes = notes["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|note| NoteRow {
+            at: text(note, "written_at").chars().take(16).collect::<String>().replace('T', " "),
+            who: tr.name_of("role", &text(note, "role")),
+            text: text(note, "text"),
+        })
+        .collect();
+    let (next_due, next_due_late) = super::inbox::due_detail(tr, &case);
     let branches_json = case["branches"].as_array().cloned().unwrap_or_default();
     let open_branches = branches_json
         .iter()
@@ -192,6 +247,13 @@ pub async fn case_page(
     let publication =
         super::publication::for_case(&state, &staff, &code, case["privacy"].as_str().unwrap_or_default()).await;
     let page = CasePage {
+        next_due,
+        next_due_late,
+        notes,
+        may_note: NOTE_WRITERS.iter().any(|role| staff.me.holds(*role)),
+        note_error: chrome.error_for("note").map(str::to_owned),
+        note_typed: chrome.typed_in("note").to_owned(),
+        templates: templates.iter().map(|template| (text(template, "id"), text(template, "title"))).collect(),
         publication_error: chrome.error_for("publication").map(str::to_owned),
         publication,
         photos,
@@ -293,6 +355,40 @@ pub async fn take_step(
             let message = refusal_message(tr, &failure);
             Flash::refused(&step, message, Some(fields.text)).keep(&staff.session).await?;
             Ok(see_other(&format!("{case_path}#step-{step}")))
+        }
+        Err(failure) => Err(failure.into()),
+    }
+}
+
+/// What the note form sends.
+#[derive(Debug, Default, Deserialize)]
+pub struct NoteFields {
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /staff/cases/{id}/notes`: an internal note, then back to the case.
+pub async fn add_note(
+    State(state): State<WebState>,
+    lang: Lang,
+    staff: Staff,
+    Path(case_id): Path<String>,
+    Form(fields): Form<NoteFields>,
+) -> Result<Response, PageError> {
+    let tr = Tr(lang);
+    let case_path = format!("/staff/cases/{}", path_segment(&case_id));
+    let path = format!("/api/v1/cases/{}/notes", path_segment(&case_id));
+    let body = json!({ "text": fields.text.trim() });
+    let answer: Result<Value, ApiFailure> =
+        state.services.send(Method::POST, Service::Resolution, &path, Some(&body), staff.token()).await;
+    match answer {
+        Ok(_) => {
+            Flash::done(tr.t("note-added")).keep(&staff.session).await?;
+            Ok(see_other(&format!("{case_path}#notes")))
+        }
+        Err(failure @ ApiFailure::Refused { .. }) if failure.status() != 401 => {
+            Flash::refused("note", refusal_message(tr, &failure), Some(fields.text)).keep(&staff.session).await?;
+            Ok(see_other(&format!("{case_path}#notes")))
         }
         Err(failure) => Err(failure.into()),
     }
