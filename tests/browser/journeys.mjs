@@ -116,6 +116,23 @@ async function caseJourney(browser, pass, data) {
   await Promise.all([page.waitForURL(`${base}${casePath}**`), page.click('#step-forward button[type=submit]')]);
   await expectFlash(page, 'forwarding to a unit');
   await accessible(page, pass);
+  // An internal note for colleagues, which the citizen never reads.
+  const note = `Coordinator's note (${pass.name}): the contractor's warranty covers this street.`;
+  await page.fill('#note-text', note);
+  await Promise.all([page.waitForURL(`${base}${casePath}**`), page.click('#notes button[type=submit]')]);
+  await expectFlash(page, 'writing an internal note');
+  if (!(await page.locator('#notes').textContent()).includes(note)) fail('the internal note is not on the case page');
+  // A response template for the institution's officers.
+  await open(page, pass, '/staff/institutions/bandung-dpu/templates');
+  await page.fill('#template-title', `Pothole patched (${pass.name})`);
+  await page.fill('#template-text', 'Our team patched the pothole; thank you for reporting it.');
+  await Promise.all([page.waitForURL(`${base}/staff/institutions/bandung-dpu/templates**`), page.click('form[action$="/templates"] button')]);
+  await expectFlash(page, 'adding a response template');
+  await accessible(page, pass);
+  // The inbox says how many working days are left.
+  await open(page, pass, '/staff/institutions/bandung-dpu/inbox');
+  const row = await page.locator(`tr:has(a[href="${casePath}"])`).textContent();
+  if (!/working days|hari kerja|No running deadline|Tidak ada tenggat/.test(row)) fail(`the inbox row says no deadline: ${row}`);
   await context.close();
 
   // The unit's officer finds it among what was forwarded to the unit, and answers.
@@ -132,9 +149,17 @@ async function caseJourney(browser, pass, data) {
   // The agency's officer resolves; the institution wants a supervisor's approval first.
   ({ context, page } = await signedIn(browser, pass, 'demo.officer', 'officer-demo-password'));
   await open(page, pass, casePath);
+  if ((await page.locator('#notes').textContent()).includes('warranty') === false) fail("the officer does not read the coordinator's note");
+  // Starts from the institution's template, then says when.
   await page.click('#step-resolve summary');
-  await page.fill('#text-resolve', 'The pothole was patched on Monday.');
-  await Promise.all([page.waitForURL(`${base}${casePath}**`), page.click('#step-resolve button[type=submit]')]);
+  await page.selectOption('#template', { label: `Pothole patched (${pass.name})` });
+  await Promise.all([page.waitForURL(`${base}${casePath}?template=**`), page.click('form[method=get]:has(#template) button')]);
+  const started = await page.inputValue('#text-resolve');
+  if (!started.startsWith('Our team patched the pothole')) fail(`the template did not fill the resolution: ${started}`);
+  await accessible(page, pass);
+  await page.fill('#text-resolve', `${started} It was patched on Monday.`);
+  // Back to the case itself, without the template's query.
+  await Promise.all([page.waitForURL(`${base}${casePath}`), page.click('#step-resolve form[method=post] button[type=submit]')]);
   await expectFlash(page, 'proposing a resolution');
   if ((await page.locator('#step-resolve').count()) !== 0) fail('resolve is still offered while a resolution waits');
   await context.close();
