@@ -154,3 +154,100 @@ async fn the_same_form_sent_twice_from_one_browser_files_one_report() {
     let intake = aduan_e2e::open_database(&dev.database_url("intake")).await;
     assert_eq!(aduan_e2e::count(&intake, "SELECT COUNT(*) FROM report").await, 2);
 }
+
+/// The local OIDC provider (npm `oauth2-mock-server`, installed by
+/// scripts/test.sh), stopped when dropped.
+struct Provider {
+    child: std::process::Child,
+    issuer: String,
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_provider() -> Provider {
+    use std::io::BufRead as _;
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../services/accounts/tests/oidc");
+    assert!(
+        folder.join("node_modules/oauth2-mock-server").is_dir(),
+        "the OIDC test provider is not installed: run `npm ci --prefix services/accounts/tests/oidc`"
+    );
+    let mut child = std::process::Command::new("node")
+        .arg("start.mjs")
+        .current_dir(&folder)
+        .env("OIDC_SUBJECT", "oidc-web-user")
+        .env("OIDC_NAME", "Petugas Lewat SSO")
+        .env("OIDC_GROUPS", r#"["bandung-roads"]"#)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node for the OIDC test provider");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let ready: serde_json::Value = serde_json::from_str(&line).expect("the OIDC test provider's address");
+    Provider { child, issuer: ready["issuer"].as_str().unwrap().to_owned() }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_sign_in_with_the_organisations_provider_from_the_sign_in_page() {
+    let provider = start_provider();
+    let folder = std::env::temp_dir().join(format!("aduan-oidc-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let claims = folder.join("claims.toml");
+    std::fs::write(&claims, "claim = \"groups\"\n[grants]\n\"bandung-roads\" = [\"officer@bandung-dpu\"]\n").unwrap();
+    let env = [
+        ("ADUAN_OIDC_ISSUER_URL", provider.issuer.clone()),
+        ("ADUAN_OIDC_CLIENT_ID", "aduan-web-test".to_owned()),
+        ("ADUAN_OIDC_CLIENT_SECRET", "web-test-client-secret".to_owned()),
+        // The provider sends the browser here; this test carries the answer over itself.
+        ("ADUAN_OIDC_REDIRECT_URL", "http://127.0.0.1:9/sign-in/oidc/callback".to_owned()),
+        ("ADUAN_OIDC_CLAIMS_FILE", claims.display().to_string()),
+    ];
+    let dev =
+        DevProcess::start_with_env(env.iter().map(|(key, value)| ((*key).to_owned(), value.clone())).collect()).await;
+    let base = dev.base_url();
+    let browser = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
+
+    let page = browser.get(format!("{base}/sign-in")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("href=\"/sign-in/oidc\""), "the sign-in page offers the provider");
+    let begun = browser.get(format!("{base}/sign-in/oidc")).send().await.unwrap();
+    assert_eq!(begun.status(), 302);
+    let authorize = begun.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(authorize.starts_with(&provider.issuer), "{authorize}");
+    let approved = browser.get(&authorize).send().await.unwrap();
+    let back = reqwest::Url::parse(approved.headers()[header::LOCATION].to_str().unwrap()).unwrap();
+    assert_eq!(back.path(), "/sign-in/oidc/callback");
+    let callback = format!("{base}/sign-in/oidc/callback?{}", back.query().unwrap());
+
+    let signed_in = browser.get(&callback).send().await.unwrap();
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(signed_in.headers()[header::LOCATION], "/staff");
+    let cookie = pair(&session_cookie(signed_in.headers()).expect("a session"));
+    let workspace = staff_page(&browser, &base, &cookie).await;
+    assert_eq!(workspace.status(), 200);
+    assert!(workspace.text().await.unwrap().contains("Petugas Lewat SSO"), "signed in as the provider's user");
+
+    // The same answer twice signs nobody in; nor does a provider's refusal.
+    let replayed = browser.get(&callback).send().await.unwrap();
+    assert_eq!(replayed.status(), 401);
+    assert!(replayed.text().await.unwrap().contains("role=\"alert\""));
+    let denied = browser.get(format!("{base}/sign-in/oidc/callback?error=access_denied")).send().await.unwrap();
+    assert_eq!(denied.status(), 401);
+    drop(dev);
+    std::fs::remove_dir_all(&folder).ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_provider_the_sign_in_page_offers_only_the_password() {
+    let dev = DevProcess::start().await;
+    let base = dev.base_url();
+    let browser = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
+    let page = browser.get(format!("{base}/sign-in")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("/sign-in/oidc"));
+    let begun = browser.get(format!("{base}/sign-in/oidc")).send().await.unwrap();
+    assert_eq!(begun.status(), 404);
+}

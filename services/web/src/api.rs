@@ -109,6 +109,9 @@ pub struct UploadedPhoto {
 #[derive(Debug, Clone)]
 pub struct Services {
     http: reqwest::Client,
+    /// For the one answer that is a redirect to pass on: where accounts
+    /// sends the browser to sign in with the OIDC provider.
+    no_redirects: reqwest::Client,
     settings: Arc<WebSettings>,
 }
 
@@ -119,7 +122,9 @@ impl Services {
     /// The services `settings` names.
     pub fn new(settings: Arc<WebSettings>) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder().timeout(CALL_TIMEOUT).build()?;
-        Ok(Self { http, settings })
+        let no_redirects =
+            reqwest::Client::builder().timeout(CALL_TIMEOUT).redirect(reqwest::redirect::Policy::none()).build()?;
+        Ok(Self { http, no_redirects, settings })
     }
 
     /// The settings web runs with.
@@ -177,6 +182,32 @@ impl Services {
             request = request.json(body);
         }
         self.answer(service, request, token).await
+    }
+
+    /// Where accounts sends the browser to sign in with its OIDC provider.
+    pub async fn oidc_authorization(&self) -> Result<String, ApiFailure> {
+        let service = Service::Accounts;
+        let request = for_client(self.no_redirects.get(self.url(service, "/api/v1/oidc/authorization")));
+        let unavailable = |error: reqwest::Error| ApiFailure::Unavailable(service.name(), error.to_string());
+        let response = request.send().await.map_err(unavailable)?;
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .filter(|location| location.starts_with("https://") || location.starts_with("http://"))
+            .map(str::to_owned);
+        match location {
+            Some(location) if response.status().is_redirection() => Ok(location),
+            _ => {
+                let status = response.status().as_u16();
+                let error: serde_json::Value = response.json().await.unwrap_or_default();
+                Err(ApiFailure::Refused {
+                    status,
+                    code: error["error"]["code"].as_str().unwrap_or("oidc_provider_error").to_owned(),
+                    message: error["error"]["message"].as_str().unwrap_or("the provider cannot be reached").to_owned(),
+                })
+            }
+        }
     }
 
     /// Adds `photos` to the report `code` as the holder of its `secret`.

@@ -127,6 +127,8 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
         .route("/reports", get(public_record::list))
         .route("/reports/{code}", get(public_record::report))
         .route("/sign-in", get(sign_in::sign_in_page).post(sign_in::sign_in))
+        .route("/sign-in/oidc", get(sign_in::begin_oidc))
+        .route("/sign-in/oidc/callback", get(sign_in::finish_oidc))
         .route("/sign-out", post(sign_in::sign_out))
         .route("/language", post(language::choose))
         .route("/static/aduan.css", get(stylesheet))

@@ -60,6 +60,7 @@ fn routes() -> OpenApiRouter<AccountsState> {
         .routes(routes!(users::reset_totp))
         .routes(routes!(api_tokens::issue_api_token, api_tokens::list_api_tokens))
         .routes(routes!(api_tokens::revoke_api_token))
+        .routes(routes!(oidc::oidc_status))
         .routes(routes!(oidc::begin_oidc))
         .routes(routes!(oidc::finish_oidc))
 }

@@ -14,6 +14,20 @@ fn not_configured() -> ApiError {
     ApiError::not_found("oidc_not_configured", "sign-in with an OIDC provider is not configured here")
 }
 
+/// Whether sign-in with an OIDC provider is offered here.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct OidcStatus {
+    /// An OIDC provider is configured: the sign-in page offers it.
+    pub enabled: bool,
+}
+
+/// Whether sign-in with an OIDC provider is offered here, for the sign-in
+/// page to show its button.
+#[utoipa::path(get, path = "/api/v1/oidc", tag = "accounts", responses((status = 200, body = OidcStatus)))]
+pub(super) async fn oidc_status(State(state): State<AccountsState>) -> ApiJson<OidcStatus> {
+    ApiJson(OidcStatus { enabled: state.oidc.is_some() })
+}
+
 /// Begins a sign-in with the OIDC provider: a redirect (302) to it.
 #[utoipa::path(
     get,

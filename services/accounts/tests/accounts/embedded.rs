@@ -95,6 +95,7 @@ fn every_route_is_described() {
             "get /api/v1/api-tokens",
             "get /api/v1/keys",
             "get /api/v1/me",
+            "get /api/v1/oidc",
             "get /api/v1/oidc/authorization",
             "get /api/v1/oidc/callback",
             "get /api/v1/users",

@@ -399,3 +399,4 @@ templates-field-title = What it is for
 templates-field-text = The answer
 templates-save = Save the template
 templates-saved = The templates were updated.
+sign-in-oidc = Sign in with your organisation's account

@@ -399,3 +399,4 @@ templates-field-title = Kegunaannya
 templates-field-text = Isi tanggapan
 templates-save = Simpan templat
 templates-saved = Templat diperbarui.
+sign-in-oidc = Masuk dengan akun instansi Anda

@@ -21,6 +21,16 @@ struct SignInPage {
     next: String,
     username: String,
     error: Option<String>,
+    /// Accounts offers sign-in with an OIDC provider.
+    oidc: bool,
+}
+
+/// Whether accounts offers sign-in with an OIDC provider; not when it
+/// cannot be asked (the password form still works then).
+async fn oidc_offered(state: &WebState) -> bool {
+    let status: Result<serde_json::Value, ApiFailure> =
+        state.services.get(Service::Accounts, "/api/v1/oidc", &[], None).await;
+    status.is_ok_and(|status| status["enabled"] == true)
 }
 
 /// Where to go after signing in; whether the last session was refused by a service.
@@ -31,7 +41,12 @@ pub struct NextQuery {
 }
 
 /// The sign-in form.
-pub async fn sign_in_page(lang: Lang, session: Session, Query(query): Query<NextQuery>) -> Result<Response, PageError> {
+pub async fn sign_in_page(
+    State(state): State<WebState>,
+    lang: Lang,
+    session: Session,
+    Query(query): Query<NextQuery>,
+) -> Result<Response, PageError> {
     if query.expired.is_some() {
         // A service refused the session's token: it is over, whatever it holds.
         session.flush().await?;
@@ -42,7 +57,8 @@ pub async fn sign_in_page(lang: Lang, session: Session, Query(query): Query<Next
     let mut chrome = Chrome::public(lang, "/sign-in");
     chrome.flash = session.remove::<Flash>("flash").await?;
     let next = local_path(query.next.as_deref(), "/staff").to_owned();
-    Ok(Html(SignInPage { chrome, next, username: String::new(), error: None }.render()?).into_response())
+    let oidc = oidc_offered(&state).await;
+    Ok(Html(SignInPage { chrome, next, username: String::new(), error: None, oidc }.render()?).into_response())
 }
 
 /// What the sign-in form sends.
@@ -83,28 +99,106 @@ pub async fn sign_in(
     let tokens = match signed_in {
         Ok(tokens) => tokens,
         Err(failure @ ApiFailure::Refused { .. }) => {
-            let page = SignInPage {
-                chrome: Chrome::public(lang, "/sign-in"),
-                next,
-                username: form.username.trim().chars().take(64).collect(),
-                error: Some(refusal_message(tr, &failure)),
-            };
-            let status =
-                axum::http::StatusCode::from_u16(failure.status()).unwrap_or(axum::http::StatusCode::UNAUTHORIZED);
-            return Ok((status, Html(page.render()?)).into_response());
+            let username = form.username.trim().chars().take(64).collect();
+            return refused(&state, lang, next, username, &failure).await;
         }
         Err(failure) => return Err(failure.into()),
     };
+    start_session(&state, tr, &session, tokens, &next).await
+}
+
+/// The sign-in form again, with why accounts refused.
+async fn refused(
+    state: &WebState,
+    lang: Lang,
+    next: String,
+    username: String,
+    failure: &ApiFailure,
+) -> Result<Response, PageError> {
+    let page = SignInPage {
+        chrome: Chrome::public(lang, "/sign-in"),
+        next,
+        username,
+        error: Some(refusal_message(Tr(lang), failure)),
+        oidc: oidc_offered(state).await,
+    };
+    let status = axum::http::StatusCode::from_u16(failure.status()).unwrap_or(axum::http::StatusCode::UNAUTHORIZED);
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// Keeps the signed-in session in a browser session with a new id (no
+/// fixation), then goes on to `next` (or to TOTP enrolment first).
+async fn start_session(
+    state: &WebState,
+    tr: Tr,
+    session: &Session,
+    tokens: IssuedTokens,
+    next: &str,
+) -> Result<Response, PageError> {
     let session_token =
         tokens.session_token.clone().ok_or_else(|| PageError::Internal("accounts gave no session token".into()))?;
     let me: Me = state.services.get(Service::Accounts, "/api/v1/me", &[], Some(&tokens.access_token)).await?;
     session.cycle_id().await?;
-    StaffSession::new(session_token, &tokens, &me).keep(&session).await?;
+    StaffSession::new(session_token, &tokens, &me).keep(session).await?;
     if tokens.totp_enrolment_required {
-        Flash::done(tr.t("totp-enrol-first")).keep(&session).await?;
+        Flash::done(tr.t("totp-enrol-first")).keep(session).await?;
         return Ok(see_other("/staff/account"));
     }
-    Ok(see_other(&next))
+    Ok(see_other(next))
+}
+
+/// `GET /sign-in/oidc`: on to the OIDC provider, through accounts.
+pub async fn begin_oidc(State(state): State<WebState>, lang: Lang) -> Result<Response, PageError> {
+    match state.services.oidc_authorization().await {
+        Ok(location) => Ok((axum::http::StatusCode::FOUND, [(axum::http::header::LOCATION, location)]).into_response()),
+        Err(failure @ ApiFailure::Refused { .. }) => {
+            refused(&state, lang, "/staff".into(), String::new(), &failure).await
+        }
+        Err(failure) => Err(failure.into()),
+    }
+}
+
+/// What the OIDC provider sends the browser back with.
+#[derive(Deserialize)]
+pub struct OidcCallback {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// Never prints the code: it signs someone in.
+impl std::fmt::Debug for OidcCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcCallback").field("error", &self.error).finish_non_exhaustive()
+    }
+}
+
+/// `GET /sign-in/oidc/callback` (the redirect URL given to the provider):
+/// accounts checks the code and state and signs the user in.
+pub async fn finish_oidc(
+    State(state): State<WebState>,
+    lang: Lang,
+    session: Session,
+    Query(callback): Query<OidcCallback>,
+) -> Result<Response, PageError> {
+    let mut query: Vec<(&str, &str)> = Vec::new();
+    for (key, value) in [("code", &callback.code), ("state", &callback.state), ("error", &callback.error)] {
+        if let Some(value) = value {
+            query.push((key, value.as_str()));
+        }
+    }
+    let signed_in: Result<IssuedTokens, ApiFailure> =
+        state.services.get(Service::Accounts, "/api/v1/oidc/callback", &query, None).await;
+    match signed_in {
+        Ok(tokens) => start_session(&state, Tr(lang), &session, tokens, "/staff").await,
+        Err(failure @ ApiFailure::Refused { .. }) => {
+            refused(&state, lang, "/staff".into(), String::new(), &failure).await
+        }
+        Err(failure) => Err(failure.into()),
+    }
 }
 
 /// Signs out: accounts ends the session, the browser's is deleted.
