@@ -198,6 +198,23 @@ async function administratorJourney(browser, pass, data) {
   const answer = await page.locator('#route-answer').textContent();
   if (!answer.includes('pemkot-bogor') || !answer.includes(data.rule_region)) fail(`the tester says: ${answer}`);
   await accessible(page, pass);
+  // An API token for a partner's system: shown once, then listed, then revoked.
+  await open(page, pass, '/staff/account');
+  await Promise.all([page.waitForURL(`${base}/staff/api-tokens`), page.click('a[href="/staff/api-tokens"]')]);
+  const partner = `Partner app (${pass.name})`;
+  await page.fill('#token-name', partner);
+  await page.fill('#token-institution', 'pemkot-bandung');
+  await page.selectOption('#token-role', 'auditor');
+  await Promise.all([page.waitForLoadState('load'), page.click('form[action="/staff/api-tokens"] button')]);
+  const token = (await page.locator('#issued-token').textContent()) ?? '';
+  if (token.trim().length < 20) fail(`no token shown once: ${token}`);
+  await accessible(page, pass);
+  await page.goto(`${base}/staff/api-tokens`);
+  if ((await page.locator('#issued-token').count()) !== 0) fail('the token is shown a second time');
+  const revoke = page.locator(`tr:has(td:text-is("${partner}")) button`);
+  if ((await revoke.count()) !== 1) fail('the new token is not listed with a revoke button');
+  await Promise.all([page.waitForURL(`${base}/staff/api-tokens`), revoke.click()]);
+  await expectFlash(page, 'revoking an API token');
   await context.close();
 }
 

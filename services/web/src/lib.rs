@@ -34,8 +34,8 @@ pub use settings::WebSettings;
 use crate::api::Services;
 use crate::directory::Directory;
 use crate::pages::{
-    account, administration, case, citizen, errors, home, inbox, language, photos, public_record, publication,
-    response_templates, sign_in, verification,
+    account, administration, api_tokens, case, citizen, errors, home, inbox, language, photos, public_record,
+    publication, response_templates, sign_in, verification,
 };
 
 /// The name in logs and traces.
@@ -149,6 +149,8 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
         .route("/staff/account/totp", post(account::start_totp))
         .route("/staff/account/totp/confirmation", post(account::confirm_totp))
         .route("/staff/account/password", post(account::change_password))
+        .route("/staff/api-tokens", get(api_tokens::list).post(api_tokens::issue))
+        .route("/staff/api-tokens/{id}/revocation", post(api_tokens::revoke))
         .route("/staff/administration", get(administration::administration))
         .route("/staff/administration/rule", post(administration::put_rule))
         .route("/staff/administration/holiday", post(administration::put_holiday))

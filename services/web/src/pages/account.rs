@@ -25,6 +25,8 @@ struct AccountPage {
     enrolment_only: bool,
     /// A second factor being enrolled: its secret and `otpauth://` link.
     enrolment: Option<(String, String)>,
+    /// They administer, so they manage API tokens.
+    administrator: bool,
 }
 
 async fn render(
@@ -58,6 +60,7 @@ async fn render(
         totp_enabled: me.totp_enabled,
         enrolment_only: staff.me.enrolment_only,
         enrolment,
+        administrator: staff.me.holds(aduan_access::StaffRole::Administrator),
     };
     Ok(Html(page.render()?).into_response())
 }

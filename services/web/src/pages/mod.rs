@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod administration;
+pub mod api_tokens;
 pub mod case;
 pub mod citizen;
 pub mod errors;
