@@ -198,6 +198,16 @@ async function administratorJourney(browser, pass, data) {
   const answer = await page.locator('#route-answer').textContent();
   if (!answer.includes('pemkot-bogor') || !answer.includes(data.rule_region)) fail(`the tester says: ${answer}`);
   await accessible(page, pass);
+  // The tree: down to the city government, where a new unit is added.
+  await open(page, pass, '/staff/administration/registry?institution=pemkot-bandung');
+  const unitId = `bandung-test-unit-${pass.javaScript ? 'js' : 'plain'}`;
+  await page.fill('#institution-id', unitId);
+  await page.fill('#institution-name', `Test unit (${pass.name})`);
+  await page.selectOption('#institution-level', 'unit');
+  await Promise.all([page.waitForURL(`${base}/staff/administration/registry**`), page.click('form[action$="/registry/institution"] button')]);
+  await expectFlash(page, 'adding a unit to the tree');
+  if ((await page.locator(`#children a[href$="institution=${unitId}"]`).count()) !== 1) fail('the new unit is not listed under its parent');
+  await accessible(page, pass);
   // An API token for a partner's system: shown once, then listed, then revoked.
   await open(page, pass, '/staff/account');
   await Promise.all([page.waitForURL(`${base}/staff/api-tokens`), page.click('a[href="/staff/api-tokens"]')]);
@@ -221,7 +231,7 @@ async function administratorJourney(browser, pass, data) {
 async function scopeJourney(browser, pass) {
   // An officer of the roads agency: not a verifier, not an administrator, not Jakarta's.
   const { context, page } = await signedIn(browser, pass, 'demo.officer', 'officer-demo-password');
-  for (const path of ['/staff/verification', '/staff/administration', '/staff/institutions/dki-bina-marga/inbox']) {
+  for (const path of ['/staff/verification', '/staff/administration', '/staff/administration/registry', '/staff/api-tokens', '/staff/institutions/dki-bina-marga/inbox']) {
     const response = await open(page, pass, path);
     if (response.status() !== 403) fail(`${path} answered ${response.status()} to an officer of bandung-dpu`);
   }

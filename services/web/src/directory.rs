@@ -57,6 +57,34 @@ impl Institutions {
         self.get(id).map_or_else(|| id.to_owned(), |institution| institution.name.clone())
     }
 
+    /// The institutions directly below `id`, by id.
+    pub fn children(&self, id: &str) -> Vec<&Institution> {
+        self.children.get(id).into_iter().flatten().filter_map(|child| self.get(child)).collect()
+    }
+
+    /// The institutions at the top of the tree (no parent), by id.
+    pub fn roots(&self) -> Vec<&Institution> {
+        let mut roots: Vec<&Institution> =
+            self.by_id.values().filter(|institution| institution.parent.is_none()).collect();
+        roots.sort_by(|a, b| a.id.cmp(&b.id));
+        roots
+    }
+
+    /// `id` and the institutions above it, from the top down.
+    pub fn path_to(&self, id: &str) -> Vec<&Institution> {
+        let mut path = Vec::new();
+        let mut next = self.get(id);
+        while let Some(institution) = next {
+            if path.iter().any(|seen: &&Institution| seen.id == institution.id) {
+                break;
+            }
+            path.push(institution);
+            next = institution.parent.as_deref().and_then(|parent| self.get(parent));
+        }
+        path.reverse();
+        path
+    }
+
     /// Everything below `id`, depth first, with each one's depth under it.
     pub fn subtree(&self, id: &str) -> Vec<(usize, &Institution)> {
         let mut out = Vec::new();
@@ -93,6 +121,11 @@ impl Directory {
         let institutions = Arc::new(Institutions::new(list));
         *self.copy.write().await = Some((Instant::now(), institutions.clone()));
         Ok(institutions)
+    }
+
+    /// Drops the copy: the tree changed, and the next page fetches it anew.
+    pub async fn forget(&self) {
+        *self.copy.write().await = None;
     }
 }
 

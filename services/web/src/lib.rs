@@ -35,7 +35,7 @@ use crate::api::Services;
 use crate::directory::Directory;
 use crate::pages::{
     account, administration, api_tokens, case, citizen, errors, home, inbox, language, photos, public_record,
-    publication, response_templates, sign_in, verification,
+    publication, registry, response_templates, sign_in, verification,
 };
 
 /// The name in logs and traces.
@@ -152,6 +152,11 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
         .route("/staff/api-tokens", get(api_tokens::list).post(api_tokens::issue))
         .route("/staff/api-tokens/{id}/revocation", post(api_tokens::revoke))
         .route("/staff/administration", get(administration::administration))
+        .route("/staff/administration/registry", get(registry::registry))
+        .route("/staff/administration/registry/institution", post(registry::put_institution))
+        .route("/staff/administration/registry/category", post(registry::put_category))
+        .route("/staff/administration/registry/rule-removal", post(registry::remove_rule))
+        .route("/staff/administration/registry/holiday-removal", post(registry::remove_holiday))
         .route("/staff/administration/rule", post(administration::put_rule))
         .route("/staff/administration/holiday", post(administration::put_holiday))
         .route("/staff/administration/user", post(administration::create_user))

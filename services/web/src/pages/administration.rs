@@ -11,7 +11,10 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::registry::change_registry;
 use super::{Chrome, Flash, PageError, refusal_message, see_other, text};
+
+const PAGE: &str = "/staff/administration";
 use crate::WebState;
 use crate::api::{ApiFailure, Service};
 use crate::i18n::{Lang, Tr};
@@ -130,33 +133,6 @@ pub async fn administration(
     Ok(Html(page.render()?).into_response())
 }
 
-async fn change_registry(
-    state: &WebState,
-    lang: Lang,
-    staff: &Staff,
-    form: &str,
-    change: Value,
-) -> Result<Response, PageError> {
-    let tr = Tr(lang);
-    let body = json!({ "change": change });
-    let answer: Result<Value, ApiFailure> = state
-        .services
-        .send(Method::POST, Service::Routing, "/api/v1/registry/changes", Some(&body), staff.token())
-        .await;
-    match answer {
-        Ok(made) => {
-            let version = made["version"].as_i64().unwrap_or_default();
-            Flash::done(tr.t1("registry-changed", "version", version)).keep(&staff.session).await?;
-            Ok(see_other("/staff/administration"))
-        }
-        Err(failure @ ApiFailure::Refused { .. }) if failure.status() != 401 => {
-            Flash::refused(form, refusal_message(tr, &failure), None).keep(&staff.session).await?;
-            Ok(see_other(&format!("/staff/administration#{form}-heading")))
-        }
-        Err(failure) => Err(failure.into()),
-    }
-}
-
 /// A rule's form.
 #[derive(Debug, Deserialize)]
 pub struct RuleForm {
@@ -173,7 +149,7 @@ pub async fn put_rule(
     Form(form): Form<RuleForm>,
 ) -> Result<Response, PageError> {
     let rule = json!({ "category": form.category.trim(), "region": form.region.trim(), "institution": form.institution.trim() });
-    change_registry(&state, lang, &staff, "rule", json!({ "kind": "put_rule", "rule": rule })).await
+    change_registry(&state, lang, &staff, "rule", json!({ "kind": "put_rule", "rule": rule }), PAGE).await
 }
 
 /// A holiday's form.
@@ -181,6 +157,8 @@ pub async fn put_rule(
 pub struct HolidayForm {
     date: String,
     name: String,
+    #[serde(default)]
+    region: String,
 }
 
 /// `POST /staff/administration/holiday`.
@@ -194,8 +172,9 @@ pub async fn put_holiday(
         Flash::refused("holiday", Tr(lang).t("error-invalid_date"), None).keep(&staff.session).await?;
         return Ok(see_other("/staff/administration#holiday-heading"));
     };
-    let holiday = json!({ "date": date, "name": form.name.trim() });
-    change_registry(&state, lang, &staff, "holiday", json!({ "kind": "put_holiday", "holiday": holiday })).await
+    let region = Some(form.region.trim()).filter(|region| !region.is_empty());
+    let holiday = json!({ "date": date, "name": form.name.trim(), "region": region });
+    change_registry(&state, lang, &staff, "holiday", json!({ "kind": "put_holiday", "holiday": holiday }), PAGE).await
 }
 
 /// A new user's form.

@@ -13,6 +13,7 @@ pub mod language;
 pub mod photos;
 pub mod public_record;
 pub mod publication;
+pub mod registry;
 pub mod response_templates;
 pub mod sign_in;
 pub mod verification;
