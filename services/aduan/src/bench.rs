@@ -19,7 +19,11 @@ use crate::services::ServiceName;
 
 /// Options of `aduan bench`.
 #[derive(Debug, Clone, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchOptions {
+    /// Another benchmark than the pipeline's.
+    #[command(subcommand)]
+    pub other: Option<OtherBench>,
     /// How many reports to file.
     #[arg(long, default_value_t = 2000)]
     pub reports: u64,
@@ -29,6 +33,13 @@ pub struct BenchOptions {
     /// Give up waiting for inboxes after this many seconds.
     #[arg(long, default_value_t = 300)]
     pub timeout_secs: u64,
+}
+
+/// The benchmarks other than the pipeline's.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum OtherBench {
+    /// Times the staff and citizens' pages on a country's registry and a year's cases.
+    Pages(crate::page_bench::PageBenchOptions),
 }
 
 /// What the benchmark measured.
@@ -55,6 +66,9 @@ const SAMPLES: [(&str, &str); 4] =
 
 /// Runs the benchmark on a fresh cluster, prints its figures, removes the cluster.
 pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
+    if let Some(OtherBench::Pages(pages)) = options.other {
+        return crate::page_bench::run(pages).await;
+    }
     let binary = std::env::current_exe().context("finding the aduan binary")?;
     let mut cluster_options = ClusterOptions::local(binary);
     cluster_options.extra_env.push(("RUST_LOG".into(), "warn".into()));

@@ -6,5 +6,6 @@ pub mod bench;
 pub mod cluster;
 pub mod dev;
 pub mod operations;
+pub mod page_bench;
 pub mod serve;
 pub mod services;
