@@ -94,7 +94,9 @@ async function verifierJourney(browser, pass, data) {
   await expectFlash(page, 'merging a duplicate');
   if ((await page.locator(`#report-${data.duplicate_later}`).count()) !== 0) fail('the merged report is still queued');
   await accessible(page, pass);
-  // Another report: assigned with a tier.
+  // Another report: opened on its own page, assigned with a tier.
+  await Promise.all([page.waitForURL(`${base}/staff/verification/${data.to_assign}`), page.click(`a[href="/staff/verification/${data.to_assign}"] >> nth=0`)]);
+  await accessible(page, pass);
   const report = page.locator(`#report-${data.to_assign}`);
   await report.locator('details:has(form[action$="/assignment"]) summary').click();
   await report.locator('input[name=institution_id]').fill('bandung-dpu');

@@ -99,6 +99,12 @@ const TABLE: &[Row] = &[
         allowed: &[("verifier", EVERYWHERE)],
     },
     Row {
+        method: "get",
+        path: "/api/v1/verification-queue/{report_id}",
+        request: |ids| (format!("/api/v1/verification-queue/{}", ids.report), None),
+        allowed: &[("verifier", VERIFIERS)],
+    },
+    Row {
         method: "post",
         path: "/api/v1/verification/{report_id}/assignment",
         request: |ids| {
@@ -411,6 +417,8 @@ fn is_public(method: &str, path: &str) -> bool {
         || path == "/api/v1/institutions"
         || path == "/api/v1/registry"
         || path == "/api/v1/registry/route"
+        || path == "/api/v1/registry/rules"
+        || path == "/api/v1/registry/calendar"
         || path == "/api/v1/test-clock"
         || ["/sessions", "/tokens", "/keys", "/me", "/users", "/password-resets", "/api-tokens", "/oidc"]
             .iter()

@@ -82,18 +82,23 @@ impl MigrationTrait for StaffWorkspace {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
         add_missing_columns(manager, case::Entity).await?;
-        manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("inbox_case_by_deadline")
-                    .table(case::Entity)
-                    .col(case::Column::InstitutionId)
-                    .col(case::Column::NextDueOn)
-                    .col(case::Column::Id)
-                    .to_owned(),
-            )
-            .await?;
+        // The inbox's two orders, each a walk along an index of the institution's cases.
+        for (name, key) in
+            [("inbox_case_by_deadline", case::Column::NextDueOn), ("inbox_case_by_opening", case::Column::OpenedAt)]
+        {
+            manager
+                .create_index(
+                    Index::create()
+                        .if_not_exists()
+                        .name(name)
+                        .table(case::Entity)
+                        .col(case::Column::InstitutionId)
+                        .col(key)
+                        .col(case::Column::Id)
+                        .to_owned(),
+                )
+                .await?;
+        }
         create_table_for(manager, case_note::Entity).await?;
         create_table_for(manager, response_template::Entity).await?;
         // The scheduler looks at every running clock on its next round and

@@ -25,6 +25,7 @@ pub fn router(state: RoutingState) -> OpenApiRouter {
         .routes(routes!(list_institutions))
         .routes(routes!(get_route))
         .routes(routes!(verification_queue))
+        .routes(routes!(queued))
         .routes(routes!(assign))
         .routes(routes!(defer))
         .routes(routes!(archive))
@@ -254,35 +255,60 @@ async fn verification_queue(
     let page = Page::from_rows(waiting, limit, |routed| Cursor::new(routed.routed_at.to_rfc3339(), routed.report_id));
     let mut queue = Vec::with_capacity(page.items.len());
     for routed in page.items.into_iter().filter(|routed| sees_queued(&caller, &routed.region, &registry)) {
-        let content = proto::ReportContent::decode(routed.content.as_slice()).map_err(ApiError::internal)?;
-        let due = state.verification.due(&routed);
-        let mut similar = Vec::new();
-        for suggestion in crate::similar::suggestions(&state.db, &routed).await? {
-            let original =
-                proto::ReportContent::decode(suggestion.original.content.as_slice()).map_err(ApiError::internal)?;
-            similar.push(SimilarReport {
-                report_id: suggestion.original.report_id,
-                tracking_code: original.tracking_code,
-                title: original.title,
-                status: suggestion.original.status,
-                likeness: (suggestion.likeness * 100.0).round() / 100.0,
-            });
-        }
-        queue.push(QueuedReport {
-            similar,
-            verify_by: due.verify_by,
-            overdue: due.overdue,
-            report_id: routed.report_id,
-            tracking_code: content.tracking_code,
-            category: routed.category.clone(),
-            region: routed.region.clone(),
-            title: content.title,
-            description: content.description,
-            returned_by: routed.returned_by(),
-            waiting_since: routed.routed_at,
-        });
+        queue.push(queued_report(&state, routed).await?);
     }
     Ok(ApiJson(Page { items: queue, next: page.next }))
+}
+
+/// A waiting report as the queue shows it, with its possible duplicates.
+async fn queued_report(state: &RoutingState, routed: routed_report::Model) -> Result<QueuedReport, ApiError> {
+    let content = proto::ReportContent::decode(routed.content.as_slice()).map_err(ApiError::internal)?;
+    let due = state.verification.due(&routed);
+    let mut similar = Vec::new();
+    for suggestion in crate::similar::suggestions(&state.db, &routed).await? {
+        let original =
+            proto::ReportContent::decode(suggestion.original.content.as_slice()).map_err(ApiError::internal)?;
+        similar.push(SimilarReport {
+            report_id: suggestion.original.report_id,
+            tracking_code: original.tracking_code,
+            title: original.title,
+            status: suggestion.original.status,
+            likeness: (suggestion.likeness * 100.0).round() / 100.0,
+        });
+    }
+    Ok(QueuedReport {
+        similar,
+        verify_by: due.verify_by,
+        overdue: due.overdue,
+        report_id: routed.report_id,
+        tracking_code: content.tracking_code,
+        category: routed.category.clone(),
+        region: routed.region.clone(),
+        title: content.title,
+        description: content.description,
+        returned_by: routed.returned_by(),
+        waiting_since: routed.routed_at,
+    })
+}
+
+/// One report waiting for a verifier.
+#[utoipa::path(get, path = "/api/v1/verification-queue/{report_id}", tag = "verifiers",
+    params(("report_id" = Uuid, Path)), security(("access_token" = [])),
+    responses((status = 200, body = QueuedReport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn queued(
+    State(state): State<RoutingState>,
+    caller: Caller,
+    Path(report_id): Path<String>,
+) -> Result<ApiJson<QueuedReport>, ApiError> {
+    let report_id = parse_report_id(&report_id)?;
+    let registry = state.registry.current();
+    let not_waiting = || ApiError::not_found("not_in_queue", "no report with this id waits for a verifier");
+    let routed = routed_report::Entity::find_by_id(report_id).one(&state.db).await?.ok_or_else(not_waiting)?;
+    permit(&caller, Action::ReadQueue, Target::Region(&routed.region), &registry)?;
+    if routed.status != Status::Submitted.as_str() {
+        return Err(not_waiting());
+    }
+    Ok(ApiJson(queued_report(&state, routed).await?))
 }
 
 fn parse_report_id(text: &str) -> Result<Uuid, ApiError> {

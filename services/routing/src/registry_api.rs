@@ -23,6 +23,8 @@ use crate::registry_keeping::make_change;
 pub fn router() -> OpenApiRouter<RoutingState> {
     OpenApiRouter::new()
         .routes(routes!(get_registry))
+        .routes(routes!(get_rules))
+        .routes(routes!(get_calendar))
         .routes(routes!(list_changes, post_change))
         .routes(routes!(explain_route))
 }
@@ -42,6 +44,91 @@ pub struct RegistryView {
 async fn get_registry(State(state): State<RoutingState>) -> ApiJson<RegistryView> {
     let (version, registry) = state.registry.snapshot();
     ApiJson(RegistryView { version, document: registry.document().clone() })
+}
+
+/// Which rules to read.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RulesQuery {
+    /// Only the rules that send reports to this institution.
+    #[param(max_length = 64)]
+    pub institution: String,
+}
+
+/// The rules of the registry in use that send reports to one institution.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RulesView {
+    /// The registry's version.
+    pub version: i64,
+    /// The rules, by category then region.
+    #[schema(value_type = Vec<Object>)]
+    pub rules: Vec<aduan_registry::Rule>,
+}
+
+/// The rules that send reports to an institution (a slice of the registry:
+/// the whole of a country's is megabytes).
+#[utoipa::path(get, path = "/api/v1/registry/rules", tag = "administrators", params(RulesQuery),
+    responses((status = 200, body = RulesView), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn get_rules(
+    State(state): State<RoutingState>,
+    query: Result<Query<RulesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<ApiJson<RulesView>, ApiError> {
+    let Query(query) = query?;
+    let (version, registry) = state.registry.snapshot();
+    if registry.institution(&query.institution).is_none() {
+        return Err(ApiError::invalid("unknown_institution", "no institution has this id"));
+    }
+    let mut rules: Vec<aduan_registry::Rule> =
+        registry.document().rule.iter().filter(|rule| rule.institution == query.institution).cloned().collect();
+    rules.sort_by(|a, b| (&a.category, &a.region).cmp(&(&b.category, &b.region)));
+    Ok(ApiJson(RulesView { version, rules }))
+}
+
+/// Which year of the calendar.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarQuery {
+    /// The year whose holidays to list.
+    #[param(minimum = 1900, maximum = 2200)]
+    pub year: i32,
+}
+
+/// The working week and one year's holidays, national and regional.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CalendarView {
+    /// The registry's version.
+    pub version: i64,
+    /// The working weekdays (`mon` ... `sun`).
+    pub working_days: Vec<String>,
+    /// The year's holidays, by day then region.
+    #[schema(value_type = Vec<Object>)]
+    pub holidays: Vec<aduan_registry::Holiday>,
+}
+
+/// The calendar of a year.
+#[utoipa::path(get, path = "/api/v1/registry/calendar", tag = "administrators", params(CalendarQuery),
+    responses((status = 200, body = CalendarView), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn get_calendar(
+    State(state): State<RoutingState>,
+    query: Result<Query<CalendarQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<ApiJson<CalendarView>, ApiError> {
+    use chrono::Datelike as _;
+    let Query(query) = query?;
+    if !(1900..=2200).contains(&query.year) {
+        return Err(ApiError::invalid("invalid_year", "year is 1900 to 2200"));
+    }
+    let (version, registry) = state.registry.snapshot();
+    let calendar = registry.document().calendar.as_ref();
+    let working_days = calendar
+        .map(|calendar| calendar.working_days.iter().map(|day| day.to_string().to_lowercase()).collect())
+        .unwrap_or_default();
+    let mut holidays: Vec<aduan_registry::Holiday> = calendar
+        .map(|calendar| calendar.holiday.iter().filter(|holiday| holiday.date.year() == query.year).cloned().collect())
+        .unwrap_or_default();
+    holidays.sort_by(|a, b| (a.date, &a.region).cmp(&(b.date, &b.region)));
+    Ok(ApiJson(CalendarView { version, working_days, holidays }))
 }
 
 /// A change to make.

@@ -144,6 +144,7 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
         )
         .route("/staff/institutions/{institution}/templates/{template}/removal", post(response_templates::remove))
         .route("/staff/verification", get(verification::queue))
+        .route("/staff/verification/{report}", get(verification::report))
         .route("/staff/verification/{report}/{step}", post(verification::verify))
         .route("/staff/account", get(account::account))
         .route("/staff/account/totp", post(account::start_totp))

@@ -13,6 +13,9 @@ pub struct CategoryView {
     pub id: String,
     /// Name.
     pub name: String,
+    /// The resolution tier it implies until a verifier sets another (which
+    /// sets how long the institution has to resolve it).
+    pub tier: String,
 }
 
 /// The categories a report can be filed under.
@@ -24,7 +27,11 @@ pub(super) async fn list_categories(State(state): State<IntakeState>) -> ApiJson
             .current()
             .categories()
             .iter()
-            .map(|category| CategoryView { id: category.id.clone(), name: category.name.clone() })
+            .map(|category| CategoryView {
+                id: category.id.clone(),
+                name: category.name.clone(),
+                tier: category.tier.as_str().to_owned(),
+            })
             .collect(),
     )
 }

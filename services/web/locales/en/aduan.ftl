@@ -450,3 +450,4 @@ weekday-thu = Thursday
 weekday-fri = Friday
 weekday-sat = Saturday
 weekday-sun = Sunday
+queue-open = Verify this report

@@ -450,3 +450,4 @@ weekday-thu = Kamis
 weekday-fri = Jumat
 weekday-sat = Sabtu
 weekday-sun = Minggu
+queue-open = Verifikasi laporan ini

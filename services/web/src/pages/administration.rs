@@ -7,6 +7,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
+use chrono::Datelike as _;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -85,15 +86,23 @@ pub async fn administration(
             Err(failure) => return Err(failure.into()),
         })
     };
-    let registry: Value = state.services.get(Service::Routing, "/api/v1/registry", &[], None).await?;
-    let today = chrono::Utc::now().date_naive().to_string();
-    let mut holidays: Vec<(String, String)> = registry["document"]["calendar"]["holiday"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|holiday| (text(holiday, "date"), text(holiday, "name")))
-        .filter(|(date, _)| *date >= today)
-        .collect();
+    // The coming holidays: the rest of this year's and next year's.
+    let today = chrono::Utc::now().date_naive();
+    let mut holidays: Vec<(String, String)> = Vec::new();
+    for year in [today.year(), today.year() + 1] {
+        let calendar: Value = state
+            .services
+            .get(Service::Routing, "/api/v1/registry/calendar", &[("year", &year.to_string())], None)
+            .await?;
+        holidays.extend(
+            calendar["holidays"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|holiday| (text(holiday, "date"), text(holiday, "name")))
+                .filter(|(date, _)| *date >= today.to_string()),
+        );
+    }
     holidays.sort();
     let users: Value =
         state.services.get(Service::Accounts, "/api/v1/users", &[("limit", "200")], staff.token()).await?;

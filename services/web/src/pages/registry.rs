@@ -84,16 +84,18 @@ pub async fn registry(
     // changes the registry is theirs too.
     let _: Value =
         state.services.get(Service::Routing, "/api/v1/registry/changes", &[("limit", "1")], staff.token()).await?;
-    let registry: Value = state.services.get(Service::Routing, "/api/v1/registry", &[], None).await?;
     let institutions = state.directory.institutions(&state.services).await?;
     let selected = institutions.get(query.institution.trim()).map(|found| found.id.clone()).unwrap_or_default();
-    let document = &registry["document"];
     let children = if selected.is_empty() { institutions.roots() } else { institutions.children(&selected) };
-    let rules = document["rule"]
+    let rules: Value = if selected.is_empty() {
+        Value::Null
+    } else {
+        state.services.get(Service::Routing, "/api/v1/registry/rules", &[("institution", &selected)], None).await?
+    };
+    let rules = rules["rules"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|rule| !selected.is_empty() && rule["institution"] == selected.as_str())
         .map(|rule| RuleRow {
             category: text(rule, "category"),
             region: text(rule, "region"),
@@ -103,31 +105,32 @@ pub async fn registry(
     let this_year = chrono::Utc::now().format("%Y").to_string();
     let year =
         if query.year.len() == 4 && query.year.chars().all(|c| c.is_ascii_digit()) { query.year } else { this_year };
-    let mut holidays: Vec<HolidayRow> = document["calendar"]["holiday"]
+    let calendar: Value =
+        state.services.get(Service::Routing, "/api/v1/registry/calendar", &[("year", &year)], None).await?;
+    let mut holidays: Vec<HolidayRow> = calendar["holidays"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|holiday| text(holiday, "date").starts_with(&year))
         .map(|holiday| HolidayRow {
             date: text(holiday, "date"),
             name: text(holiday, "name"),
             region: text(holiday, "region"),
         })
         .collect();
-    holidays.sort_by(|a, b| (&a.date, &a.region).cmp(&(&b.date, &b.region)));
     holidays.truncate(HOLIDAYS_SHOWN);
-    let working_days = document["calendar"]["working_days"]
+    let working_days = calendar["working_days"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-        .map(|day| tr.name_of("weekday", &day.to_lowercase()))
+        .map(|day| tr.name_of("weekday", day))
         .collect::<Vec<_>>()
         .join(", ");
+    let categories: Vec<Value> = state.services.get(Service::Intake, "/api/v1/categories", &[], None).await?;
     let chrome = Chrome::staff(lang, &staff, PAGE).await?;
     let page = RegistryPage {
         chrome,
-        version: registry["version"].as_i64().unwrap_or_default(),
+        version: calendar["version"].as_i64().unwrap_or_default(),
         selected_name: if selected.is_empty() { tr.t("registry-top") } else { institutions.name(&selected) },
         trail: institutions.path_to(&selected).into_iter().map(link).collect(),
         children: children.into_iter().map(link).collect(),
@@ -135,10 +138,8 @@ pub async fn registry(
         rules,
         levels: LEVELS.iter().map(|level| ((*level).to_owned(), tr.name_of("level", level))).collect(),
         tiers: TIERS.iter().map(|tier| ((*tier).to_owned(), tr.name_of("tier", tier))).collect(),
-        categories: document["category"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        categories: categories
+            .iter()
             .map(|category| (text(category, "id"), text(category, "name"), tr.name_of("tier", &text(category, "tier"))))
             .collect(),
         year,

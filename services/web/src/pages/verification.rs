@@ -3,8 +3,6 @@
 //! steps (assign with a tier, defer with a question, archive, merge, raise
 //! privacy), each taken through routing with the verifier's own token.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -66,13 +64,71 @@ struct QueuePage {
     waiting_days: String,
     ages: Vec<(String, String)>,
     categories: Vec<(String, String)>,
-    tiers: Vec<(String, String)>,
-    archive_reasons: Vec<(String, String)>,
     reports: Vec<QueuedRow>,
     next: Option<String>,
 }
 
-/// `/staff/verification`.
+/// How many reports a page of the queue lists.
+const PAGE_SIZE: &str = "25";
+/// How much of a report's description the queue shows; the whole is a click away.
+const EXCERPT_CHARACTERS: usize = 240;
+
+/// A queued report as the pages show it; where the rules would send it is
+/// asked for on its own page only (one call to routing per report).
+fn queued_row(
+    tr: Tr,
+    chrome: &Chrome,
+    item: &Value,
+    categories: &[Value],
+    institutions: &crate::directory::Institutions,
+) -> QueuedRow {
+    let id = text(item, "report_id");
+    let category = text(item, "category");
+    // Routing finds them over every report, not only this page's.
+    let duplicates = item["similar"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|original| {
+            let likeness = original["likeness"].as_f64().unwrap_or(0.0);
+            let about = tr.t1("queue-likeness", "percent", format!("{:.0}", likeness * 100.0));
+            let status = tr.name_of("status", &text(original, "status"));
+            (
+                text(original, "report_id"),
+                format!("{} · {} · {status} · {about}", text(original, "tracking_code"), text(original, "title")),
+            )
+        })
+        .collect();
+    let returned_by = item["returned_by"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|id| institutions.name(id))
+        .collect::<Vec<_>>()
+        .join(", ");
+    QueuedRow {
+        error: chrome.error_for(&id).map(str::to_owned),
+        code: text(item, "tracking_code"),
+        title: text(item, "title"),
+        description: text(item, "description"),
+        verify_by: item["verify_by"].as_str().map_or_else(|| tr.t("clock-paused"), str::to_owned),
+        overdue: item["overdue"].as_bool().unwrap_or(false),
+        category: categories
+            .iter()
+            .find(|known| known["id"] == category.as_str())
+            .map_or(category.clone(), |known| text(known, "name")),
+        region: text(item, "region"),
+        returned_by,
+        suggestion: String::new(),
+        suggested_id: String::new(),
+        duplicates,
+        id,
+    }
+}
+
+/// `/staff/verification`: the waiting reports, a page at a time, each with
+/// its possible duplicates to merge in one step.
 pub async fn queue(
     State(state): State<WebState>,
     lang: Lang,
@@ -80,7 +136,7 @@ pub async fn queue(
     Query(query): Query<QueueQuery>,
 ) -> Result<Response, PageError> {
     let tr = Tr(lang);
-    let mut params: Vec<(&str, &str)> = vec![("limit", "100")];
+    let mut params: Vec<(&str, &str)> = vec![("limit", PAGE_SIZE)];
     let waiting_days = if AGES.contains(&query.waiting_days.as_str()) { query.waiting_days.as_str() } else { "" };
     for (key, value) in [
         ("category", query.category.as_str()),
@@ -102,73 +158,16 @@ pub async fn queue(
         items.sort_by_key(|item| !item["overdue"].as_bool().unwrap_or(false));
     }
     let chrome = Chrome::staff(lang, &staff, "/staff/verification").await?;
-    let mut reports = Vec::with_capacity(items.len());
-    let mut routes: HashMap<(String, String), (String, String)> = HashMap::new();
-    for item in &items {
-        let id = text(item, "report_id");
-        let (category, region) = (text(item, "category"), text(item, "region"));
-        // Where the rules would send it: the verifier's suggestion to start from.
-        let returned: Vec<&str> =
-            item["returned_by"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-        let returned = returned.join(",");
-        let key = (category.clone(), format!("{region}|{returned}"));
-        if !routes.contains_key(&key) {
-            let question =
-                [("category", category.as_str()), ("region", region.as_str()), ("returned_by", returned.as_str())];
-            let route: Result<Value, ApiFailure> =
-                state.services.get(Service::Routing, "/api/v1/registry/route", &question, None).await;
-            let suggestion = match route {
-                Ok(route) => (
-                    tr.t1("queue-suggested", "institution", text(&route, "institution_name")),
-                    text(&route, "institution_id"),
-                ),
-                Err(_) => (tr.t("queue-no-suggestion"), String::new()),
-            };
-            routes.insert(key.clone(), suggestion);
-        }
-        let (suggestion, suggested_id) = routes.get(&key).cloned().unwrap_or_default();
-        // Routing finds them over every report, not only this page's.
-        let duplicates = item["similar"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|original| {
-                let likeness = original["likeness"].as_f64().unwrap_or(0.0);
-                let about = tr.t1("queue-likeness", "percent", format!("{:.0}", likeness * 100.0));
-                let status = tr.name_of("status", &text(original, "status"));
-                (
-                    text(original, "report_id"),
-                    format!("{} · {} · {status} · {about}", text(original, "tracking_code"), text(original, "title")),
-                )
-            })
-            .collect();
-        let returned_by = item["returned_by"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(|id| institutions.name(id))
-            .collect::<Vec<_>>()
-            .join(", ");
-        reports.push(QueuedRow {
-            error: chrome.error_for(&id).map(str::to_owned),
-            code: text(item, "tracking_code"),
-            title: text(item, "title"),
-            description: text(item, "description"),
-            verify_by: item["verify_by"].as_str().map_or_else(|| tr.t("clock-paused"), str::to_owned),
-            overdue: item["overdue"].as_bool().unwrap_or(false),
-            category: categories
-                .iter()
-                .find(|known| known["id"] == category.as_str())
-                .map_or(category.clone(), |known| text(known, "name")),
-            region,
-            returned_by,
-            suggestion,
-            suggested_id,
-            duplicates,
-            id,
-        });
-    }
+    let reports = items
+        .iter()
+        .map(|item| {
+            let mut row = queued_row(tr, &chrome, item, &categories, &institutions);
+            if row.description.chars().count() > EXCERPT_CHARACTERS {
+                row.description = row.description.chars().take(EXCERPT_CHARACTERS).collect::<String>() + "…";
+            }
+            row
+        })
+        .collect();
     let next = page["next"].as_str().map(|cursor| {
         format!(
             "/staff/verification?category={}&region={}&waiting_days={}&overdue={}&after={}",
@@ -187,13 +186,58 @@ pub async fn queue(
         waiting_days: waiting_days.to_owned(),
         ages: AGES.iter().map(|days| ((*days).to_owned(), tr.t1("queue-waiting-days", "days", *days))).collect(),
         categories: categories.iter().map(|category| (text(category, "id"), text(category, "name"))).collect(),
+        reports,
+        next,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "verification_report.html")]
+struct ReportPage {
+    chrome: Chrome,
+    tiers: Vec<(String, String)>,
+    archive_reasons: Vec<(String, String)>,
+    report: QueuedRow,
+}
+
+/// `/staff/verification/{report}`: one waiting report whole, where the rules
+/// would send it, and every step a verifier takes on it.
+pub async fn report(
+    State(state): State<WebState>,
+    lang: Lang,
+    staff: Staff,
+    Path(report_id): Path<String>,
+) -> Result<Response, PageError> {
+    let tr = Tr(lang);
+    let path = format!("/api/v1/verification-queue/{}", path_segment(&report_id));
+    let item: Value = state.services.get(Service::Routing, &path, &[], staff.token()).await?;
+    let categories: Vec<Value> = state.services.get(Service::Intake, "/api/v1/categories", &[], None).await?;
+    let institutions = state.directory.institutions(&state.services).await?;
+    let chrome = Chrome::staff(lang, &staff, "/staff/verification").await?;
+    let mut report = queued_row(tr, &chrome, &item, &categories, &institutions);
+    // Where the rules would send it: the verifier's suggestion to start from.
+    let returned: Vec<&str> = item["returned_by"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let returned = returned.join(",");
+    let question =
+        [("category", text(&item, "category")), ("region", text(&item, "region")), ("returned_by", returned)];
+    let question: Vec<(&str, &str)> = question.iter().map(|(key, value)| (*key, value.as_str())).collect();
+    let route: Result<Value, ApiFailure> =
+        state.services.get(Service::Routing, "/api/v1/registry/route", &question, None).await;
+    (report.suggestion, report.suggested_id) = match route {
+        Ok(route) => {
+            (tr.t1("queue-suggested", "institution", text(&route, "institution_name")), text(&route, "institution_id"))
+        }
+        Err(_) => (tr.t("queue-no-suggestion"), String::new()),
+    };
+    let page = ReportPage {
+        chrome,
         tiers: TIERS.iter().map(|tier| ((*tier).to_owned(), tr.name_of("tier", tier))).collect(),
         archive_reasons: ARCHIVE_REASONS
             .iter()
             .map(|reason| ((*reason).to_owned(), tr.name_of("archive", reason)))
             .collect(),
-        reports,
-        next,
+        report,
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -259,7 +303,9 @@ pub async fn verify(
         }
         Err(failure @ ApiFailure::Refused { .. }) if failure.status() != 401 => {
             Flash::refused(&report_id, refusal_message(tr, &failure), None).keep(&staff.session).await?;
-            Ok(see_other(&format!("/staff/verification#report-{}", path_segment(&report_id))))
+            let report = path_segment(&report_id);
+            // A merge is offered on the list too; the error shows where every step is.
+            Ok(see_other(&format!("/staff/verification/{report}#report-{report}")))
         }
         Err(failure) => Err(failure.into()),
     }
