@@ -76,8 +76,13 @@ async function expectFlash(page, what) {
   }
 }
 
+/** Every page is held to 50 KB (the stylesheet apart, which is cached). */
+const PAGE_BUDGET_BYTES = 50 * 1024;
+
 async function open(page, pass, path) {
   const response = await page.goto(`${base}${path}`);
+  const bytes = (await response.body()).length;
+  if (bytes > PAGE_BUDGET_BYTES) fail(`${path} weighs ${bytes} bytes, over the 50 KB budget`);
   await accessible(page, pass);
   return response;
 }

@@ -1,6 +1,7 @@
 //! A report waiting for a verifier comes with the earlier reports it may
-//! duplicate, found by the database's trigram index over every report
-//! (`pg_trgm` on PostgreSQL, FTS5 on SQLite), and is merged in one step.
+//! duplicate, over every report, not only the queue's page (in a busy
+//! neighbourhood found by the database's trigram index: `pg_trgm` on
+//! PostgreSQL, FTS5 on SQLite), and is merged in one step.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -116,13 +117,100 @@ async fn suggests_and_merges(intake: &str, routing: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn postgres_suggests_earlier_alike_reports_with_pg_trgm() {
+async fn on_postgresql_the_queue_suggests_earlier_alike_reports_to_merge() {
     let cluster = start_cluster().await;
     suggests_and_merges(&cluster.base_url(ServiceName::Intake), &cluster.base_url(ServiceName::Routing)).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sqlite_suggests_earlier_alike_reports_with_fts5() {
+async fn on_sqlite_the_queue_suggests_earlier_alike_reports_to_merge() {
     let dev = DevProcess::start().await;
     suggests_and_merges(&dev.base_url(), &dev.base_url()).await;
+}
+
+/// A busy neighbourhood (more earlier reports in one category and region
+/// than are ranked one by one): the trigram index finds the alike one among
+/// hundreds, on either database.
+async fn the_index_finds_the_original_in_a_busy_neighbourhood(db: &sea_orm::DatabaseConnection) {
+    use aduan_platform::proto::{self, Message as _};
+    use aduan_routing::routed_report;
+    use sea_orm::{EntityTrait, Set};
+    let row = |n: usize, title: String, description: String| {
+        let content = proto::ReportContent {
+            category: "roads".into(),
+            region: "31.71".into(),
+            title,
+            description,
+            tracking_code: format!("ADU-TEST-{n:04}"),
+            ..proto::ReportContent::default()
+        };
+        routed_report::ActiveModel {
+            report_id: Set(uuid::Uuid::now_v7()),
+            category: Set("roads".into()),
+            region: Set("31.71".into()),
+            search_text: Set(Some(aduan_routing::similar::search_text(&content))),
+            content: Set(content.encode_to_vec()),
+            status: Set("submitted".into()),
+            institution_id: Set("sp4n-verifier".into()),
+            matched_by: Set("national_verifier".into()),
+            returned_by: Set("[]".into()),
+            returns: Set(0),
+            routed_at: Set(chrono::Utc::now()),
+            escalated_to_verifier_at: Set(None),
+            escalation_reason: Set(None),
+            case_sequence: Set(0),
+            verification_clock: Set(None),
+            verification_overdue_at: Set(None),
+        }
+    };
+    let original = row(
+        0,
+        "Jembatan Cikapundung retak".into(),
+        "Retakan panjang di lantai jembatan Cikapundung dekat taman.".into(),
+    );
+    let original_id = original.report_id.clone().unwrap();
+    routed_report::Entity::insert(original).exec(db).await.unwrap();
+    let streets = ["Sudirman", "Thamrin", "Gatot Subroto", "Rasuna Said", "Kuningan", "Senayan"];
+    let others: Vec<_> = (1..=260)
+        .map(|n| {
+            let street = streets[n % streets.len()];
+            row(
+                n,
+                format!("Lampu jalan {street} padam {n}"),
+                format!("Lampu penerangan jalan di {street} nomor {n} mati sejak minggu lalu."),
+            )
+        })
+        .collect();
+    for chunk in others.chunks(100) {
+        routed_report::Entity::insert_many(chunk.to_vec()).exec(db).await.unwrap();
+    }
+    let later = row(
+        999,
+        "Retak di jembatan Cikapundung".into(),
+        "Lantai jembatan Cikapundung retak panjang, dekat taman kota.".into(),
+    );
+    let later_id = later.report_id.clone().unwrap();
+    routed_report::Entity::insert(later).exec(db).await.unwrap();
+    let report = routed_report::Entity::find_by_id(later_id).one(db).await.unwrap().unwrap();
+    let found = aduan_routing::similar::suggestions(db, &report).await.unwrap();
+    let ids: Vec<_> = found.iter().map(|suggestion| suggestion.original.report_id).collect();
+    assert_eq!(ids, [original_id], "{:?}", found.iter().map(|s| s.likeness).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pg_trgm_finds_the_original_among_hundreds() {
+    let fresh = aduan_e2e::FreshDatabase::create(aduan::services::ServiceName::Routing).await;
+    the_index_finds_the_original_in_a_busy_neighbourhood(&fresh.db).await;
+    fresh.drop_it().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fts5_finds_the_original_among_hundreds() {
+    let file = std::env::temp_dir().join(format!("aduan-similar-{}.sqlite", uuid::Uuid::now_v7().simple()));
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let db = aduan_platform::database::connect(&url, Default::default()).await.unwrap();
+    aduan::services::migrate(aduan::services::ServiceName::Routing, &db).await.unwrap();
+    the_index_finds_the_original_in_a_busy_neighbourhood(&db).await;
+    db.close().await.unwrap();
+    std::fs::remove_file(&file).ok();
 }

@@ -82,10 +82,13 @@ impl MigrationTrait for StaffWorkspace {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
         add_missing_columns(manager, case::Entity).await?;
-        // The inbox's two orders, each a walk along an index of the institution's cases.
-        for (name, key) in
-            [("inbox_case_by_deadline", case::Column::NextDueOn), ("inbox_case_by_opening", case::Column::OpenedAt)]
-        {
+        // The inbox's two orders, each a walk along an index of the
+        // institution's cases, and its counts per status, read from an index alone.
+        for (name, key) in [
+            ("inbox_case_by_deadline", case::Column::NextDueOn),
+            ("inbox_case_by_opening", case::Column::OpenedAt),
+            ("inbox_case_by_status", case::Column::Status),
+        ] {
             manager
                 .create_index(
                     Index::create()

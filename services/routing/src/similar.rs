@@ -1,15 +1,18 @@
 //! Possible duplicates of a waiting report: earlier reports, still being
 //! handled, in the same category and region, filed within a window, whose
-//! words are alike. The database's trigram index finds the candidates
-//! (`pg_trgm` on PostgreSQL, an FTS5 trigram table on SQLite) and one
-//! likeness, computed here the way `pg_trgm` computes it, ranks them, so both
-//! databases suggest the same reports.
+//! words are alike. A quiet neighbourhood's reports are ranked one by one;
+//! in a busy one (a capital's roads) the database's trigram index finds the
+//! candidates (`pg_trgm` on PostgreSQL, an FTS5 trigram table on SQLite).
+//! One likeness, computed here the way `pg_trgm` computes it, ranks them, so
+//! both databases suggest the same reports.
 
 use std::collections::HashSet;
 
 use aduan_platform::proto::ReportContent;
 use aduan_procedure::Status;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement, Value};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
+};
 use uuid::Uuid;
 
 use crate::routed_report;
@@ -79,21 +82,36 @@ pub struct Suggestion {
     pub likeness: f64,
 }
 
+/// How many earlier reports of the same category and region are ranked one
+/// by one; a busier neighbourhood asks the trigram index for candidates.
+const RANKED_DIRECTLY: u64 = 200;
+
 /// The earlier reports `report` may duplicate, most alike first.
 pub async fn suggestions(db: &impl ConnectionTrait, report: &routed_report::Model) -> Result<Vec<Suggestion>, DbErr> {
     let Some(text) = report.search_text.as_deref().filter(|text| !text.trim().is_empty()) else {
         return Ok(Vec::new());
     };
     let since = first_id_since(chrono::Utc::now() - chrono::Duration::days(WINDOW_DAYS));
-    let ids = candidates(db, report, text, since).await?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let own = trigrams(text);
-    let mut found: Vec<Suggestion> = routed_report::Entity::find()
-        .filter(routed_report::Column::ReportId.is_in(ids))
+    let neighbours = routed_report::Entity::find()
+        .filter(routed_report::Column::Category.eq(report.category.as_str()))
+        .filter(routed_report::Column::Region.eq(report.region.as_str()))
+        .filter(routed_report::Column::ReportId.gte(since))
+        .filter(routed_report::Column::ReportId.lt(report.report_id))
+        .order_by_desc(routed_report::Column::ReportId)
+        .limit(RANKED_DIRECTLY + 1)
         .all(db)
-        .await?
+        .await?;
+    let candidates = if neighbours.len() as u64 <= RANKED_DIRECTLY {
+        neighbours
+    } else {
+        let ids = candidates(db, report, text, since).await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        routed_report::Entity::find().filter(routed_report::Column::ReportId.is_in(ids)).all(db).await?
+    };
+    let own = trigrams(text);
+    let mut found: Vec<Suggestion> = candidates
         .into_iter()
         .filter(|original| Status::parse(&original.status).is_some_and(may_be_original))
         .map(|original| {
@@ -126,11 +144,14 @@ async fn candidates(
             text.to_owned(),
         ),
         _ => {
+            // CROSS JOIN keeps the text index the outer loop: driven from the
+            // neighbourhood's index instead, SQLite would search the text
+            // once per neighbour.
             let Some(search) = fts5_query(text) else { return Ok(Vec::new()) };
             (
                 format!(
                     "SELECT r.report_id AS report_id FROM routed_report_text t \
-                     JOIN routed_report r ON r.report_id = t.report_id \
+                     CROSS JOIN routed_report r ON r.report_id = t.report_id \
                      WHERE routed_report_text MATCH ? AND r.category = ? AND r.region = ? \
                      AND r.report_id >= ? AND r.report_id < ? \
                      ORDER BY bm25(routed_report_text) LIMIT {CANDIDATES}"
@@ -165,6 +186,10 @@ fn fts5_query(text: &str) -> Option<String> {
 /// The index behind the suggestions, on either database, and the text of
 /// reports routed before there was one.
 pub async fn create_index(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    db.execute_unprepared(
+        "CREATE INDEX IF NOT EXISTS routed_report_neighbours ON routed_report (category, region, report_id)",
+    )
+    .await?;
     match db.get_database_backend() {
         DbBackend::Postgres => {
             // pg_trgm is a trusted extension: the database's owner may add it.

@@ -208,7 +208,8 @@ pub(super) async fn counts(
     let rows: Vec<(String, i64)> = case::Entity::find()
         .select_only()
         .column(case::Column::Status)
-        .column_as(case::Column::Id.count(), "count")
+        // COUNT(*), not COUNT(id): counted from the (institution, status) index alone.
+        .column_as(sea_orm::sea_query::Expr::cust("COUNT(*)"), "count")
         .filter(case::Column::InstitutionId.eq(institution_id))
         .group_by(case::Column::Status)
         .order_by_asc(case::Column::Status)
