@@ -205,6 +205,24 @@ async function administratorJourney(browser, pass, data) {
   const answer = await page.locator('#route-answer').textContent();
   if (!answer.includes('pemkot-bogor') || !answer.includes(data.rule_region)) fail(`the tester says: ${answer}`);
   await accessible(page, pass);
+  // A new colleague: created as an officer, given a second role, then disabled.
+  const colleague = `journey.${pass.javaScript ? 'js' : 'plain'}`;
+  await page.fill('#user-username', colleague);
+  await page.fill('#user-name', `Journey colleague (${pass.name})`);
+  await page.selectOption('#user-role', 'officer');
+  await page.fill('#user-institution', 'bandung-dpu');
+  await page.fill('#user-password', 'journey-colleague-password-1');
+  await Promise.all([page.waitForURL(`${base}/staff/administration**`), page.click('form[action$="/user"] button')]);
+  await expectFlash(page, 'creating a user');
+  const row = page.locator(`tr[data-username="${colleague}"]`);
+  await row.locator('input[name=grants]').fill('officer@bandung-dpu, supervisor@pemkot-bandung');
+  await Promise.all([page.waitForURL(`${base}/staff/administration**`), row.locator('form[action$="/grants"] button').click()]);
+  await expectFlash(page, "changing a user's roles");
+  if (!/supervisor@pemkot-bandung/.test(await row.locator('input[name=grants]').inputValue())) fail('the new role is not kept');
+  await Promise.all([page.waitForURL(`${base}/staff/administration**`), row.locator('form[action$="/status"] button').click()]);
+  await expectFlash(page, 'disabling a user');
+  if (!/Disabled|Nonaktif/i.test(await row.textContent())) fail(`the user is not shown disabled: ${await row.textContent()}`);
+  await accessible(page, pass);
   // The tree: down to the city government, where a new unit is added.
   await open(page, pass, '/staff/administration/registry?institution=pemkot-bandung');
   const unitId = `bandung-test-unit-${pass.javaScript ? 'js' : 'plain'}`;

@@ -216,6 +216,7 @@ async fn staff_sign_in_with_the_organisations_provider_from_the_sign_in_page() {
     assert!(page.contains("href=\"/sign-in/oidc\""), "the sign-in page offers the provider");
     let begun = browser.get(format!("{base}/sign-in/oidc")).send().await.unwrap();
     assert_eq!(begun.status(), 302);
+    let started_here = pair(&session_cookie(begun.headers()).expect("the sign-in's browser session"));
     let authorize = begun.headers()[header::LOCATION].to_str().unwrap().to_owned();
     assert!(authorize.starts_with(&provider.issuer), "{authorize}");
     let approved = browser.get(&authorize).send().await.unwrap();
@@ -223,7 +224,10 @@ async fn staff_sign_in_with_the_organisations_provider_from_the_sign_in_page() {
     assert_eq!(back.path(), "/sign-in/oidc/callback");
     let callback = format!("{base}/sign-in/oidc/callback?{}", back.query().unwrap());
 
-    let signed_in = browser.get(&callback).send().await.unwrap();
+    // The answer opened in another browser signs nobody in there (login CSRF).
+    let elsewhere = browser.get(&callback).send().await.unwrap();
+    assert_eq!(elsewhere.status(), 401);
+    let signed_in = browser.get(&callback).header(header::COOKIE, &started_here).send().await.unwrap();
     assert_eq!(signed_in.status(), 303);
     assert_eq!(signed_in.headers()[header::LOCATION], "/staff");
     let cookie = pair(&session_cookie(signed_in.headers()).expect("a session"));
@@ -232,7 +236,7 @@ async fn staff_sign_in_with_the_organisations_provider_from_the_sign_in_page() {
     assert!(workspace.text().await.unwrap().contains("Petugas Lewat SSO"), "signed in as the provider's user");
 
     // The same answer twice signs nobody in; nor does a provider's refusal.
-    let replayed = browser.get(&callback).send().await.unwrap();
+    let replayed = browser.get(&callback).header(header::COOKIE, &cookie).send().await.unwrap();
     assert_eq!(replayed.status(), 401);
     assert!(replayed.text().await.unwrap().contains("role=\"alert\""));
     let denied = browser.get(format!("{base}/sign-in/oidc/callback?error=access_denied")).send().await.unwrap();

@@ -89,6 +89,30 @@ async fn the_inbox_sorts_by_working_days_left_and_filters_by_tier_unit_and_laten
     assert!(later["working_days_left"].as_i64().unwrap() > left, "{later}");
     assert!(soonest["due_on"].as_str().unwrap() < later["due_on"].as_str().unwrap());
     assert_eq!((soonest["tier"].as_str(), later["tier"].as_str()), (Some("simple"), Some("field_investigation")));
+    // A case with no running deadline sorts after every dated one, and the
+    // pages walk across from the dated to the undated.
+    let url = dev.database_url("resolution").replace("mode=ro", "mode=rw");
+    let db = aduan_platform::database::connect(&url, Default::default()).await.unwrap();
+    let cleared = sea_orm::ConnectionTrait::execute_unprepared(
+        &db,
+        &format!("UPDATE inbox_case SET next_due_on = NULL WHERE tracking_code = '{due_code}'"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(cleared.rows_affected(), 1);
+    let undated_last = walk(&client, &base, "status=open").await;
+    assert_eq!(codes(&undated_last), [later_code, due_code]);
+    assert!(undated_last[1]["due_on"].is_null() && undated_last[1]["working_days_left"].is_null());
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &db,
+        &format!(
+            "UPDATE inbox_case SET next_due_on = '{}' WHERE tracking_code = '{due_code}'",
+            soonest["due_on"].as_str().unwrap()
+        ),
+    )
+    .await
+    .unwrap();
+    db.close().await.unwrap();
     let (status, page) = inbox_page(&client, &base, "status=awaiting_citizen").await;
     assert_eq!(codes(page["items"].as_array().unwrap()), [waiting.report.tracking_code.as_str()], "{status}");
 

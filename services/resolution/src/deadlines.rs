@@ -11,7 +11,7 @@ use aduan_platform::clock::{ROUND, Today, every_tick, start_of_day};
 use aduan_platform::envelope::{new_envelope, system_actor};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, envelope::Event};
-use aduan_procedure::{Action, CaseClocks, Due, EscalationStep, ProcedureBook, Role, Status, Tier};
+use aduan_procedure::{Action, CaseClocks, ClockKind, Due, EscalationStep, ProcedureBook, Role, Status, Tier};
 use aduan_registry::RegistryChange;
 use aduan_registry_store::LiveRegistry;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -43,8 +43,10 @@ fn deadlines_of(clocks: &CaseClocks, calendar: &aduan_procedure::Calendar) -> Ve
         .collect()
 }
 
-/// Keeps the case's nearest deadline, which its institution's inbox sorts
-/// by, with every store of its clocks.
+/// Keeps the case's nearest deadline for the institution (its first
+/// follow-up or its resolution; the citizen's own windows are not the
+/// institution's to meet), which its inbox sorts by, with every store of its
+/// clocks.
 async fn keep_next_due(
     txn: &DatabaseTransaction,
     case: &case::Model,
@@ -54,6 +56,7 @@ async fn keep_next_due(
     let next_due_on = clocks
         .running()
         .iter()
+        .filter(|running| matches!(running.kind, ClockKind::FirstFollowUp | ClockKind::Resolution))
         .filter(|running| running.paused_since.is_none())
         .map(|running| running.clock.deadline(calendar))
         .min();

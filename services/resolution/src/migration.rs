@@ -80,7 +80,7 @@ impl MigrationName for StaffWorkspace {
 #[async_trait::async_trait]
 impl MigrationTrait for StaffWorkspace {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        use sea_orm::{EntityTrait, sea_query::Expr};
         add_missing_columns(manager, case::Entity).await?;
         // The inbox's two orders, each a walk along an index of the
         // institution's cases, and its counts per status, read from an index alone.
@@ -104,11 +104,11 @@ impl MigrationTrait for StaffWorkspace {
         }
         create_table_for(manager, case_note::Entity).await?;
         create_table_for(manager, response_template::Entity).await?;
-        // The scheduler looks at every running clock on its next round and
-        // keeps the nearest deadline of cases opened before this column.
+        // The scheduler looks at every case's clocks on its next round (those
+        // with nothing more to escalate too, which it would not otherwise)
+        // and keeps the nearest deadline of cases opened before this column.
         case_clocks::Entity::update_many()
             .col_expr(case_clocks::Column::NextCheckAt, Expr::value(chrono::Utc::now()))
-            .filter(case_clocks::Column::NextCheckAt.is_not_null())
             .exec(manager.get_connection())
             .await?;
         Ok(())

@@ -255,23 +255,35 @@ async fn verification_queue(
     let page = Page::from_rows(waiting, limit, |routed| Cursor::new(routed.routed_at.to_rfc3339(), routed.report_id));
     let mut queue = Vec::with_capacity(page.items.len());
     for routed in page.items.into_iter().filter(|routed| sees_queued(&caller, &routed.region, &registry)) {
-        queue.push(queued_report(&state, routed).await?);
+        queue.push(queued_report(&state, &caller, routed).await?);
     }
     Ok(ApiJson(Page { items: queue, next: page.next }))
 }
 
+/// What stands for a confidential original's title for a verifier who may
+/// not read it (one delegated to another part of the tree).
+const WITHHELD: &str = "(confidential)";
+
 /// A waiting report as the queue shows it, with its possible duplicates.
-async fn queued_report(state: &RoutingState, routed: routed_report::Model) -> Result<QueuedReport, ApiError> {
+async fn queued_report(
+    state: &RoutingState,
+    caller: &Caller,
+    routed: routed_report::Model,
+) -> Result<QueuedReport, ApiError> {
     let content = proto::ReportContent::decode(routed.content.as_slice()).map_err(ApiError::internal)?;
     let due = state.verification.due(&routed);
+    let registry = state.registry.current();
     let mut similar = Vec::new();
     for suggestion in crate::similar::suggestions(&state.db, &routed).await? {
         let original =
             proto::ReportContent::decode(suggestion.original.content.as_slice()).map_err(ApiError::internal)?;
+        let confidential = original.privacy == proto::Privacy::Confidential as i32;
+        let readable = !confidential
+            || crate::authorization::sees_confidential(caller, &suggestion.original.institution_id, &registry);
         similar.push(SimilarReport {
             report_id: suggestion.original.report_id,
             tracking_code: original.tracking_code,
-            title: original.title,
+            title: if readable { original.title } else { WITHHELD.to_owned() },
             status: suggestion.original.status,
             likeness: (suggestion.likeness * 100.0).round() / 100.0,
         });
@@ -308,7 +320,7 @@ async fn queued(
     if routed.status != Status::Submitted.as_str() {
         return Err(not_waiting());
     }
-    Ok(ApiJson(queued_report(&state, routed).await?))
+    Ok(ApiJson(queued_report(&state, &caller, routed).await?))
 }
 
 fn parse_report_id(text: &str) -> Result<Uuid, ApiError> {

@@ -95,6 +95,12 @@ pub fn sees_queued(caller: &Caller, region: &str, registry: &Registry) -> bool {
     permit(caller, ReadQueue, Target::Region(region), registry).is_ok()
 }
 
+/// Whether `caller` may read the words of a confidential report held by
+/// `institution` (the national verifier, or staff of it or above it).
+pub fn sees_confidential(caller: &Caller, institution: &str, registry: &Registry) -> bool {
+    aduan_access::sees_confidential(&caller.grants, institution, |id, ancestor| registry.is_below(id, ancestor))
+}
+
 /// Whether `caller` may make `change`: a national administrator any; one of
 /// a subtree only institutions placed inside it and rules that send reports
 /// into it (the regions, categories and calendar are the country's).

@@ -134,11 +134,20 @@ async fn candidates(
     since: Uuid,
 ) -> Result<Vec<Uuid>, DbErr> {
     let backend = db.get_database_backend();
+    // Reports no longer handled are never offered: they must not crowd the
+    // candidates out. (The names are the procedure's own, not input.)
+    let not_original: Vec<String> = Status::ALL
+        .into_iter()
+        .filter(|status| !may_be_original(*status))
+        .map(|status| format!("'{}'", status.as_str()))
+        .collect();
+    let not_original = not_original.join(", ");
     let (sql, search): (String, String) = match backend {
         DbBackend::Postgres => (
             format!(
                 "SELECT report_id FROM routed_report \
                  WHERE search_text % $1 AND category = $2 AND region = $3 AND report_id >= $4 AND report_id < $5 \
+                 AND status NOT IN ({not_original}) \
                  ORDER BY similarity(search_text, $1) DESC LIMIT {CANDIDATES}"
             ),
             text.to_owned(),
@@ -153,7 +162,7 @@ async fn candidates(
                     "SELECT r.report_id AS report_id FROM routed_report_text t \
                      CROSS JOIN routed_report r ON r.report_id = t.report_id \
                      WHERE routed_report_text MATCH ? AND r.category = ? AND r.region = ? \
-                     AND r.report_id >= ? AND r.report_id < ? \
+                     AND r.report_id >= ? AND r.report_id < ? AND r.status NOT IN ({not_original}) \
                      ORDER BY bm25(routed_report_text) LIMIT {CANDIDATES}"
                 ),
                 search,
@@ -223,18 +232,28 @@ pub async fn create_index(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     backfill(db).await
 }
 
-/// Gives every report routed before the index its search text.
+/// Gives every report routed before the index its search text, a batch at
+/// a time (a country's worth of reports does not fit in memory at once).
 async fn backfill(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     use aduan_platform::proto::Message as _;
     use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
-    let unindexed = routed_report::Entity::find().filter(routed_report::Column::SearchText.is_null()).all(db).await?;
-    for routed in unindexed {
-        let text = ReportContent::decode(routed.content.as_slice()).map(|content| search_text(&content)).ok();
-        let mut active = routed.into_active_model();
-        active.search_text = Set(Some(text.unwrap_or_default()));
-        active.update(db).await?;
+    loop {
+        let unindexed = routed_report::Entity::find()
+            .filter(routed_report::Column::SearchText.is_null())
+            .limit(500)
+            .all(db)
+            .await?;
+        if unindexed.is_empty() {
+            return Ok(());
+        }
+        for routed in unindexed {
+            let text = ReportContent::decode(routed.content.as_slice()).map(|content| search_text(&content)).ok();
+            let mut active = routed.into_active_model();
+            // Never null again, even when the content cannot be read: the loop ends.
+            active.search_text = Set(Some(text.unwrap_or_default()));
+            active.update(db).await?;
+        }
     }
-    Ok(())
 }
 
 #[cfg(test)]

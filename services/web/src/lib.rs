@@ -161,6 +161,8 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
         .route("/staff/administration/rule", post(administration::put_rule))
         .route("/staff/administration/holiday", post(administration::put_holiday))
         .route("/staff/administration/user", post(administration::create_user))
+        .route("/staff/administration/users/{id}/grants", post(administration::set_grants))
+        .route("/staff/administration/users/{id}/status", post(administration::set_status))
         .layer(middleware::from_fn(errors::render_error_pages))
         .layer(middleware::from_fn_with_state(settings.proxies.clone(), crate::api::on_behalf_of_client))
         .layer(sessions)

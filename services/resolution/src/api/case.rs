@@ -60,7 +60,9 @@ impl CaseSummary {
             let today = state.clocks.today.date_at(registry.utc_offset_for(&case.region));
             let calendar = registry.calendar_for(&case.region);
             let left = |from, to| i64::from(calendar.working_days_between(from, to));
-            if due_on >= today { left(today, due_on) } else { -left(due_on, today) }
+            // Past its day is late by at least one, as the overdue filter says,
+            // even seen on a weekend.
+            if due_on >= today { left(today, due_on) } else { -left(due_on, today).max(1) }
         });
         Self {
             tier: case.tier,

@@ -208,7 +208,8 @@ pub(super) async fn counts(
     let rows: Vec<(String, i64)> = case::Entity::find()
         .select_only()
         .column(case::Column::Status)
-        // COUNT(*), not COUNT(id): counted from the (institution, status) index alone.
+        // COUNT(*), not COUNT(id): the (institution, status) index holds no id,
+        // so only COUNT(*) is counted from the index alone.
         .column_as(sea_orm::sea_query::Expr::cust("COUNT(*)"), "count")
         .filter(case::Column::InstitutionId.eq(institution_id))
         .group_by(case::Column::Status)

@@ -5,7 +5,7 @@
 use aduan_access::StaffRole;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike as _;
 use reqwest::Method;
@@ -14,12 +14,12 @@ use serde_json::{Value, json};
 
 use super::registry::change_registry;
 use super::{Chrome, Flash, PageError, refusal_message, see_other, text};
-
-const PAGE: &str = "/staff/administration";
 use crate::WebState;
 use crate::api::{ApiFailure, Service};
 use crate::i18n::{Lang, Tr};
 use crate::staff_session::Staff;
+
+const PAGE: &str = "/staff/administration";
 
 const ROLES: [StaffRole; 6] = [
     StaffRole::Officer,
@@ -50,7 +50,27 @@ struct AdministrationPage {
     route_answer: Option<(bool, String)>,
     holidays: Vec<String>,
     roles: Vec<(String, String)>,
-    users: Vec<(String, String, String, String)>,
+    users: Vec<UserRow>,
+}
+
+/// A user as the administration page lists them.
+struct UserRow {
+    id: String,
+    username: String,
+    display_name: String,
+    /// Their grants, as words.
+    roles: String,
+    /// Their grants as labels (`officer@bandung-dpu`), to edit.
+    labels: String,
+    disabled: bool,
+}
+
+/// A grant as a label: `role@institution`, or the role alone for the whole country.
+fn label(grant: &Value) -> String {
+    match grant["institution"].as_str() {
+        Some(institution) => format!("{}@{institution}", text(grant, "role")),
+        None => text(grant, "role"),
+    }
 }
 
 /// The tester's answer, in words.
@@ -111,10 +131,9 @@ pub async fn administration(
         .into_iter()
         .flatten()
         .map(|user| {
-            let grants = user["grants"]
-                .as_array()
-                .into_iter()
-                .flatten()
+            let grants: Vec<&Value> = user["grants"].as_array().into_iter().flatten().collect();
+            let roles = grants
+                .iter()
                 .map(|grant| {
                     let role = tr.name_of("role", &text(grant, "role"));
                     match grant["institution"].as_str() {
@@ -124,8 +143,14 @@ pub async fn administration(
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
-            let status = if user["disabled"].as_bool().unwrap_or(false) { "user-disabled" } else { "user-active" };
-            (text(user, "username"), text(user, "display_name"), grants, tr.t(status))
+            UserRow {
+                id: text(user, "id"),
+                username: text(user, "username"),
+                display_name: text(user, "display_name"),
+                roles,
+                labels: grants.iter().map(|grant| label(grant)).collect::<Vec<_>>().join(", "),
+                disabled: user["disabled"].as_bool().unwrap_or(false),
+            }
         })
         .collect();
     let chrome = Chrome::staff(lang, &staff, "/staff/administration").await?;
@@ -236,5 +261,104 @@ pub async fn create_user(
             Ok(see_other("/staff/administration#users-heading"))
         }
         Err(failure) => Err(failure.into()),
+    }
+}
+
+/// What a user's row sends: their grants as labels, or whether to disable them.
+#[derive(Debug, Default, Deserialize)]
+pub struct UserChangeForm {
+    #[serde(default)]
+    grants: String,
+    #[serde(default)]
+    disabled: String,
+}
+
+/// `role@institution` or `role`, comma-separated, as grants; the first label
+/// that is neither, as the error.
+fn parse_labels(labels: &str) -> Result<Vec<Value>, String> {
+    labels
+        .split(',')
+        .map(str::trim)
+        .filter(|label| !label.is_empty())
+        .map(|label| {
+            let (role, institution) = match label.split_once('@') {
+                Some((role, institution)) => (role.trim(), Some(institution.trim())),
+                None => (label, None),
+            };
+            if StaffRole::parse(role).is_none() || institution.is_some_and(str::is_empty) {
+                return Err(label.to_owned());
+            }
+            Ok(match institution {
+                Some(institution) => json!({ "role": role, "institution": institution }),
+                None => json!({ "role": role }),
+            })
+        })
+        .collect()
+}
+
+/// `POST /staff/administration/users/{id}/grants`: the user's roles from now on.
+pub async fn set_grants(
+    State(state): State<WebState>,
+    lang: Lang,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<UserChangeForm>,
+) -> Result<Response, PageError> {
+    let tr = Tr(lang);
+    let grants = match parse_labels(&form.grants) {
+        Ok(grants) => grants,
+        Err(label) => {
+            Flash::refused("user", tr.t1("user-bad-grant", "grant", label), None).keep(&staff.session).await?;
+            return Ok(see_other("/staff/administration#users-heading"));
+        }
+    };
+    let path = format!("/api/v1/users/{}/grants", super::path_segment(&id));
+    let body = json!({ "grants": grants });
+    let answer = state.services.send::<Value>(Method::PUT, Service::Accounts, &path, Some(&body), staff.token()).await;
+    user_changed(tr, &staff, answer).await
+}
+
+/// `POST /staff/administration/users/{id}/status`: disables or enables the user.
+pub async fn set_status(
+    State(state): State<WebState>,
+    lang: Lang,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<UserChangeForm>,
+) -> Result<Response, PageError> {
+    let path = format!("/api/v1/users/{}", super::path_segment(&id));
+    let body = json!({ "disabled": form.disabled == "yes" });
+    let answer =
+        state.services.send::<Value>(Method::PATCH, Service::Accounts, &path, Some(&body), staff.token()).await;
+    user_changed(Tr(lang), &staff, answer).await
+}
+
+async fn user_changed(tr: Tr, staff: &Staff, answer: Result<Value, ApiFailure>) -> Result<Response, PageError> {
+    match answer {
+        Ok(user) => {
+            Flash::done(tr.t1("user-changed", "username", text(&user, "username"))).keep(&staff.session).await?;
+            Ok(see_other("/staff/administration#users-heading"))
+        }
+        Err(failure @ ApiFailure::Refused { .. }) if failure.status() != 401 => {
+            Flash::refused("user", refusal_message(tr, &failure), None).keep(&staff.session).await?;
+            Ok(see_other("/staff/administration#users-heading"))
+        }
+        Err(failure) => Err(failure.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_become_grants_and_a_bad_one_is_named() {
+        assert_eq!(
+            parse_labels("officer@bandung-dpu, verifier"),
+            Ok(vec![json!({ "role": "officer", "institution": "bandung-dpu" }), json!({ "role": "verifier" })])
+        );
+        assert_eq!(parse_labels(" , "), Ok(Vec::new()));
+        assert_eq!(parse_labels("officer@bandung-dpu, mayor@kota"), Err("mayor@kota".to_owned()));
+        assert_eq!(parse_labels("officer@"), Err("officer@".to_owned()));
     }
 }

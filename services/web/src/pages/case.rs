@@ -24,6 +24,9 @@ pub struct CaseQuery {
     /// A response template to start the resolution from.
     #[serde(default)]
     template: Option<String>,
+    /// Which page of the internal notes.
+    #[serde(default)]
+    notes_after: Option<String>,
 }
 
 struct NoteRow {
@@ -83,12 +86,15 @@ struct CasePage {
     next_due_late: bool,
     /// Staff's internal notes, and whether this user may write one.
     notes: Vec<NoteRow>,
+    /// The next page of notes, when there are more.
+    more_notes: Option<String>,
     may_note: bool,
     note_error: Option<String>,
     note_typed: String,
     /// The holding institution's response templates (id, title), offered
-    /// with the resolve step.
+    /// with the resolve step, and the one chosen.
     templates: Vec<(String, String)>,
+    chosen_template: Option<String>,
 }
 
 /// The roles that write internal notes.
@@ -154,11 +160,9 @@ pub async fn case_page(
     } else {
         Vec::new()
     };
-    let chosen_template = query
-        .template
-        .as_deref()
-        .and_then(|id| templates.iter().find(|template| template["id"] == id))
-        .map(|template| text(template, "text"));
+    let chosen = query.template.as_deref().and_then(|id| templates.iter().find(|template| template["id"] == id));
+    let chosen_template = chosen.map(|template| text(template, "id"));
+    let template_text = chosen.map(|template| text(template, "text"));
     let steps = STEPS
         .iter()
         .filter(|(name, _, _)| allowed.iter().any(|allowed| allowed == name))
@@ -168,16 +172,21 @@ pub async fn case_page(
             field: tr.t(field),
             required: *required,
             error: chrome.error_for(name).map(str::to_owned),
-            typed: match &chosen_template {
+            typed: match &template_text {
                 Some(template) if *name == "resolve" => template.clone(),
                 _ => chrome.typed_in(name).to_owned(),
             },
         })
         .collect();
+    let mut notes_query = vec![("limit", "100")];
+    if let Some(after) = query.notes_after.as_deref().filter(|after| !after.is_empty()) {
+        notes_query.push(("after", after));
+    }
     let notes: Value = state
         .services
-        .get(Service::Resolution, &format!("/api/v1/cases/{encoded}/notes"), &[("limit", "100")], staff.token())
+        .get(Service::Resolution, &format!("/api/v1/cases/{encoded}/notes"), &notes_query, staff.token())
         .await?;
+    let more_notes = notes["next"].as_str().map(|cursor| format!("{path}?notes_after={}#notes", query_value(cursor)));
     let notes = notes["items"]
         .as_array()
         .into_iter()
@@ -247,6 +256,8 @@ pub async fn case_page(
     let publication =
         super::publication::for_case(&state, &staff, &code, case["privacy"].as_str().unwrap_or_default()).await;
     let page = CasePage {
+        chosen_template,
+        more_notes,
         next_due,
         next_due_late,
         notes,

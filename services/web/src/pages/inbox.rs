@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Chrome, NavLink, PageError, query_value, text};
+use super::{Chrome, NavLink, PageError, TIERS, query_value, text};
 use crate::WebState;
 use crate::api::Service;
 use crate::i18n::{Lang, Tr};
@@ -17,9 +17,6 @@ use crate::staff_session::Staff;
 /// The statuses the inbox filter offers (`open`: assigned, in follow-up or reopened).
 const STATUSES: [&str; 8] =
     ["open", "assigned", "in_follow_up", "awaiting_citizen", "reopened", "resolved", "closed", "appealed"];
-
-/// The tiers the inbox filter offers.
-const TIERS: [&str; 4] = ["simple", "information_request", "dispute_without_field_check", "field_investigation"];
 
 /// Which list, which filters, which order, which page.
 #[derive(Debug, Deserialize)]

@@ -18,6 +18,9 @@ pub mod response_templates;
 pub mod sign_in;
 pub mod verification;
 
+/// The resolution tiers, as the pages offer them.
+const TIERS: [&str; 4] = ["simple", "information_request", "dispute_without_field_check", "field_investigation"];
+
 use aduan_access::StaffRole;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Chrome, Flash, PageError, query_value, refusal_message, see_other, text};
+use super::{Chrome, Flash, PageError, TIERS, query_value, refusal_message, see_other, text};
 use crate::WebState;
 use crate::api::{ApiFailure, Service};
 use crate::i18n::{Lang, Tr};
@@ -19,7 +19,6 @@ use crate::staff_session::Staff;
 
 const PAGE: &str = "/staff/administration/registry";
 const LEVELS: [&str; 4] = ["national", "province", "regency", "unit"];
-const TIERS: [&str; 4] = ["simple", "information_request", "dispute_without_field_check", "field_investigation"];
 /// Holidays listed at once: a year of a country's and its regions'.
 const HOLIDAYS_SHOWN: usize = 200;
 

@@ -147,10 +147,22 @@ async fn start_session(
     Ok(see_other(next))
 }
 
+/// Where the browser session keeps the state of the sign-in it began at the
+/// provider: the answer that comes back is taken only in that browser, so
+/// nobody can sign someone else in as themselves (login CSRF).
+const OIDC_STATE: &str = "oidc_state";
+
 /// `GET /sign-in/oidc`: on to the OIDC provider, through accounts.
-pub async fn begin_oidc(State(state): State<WebState>, lang: Lang) -> Result<Response, PageError> {
+pub async fn begin_oidc(State(state): State<WebState>, lang: Lang, session: Session) -> Result<Response, PageError> {
     match state.services.oidc_authorization().await {
-        Ok(location) => Ok((axum::http::StatusCode::FOUND, [(axum::http::header::LOCATION, location)]).into_response()),
+        Ok(location) => {
+            let flow_state = reqwest::Url::parse(&location)
+                .ok()
+                .and_then(|url| url.query_pairs().find(|(key, _)| key == "state").map(|(_, value)| value.into_owned()))
+                .ok_or_else(|| PageError::Internal("the provider's address carries no state".into()))?;
+            session.insert(OIDC_STATE, flow_state).await?;
+            Ok((axum::http::StatusCode::FOUND, [(axum::http::header::LOCATION, location)]).into_response())
+        }
         Err(failure @ ApiFailure::Refused { .. }) => {
             refused(&state, lang, "/staff".into(), String::new(), &failure).await
         }
@@ -184,6 +196,15 @@ pub async fn finish_oidc(
     session: Session,
     Query(callback): Query<OidcCallback>,
 ) -> Result<Response, PageError> {
+    let begun_here: Option<String> = session.remove(OIDC_STATE).await?;
+    if callback.error.is_none() && (begun_here.is_none() || begun_here != callback.state) {
+        let failure = ApiFailure::Refused {
+            status: 401,
+            code: "oidc_state_invalid".into(),
+            message: "this sign-in was not begun in this browser; begin again".into(),
+        };
+        return refused(&state, lang, "/staff".into(), String::new(), &failure).await;
+    }
     let mut query: Vec<(&str, &str)> = Vec::new();
     for (key, value) in [("code", &callback.code), ("state", &callback.state), ("error", &callback.error)] {
         if let Some(value) = value {

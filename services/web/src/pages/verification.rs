@@ -11,13 +11,12 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Chrome, Flash, PageError, path_segment, query_value, refusal_message, see_other, text};
+use super::{Chrome, Flash, PageError, TIERS, path_segment, query_value, refusal_message, see_other, text};
 use crate::WebState;
 use crate::api::{ApiFailure, Service};
 use crate::i18n::{Lang, Tr};
 use crate::staff_session::Staff;
 
-const TIERS: [&str; 4] = ["simple", "information_request", "dispute_without_field_check", "field_investigation"];
 const ARCHIVE_REASONS: [&str; 3] = ["not_public_service", "too_vague", "spam"];
 
 /// The queue's filters and page.
@@ -50,7 +49,8 @@ struct QueuedRow {
     returned_by: String,
     suggestion: String,
     suggested_id: String,
-    duplicates: Vec<(String, String)>,
+    /// Possible originals: (report id, tracking code, what they are).
+    duplicates: Vec<(String, String, String)>,
     error: Option<String>,
 }
 
@@ -95,6 +95,7 @@ fn queued_row(
             let status = tr.name_of("status", &text(original, "status"));
             (
                 text(original, "report_id"),
+                text(original, "tracking_code"),
                 format!("{} · {} · {status} · {about}", text(original, "tracking_code"), text(original, "title")),
             )
         })
