@@ -75,6 +75,7 @@ pub fn audit_key_file(data_dir: &Path) -> PathBuf {
 /// Runs everything until Ctrl-C or SIGTERM.
 pub async fn dev(options: DevOptions) -> anyhow::Result<()> {
     let telemetry = telemetry::init("dev", false)?;
+    aduan_platform::metrics::install("dev");
     let result = run(options).await;
     if let Err(error) = &result {
         tracing::error!(error = format!("{error:#}"), "aduan dev stopped with an error");
@@ -153,7 +154,8 @@ async fn run(options: DevOptions) -> anyhow::Result<()> {
             }
             None => assembled.openapi,
         });
-        relays.push(OutboxRelay::new(db.clone(), bus.clone(), signal, RelaySettings::default()));
+        relays
+            .push(OutboxRelay::new(db.clone(), bus.clone(), signal, RelaySettings::default()).named(service.as_str()));
         databases.push(db);
     }
     // Every consumer is subscribed before any relay runs, so nothing left in

@@ -21,6 +21,7 @@ use aduan_platform::clock::Today;
 pub async fn serve(service: ServiceName, config_file: Option<&Path>) -> anyhow::Result<()> {
     let config = ServiceConfig::load(config_file, service.default_port())?;
     let telemetry = telemetry::init(service.as_str(), config.log_json)?;
+    aduan_platform::metrics::install(service.as_str());
     let result = run(service, config).await;
     if let Err(error) = &result {
         tracing::error!(error = format!("{error:#}"), "service stopped with an error");
@@ -82,7 +83,7 @@ async fn run(service: ServiceName, config: ServiceConfig) -> anyhow::Result<()> 
     let background: Vec<_> = assembled.background.into_iter().map(tokio::spawn).collect();
     let (subscription, handler) = assembled.consumer;
     bus.subscribe(subscription, handler).await?;
-    let relay = OutboxRelay::new(db.clone(), bus.clone(), signal, RelaySettings::default());
+    let relay = OutboxRelay::new(db.clone(), bus.clone(), signal, RelaySettings::default()).named(service.as_str());
     let relay = tokio::spawn(relay.run(stop.clone()));
 
     let router = with_test_clock(assembled.router, today, live)?;

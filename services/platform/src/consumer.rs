@@ -51,12 +51,35 @@ impl<A: ApplyEvent> TransactionalConsumer<A> {
     }
 }
 
+impl<A: ApplyEvent> TransactionalConsumer<A> {
+    /// Tells the metrics what became of `envelopes`, and how far behind
+    /// their events the oldest of them was handled.
+    fn measured(&self, envelopes: &[Envelope], handled: &Result<(), HandlerError>, started: std::time::Instant) {
+        let outcome = match handled {
+            Ok(()) => "handled",
+            Err(HandlerError::Unavailable(_)) => "unavailable",
+            Err(HandlerError::Permanent(_)) => "refused",
+            Err(_) => "failed",
+        };
+        let oldest = envelopes.iter().map(crate::envelope::occurred_at).min();
+        let lag = oldest.and_then(|at| (chrono::Utc::now() - at).to_std().ok());
+        crate::metrics::consumed(&self.name, outcome, envelopes.len(), started.elapsed(), lag);
+    }
+}
+
 #[async_trait]
 impl<A: ApplyEvent> MessageHandler for TransactionalConsumer<A> {
     async fn handle(&self, envelope: Envelope) -> Result<(), HandlerError> {
-        let txn = crate::database::begin_write(&self.db).await?;
-        self.apply_once(&txn, &envelope).await?;
-        txn.commit().await?;
+        let started = std::time::Instant::now();
+        let handled = async {
+            let txn = crate::database::begin_write(&self.db).await?;
+            self.apply_once(&txn, &envelope).await?;
+            txn.commit().await?;
+            Ok::<(), HandlerError>(())
+        }
+        .await;
+        self.measured(std::slice::from_ref(&envelope), &handled, started);
+        handled?;
         self.outbox.wake();
         Ok(())
     }
@@ -74,7 +97,13 @@ impl<A: ApplyEvent> MessageHandler for TransactionalConsumer<A> {
                 txn.commit().await?;
                 Ok::<(), HandlerError>(())
             };
-            match together.await {
+            let started = std::time::Instant::now();
+            let handled = together.await;
+            if handled.is_ok() {
+                let envelopes: Vec<Envelope> = batch.iter().map(|incoming| incoming.envelope.clone()).collect();
+                self.measured(&envelopes, &handled, started);
+            }
+            match handled {
                 Ok(()) => {
                     self.outbox.wake();
                     return batch.iter().map(|_| Ok(())).collect();

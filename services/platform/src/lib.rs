@@ -11,6 +11,7 @@ pub mod database;
 pub mod dedupe;
 pub mod envelope;
 pub mod http;
+pub mod metrics;
 pub mod migrations;
 pub mod outbox;
 pub mod page;

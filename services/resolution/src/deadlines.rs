@@ -98,6 +98,9 @@ async fn announce_escalation(
     escalated: proto::Escalated,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    // Counted as written: a round rolled back is retried, and counted again.
+    metrics::counter!("aduan_escalations_total", "clock" => escalated.clock.clone(), "to" => escalated.to.clone())
+        .increment(1);
     let told = escalated.told_institution_id.clone();
     let row = (!told.is_empty()).then(|| escalation::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -229,6 +232,7 @@ impl ClockKeeper {
             query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         }
         let rows = query.all(&txn).await?;
+        metrics::counter!("aduan_deadlines_looked_at_total").increment(rows.len() as u64);
         // A registry change asks for clocks to be looked at again in the same
         // commit as its version: the rows above came with a version at least
         // as new, so use it, not one the periodic refresh has yet to pick up.
@@ -380,6 +384,35 @@ impl ClockKeeper {
         tick: Duration,
         stop: CancellationToken,
     ) {
-        every_tick(tick, outbox, stop, || self.fire_due(&db)).await;
+        let last_count = std::sync::Mutex::new(None::<std::time::Instant>);
+        every_tick(tick, outbox, stop, || async {
+            let looked_at = self.fire_due(&db).await?;
+            let due = last_count.lock().map(|last| last.is_none_or(|at| at.elapsed() > OVERDUE_COUNT_EVERY));
+            if due.unwrap_or(false) {
+                if let Ok(mut last) = last_count.lock() {
+                    *last = Some(std::time::Instant::now());
+                }
+                self.count_overdue(&db).await?;
+            }
+            Ok(looked_at)
+        })
+        .await;
+    }
+
+    /// Tells the metrics how many open cases are past their nearest deadline.
+    async fn count_overdue(&self, db: &DatabaseConnection) -> anyhow::Result<()> {
+        use sea_orm::PaginatorTrait;
+        let today = self.today.date_at(self.registry.current().national_utc_offset());
+        let open: Vec<&str> = Status::ALL.into_iter().filter(|status| status.is_open()).map(Status::as_str).collect();
+        let overdue = case::Entity::find()
+            .filter(case::Column::Status.is_in(open))
+            .filter(case::Column::NextDueOn.lt(today))
+            .count(db)
+            .await?;
+        metrics::gauge!("aduan_cases_overdue").set(overdue as f64);
+        Ok(())
     }
 }
+
+/// How often the overdue cases are counted for the metrics.
+const OVERDUE_COUNT_EVERY: Duration = Duration::from_secs(60);

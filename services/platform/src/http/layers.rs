@@ -84,6 +84,8 @@ pub fn finish_router(router: Router, limits: Limits) -> Router {
     let guard =
         Arc::new(Guard { timeout: limits.request_timeout, permits: Arc::new(Semaphore::new(limits.max_in_flight)) });
     router
+        .route("/metrics", axum::routing::get(crate::metrics::render))
+        .layer(middleware::from_fn(crate::metrics::record_http))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -57,7 +57,12 @@ pub struct OutboxRelay {
     bus: Arc<dyn Bus>,
     signal: OutboxSignal,
     settings: RelaySettings,
+    /// Whose outbox, in the metrics.
+    name: String,
 }
+
+/// How often a relay tells the metrics its outbox's backlog.
+const MEASURE_EVERY: Duration = Duration::from_secs(15);
 
 /// What one round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -77,7 +82,39 @@ fn chrono_of(duration: Duration) -> chrono::Duration {
 impl OutboxRelay {
     /// A relay from `db`'s outbox to `bus`, woken by `signal`.
     pub fn new(db: DatabaseConnection, bus: Arc<dyn Bus>, signal: OutboxSignal, settings: RelaySettings) -> Self {
-        Self { db, bus, signal, settings }
+        Self { db, bus, signal, settings, name: "outbox".into() }
+    }
+
+    /// The relay of `service`'s outbox, as the metrics name it.
+    #[must_use]
+    pub fn named(mut self, service: &str) -> Self {
+        service.clone_into(&mut self.name);
+        self
+    }
+
+    /// Tells the metrics how many rows wait, how old the oldest is, and how many are parked.
+    async fn measure(&self) -> Result<(), sea_orm::DbErr> {
+        use sea_orm::{PaginatorTrait, QueryOrder, QuerySelect};
+        let waiting = || {
+            outbox_message::Entity::find()
+                .filter(outbox_message::Column::PublishedAt.is_null())
+                .filter(outbox_message::Column::ParkedAt.is_null())
+        };
+        let backlog = waiting().count(&self.db).await?;
+        let oldest: Option<DateTime<Utc>> = waiting()
+            .select_only()
+            .column(outbox_message::Column::CreatedAt)
+            .order_by_asc(outbox_message::Column::CreatedAt)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        let parked = outbox_message::Entity::find()
+            .filter(outbox_message::Column::ParkedAt.is_not_null())
+            .count(&self.db)
+            .await?;
+        let age = oldest.and_then(|at| (Utc::now() - at).to_std().ok());
+        crate::metrics::outbox(&self.name, backlog, age, parked);
+        Ok(())
     }
 
     /// Relays until `stop` is cancelled; stops between batches, never inside one.
@@ -96,9 +133,16 @@ impl OutboxRelay {
         }
         let mut backoff = Duration::from_millis(100);
         let mut last_purge = tokio::time::Instant::now();
+        let mut last_measure: Option<tokio::time::Instant> = None;
         loop {
             if stop.is_cancelled() {
                 return;
+            }
+            if last_measure.is_none_or(|at| at.elapsed() > MEASURE_EVERY) {
+                last_measure = Some(tokio::time::Instant::now());
+                if let Err(error) = self.measure().await {
+                    tracing::debug!(%error, "could not measure the outbox");
+                }
             }
             match self.publish_pending().await {
                 Ok(round) => {
