@@ -150,3 +150,32 @@ async fn the_dead_letters_of_aduan_dev_are_listed_and_replayed_by_the_running_pr
     assert!(aduan(&["dlq", "list", "intake", "--data-dir", &data_dir], &[]).contains("0 dead letter(s) of intake"));
     assert!(aduan(&["outbox", "parked", "intake", "--data-dir", &data_dir], &[]).contains("0 parked event(s)"));
 }
+
+/// `aduan serve` refuses the development machine's defaults unless told:
+/// the broker's guest account, and no registry file.
+#[test]
+fn serve_refuses_the_guest_account_and_the_demo_registry_outside_development() {
+    let serve = |env: &[(&str, &str)]| {
+        let output = std::process::Command::new(aduan_e2e::aduan_binary())
+            .args(["serve", "routing"])
+            .env_remove("ADUAN_ALLOW_DEVELOPMENT_DEFAULTS")
+            .env_remove("ADUAN_REGISTRY")
+            .env("ADUAN_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+            .envs(env.iter().copied())
+            .output()
+            .expect("running aduan serve");
+        (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    let (ok, stderr) = serve(&[("ADUAN_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f")]);
+    assert!(!ok && stderr.contains("guest account is refused"), "{stderr}");
+    let (ok, stderr) = serve(&[("ADUAN_AMQP_URL", "amqp://127.0.0.1:5672/%2f")]);
+    assert!(!ok && stderr.contains("guest account is refused"), "no credentials is guest too: {stderr}");
+    let (ok, stderr) = serve(&[("ADUAN_AMQP_URL", "amqp://aduan-routing:secret@127.0.0.1:5672/%2f")]);
+    assert!(!ok && stderr.contains("no registry file"), "{stderr}");
+    // Told, it goes on to the database (which is not there here).
+    let (ok, stderr) = serve(&[
+        ("ADUAN_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f"),
+        ("ADUAN_ALLOW_DEVELOPMENT_DEFAULTS", "true"),
+    ]);
+    assert!(!ok && !stderr.contains("guest account is refused") && !stderr.contains("no registry file"), "{stderr}");
+}

@@ -228,6 +228,8 @@ impl Cluster {
         command
             .arg("serve")
             .arg(service.as_str())
+            // A test cluster on the development machine: guest and the demo registry.
+            .env("ADUAN_ALLOW_DEVELOPMENT_DEFAULTS", "true")
             .env("ADUAN_DATABASE_URL", self.service_database_url(service))
             .env("ADUAN_AMQP_URL", self.options.services_amqp_url.as_deref().unwrap_or(&self.options.amqp_url))
             .env("ADUAN_BUS_NAMESPACE", &self.namespace)

@@ -57,6 +57,7 @@ async fn run(service: ServiceName, config: ServiceConfig) -> anyhow::Result<()> 
     if service == ServiceName::Web {
         return run_web(config).await;
     }
+    config.refuse_development_defaults()?;
     let stop = shutdown::on_signal();
     let registry = load_registry(config.registry.as_deref())?;
     let settings = settings(service, &config)?;

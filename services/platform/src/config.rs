@@ -36,6 +36,7 @@ struct FileConfig {
     identity_retention_days: Option<u32>,
     accounts_url: Option<String>,
     files_url: Option<String>,
+    allow_development_defaults: Option<bool>,
 }
 
 /// Everything a service process needs to start.
@@ -80,6 +81,41 @@ pub struct ServiceConfig {
     /// Where citizens' photos are kept (intake): `file:///path` or `s3://bucket`
     /// (S3 settings from the usual `AWS_*` variables).
     pub files_url: Option<String>,
+    /// Whether `aduan serve` may start on the development machine's defaults
+    /// (the broker's `guest` account, the demo registry); never in production.
+    pub allow_development_defaults: bool,
+}
+
+impl ServiceConfig {
+    /// Refuses what only a development machine may run on: the broker's
+    /// `guest` account (every service would share one all-powerful user) and
+    /// no registry file (the demo registry would route a country's reports),
+    /// unless told these are development defaults.
+    pub fn refuse_development_defaults(&self) -> anyhow::Result<()> {
+        if self.allow_development_defaults {
+            return Ok(());
+        }
+        let user = self
+            .amqp_url
+            .split_once("://")
+            .map(|(_, rest)| rest)
+            .and_then(|rest| rest.split_once('@'))
+            .map(|(credentials, _)| credentials.split(':').next().unwrap_or_default())
+            // No credentials in the URL: the client logs in as guest.
+            .unwrap_or("guest");
+        anyhow::ensure!(
+            user != "guest",
+            "the broker's guest account is refused outside aduan dev: give each service its own RabbitMQ user \
+             in ADUAN_AMQP_URL (deploy/rabbitmq/definitions.json has one per service), or set \
+             ADUAN_ALLOW_DEVELOPMENT_DEFAULTS=true on a development machine"
+        );
+        anyhow::ensure!(
+            self.registry.is_some(),
+            "no registry file: set ADUAN_REGISTRY (e.g. the Indonesian seed) so that reports are routed by the \
+             country's registry, not the demo one, or set ADUAN_ALLOW_DEVELOPMENT_DEFAULTS=true on a development machine"
+        );
+        Ok(())
+    }
 }
 
 /// How many requests a client may make.
@@ -215,6 +251,9 @@ impl ServiceConfig {
         if let Some(value) = env_var("ADUAN_FILES_URL")? {
             config.files_url = Some(value);
         }
+        if let Some(value) = env_var("ADUAN_ALLOW_DEVELOPMENT_DEFAULTS")? {
+            config.allow_development_defaults = Some(value);
+        }
         let database_url = config
             .database_url
             .context("no database configured: set ADUAN_DATABASE_URL or database_url in the configuration file")?;
@@ -255,6 +294,7 @@ impl ServiceConfig {
             identity_retention_days: config.identity_retention_days.unwrap_or(IDENTITY_RETENTION_DAYS),
             accounts_url: config.accounts_url.unwrap_or_else(|| "http://127.0.0.1:8084".into()),
             files_url: config.files_url,
+            allow_development_defaults: config.allow_development_defaults.unwrap_or(false),
         })
     }
 }
