@@ -37,10 +37,7 @@ async fn every_service_of_the_cluster_tells_prometheus_what_it_does() {
         .is_some(),
         "{intake_text}"
     );
-    assert!(
-        line(&intake_text, "aduan_http_request_duration_seconds_bucket", &["route=\"/api/v1/reports/{"])
-            .is_some()
-    );
+    assert!(line(&intake_text, "aduan_http_request_duration_seconds_bucket", &["route=\"/api/v1/reports/{"]).is_some());
     assert!(line(&intake_text, "aduan_outbox_backlog", &["service=\"intake\""]).is_some(), "{intake_text}");
     let resolution_text = metrics(&client, &resolution).await;
     assert!(

@@ -170,6 +170,10 @@ fn serve_refuses_the_guest_account_and_the_demo_registry_outside_development() {
     assert!(!ok && stderr.contains("guest account is refused"), "{stderr}");
     let (ok, stderr) = serve(&[("ADUAN_AMQP_URL", "amqp://127.0.0.1:5672/%2f")]);
     assert!(!ok && stderr.contains("guest account is refused"), "no credentials is guest too: {stderr}");
+    for disguised in ["amqp://:pw@127.0.0.1:5672/%2f", "amqp://%67uest:pw@127.0.0.1:5672/%2f"] {
+        let (ok, stderr) = serve(&[("ADUAN_AMQP_URL", disguised)]);
+        assert!(!ok && stderr.contains("guest account is refused"), "{disguised}: {stderr}");
+    }
     let (ok, stderr) = serve(&[("ADUAN_AMQP_URL", "amqp://aduan-routing:secret@127.0.0.1:5672/%2f")]);
     assert!(!ok && stderr.contains("no registry file"), "{stderr}");
     // Told, it goes on to the database (which is not there here).

@@ -95,16 +95,16 @@ impl ServiceConfig {
         if self.allow_development_defaults {
             return Ok(());
         }
+        // Read as the client reads it: an empty or absent user logs in as guest.
         let user = self
             .amqp_url
-            .split_once("://")
-            .map(|(_, rest)| rest)
-            .and_then(|rest| rest.split_once('@'))
-            .map(|(credentials, _)| credentials.split(':').next().unwrap_or_default())
-            // No credentials in the URL: the client logs in as guest.
-            .unwrap_or("guest");
+            .parse::<lapin::uri::AMQPUri>()
+            .map_err(|error| anyhow::anyhow!("ADUAN_AMQP_URL is not an AMQP URL: {error}"))?
+            .authority
+            .userinfo
+            .username;
         anyhow::ensure!(
-            user != "guest",
+            !user.is_empty() && user != "guest",
             "the broker's guest account is refused outside aduan dev: give each service its own RabbitMQ user \
              in ADUAN_AMQP_URL (deploy/rabbitmq/definitions.json has one per service), or set \
              ADUAN_ALLOW_DEVELOPMENT_DEFAULTS=true on a development machine"

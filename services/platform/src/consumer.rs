@@ -61,7 +61,9 @@ impl<A: ApplyEvent> TransactionalConsumer<A> {
             Err(HandlerError::Permanent(_)) => "refused",
             Err(_) => "failed",
         };
-        let oldest = envelopes.iter().map(crate::envelope::occurred_at).min();
+        // Lag is how far behind the events their handling was: measured on
+        // success only, so a retry back from its delay queue does not count twice.
+        let oldest = envelopes.iter().map(crate::envelope::occurred_at).min().filter(|_| handled.is_ok());
         let lag = oldest.and_then(|at| (chrono::Utc::now() - at).to_std().ok());
         crate::metrics::consumed(&self.name, outcome, envelopes.len(), started.elapsed(), lag);
     }
@@ -99,7 +101,12 @@ impl<A: ApplyEvent> MessageHandler for TransactionalConsumer<A> {
             };
             let started = std::time::Instant::now();
             let handled = together.await;
-            if handled.is_ok() {
+            // A batch that fails is handled again one by one, and measured then;
+            // one whose database is down is not, so it is measured here.
+            if !matches!(
+                handled,
+                Err(HandlerError::Permanent(_) | HandlerError::Transient(_) | HandlerError::Undecodable(_))
+            ) {
                 let envelopes: Vec<Envelope> = batch.iter().map(|incoming| incoming.envelope.clone()).collect();
                 self.measured(&envelopes, &handled, started);
             }

@@ -17,27 +17,68 @@ pub const FORWARDED_FOR: &str = "x-forwarded-for";
 
 /// The proxies whose `X-Forwarded-For` is believed.
 #[derive(Debug, Clone, Default)]
-pub struct TrustedProxies(Arc<Vec<IpAddr>>);
+pub struct TrustedProxies(Arc<Vec<Network>>);
+
+/// An address, or a range of them (`10.0.0.0/8`): a proxy's address is not
+/// always known ahead (containers, pods), its network is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Network {
+    address: IpAddr,
+    prefix: u8,
+}
+
+impl Network {
+    fn parse(text: &str) -> Option<Self> {
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address.parse::<IpAddr>().ok()?, Some(prefix.parse::<u8>().ok()?)),
+            None => (text.parse::<IpAddr>().ok()?, None),
+        };
+        let bits = if address.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(bits);
+        (prefix <= bits).then_some(Self { address: address.to_canonical(), prefix })
+    }
+
+    fn contains(&self, address: IpAddr) -> bool {
+        let keep = |bits: u32, value: u128| if self.prefix == 0 { 0 } else { value >> (bits - u32::from(self.prefix)) };
+        match (self.address, address) {
+            (IpAddr::V4(network), IpAddr::V4(address)) => {
+                keep(32, u128::from(u32::from(network))) == keep(32, u128::from(u32::from(address)))
+            }
+            (IpAddr::V6(network), IpAddr::V6(address)) => {
+                keep(128, u128::from(network)) == keep(128, u128::from(address))
+            }
+            _ => false,
+        }
+    }
+}
 
 impl TrustedProxies {
     /// These addresses.
     pub fn new(addresses: Vec<IpAddr>) -> Self {
-        Self(Arc::new(addresses))
+        let bits = |address: &IpAddr| if address.is_ipv4() { 32 } else { 128 };
+        Self(Arc::new(
+            addresses
+                .into_iter()
+                .map(|address| Network { prefix: bits(&address), address: address.to_canonical() })
+                .collect(),
+        ))
     }
 
-    /// From `ADUAN_TRUSTED_PROXIES` (addresses separated by commas), else none.
+    /// From `ADUAN_TRUSTED_PROXIES` (addresses or networks such as
+    /// `10.0.0.0/8`, separated by commas), else none.
     pub fn from_env() -> anyhow::Result<Self> {
         let Ok(list) = std::env::var("ADUAN_TRUSTED_PROXIES") else { return Ok(Self::default()) };
-        let addresses = list
+        let networks = list
             .split(',')
             .map(str::trim)
             .filter(|item| !item.is_empty())
             .map(|item| {
-                item.parse::<IpAddr>()
-                    .map_err(|_| anyhow::anyhow!("ADUAN_TRUSTED_PROXIES: {item:?} is not an IP address"))
+                Network::parse(item).ok_or_else(|| {
+                    anyhow::anyhow!("ADUAN_TRUSTED_PROXIES: {item:?} is not an IP address or a network like 10.0.0.0/8")
+                })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(Self::new(addresses))
+        Ok(Self(Arc::new(networks)))
     }
 
     /// The loopback addresses: `aduan dev`'s web calls the services over them.
@@ -46,7 +87,7 @@ impl TrustedProxies {
     }
 
     fn trusts(&self, address: IpAddr) -> bool {
-        self.0.contains(&address)
+        self.0.iter().any(|network| network.contains(address))
     }
 
     /// The client behind `peer`, given the `X-Forwarded-For` it sent (every
@@ -120,5 +161,21 @@ mod tests {
             .body(())
             .expect("a request");
         assert_eq!(proxies.client_of(&request), Some(ip("198.51.100.1")), "the client's own line is not read");
+    }
+
+    #[test]
+    fn networks_are_trusted_whole_and_nothing_beside_them() {
+        let network = |text: &str| Network::parse(text).unwrap_or_else(|| panic!("{text} parses"));
+        assert!(network("10.0.0.0/8").contains(IpAddr::from([10, 200, 3, 4])));
+        assert!(!network("10.0.0.0/8").contains(IpAddr::from([11, 0, 0, 1])));
+        assert!(network("172.18.0.0/16").contains(IpAddr::from([172, 18, 255, 1])));
+        assert!(network("0.0.0.0/0").contains(IpAddr::from([8, 8, 8, 8])));
+        assert!(network("192.0.2.7").contains(IpAddr::from([192, 0, 2, 7])));
+        assert!(!network("192.0.2.7").contains(IpAddr::from([192, 0, 2, 8])));
+        assert!(network("fd00::/8").contains("fd12::1".parse().unwrap_or(IpAddr::from([0u16; 8]))));
+        assert!(!network("10.0.0.0/8").contains("::1".parse().unwrap_or(IpAddr::from([0u16; 8]))));
+        for bad in ["10.0.0.0/33", "10.0.0.0/x", "ten", "::1/129"] {
+            assert!(Network::parse(bad).is_none(), "{bad}");
+        }
     }
 }

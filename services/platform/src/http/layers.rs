@@ -85,12 +85,14 @@ pub fn finish_router(router: Router, limits: Limits) -> Router {
         Arc::new(Guard { timeout: limits.request_timeout, permits: Arc::new(Semaphore::new(limits.max_in_flight)) });
     router
         .route("/metrics", axum::routing::get(crate::metrics::render))
-        .layer(middleware::from_fn(crate::metrics::record_http))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(guard, self::guard))
         .layer(CatchPanicLayer::custom(panic_response))
+        // Outside the guard and the panic catcher: refusals, time-outs and
+        // panics are counted with the rest.
+        .layer(middleware::from_fn(crate::metrics::record_http))
         // Answers carry reports, secrets and personal work: no cache keeps them.
         .layer(header_layer(header::CACHE_CONTROL, "no-store"))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
