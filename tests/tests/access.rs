@@ -407,7 +407,8 @@ const TABLE: &[Row] = &[
 /// test clock, the ledger's checkpoints, key and proofs (hashes only), and
 /// accounts' own (which its own tests cover).
 fn is_public(method: &str, path: &str) -> bool {
-    let ledger_public = ["/api/v1/ledger/checkpoint", "/api/v1/ledger/key", "/api/v1/ledger/proofs/"];
+    let ledger_public =
+        ["/api/v1/ledger/checkpoint", "/api/v1/ledger/key", "/api/v1/ledger/proofs/", "/api/v1/ledger/receipts"];
     (method == "get"
         && (path == "/api/v1/ledger/checkpoints" || ledger_public.iter().any(|public| path.starts_with(public))))
         || path.starts_with("/api/v1/reports")

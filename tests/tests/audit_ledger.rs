@@ -149,3 +149,78 @@ async fn every_event_is_appended_once_signed_proved_and_a_rewrite_is_named() {
     audit_db.close().await.unwrap();
     cluster.destroy().await.unwrap();
 }
+
+/// A citizen's report: each of its steps has a receipt in the ledger (an
+/// entry and its inclusion proof in the signed checkpoint), which the
+/// tracking page shows its citizen and anyone can check.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_step_of_a_report_has_a_receipt_its_citizen_sees() {
+    let dev = aduan_e2e::dev::DevProcess::start().await;
+    let client = reqwest::Client::new();
+    let base = dev.base_url();
+    let report = citizen::pothole_case(&client, &base, &base).await;
+    // Only its citizen learns the report's id, which finds the receipts.
+    let owners: Value = client
+        .get(format!("{base}/api/v1/reports/{}", report.report.tracking_code))
+        .header("X-Report-Secret", &report.report.secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(owners["report_id"], report.report_id.as_str());
+    let anyones: Value = get_json(&client, &format!("{base}/api/v1/reports/{}", report.report.tracking_code)).await;
+    assert!(anyones["report_id"].is_null(), "{anyones}");
+
+    let receipts = eventually(Duration::from_secs(30), "receipts proven for the filing and the case", || async {
+        let (status, _) =
+            staff::post(&client, &format!("{base}/api/v1/ledger/checkpoints"), &serde_json::json!({})).await;
+        assert_eq!(status, 201);
+        let receipts: Value =
+            get_json(&client, &format!("{base}/api/v1/ledger/receipts?report_id={}", report.report_id)).await;
+        let events: Vec<&str> =
+            receipts["receipts"].as_array()?.iter().filter_map(|receipt| receipt["event"].as_str()).collect();
+        let proven = receipts["receipts"].as_array()?.iter().all(|receipt| receipt["proof"].is_array());
+        (proven && events.contains(&"filed") && events.contains(&"case_opened")).then_some(receipts)
+    })
+    .await;
+    let size = receipts["checkpoint"]["size"].as_u64().unwrap();
+    let root = hash(&receipts["checkpoint"]["root"]);
+    for receipt in receipts["receipts"].as_array().unwrap() {
+        let path: Vec<Hash> = receipt["proof"].as_array().unwrap().iter().map(hash).collect();
+        let index = receipt["index"].as_u64().unwrap();
+        assert!(aduan_ledger::verify_inclusion(index, size, &hash(&receipt["leaf_hash"]), &path, &root), "{receipt}");
+    }
+    let bad = client.get(format!("{base}/api/v1/ledger/receipts?report_id=not-a-uuid")).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+
+    // The tracking page shows them to the citizen who holds the secret.
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let tracked = browser
+        .post(format!("{base}/track"))
+        .form(&[("code", report.report.tracking_code.as_str()), ("secret", report.report.secret.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let cookie = tracked
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("aduan_session="))
+        .map(|value| value.split(';').next().unwrap().to_owned())
+        .expect("a browser session");
+    let page = browser
+        .get(format!("{base}/track/{}", report.report.tracking_code))
+        .header("cookie", cookie)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let first = receipts["receipts"][0]["index"].as_u64().unwrap();
+    assert!(page.contains("id=\"receipts\"") && page.contains(&format!("Entry {first}")), "the receipts on the page");
+}

@@ -36,6 +36,7 @@ pub fn router(state: AuditState) -> OpenApiRouter {
         .routes(routes!(inclusion))
         .routes(routes!(consistency))
         .routes(routes!(entries))
+        .routes(routes!(receipts))
         .with_state(state)
 }
 
@@ -289,4 +290,86 @@ async fn entries(
             })
             .collect(),
     ))
+}
+
+/// Whose receipts.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptsQuery {
+    /// The report (its id, which only its citizen and staff hold).
+    pub report_id: uuid::Uuid,
+}
+
+/// That one step of a report is in the ledger.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReceiptView {
+    /// The entry's index.
+    pub index: u64,
+    /// The event's name.
+    pub event: String,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// SHA-256(0x00 || the entry's bytes), hex.
+    pub leaf_hash: String,
+    /// The RFC 9162 inclusion proof in the checkpoint's tree, hex; absent
+    /// while the entry is newer than the latest checkpoint.
+    pub proof: Option<Vec<String>>,
+}
+
+/// A report's receipts and the checkpoint they are proven against.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReceiptsView {
+    /// The signed checkpoint the proofs lead to (its size and root).
+    pub checkpoint: CheckpointView,
+    /// One per step of the report, oldest first.
+    pub receipts: Vec<ReceiptView>,
+}
+
+/// The receipts of a report's steps: each entry's index and its inclusion
+/// proof in the latest signed checkpoint, so that a citizen (or anyone they
+/// show them to) can check that the record of their case was not rewritten.
+/// Holds no words: entries carry commitments, not texts.
+#[utoipa::path(get, path = "/api/v1/ledger/receipts", tag = "auditors", params(ReceiptsQuery),
+    responses((status = 200, body = ReceiptsView), (status = 400, body = ErrorBody)))]
+async fn receipts(
+    State(state): State<AuditState>,
+    query: Result<Query<ReceiptsQuery>, QueryRejection>,
+) -> Result<ApiJson<ReceiptsView>, ApiError> {
+    let Query(query) = query?;
+    let checkpoint = newest_or_signed(&state).await?;
+    let size = u64::try_from(checkpoint.tree_size).unwrap_or(0);
+    let rows = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::ReportId.eq(query.report_id.to_string()))
+        .order_by_asc(ledger_entry::Column::LeafIndex)
+        .limit(MAX_ENTRIES)
+        .all(&state.db)
+        .await?;
+    let indexes: Vec<u64> = rows.iter().map(|row| u64::try_from(row.leaf_index).unwrap_or(u64::MAX)).collect();
+    let proofs = with_nodes(&state.db, |source| {
+        indexes
+            .iter()
+            .map(|&index| {
+                (index < size)
+                    .then(|| aduan_ledger::inclusion_proof(index, size, source))
+                    .transpose()
+                    .map(|proof| proof.map(|hashes| hashes.iter().map(|hash| hash.to_hex()).collect::<Vec<_>>()))
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(store_error)?;
+    let receipts = rows
+        .into_iter()
+        .zip(indexes)
+        .zip(proofs)
+        .map(|((row, index), proof)| ReceiptView {
+            index,
+            event: row.event,
+            occurred_at: row.occurred_at,
+            leaf_hash: hex::encode(&row.leaf_hash),
+            proof,
+        })
+        .collect();
+    Ok(ApiJson(ReceiptsView { checkpoint: checkpoint.into(), receipts }))
 }

@@ -21,6 +21,8 @@ pub enum Service {
     Resolution,
     /// Staff accounts.
     Accounts,
+    /// The audit ledger.
+    Audit,
 }
 
 impl Service {
@@ -30,6 +32,7 @@ impl Service {
             Service::Routing => "routing",
             Service::Resolution => "resolution",
             Service::Accounts => "accounts",
+            Service::Audit => "audit",
         }
     }
 }
@@ -138,6 +141,7 @@ impl Services {
             Service::Routing => &self.settings.routing_url,
             Service::Resolution => &self.settings.resolution_url,
             Service::Accounts => &self.settings.accounts_url,
+            Service::Audit => &self.settings.audit_url,
         };
         format!("{base}{path}")
     }

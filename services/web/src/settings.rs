@@ -13,6 +13,8 @@ pub struct WebSettings {
     pub resolution_url: String,
     /// Accounts' base URL.
     pub accounts_url: String,
+    /// Audit's base URL (the ledger's receipts on the tracking page).
+    pub audit_url: String,
     /// The address people reach web at (`https://lapor.example.go.id`): the
     /// only origin its forms are taken from, and, when it is `https`, the
     /// reason its cookies are `Secure`.
@@ -32,13 +34,14 @@ impl WebSettings {
             routing_url: base.clone(),
             resolution_url: base.clone(),
             accounts_url: base.clone(),
+            audit_url: base.clone(),
             public_url: base,
             proxies: aduan_platform::http::TrustedProxies::default(),
         }
     }
 
-    /// From `ADUAN_INTAKE_URL`, `ADUAN_ROUTING_URL`, `ADUAN_RESOLUTION_URL`
-    /// (each service's default port on this host when unset), `accounts_url`
+    /// From `ADUAN_INTAKE_URL`, `ADUAN_ROUTING_URL`, `ADUAN_RESOLUTION_URL`,
+    /// `ADUAN_AUDIT_URL` (each service's default port on this host when unset), `accounts_url`
     /// and `ADUAN_PUBLIC_URL` (required: forms from any other origin are refused).
     pub fn from_env(accounts_url: &str) -> anyhow::Result<Self> {
         let url = |name: &str, default: &str| {
@@ -53,6 +56,7 @@ impl WebSettings {
             routing_url: url("ADUAN_ROUTING_URL", "http://127.0.0.1:8082"),
             resolution_url: url("ADUAN_RESOLUTION_URL", "http://127.0.0.1:8083"),
             accounts_url: accounts_url.to_owned(),
+            audit_url: url("ADUAN_AUDIT_URL", "http://127.0.0.1:8086"),
             public_url: public_url.trim().trim_end_matches('/').to_owned(),
             proxies: aduan_platform::http::TrustedProxies::from_env()?,
         };
@@ -66,6 +70,7 @@ impl WebSettings {
             ("routing", &self.routing_url),
             ("resolution", &self.resolution_url),
             ("accounts", &self.accounts_url),
+            ("audit", &self.audit_url),
             ("the public address", &self.public_url),
         ] {
             let parsed = reqwest::Url::parse(url).with_context(|| format!("{name}'s URL {url:?} is not a URL"))?;

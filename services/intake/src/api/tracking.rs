@@ -57,6 +57,9 @@ pub struct FollowedView {
 pub struct ReportView {
     /// The tracking code.
     pub tracking_code: String,
+    /// The report's id, for its owner only: the audit ledger's receipts of
+    /// its steps are found by it (`GET /api/v1/ledger/receipts`).
+    pub report_id: Option<uuid::Uuid>,
     /// complaint, aspiration or information_request.
     pub kind: String,
     /// Category id.
@@ -291,6 +294,7 @@ pub(crate) async fn report_view<C: ConnectionTrait>(
         .and_then(|json| serde_json::from_str::<Vec<DeadlineView>>(json).ok())
         .unwrap_or_default();
     Ok(ReportView {
+        report_id: is_owner.then_some(report.id),
         deadlines,
         tracking_code: report.tracking_code,
         kind: report.kind,

@@ -420,6 +420,10 @@ struct ReportPage {
     deadlines: Vec<(String, String)>,
     /// Why adding photos was refused, beside the form.
     photo_error: Option<String>,
+    /// For its citizen: each step's receipt in the audit ledger (entry,
+    /// what, when, whether it is proven yet), and the checkpoint's size.
+    receipts: Vec<(u64, String, String, bool)>,
+    checkpoint_size: u64,
 }
 
 /// A report's `updates` as the timeline shows them: when, what (and who), the words.
@@ -506,7 +510,31 @@ pub async fn report(
             (tr.name_of("clock", &text(deadline, "clock")), due)
         })
         .collect();
+    // The ledger's receipts, for the report's citizen; none when audit cannot say.
+    let ledger: Value = match report["report_id"].as_str() {
+        Some(report_id) => state
+            .services
+            .get(Service::Audit, "/api/v1/ledger/receipts", &[("report_id", report_id)], None)
+            .await
+            .unwrap_or_default(),
+        None => Value::Null,
+    };
+    let receipts = ledger["receipts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|receipt| {
+            (
+                receipt["index"].as_u64().unwrap_or_default(),
+                tr.name_of("event", &text(receipt, "event")),
+                text(receipt, "occurred_at").chars().take(16).collect::<String>().replace('T', " "),
+                receipt["proof"].is_array(),
+            )
+        })
+        .collect();
     let page = ReportPage {
+        receipts,
+        checkpoint_size: ledger["checkpoint"]["size"].as_u64().unwrap_or_default(),
         deadlines,
         photo_error: chrome.error_for("photos").map(str::to_owned),
         photos,
