@@ -86,38 +86,6 @@ pub struct ServiceConfig {
     pub allow_development_defaults: bool,
 }
 
-impl ServiceConfig {
-    /// Refuses what only a development machine may run on: the broker's
-    /// `guest` account (every service would share one all-powerful user) and
-    /// no registry file (the demo registry would route a country's reports),
-    /// unless told these are development defaults.
-    pub fn refuse_development_defaults(&self) -> anyhow::Result<()> {
-        if self.allow_development_defaults {
-            return Ok(());
-        }
-        // Read as the client reads it: an empty or absent user logs in as guest.
-        let user = self
-            .amqp_url
-            .parse::<lapin::uri::AMQPUri>()
-            .map_err(|error| anyhow::anyhow!("ADUAN_AMQP_URL is not an AMQP URL: {error}"))?
-            .authority
-            .userinfo
-            .username;
-        anyhow::ensure!(
-            !user.is_empty() && user != "guest",
-            "the broker's guest account is refused outside aduan dev: give each service its own RabbitMQ user \
-             in ADUAN_AMQP_URL (deploy/rabbitmq/definitions.json has one per service), or set \
-             ADUAN_ALLOW_DEVELOPMENT_DEFAULTS=true on a development machine"
-        );
-        anyhow::ensure!(
-            self.registry.is_some(),
-            "no registry file: set ADUAN_REGISTRY (e.g. the Indonesian seed) so that reports are routed by the \
-             country's registry, not the demo one, or set ADUAN_ALLOW_DEVELOPMENT_DEFAULTS=true on a development machine"
-        );
-        Ok(())
-    }
-}
-
 /// How many requests a client may make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
@@ -173,6 +141,35 @@ fn parse_delays(text: &str) -> anyhow::Result<Vec<u64>> {
 }
 
 impl ServiceConfig {
+    /// Refuses what only a development machine may run on: the broker's
+    /// `guest` account (every service would share one all-powerful user) and
+    /// no registry file (the demo registry would route a country's reports),
+    /// unless told these are development defaults.
+    pub fn refuse_development_defaults(&self) -> anyhow::Result<()> {
+        if self.allow_development_defaults {
+            return Ok(());
+        }
+        // Read as the client reads it: an empty or absent user logs in as guest.
+        let user = self
+            .amqp_url
+            .parse::<lapin::uri::AMQPUri>()
+            .map_err(|error| anyhow::anyhow!("ADUAN_AMQP_URL is not an AMQP URL: {error}"))?
+            .authority
+            .userinfo
+            .username;
+        anyhow::ensure!(
+            !user.is_empty() && user != "guest",
+            "the broker's guest account is refused outside aduan dev: give each service its own RabbitMQ user \
+             in ADUAN_AMQP_URL (deploy/rabbitmq/definitions.json has one per service), or set \
+             ADUAN_ALLOW_DEVELOPMENT_DEFAULTS=true on a development machine"
+        );
+        anyhow::ensure!(
+            self.registry.is_some(),
+            "no registry file: set ADUAN_REGISTRY (e.g. the Indonesian seed) so that reports are routed by the \
+             country's registry, not the demo one, or set ADUAN_ALLOW_DEVELOPMENT_DEFAULTS=true on a development machine"
+        );
+        Ok(())
+    }
     /// Loads `file` (if given), then applies `ADUAN_*` variables over it;
     /// `default_port` is the service's own when nothing says otherwise.
     pub fn load(file: Option<&Path>, default_port: u16) -> anyhow::Result<Self> {
