@@ -25,9 +25,11 @@ impl DevProcess {
     /// As [`DevProcess::start`], with these environment variables set.
     pub async fn start_with_env(env: Vec<(String, String)>) -> Self {
         let data_dir = std::env::temp_dir().join(format!("aduan-dev-{}", uuid::Uuid::now_v7().simple()));
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut dev = Self { child: None, data_dir, port, env };
-        dev.spawn().await;
+        let mut dev = Self { child: None, data_dir, port: 0, env };
+        std::fs::create_dir_all(&dev.data_dir).unwrap();
+        let (port, child) =
+            aduan::child::start_on_free_port(|port| dev.start_process(port)).await.expect("aduan dev to start");
+        (dev.port, dev.child) = (port, Some(child));
         let base = dev.base_url();
         let location = vec!["--data-dir".to_owned(), dev.data_dir.display().to_string()];
         crate::staff::act_as_everyone(&reqwest::Client::new(), &base, &base, &location, std::slice::from_ref(&base))
@@ -50,32 +52,31 @@ impl DevProcess {
         format!("sqlite://{}?mode=ro", self.data_dir.join(format!("{name}.sqlite")).display())
     }
 
-    /// (Re)starts the process on the same folder and port; waits until ready.
+    /// Restarts the process on the same folder and port; waits until ready.
     pub async fn spawn(&mut self) {
-        std::fs::create_dir_all(&self.data_dir).unwrap();
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.data_dir.join("dev.log")).unwrap();
-        let child = Command::new(crate::aduan_binary())
+        let child = self.start_process(self.port).await.expect("aduan dev to start again");
+        self.child = Some(child);
+    }
+
+    async fn start_process(&self, port: u16) -> anyhow::Result<Child> {
+        let log_path = self.data_dir.join("dev.log");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path)?;
+        let mut child = Command::new(crate::aduan_binary())
             .arg("dev")
             .arg("--data-dir")
             .arg(&self.data_dir)
             .arg("--addr")
-            .arg(format!("127.0.0.1:{}", self.port))
+            .arg(format!("127.0.0.1:{port}"))
             .env("NO_COLOR", "1")
             .envs(self.env.iter().map(|(key, value)| (key.as_str(), value.as_str())))
             .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
+            .stdout(log.try_clone()?)
             .stderr(log)
             .kill_on_drop(true)
-            .spawn()
-            .expect("starting aduan dev");
-        self.child = Some(child);
-        let client = reqwest::Client::new();
-        let url = format!("{}/readyz", self.base_url());
-        crate::eventually(Duration::from_secs(30), "aduan dev to be ready", || {
-            let request = client.get(&url).send();
-            async move { request.await.ok().filter(|response| response.status().is_success()).map(|_| ()) }
-        })
-        .await;
+            .spawn()?;
+        let base = format!("http://127.0.0.1:{port}");
+        aduan::child::wait_ready(&mut child, &base, "aduan dev", &log_path, Duration::from_secs(30)).await?;
+        Ok(child)
     }
 
     /// kill -9.

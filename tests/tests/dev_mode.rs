@@ -72,3 +72,37 @@ async fn kill_9_of_aduan_dev_mid_run_loses_nothing_a_citizen_was_told_is_filed()
     assert_each_in_one_inbox_once(&resolution_db, &filed, Duration::from_secs(60)).await;
     resolution_db.close().await.unwrap();
 }
+
+/// A port found free and taken by another process before `aduan dev` bound
+/// it: the other process's answers are not taken for the child's, and the
+/// child's failure says that the port was lost (so it is started elsewhere).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_process_that_lost_its_port_is_not_mistaken_for_the_one_that_took_it() {
+    use axum::Json;
+    use axum::routing::get;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Answers as a healthy aduan process would, but it is this test's process.
+    let other = axum::Router::new()
+        .route("/healthz", get(|| async { Json(json!({ "status": "alive", "process": std::process::id() })) }))
+        .route("/readyz", get(|| async { Json(json!({ "database": true })) }));
+    tokio::spawn(async move { axum::serve(listener, other).await });
+
+    let data_dir = std::env::temp_dir().join(format!("aduan-lost-port-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let log_path = data_dir.join("dev.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = tokio::process::Command::new(aduan_e2e::aduan_binary())
+        .args(["dev", "--addr", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(&data_dir)
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let outcome = aduan::child::wait_ready(&mut child, &base, "aduan dev", &log_path, Duration::from_secs(60)).await;
+    std::fs::remove_dir_all(&data_dir).ok();
+    assert!(matches!(outcome, Err(aduan::child::NotReady::PortTaken { .. })), "{outcome:?}");
+}

@@ -15,6 +15,7 @@ use anyhow::Context;
 use sea_orm::{ConnectionTrait, Database};
 use tokio::process::{Child, Command};
 
+use crate::child;
 use crate::services::ServiceName;
 
 /// Where the cluster's dependencies are and how to run its processes.
@@ -73,31 +74,6 @@ pub struct Cluster {
     cleaned_up: bool,
 }
 
-fn free_port() -> anyhow::Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
-}
-
-/// Waits until the process answers `/readyz`, or fails with its log if it exits.
-async fn wait_ready(child: &mut Child, port: u16, name: &str, log_path: &std::path::Path) -> anyhow::Result<()> {
-    let url = format!("http://127.0.0.1:{port}/readyz");
-    let client = reqwest::Client::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while tokio::time::Instant::now() < deadline {
-        if let Some(status) = child.try_wait()? {
-            let log = std::fs::read_to_string(log_path).unwrap_or_default();
-            anyhow::bail!("{name} exited with {status} while starting:\n{log}");
-        }
-        if let Ok(response) = client.get(&url).send().await
-            && response.status().is_success()
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    anyhow::bail!("{name} was not ready within 60 s; see {}", log_path.display())
-}
-
 fn database_url(admin_url: &str, name: &str) -> String {
     let (base, _) = admin_url.rsplit_once('/').unwrap_or((admin_url, ""));
     format!("{base}/{name}")
@@ -135,8 +111,6 @@ impl Cluster {
         aduan_intake::IdentityKeys::create_file(&cluster.identity_key_file())?;
         aduan_audit::checkpoints::create_key_file(&cluster.audit_key_file(), "aduan.test/audit")?;
         // Accounts and routing first: the others are told where they are.
-        // Each port is taken just before its process binds it, so parallel
-        // tests do not meet.
         for service in [
             ServiceName::Accounts,
             ServiceName::Routing,
@@ -144,8 +118,10 @@ impl Cluster {
             ServiceName::Resolution,
             ServiceName::Audit,
         ] {
-            cluster.ports.insert(service, free_port()?);
-            cluster.spawn(service).await?;
+            let (port, child) =
+                child::start_on_free_port(|port| cluster.start_process(service, port, service.as_str())).await?;
+            cluster.ports.insert(service, port);
+            cluster.children.insert(service, child);
         }
         Ok(cluster)
     }
@@ -188,7 +164,7 @@ impl Cluster {
         &self.options.log_dir
     }
 
-    /// Starts (or restarts) `service` and waits until it is ready.
+    /// Restarts `service` on its port and waits until it is ready.
     pub async fn spawn(&mut self, service: ServiceName) -> anyhow::Result<()> {
         let port = self.ports.get(&service).copied().context("no port for the service")?;
         let child = self.start_process(service, port, service.as_str()).await?;
@@ -200,9 +176,8 @@ impl Cluster {
     /// service's database and queue; returns its base URL. It is stopped with
     /// the cluster.
     pub async fn spawn_replica(&mut self, service: ServiceName) -> anyhow::Result<String> {
-        let port = free_port()?;
         let name = format!("{}-replica-{}", service.as_str(), self.replicas.len() + 1);
-        let child = self.start_process(service, port, &name).await?;
+        let (port, child) = child::start_on_free_port(|port| self.start_process(service, port, &name)).await?;
         self.replicas.push(child);
         Ok(format!("http://127.0.0.1:{port}"))
     }
@@ -250,7 +225,8 @@ impl Cluster {
             .stderr(log)
             .kill_on_drop(true);
         let mut child = command.spawn().with_context(|| format!("starting {}", self.options.binary.display()))?;
-        wait_ready(&mut child, port, log_name, &log_path).await?;
+        let base = format!("http://127.0.0.1:{port}");
+        child::wait_ready(&mut child, &base, log_name, &log_path, Duration::from_secs(60)).await?;
         Ok(child)
     }
 

@@ -19,6 +19,8 @@ use sea_orm::{DatabaseConnection, EntityTrait, Set, TransactionTrait};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::child;
+
 /// Options of `aduan bench pages`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PageBenchOptions {
@@ -83,20 +85,11 @@ pub async fn run(options: PageBenchOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `aduan dev`, stopped when dropped.
-struct Dev(tokio::process::Child);
-
-impl Drop for Dev {
-    fn drop(&mut self) {
-        let _ = self.0.start_kill();
-    }
-}
-
-async fn measure(options: &PageBenchOptions, registry: &Registry, data_dir: &Path) -> anyhow::Result<Vec<PageFigures>> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let base = format!("http://127.0.0.1:{port}");
-    let log = std::fs::File::create(data_dir.join("dev.log"))?;
-    let child = tokio::process::Command::new(std::env::current_exe()?)
+/// `aduan dev` on the bench's folder and `port`, once it answers.
+async fn start_dev(options: &PageBenchOptions, data_dir: &Path, port: u16) -> anyhow::Result<tokio::process::Child> {
+    let log_path = data_dir.join("dev.log");
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path)?;
+    let mut child = tokio::process::Command::new(std::env::current_exe()?)
         .arg("dev")
         .arg("--data-dir")
         .arg(data_dir)
@@ -117,9 +110,16 @@ async fn measure(options: &PageBenchOptions, registry: &Registry, data_dir: &Pat
         .stderr(log)
         .kill_on_drop(true)
         .spawn()?;
-    let _dev = Dev(child);
+    let base = format!("http://127.0.0.1:{port}");
+    child::wait_ready(&mut child, &base, "aduan dev", &log_path, Duration::from_secs(180)).await?;
+    Ok(child)
+}
+
+async fn measure(options: &PageBenchOptions, registry: &Registry, data_dir: &Path) -> anyhow::Result<Vec<PageFigures>> {
+    // Killed when dropped (`kill_on_drop`), whatever the bench's outcome.
+    let (port, _dev) = child::start_on_free_port(|port| start_dev(options, data_dir, port)).await?;
+    let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
-    wait_until_ready(&client, &base).await?;
     println!(
         "aduan dev is up on the registry {} ({} institutions)",
         options.registry.display(),
@@ -187,19 +187,6 @@ async fn measure(options: &PageBenchOptions, registry: &Registry, data_dir: &Pat
         figures.push(time_page(&client, &base, &page, &cookie, options.requests).await?);
     }
     Ok(figures)
-}
-
-async fn wait_until_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        if let Ok(response) = client.get(format!("{base}/readyz")).send().await
-            && response.status().is_success()
-        {
-            return Ok(());
-        }
-        anyhow::ensure!(Instant::now() < deadline, "aduan dev did not become ready");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 async fn connect(data_dir: &Path, name: &str) -> anyhow::Result<DatabaseConnection> {

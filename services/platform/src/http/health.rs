@@ -45,7 +45,12 @@ async fn ready(State(readiness): State<Readiness>) -> Response {
 /// `/healthz` (the process answers) and `/readyz` (its database and bus do).
 pub fn health_router(readiness: Readiness) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "alive" })) }))
+        // The process id lets whoever started the process tell its answer
+        // from another's on a port it lost (`aduan::child`).
+        .route(
+            "/healthz",
+            get(|| async { Json(serde_json::json!({ "status": "alive", "process": std::process::id() })) }),
+        )
         .route("/readyz", get(ready))
         .with_state(readiness)
 }
