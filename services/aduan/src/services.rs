@@ -256,7 +256,13 @@ pub async fn assemble(
                      (a file of one line `<log name> <32-byte seed in base64>`)"
                 )
             })?;
-            let state = aduan_audit::AuditState { db: db.clone(), signer: signer.clone(), authenticator };
+            let state = aduan_audit::AuditState {
+                db: db.clone(),
+                signer: signer.clone(),
+                authenticator,
+                registry: registry.clone(),
+                today: today.clone(),
+            };
             background.push(Box::pin(aduan_audit::checkpoints::sign_every(
                 db,
                 signer,

@@ -37,7 +37,8 @@ pub fn router(state: AuditState) -> OpenApiRouter {
         .routes(routes!(consistency))
         .routes(routes!(entries))
         .routes(routes!(receipts))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(crate::figures_api::router(state))
 }
 
 fn store_error(error: StoreError) -> ApiError {

@@ -88,3 +88,120 @@ pub mod ledger_checkpoint {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// A report's facts, folded from the ledger (see `facts`): derived, rebuilt from the entries at will.
+pub mod audit_report {
+    use sea_orm::entity::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    /// A report as the verification stage left it.
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_report")]
+    pub struct Model {
+        /// The report's id.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub report_id: String,
+        /// Its category.
+        pub category: String,
+        /// Its region's code.
+        pub region: String,
+        /// Its kind (the protobuf `ReportKind` number).
+        pub kind: i32,
+        /// When the citizen filed it.
+        pub filed_at: Option<DateTimeUtc>,
+        /// When an institution was first given it.
+        pub first_assigned_at: Option<DateTimeUtc>,
+        /// Its verification clock ran out.
+        pub verification_late: bool,
+        /// Why a verifier archived it, if one did.
+        pub archived_reason: Option<String>,
+        /// Merged as a duplicate of another report.
+        pub merged: bool,
+        /// A verifier raised its privacy.
+        pub privacy_raised: bool,
+        /// A verifier changed what the public record shows of it.
+        pub publication_changed: bool,
+        /// The citizen referred it to the ombudsman.
+        pub referred_to_ombudsman: bool,
+        /// The institution holding it now.
+        pub holder: Option<String>,
+        /// The sequence of the assignment that made it the holder.
+        pub holder_sequence: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A report's facts at one institution, folded from the ledger (see `facts`).
+pub mod audit_case {
+    use sea_orm::entity::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    /// A report at one institution: from its assignment to its closing or return.
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_case")]
+    pub struct Model {
+        /// The report's id.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub report_id: String,
+        /// The institution given it.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub institution_id: String,
+        /// Resolution's case id, once the case was opened.
+        pub case_id: Option<String>,
+        /// The report's category and region (repeated to group without a join).
+        pub category: String,
+        /// Its region's code.
+        pub region: String,
+        /// When the institution was given it.
+        pub assigned_at: Option<DateTimeUtc>,
+        /// Why this institution (`rule`, `verifier`, `appeal`, ...).
+        pub matched_by: String,
+        /// The resolution tier set at verification (empty: the category's).
+        pub tier: String,
+        /// When it sent the report back as not its authority.
+        pub returned_at: Option<DateTimeUtc>,
+        /// Its first answer to the citizen: a follow-up or the resolution.
+        pub first_response_at: Option<DateTimeUtc>,
+        /// When it first resolved the case.
+        pub resolved_at: Option<DateTimeUtc>,
+        /// Its first follow-up clock ran out.
+        pub first_follow_up_late: bool,
+        /// Its resolution clock ran out.
+        pub resolution_late: bool,
+        /// How many of its clocks ran out (escalations of any step).
+        pub escalations: i32,
+        /// How many times the citizen disputed its resolution.
+        pub disputes: i32,
+        /// The citizen appealed its resolution to the level above.
+        pub appealed: bool,
+        /// What came of the appeal: `upheld` (the resolution stands) or
+        /// `overturned` (the level above took the case up).
+        pub appeal_outcome: Option<String>,
+        /// The citizen's rating, 1 to 5.
+        pub rating: Option<i32>,
+        /// The citizen's "was it fixed?": `yes`, `no`, `partly`.
+        pub fixed: Option<String>,
+        /// When the case closed.
+        pub closed_at: Option<DateTimeUtc>,
+        /// Why it closed (`accepted`, `silence`, ...).
+        pub close_reason: Option<String>,
+        /// The nearest running deadline (first follow-up or resolution), as last announced.
+        pub due_on: Option<Date>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl Model {
+        /// Still the institution's to answer: neither returned nor closed.
+        pub fn is_open(&self) -> bool {
+            self.returned_at.is_none() && self.closed_at.is_none()
+        }
+    }
+}

@@ -1,15 +1,22 @@
 //! The audit ledger: every event of the system appended, once, to an
 //! RFC 9162 Merkle tree that the database refuses to change, with the words
 //! people wrote replaced by commitments; signed checkpoints on a schedule;
-//! proofs for anyone; and the verifier that recomputes it all.
+//! proofs for anyone; the verifier that recomputes it all; and the figures
+//! that judge institutions, computed from the ledger's entries alone.
 
 pub mod api;
 pub mod appending;
 pub mod authorization;
 pub mod checkpoints;
 pub mod commitments;
+pub mod csv;
 pub mod entities;
+pub mod facts;
+pub mod figures;
+pub mod figures_api;
 pub mod migration;
+pub mod open_data;
+pub mod projection;
 pub mod tree_store;
 pub mod verify;
 
@@ -40,6 +47,10 @@ pub struct AuditState {
     pub signer: Arc<CheckpointSigner>,
     /// Checks access tokens.
     pub authenticator: Arc<Authenticator>,
+    /// The registry: the figures' names, levels and calendars.
+    pub registry: Arc<aduan_registry_store::LiveRegistry>,
+    /// Now, for the backlog and the current quarter.
+    pub today: aduan_platform::clock::Today,
 }
 
 impl FromRef<AuditState> for Arc<Authenticator> {

@@ -5,7 +5,7 @@ use aduan_platform::migrations::{DeliveryOrderingAndParking, create_delivery_tab
 use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
-use crate::entities::{ledger_checkpoint, ledger_entry, ledger_node};
+use crate::entities::{audit_case, audit_report, ledger_checkpoint, ledger_entry, ledger_node};
 
 /// Applies audit's migrations to its own database.
 #[derive(Debug)]
@@ -20,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateLedger),
             Box::new(aduan_registry_store::CreateRegistryVersions),
             Box::new(DeliveryOrderingAndParking),
+            Box::new(CreateFacts),
         ]
     }
 }
@@ -71,6 +72,41 @@ impl MigrationTrait for CreateLedger {
                     }
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+struct CreateFacts;
+
+impl MigrationName for CreateFacts {
+    fn name(&self) -> &str {
+        "m20261130_700002_audit_facts"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateFacts {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        create_table_for(manager, audit_report::Entity).await?;
+        create_table_for(manager, audit_case::Entity).await?;
+        // The figures read a period's cases, an institution's cases, and a
+        // period's reports.
+        for (name, table, columns) in [
+            ("audit_case_by_assignment", "audit_case", "assigned_at"),
+            ("audit_case_by_institution", "audit_case", "institution_id, assigned_at"),
+            ("audit_report_by_filing", "audit_report", "filed_at"),
+        ] {
+            manager
+                .get_connection()
+                .execute_unprepared(&format!("CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"))
+                .await?;
+        }
+        // A ledger begun before the facts were kept gets them from its entries.
+        let read = crate::projection::rebuild(manager.get_connection()).await?;
+        if read > 0 {
+            tracing::info!(entries = read, "the figures' facts made from the ledger's entries");
         }
         Ok(())
     }

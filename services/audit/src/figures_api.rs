@@ -1,0 +1,246 @@
+//! The figures over HTTP: the country's (with each level of the tree), the
+//! ranking of institutions, one institution's, and the open data. JSON, or
+//! CSV with `format=csv` where a table is asked for.
+
+use aduan_platform::auth::Caller;
+use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use sea_orm::sea_query::Condition;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AuditState;
+use crate::authorization::{Action, permit, permit_institution_figures};
+use crate::entities::{audit_case, audit_report};
+use crate::figures::{Inputs, InstitutionFigures, NationalFigures, Period, RankedInstitution, bounds};
+use crate::open_data::{OpenData, open_data, to_csv};
+
+/// The figures' routes.
+pub fn router(state: AuditState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(national))
+        .routes(routes!(ranking))
+        .routes(routes!(institution))
+        .routes(routes!(open))
+        .with_state(state)
+}
+
+/// JSON or CSV.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// JSON (the default).
+    #[default]
+    Json,
+    /// CSV, as a file to download.
+    Csv,
+}
+
+/// Which period, and for tables how.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FiguresQuery {
+    /// A year (`2026`), a quarter (`2026-Q3`) or a month (`2026-07`); the
+    /// current quarter by default.
+    pub period: Option<String>,
+    /// Only institutions at this level (`national`, `province`, `regency`, `unit`); ranking only.
+    pub level: Option<String>,
+    /// `json` (default) or `csv`; ranking and open data only.
+    #[serde(default)]
+    pub format: Format,
+}
+
+impl FiguresQuery {
+    fn period(&self, state: &AuditState) -> Result<Period, ApiError> {
+        match &self.period {
+            Some(text) => Period::parse(text).map_err(|error| ApiError::invalid("invalid_period", error.to_string())),
+            None => {
+                let registry = state.registry.current();
+                Ok(Period::quarter_of(state.today.date_at(registry.national_utc_offset())))
+            }
+        }
+    }
+}
+
+/// The facts the figures of `period` need: cases given in it or open now
+/// (of `institution` only, if given), and reports filed in it.
+async fn load(
+    state: &AuditState,
+    period: &Period,
+    institution: Option<&str>,
+) -> Result<(Vec<audit_report::Model>, Vec<audit_case::Model>), ApiError> {
+    let registry = state.registry.current();
+    let (from, until) = bounds(period, &registry);
+    let given_or_open = Condition::any()
+        .add(
+            Condition::all()
+                .add(audit_case::Column::AssignedAt.gte(from))
+                .add(audit_case::Column::AssignedAt.lt(until)),
+        )
+        .add(
+            Condition::all().add(audit_case::Column::ReturnedAt.is_null()).add(audit_case::Column::ClosedAt.is_null()),
+        );
+    let mut cases = audit_case::Entity::find().filter(given_or_open);
+    if let Some(institution) = institution {
+        cases = cases.filter(audit_case::Column::InstitutionId.eq(institution));
+    }
+    let cases = cases.all(&state.db).await?;
+    let reports = match institution {
+        Some(_) => Vec::new(),
+        None => {
+            audit_report::Entity::find()
+                .filter(audit_report::Column::FiledAt.gte(from))
+                .filter(audit_report::Column::FiledAt.lt(until))
+                .all(&state.db)
+                .await?
+        }
+    };
+    Ok((reports, cases))
+}
+
+fn csv_download(name: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The country's figures in a period: every case given in it, every report
+/// filed in it, each level of the tree, and the backlog now (national auditors).
+#[utoipa::path(get, path = "/api/v1/figures", tag = "auditors", params(FiguresQuery), security(("access_token" = [])),
+    responses((status = 200, body = NationalFigures), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn national(
+    State(state): State<AuditState>,
+    caller: Caller,
+    query: Result<Query<FiguresQuery>, QueryRejection>,
+) -> Result<ApiJson<NationalFigures>, ApiError> {
+    permit(&caller, Action::ReadFigures)?;
+    let Query(query) = query?;
+    let period = query.period(&state)?;
+    let (reports, cases) = load(&state, &period, None).await?;
+    let registry = state.registry.current();
+    let inputs = Inputs { reports: &reports, cases: &cases, registry: &registry, now: state.today.now() };
+    Ok(ApiJson(inputs.national(&period)))
+}
+
+/// Institutions ranked by their compliance index in a period; those with
+/// fewer than five cases listed last, unranked (national auditors).
+#[utoipa::path(get, path = "/api/v1/figures/ranking", tag = "auditors", params(FiguresQuery), security(("access_token" = [])),
+    responses((status = 200, body = Vec<RankedInstitution>), (status = 200, description = "With format=csv", content_type = "text/csv", body = String),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn ranking(
+    State(state): State<AuditState>,
+    caller: Caller,
+    query: Result<Query<FiguresQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    permit(&caller, Action::ReadFigures)?;
+    let Query(query) = query?;
+    let period = query.period(&state)?;
+    if let Some(level) = &query.level
+        && !["national", "province", "regency", "unit"].contains(&level.as_str())
+    {
+        return Err(ApiError::invalid("invalid_level", "a level is national, province, regency or unit"));
+    }
+    let (reports, cases) = load(&state, &period, None).await?;
+    let registry = state.registry.current();
+    let inputs = Inputs { reports: &reports, cases: &cases, registry: &registry, now: state.today.now() };
+    let ranked = inputs.ranking(&period, query.level.as_deref());
+    Ok(match query.format {
+        Format::Json => ApiJson(ranked).into_response(),
+        Format::Csv => csv_download(&format!("aduan-ranking-{}", period.label), ranking_csv(&period, &ranked)),
+    })
+}
+
+fn ranking_csv(period: &Period, ranked: &[RankedInstitution]) -> String {
+    use crate::csv::field;
+    let mut out = String::from(
+        "period,rank,institution_id,name,level,cases,returned,misrouting_rate,first_follow_up_on_time,\
+         follow_up_rate,follow_up_good,resolved,resolution_on_time,median_days_to_resolve,p90_days_to_resolve,\
+         reopen_rate,appeal_rate,rated,mean_rating,escalations,compliance_index\n",
+    );
+    let number = |value: Option<f64>| value.map(|value| value.to_string()).unwrap_or_default();
+    for entry in ranked {
+        let f = &entry.figures;
+        let fields = [
+            field(&period.label),
+            entry.rank.map(|rank| rank.to_string()).unwrap_or_default(),
+            field(&entry.institution_id),
+            field(&entry.name),
+            field(&entry.level),
+            f.cases.to_string(),
+            f.returned.to_string(),
+            number(f.misrouting_rate),
+            number(f.first_follow_up_on_time),
+            number(f.follow_up_rate),
+            f.follow_up_good.map(|good| good.to_string()).unwrap_or_default(),
+            f.resolved.to_string(),
+            number(f.resolution_on_time),
+            number(f.median_days_to_resolve),
+            number(f.p90_days_to_resolve),
+            number(f.reopen_rate),
+            number(f.appeal_rate),
+            f.rated.to_string(),
+            number(f.mean_rating),
+            f.escalations.to_string(),
+            number(f.compliance_index),
+        ];
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// One institution's figures in a period and its backlog now (auditors, and
+/// the coordinators and supervisors answering for it).
+#[utoipa::path(get, path = "/api/v1/figures/institutions/{id}", tag = "auditors", params(("id" = String, Path), FiguresQuery),
+    security(("access_token" = [])),
+    responses((status = 200, body = InstitutionFigures), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn institution(
+    State(state): State<AuditState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    query: Result<Query<FiguresQuery>, QueryRejection>,
+) -> Result<ApiJson<InstitutionFigures>, ApiError> {
+    let registry = state.registry.current();
+    if registry.institution(&id).is_none() {
+        return Err(ApiError::not_found("unknown_institution", format!("no institution {id:?} in the registry")));
+    }
+    permit_institution_figures(&caller, &id, |a, b| registry.is_below(a, b))?;
+    let Query(query) = query?;
+    let period = query.period(&state)?;
+    let (reports, cases) = load(&state, &period, Some(&id)).await?;
+    let inputs = Inputs { reports: &reports, cases: &cases, registry: &registry, now: state.today.now() };
+    Ok(ApiJson(inputs.institution(&id, &period)))
+}
+
+/// The open data of a period, for anyone: per institution and category, no
+/// free text, cells of fewer than five cases suppressed.
+#[utoipa::path(get, path = "/api/v1/open-data", tag = "public", params(FiguresQuery),
+    responses((status = 200, body = OpenData), (status = 200, description = "With format=csv", content_type = "text/csv", body = String),
+        (status = 422, body = ErrorBody)))]
+async fn open(
+    State(state): State<AuditState>,
+    query: Result<Query<FiguresQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query?;
+    let period = query.period(&state)?;
+    let (reports, cases) = load(&state, &period, None).await?;
+    let registry = state.registry.current();
+    let inputs = Inputs { reports: &reports, cases: &cases, registry: &registry, now: state.today.now() };
+    let data = open_data(&inputs, &period);
+    Ok(match query.format {
+        Format::Json => ApiJson(data).into_response(),
+        Format::Csv => csv_download(&format!("aduan-open-data-{}", period.label), to_csv(&data)),
+    })
+}

@@ -1,0 +1,157 @@
+//! The auditors' figures across processes: what an institution did shows in
+//! its figures, an auditor outside rebuilds every figure from the ledger's
+//! entries alone and gets exactly what the live figures show, the open data
+//! suppresses small cells and holds no words, and who may read what.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use aduan_audit::facts::{CaseFacts, ReportFacts, fold};
+use aduan_audit::figures::{Inputs, Period};
+use aduan_e2e::{ServiceName, citizen, eventually, get_json, staff};
+use aduan_platform::proto::{Envelope, Message as _};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+
+/// Every entry of the ledger, as an outside auditor reads them: page by page.
+async fn all_entries(client: &reqwest::Client, audit: &str) -> Vec<Envelope> {
+    let mut envelopes = Vec::new();
+    loop {
+        let start = envelopes.len();
+        let page: Vec<Value> =
+            get_json(client, &format!("{audit}/api/v1/ledger/entries?start={start}&end={}", start + 1000)).await;
+        if page.is_empty() {
+            return envelopes;
+        }
+        for entry in page {
+            let body = STANDARD.decode(entry["body"].as_str().unwrap()).unwrap();
+            envelopes.push(Envelope::decode(body.as_slice()).unwrap());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn figures_show_what_institutions_did_and_anyone_with_the_entries_gets_the_same() {
+    let cluster = aduan_e2e::start_cluster().await;
+    let client = reqwest::Client::new();
+    let (intake, resolution, audit) = (
+        cluster.base_url(ServiceName::Intake),
+        cluster.base_url(ServiceName::Resolution),
+        cluster.base_url(ServiceName::Audit),
+    );
+
+    // One case answered, resolved, accepted with a rating; one sent back as
+    // not the city's; one not answered yet.
+    let answered = citizen::pothole_case(&client, &intake, &resolution).await;
+    assert_eq!(
+        citizen::work(&client, &resolution, &answered.case_id, "follow-ups", "A crew goes on Monday.").await.0,
+        200
+    );
+    assert_eq!(citizen::work(&client, &resolution, &answered.case_id, "resolution", "Patched on Monday.").await.0, 200);
+    citizen::wait_for_status(&client, &intake, &answered.report, "resolved").await;
+    let accepted = client
+        .post(format!("{intake}/api/v1/reports/{}/acceptance", answered.report.tracking_code))
+        .json(&json!({ "secret": answered.report.secret, "rating": 4, "fixed": "yes" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+    let returned = citizen::pothole_case(&client, &intake, &resolution).await;
+    assert_eq!(
+        citizen::work(&client, &resolution, &returned.case_id, "return", "A national road: not the city's.").await.0,
+        200
+    );
+    let _waiting = citizen::pothole_case(&client, &intake, &resolution).await;
+
+    let city = eventually(Duration::from_secs(30), "the city's figures to show all three", || async {
+        let figures: Value = get_json(&client, &format!("{audit}/api/v1/figures/institutions/bandung-dpu")).await;
+        let counted = &figures["figures"];
+        (counted["cases"] == 3 && counted["returned"] == 1 && counted["rated"] == 1).then_some(figures)
+    })
+    .await;
+    let counted = &city["figures"];
+    assert_eq!(counted["misrouting_rate"], 33.3, "{city}");
+    assert_eq!((counted["follow_up_rate"].as_f64(), counted["follow_up_good"].as_bool()), (Some(50.0), Some(true)));
+    assert_eq!(
+        (counted["first_follow_up_on_time"].as_f64(), counted["resolution_on_time"].as_f64()),
+        (Some(100.0), Some(100.0))
+    );
+    assert_eq!((counted["resolved"].as_u64(), counted["median_days_to_resolve"].as_f64()), (Some(1), Some(0.0)));
+    assert_eq!((counted["mean_rating"].as_f64(), counted["fixed_yes"].as_u64()), (Some(4.0), Some(1)));
+    assert!(counted["compliance_index"].as_f64().is_some_and(|index| index > 0.0 && index <= 100.0), "{city}");
+    assert_eq!(city["backlog"]["open"], 1, "the unanswered case is the city's backlog: {city}");
+    assert_eq!(city["level"], "regency");
+
+    // The national figures, by level; the ranking lists the city, unranked with fewer than five cases.
+    let national: Value = get_json(&client, &format!("{audit}/api/v1/figures")).await;
+    assert!(national["cases"]["cases"].as_u64().unwrap() >= 3, "{national}");
+    assert!(national["reports"]["filed"].as_u64().unwrap() >= 3, "{national}");
+    assert!(national["levels"].as_array().unwrap().iter().any(|level| level["level"] == "regency"), "{national}");
+    let ranking: Vec<Value> = get_json(&client, &format!("{audit}/api/v1/figures/ranking")).await;
+    let listed = ranking.iter().find(|entry| entry["institution_id"] == "bandung-dpu").expect("the city listed");
+    assert!(listed["rank"].is_null(), "too few cases to rank: {listed}");
+    let csv = staff::get(&client, &format!("{audit}/api/v1/figures/ranking?format=csv")).await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("period,rank,institution_id,name,level,cases,"), "{csv}");
+    assert!(csv.lines().any(|line| line.contains(",bandung-dpu,")), "{csv}");
+
+    // Rebuilt from the entries alone, by someone who has only them and the registry.
+    let envelopes = all_entries(&client, &audit).await;
+    let folded = fold(envelopes.iter());
+    let reports: Vec<ReportFacts> = folded.values().map(|report| report.report.clone()).collect();
+    let cases: Vec<CaseFacts> = folded.values().flat_map(|report| report.cases.clone()).collect();
+    let registry = aduan_registry::Registry::demo();
+    let period = Period::parse(national["period"]["label"].as_str().unwrap()).unwrap();
+    let live: Value = get_json(&client, &format!("{audit}/api/v1/figures?period={}", period.label)).await;
+    let inputs = Inputs { reports: &reports, cases: &cases, registry: &registry, now: chrono::Utc::now() };
+    assert_eq!(serde_json::to_value(inputs.national(&period)).unwrap(), live, "the national figures from the entries");
+    let live_city: Value = get_json(&client, &format!("{audit}/api/v1/figures/institutions/bandung-dpu")).await;
+    assert_eq!(serde_json::to_value(inputs.institution("bandung-dpu", &period)).unwrap(), live_city);
+    let live_ranking: Value = get_json(&client, &format!("{audit}/api/v1/figures/ranking")).await;
+    assert_eq!(serde_json::to_value(inputs.ranking(&period, None)).unwrap(), live_ranking);
+
+    // The open data, for anyone: small cells suppressed, no words.
+    let open: Value = reqwest::get(format!("{audit}/api/v1/open-data")).await.unwrap().json().await.unwrap();
+    assert_eq!(open["suppressed_below"], 5);
+    let cell = open["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|cell| cell["institution_id"] == "bandung-dpu" && cell["category"].is_null())
+        .expect("the city's row");
+    assert_eq!(
+        (cell["suppressed"].as_bool(), cell["cases"].is_null(), cell["mean_rating"].is_null()),
+        (Some(true), true, true)
+    );
+    let text = open.to_string();
+    for words in
+        ["Pothole", "Patched", "crew", "national road", answered.report.tracking_code.as_str(), &answered.report_id]
+    {
+        assert!(!text.contains(words), "{words:?} in the open data");
+    }
+    let open_csv = reqwest::get(format!("{audit}/api/v1/open-data?format=csv")).await.unwrap().text().await.unwrap();
+    assert!(open_csv.lines().any(|line| line.contains(",bandung-dpu,,true,,")), "{open_csv}");
+
+    // Who may read what; and a period that is not one.
+    let officer = staff::member(&cluster, &["officer@bandung-dpu"]).await;
+    let (status, body) = staff::get_as(&client, &officer, &format!("{audit}/api/v1/figures")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("not_permitted")));
+    let coordinator = staff::member(&cluster, &["coordinator@bandung-dpu"]).await;
+    let (status, _) =
+        staff::get_as(&client, &coordinator, &format!("{audit}/api/v1/figures/institutions/bandung-dpu")).await;
+    assert_eq!(status, 200, "an institution reads its own figures");
+    let (status, body) =
+        staff::get_as(&client, &coordinator, &format!("{audit}/api/v1/figures/institutions/jabar-dbmpr")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("outside_scope")));
+    let (status, body) = staff::get_as(&client, &coordinator, &format!("{audit}/api/v1/figures/ranking")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("not_permitted")), "the ranking is the auditors'");
+    let bad = staff::get(&client, &format!("{audit}/api/v1/figures?period=2026-Q5")).await;
+    assert_eq!(bad.status(), 422);
+    assert_eq!(bad.json::<Value>().await.unwrap()["error"]["code"], "invalid_period");
+    let unknown = staff::get(&client, &format!("{audit}/api/v1/figures/institutions/atlantis")).await;
+    assert_eq!(unknown.status(), 404);
+    cluster.destroy().await.unwrap();
+}
