@@ -50,6 +50,8 @@ impl envelope::Event {
             Event::ResolutionRejected(_) => "resolution_rejected",
             Event::PublicationChanged(_) => "publication_changed",
             Event::DeadlinesSet(_) => "deadlines_set",
+            Event::ReviewSampleDrawn(_) => "review_sample_drawn",
+            Event::CaseReviewed(_) => "case_reviewed",
         }
     }
 

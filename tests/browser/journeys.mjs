@@ -256,7 +256,7 @@ async function administratorJourney(browser, pass, data) {
 async function scopeJourney(browser, pass) {
   // An officer of the roads agency: not a verifier, not an administrator, not Jakarta's.
   const { context, page } = await signedIn(browser, pass, 'demo.officer', 'officer-demo-password');
-  for (const path of ['/staff/verification', '/staff/administration', '/staff/administration/registry', '/staff/api-tokens', '/staff/institutions/dki-bina-marga/inbox']) {
+  for (const path of ['/staff/verification', '/staff/administration', '/staff/administration/registry', '/staff/api-tokens', '/staff/audit', '/staff/institutions/dki-bina-marga/inbox']) {
     const response = await open(page, pass, path);
     if (response.status() !== 403) fail(`${path} answered ${response.status()} to an officer of bandung-dpu`);
   }
@@ -269,6 +269,37 @@ async function scopeJourney(browser, pass) {
   const stranger = await anonymous.newPage();
   await stranger.goto(`${base}/staff/institutions/bandung-dpu/inbox`);
   if (!stranger.url().startsWith(`${base}/sign-in?next=`)) fail(`an anonymous visitor reached ${stranger.url()}`);
+  await anonymous.close();
+}
+
+async function auditorJourney(browser, pass) {
+  const { context, page } = await signedIn(browser, pass, 'demo.auditor', 'auditor-demo-password');
+  await Promise.all([page.waitForURL(`${base}/staff/audit**`), page.click('main a[href="/staff/audit"]')]);
+  await accessible(page, pass);
+  if ((await page.locator('figure.chart svg[role=img] title').count()) < 2) fail('the figures page draws no charts');
+  if ((await page.locator('#case-figures tbody tr').count()) < 10) fail('the country\'s case figures are missing');
+  if ((await page.locator('#levels tbody tr').count()) < 1) fail('no level of the tree is listed');
+  const city = page.locator('#ranking a[href^="/staff/audit/institutions/bandung-dpu?"]');
+  if ((await city.count()) !== 1) fail('the roads agency is not in the ranking');
+  const csv = await page.request.get(`${base}/staff/audit?format=csv`);
+  if (!csv.headers()['content-type'].startsWith('text/csv') || !(await csv.text()).startsWith('period,rank,institution_id')) {
+    fail('the ranking does not download as CSV');
+  }
+  await Promise.all([page.waitForURL(`${base}/staff/audit/institutions/bandung-dpu**`), city.click()]);
+  await accessible(page, pass);
+  if ((await page.locator('#case-figures tbody tr').count()) < 10) fail('the institution\'s figures are missing');
+  if ((await page.locator('#backlog tbody tr').count()) !== 5) fail('the backlog is not by age');
+  const refused = await page.goto(`${base}/staff/audit?period=2026-Q5`);
+  if (refused.status() !== 422) fail(`a period that is not one answered ${refused.status()}`);
+  await context.close();
+  // The open data, for anyone, with its files.
+  const anonymous = await browser.newContext({ javaScriptEnabled: pass.javaScript, bypassCSP: true, locale: pass.locale, viewport: pass.viewport });
+  const visitor = await anonymous.newPage();
+  lastPage = visitor;
+  await open(visitor, pass, '/open-data');
+  if ((await visitor.locator('#open-data tbody tr').count()) < 1) fail('the open data lists no institution');
+  const file = await visitor.request.get(`${base}/open-data?format=csv`);
+  if (!(await file.text()).startsWith('period,institution_id,category,suppressed')) fail('the open data does not download as CSV');
   await anonymous.close();
 }
 
@@ -453,6 +484,7 @@ try {
       ['a case is forwarded, answered, resolved and approved', caseJourney],
       ['an administrator adds a holiday and a rule, and the tester shows the route', administratorJourney],
       ['nobody sees a page outside their scope', scopeJourney],
+      ['an auditor reads the figures, the ranking and an institution, and anyone the open data', auditorJourney],
       ['pages come in the language asked for', languageJourney],
       ['a citizen files, answers a question, accepts the answer, finds it published, and a verifier redacts it', citizenJourney],
     ]) {

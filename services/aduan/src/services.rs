@@ -262,6 +262,7 @@ pub async fn assemble(
                 authenticator,
                 registry: registry.clone(),
                 today: today.clone(),
+                outbox: outbox.clone(),
             };
             background.push(Box::pin(aduan_audit::checkpoints::sign_every(
                 db,

@@ -38,7 +38,8 @@ pub fn router(state: AuditState) -> OpenApiRouter {
         .routes(routes!(entries))
         .routes(routes!(receipts))
         .with_state(state.clone())
-        .merge(crate::figures_api::router(state))
+        .merge(crate::figures_api::router(state.clone()))
+        .merge(crate::reviews_api::router(state))
 }
 
 fn store_error(error: StoreError) -> ApiError {

@@ -62,6 +62,7 @@ pub fn without_words(mut envelope: Envelope) -> Envelope {
             commit(&mut changed.public_description);
             commit(&mut changed.reason);
         }
+        Event::CaseReviewed(reviewed) => commit(&mut reviewed.findings),
         // Codes, ids and dates only; the registry is public and names no one.
         Event::CaseOpened(_)
         | Event::Closed(_)
@@ -75,7 +76,8 @@ pub fn without_words(mut envelope: Envelope) -> Envelope {
         | Event::AccountChanged(_)
         | Event::ResolutionProposed(_)
         | Event::ResolutionRejected(_)
-        | Event::DeadlinesSet(_) => {}
+        | Event::DeadlinesSet(_)
+        | Event::ReviewSampleDrawn(_) => {}
     }
     envelope
 }

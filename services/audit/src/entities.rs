@@ -205,3 +205,74 @@ pub mod audit_case {
         }
     }
 }
+
+/// A sample of an institution's closed cases drawn for review.
+pub mod review_sample {
+    use sea_orm::entity::prelude::*;
+
+    /// A sample.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "review_sample")]
+    pub struct Model {
+        /// Its id (a UUID).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        /// The institution reviewed.
+        #[sea_orm(indexed)]
+        pub institution_id: String,
+        /// The period its cases closed in (`2026-Q3`).
+        pub period: String,
+        /// The seed that drew it, hex.
+        pub seed: String,
+        /// How many cases were asked for.
+        pub size: i32,
+        /// The reports drawn, in rank order, as a JSON array.
+        #[sea_orm(column_type = "Text")]
+        pub report_ids: String,
+        /// When it was drawn.
+        pub drawn_at: DateTimeUtc,
+        /// Who drew it (their pseudonymous id).
+        pub drawn_by: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// An auditor's review of one case of a sample.
+pub mod case_review {
+    use sea_orm::entity::prelude::*;
+
+    /// A review.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_review")]
+    pub struct Model {
+        /// The sample.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub sample_id: String,
+        /// The report reviewed.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub report_id: String,
+        /// The institution reviewed.
+        pub institution_id: String,
+        /// The rubric's scores, as a JSON object of criterion to score.
+        #[sea_orm(column_type = "Text")]
+        pub scores: String,
+        /// Their sum.
+        pub total: i32,
+        /// The auditor's findings.
+        #[sea_orm(column_type = "Text")]
+        pub findings: String,
+        /// When.
+        pub reviewed_at: DateTimeUtc,
+        /// Who (their pseudonymous id).
+        pub reviewed_by: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

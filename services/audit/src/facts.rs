@@ -213,7 +213,9 @@ impl Folded {
             | Event::QuestionLapsed(_)
             | Event::AccountChanged(_)
             | Event::ResolutionProposed(_)
-            | Event::ResolutionRejected(_) => {}
+            | Event::ResolutionRejected(_)
+            | Event::ReviewSampleDrawn(_)
+            | Event::CaseReviewed(_) => {}
         }
     }
 }

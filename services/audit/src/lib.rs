@@ -17,6 +17,8 @@ pub mod figures_api;
 pub mod migration;
 pub mod open_data;
 pub mod projection;
+pub mod reviews;
+pub mod reviews_api;
 pub mod tree_store;
 pub mod verify;
 
@@ -51,6 +53,8 @@ pub struct AuditState {
     pub registry: Arc<aduan_registry_store::LiveRegistry>,
     /// Now, for the backlog and the current quarter.
     pub today: aduan_platform::clock::Today,
+    /// Wakes the outbox's relay when a review is announced.
+    pub outbox: OutboxSignal,
 }
 
 impl FromRef<AuditState> for Arc<Authenticator> {

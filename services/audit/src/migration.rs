@@ -5,7 +5,9 @@ use aduan_platform::migrations::{DeliveryOrderingAndParking, create_delivery_tab
 use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
-use crate::entities::{audit_case, audit_report, ledger_checkpoint, ledger_entry, ledger_node};
+use crate::entities::{
+    audit_case, audit_report, case_review, ledger_checkpoint, ledger_entry, ledger_node, review_sample,
+};
 
 /// Applies audit's migrations to its own database.
 #[derive(Debug)]
@@ -21,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(aduan_registry_store::CreateRegistryVersions),
             Box::new(DeliveryOrderingAndParking),
             Box::new(CreateFacts),
+            Box::new(CreateReviews),
         ]
     }
 }
@@ -109,5 +112,22 @@ impl MigrationTrait for CreateFacts {
             tracing::info!(entries = read, "the figures' facts made from the ledger's entries");
         }
         Ok(())
+    }
+}
+
+#[derive(Debug)]
+struct CreateReviews;
+
+impl MigrationName for CreateReviews {
+    fn name(&self) -> &str {
+        "m20261130_700003_audit_reviews"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateReviews {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        create_table_for(manager, review_sample::Entity).await?;
+        create_table_for(manager, case_review::Entity).await
     }
 }

@@ -129,6 +129,8 @@ fn change_for(event: &Event, institution: &str) -> Option<Change> {
         Event::PublicationChanged(_) => return None,
         // Not a step: kept apart (see `keep_deadlines`).
         Event::DeadlinesSet(_) => return None,
+        // An auditor's review is between the auditor and the institution.
+        Event::ReviewSampleDrawn(_) | Event::CaseReviewed(_) => return None,
     };
     Some(change)
 }

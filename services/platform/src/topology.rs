@@ -18,8 +18,8 @@ fn subscription(consumer: &str, events: &[&str]) -> Subscription {
 /// institution, its units and its supporters, which resolution records as
 /// it does it, a supervisor's review of a proposed resolution, changes
 /// to staff accounts, and what a verifier lets the public record show
-/// (intake keeps the record itself).
-pub const ANNOUNCED_NOT_CONSUMED: [&str; 8] = [
+/// (intake keeps the record itself), and auditors' reviews (audit keeps them).
+pub const ANNOUNCED_NOT_CONSUMED: [&str; 10] = [
     "forwarded_to_unit",
     "unit_answered",
     "support_requested",
@@ -28,6 +28,8 @@ pub const ANNOUNCED_NOT_CONSUMED: [&str; 8] = [
     "resolution_rejected",
     "account_changed",
     "publication_changed",
+    "review_sample_drawn",
+    "case_reviewed",
 ];
 
 /// Whether an event with `routing_key` is one nobody is expected to consume.

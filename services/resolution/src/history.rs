@@ -175,6 +175,8 @@ fn summary(event: &Event) -> Option<String> {
         ),
         // The clocks show on the case itself; the history keeps what people did.
         Event::RegistryChanged(_) | Event::AccountChanged(_) | Event::DeadlinesSet(_) => return None,
+        // Audit keeps its reviews; the institution reads them there.
+        Event::ReviewSampleDrawn(_) | Event::CaseReviewed(_) => return None,
     })
 }
 

@@ -265,12 +265,40 @@ impl Services {
         Ok((content_type, response.bytes().await.map_err(unavailable)?))
     }
 
+    /// GET `path` with `query` as the holder of `token`, and its text as it
+    /// came (a CSV export, passed on to the browser).
+    pub async fn get_text(
+        &self,
+        service: Service,
+        path: &str,
+        query: &[(&str, &str)],
+        token: Option<&str>,
+    ) -> Result<String, ApiFailure> {
+        let bytes = self.fetch(service, self.http.get(self.url(service, path)).query(query), token).await?;
+        String::from_utf8(bytes.to_vec())
+            .map_err(|_| ApiFailure::Unavailable(service.name(), "an answer that is not UTF-8 text".into()))
+    }
+
     async fn answer<T: DeserializeOwned>(
         &self,
         service: Service,
         request: reqwest::RequestBuilder,
         token: Option<&str>,
     ) -> Result<T, ApiFailure> {
+        let bytes = self.fetch(service, request, token).await?;
+        // An empty answer (204) reads as JSON null.
+        let body = if bytes.is_empty() { b"null".as_slice() } else { &bytes };
+        serde_json::from_slice(body)
+            .map_err(|error| ApiFailure::Unavailable(service.name(), format!("an answer web cannot read: {error}")))
+    }
+
+    /// The body of a successful answer; a refusal with the service's code.
+    async fn fetch(
+        &self,
+        service: Service,
+        request: reqwest::RequestBuilder,
+        token: Option<&str>,
+    ) -> Result<bytes::Bytes, ApiFailure> {
         let mut request = for_client(request);
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -280,11 +308,7 @@ impl Services {
         let status = response.status();
         let bytes = response.bytes().await.map_err(unavailable)?;
         if status.is_success() {
-            // An empty answer (204) reads as JSON null.
-            let body = if bytes.is_empty() { b"null".as_slice() } else { &bytes };
-            return serde_json::from_slice(body).map_err(|error| {
-                ApiFailure::Unavailable(service.name(), format!("an answer web cannot read: {error}"))
-            });
+            return Ok(bytes);
         }
         let error: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
         let text = |key: &str| error["error"][key].as_str().map(str::to_owned);

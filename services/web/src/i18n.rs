@@ -132,6 +132,13 @@ impl Tr {
         LOCALES.lookup_with_args(&self.0.identifier(), key, &args)
     }
 
+    /// The message `key` with several arguments.
+    pub fn tn(&self, key: &str, named: &[(&'static str, String)]) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue> =
+            named.iter().map(|(name, value)| (Cow::Borrowed(*name), FluentValue::from(value.clone()))).collect();
+        LOCALES.lookup_with_args(&self.0.identifier(), key, &args)
+    }
+
     /// The name of a status, category-like code or role, `prefix-code`
     /// (`status-in_follow_up`), or the code itself when there is none.
     pub fn name_of(&self, prefix: &str, code: &str) -> String {

@@ -34,7 +34,7 @@ pub use settings::WebSettings;
 use crate::api::Services;
 use crate::directory::Directory;
 use crate::pages::{
-    account, administration, api_tokens, case, citizen, errors, home, inbox, language, photos, public_record,
+    account, administration, api_tokens, audit, case, citizen, errors, home, inbox, language, photos, public_record,
     publication, registry, response_templates, sign_in, verification,
 };
 
@@ -125,6 +125,7 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
         .route("/reports/{code}/photos/{id}", get(photos::published_photo))
         .route("/staff/reports/{code}/photos/{id}", get(photos::staff_photo))
         .route("/reports", get(public_record::list))
+        .route("/open-data", get(audit::open_data))
         .route("/reports/{code}", get(public_record::report))
         .route("/sign-in", get(sign_in::sign_in_page).post(sign_in::sign_in))
         .route("/sign-in/oidc", get(sign_in::begin_oidc))
@@ -152,6 +153,8 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
         .route("/staff/account/password", post(account::change_password))
         .route("/staff/api-tokens", get(api_tokens::list).post(api_tokens::issue))
         .route("/staff/api-tokens/{id}/revocation", post(api_tokens::revoke))
+        .route("/staff/audit", get(audit::figures))
+        .route("/staff/audit/institutions/{institution}", get(audit::institution))
         .route("/staff/administration", get(administration::administration))
         .route("/staff/administration/registry", get(registry::registry))
         .route("/staff/administration/registry/institution", post(registry::put_institution))

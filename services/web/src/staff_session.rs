@@ -140,6 +140,11 @@ impl StaffSession {
         self.grants.iter().any(|grant| grant.role == role)
     }
 
+    /// Whether they hold `role` for the whole country.
+    pub fn holds_nationally(&self, role: StaffRole) -> bool {
+        self.grants.iter().any(|grant| grant.role == role && grant.institution.is_none())
+    }
+
     /// A fresh access token: the one held, or a new one from accounts.
     async fn renew_if_due(&mut self, services: &Services) -> Result<bool, ApiFailure> {
         if self.access_expires_at - now() > RENEW_BEFORE_SECONDS {

@@ -54,6 +54,11 @@ fn links_for(tr: Tr, roles: &[StaffRole], institution: Option<&str>) -> Vec<NavL
         if has(StaffRole::Supervisor) {
             links.push(link(format!("/staff/institutions/{id}/inbox?view=approvals"), tr.t("link-approvals")));
         }
+        if [StaffRole::Auditor, StaffRole::Coordinator, StaffRole::Supervisor].iter().any(|role| has(*role)) {
+            links.push(link(format!("/staff/audit/institutions/{id}"), tr.t("link-figures")));
+        }
+    } else if has(StaffRole::Auditor) {
+        links.push(link("/staff/audit".into(), tr.t("nav-audit")));
     }
     if has(StaffRole::Verifier) {
         links.push(link("/staff/verification".into(), tr.t("nav-verification")));

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod administration;
 pub mod api_tokens;
+pub mod audit;
 pub mod case;
 pub mod citizen;
 pub mod errors;
@@ -66,14 +67,20 @@ impl Chrome {
     /// The layout for a citizen (no account), with the session's flash message.
     pub async fn citizen(lang: Lang, session: &Session, path: &str) -> Result<Self, PageError> {
         let tr = Tr(lang);
-        let nav = [("/", "nav-home"), ("/file", "nav-file"), ("/track", "nav-track"), ("/reports", "nav-public")]
-            .into_iter()
-            .map(|(href, key)| NavLink {
-                href: href.to_owned(),
-                label: tr.t(key),
-                current: path == href || (href != "/" && path.starts_with(href)),
-            })
-            .collect();
+        let nav = [
+            ("/", "nav-home"),
+            ("/file", "nav-file"),
+            ("/track", "nav-track"),
+            ("/reports", "nav-public"),
+            ("/open-data", "nav-open-data"),
+        ]
+        .into_iter()
+        .map(|(href, key)| NavLink {
+            href: href.to_owned(),
+            label: tr.t(key),
+            current: path == href || (href != "/" && path.starts_with(href)),
+        })
+        .collect();
         let flash = Flash::take(session).await?;
         Ok(Self { tr, path: path.to_owned(), user: None, nav, flash })
     }
@@ -87,6 +94,9 @@ impl Chrome {
         }
         if staff.me.holds(StaffRole::Administrator) {
             links.push(("/staff/administration", "nav-administration"));
+        }
+        if staff.me.holds_nationally(StaffRole::Auditor) {
+            links.push(("/staff/audit", "nav-audit"));
         }
         links.push(("/staff/account", "nav-account"));
         let nav = links
