@@ -289,6 +289,18 @@ async function auditorJourney(browser, pass) {
   await accessible(page, pass);
   if ((await page.locator('#case-figures tbody tr').count()) < 10) fail('the institution\'s figures are missing');
   if ((await page.locator('#backlog tbody tr').count()) !== 5) fail('the backlog is not by age');
+  // A sampled review: drawn, one case scored and its findings written.
+  await Promise.all([page.waitForURL(`${base}/staff/audit/samples/**`), page.click('form[action$="/samples"] button')]);
+  await accessible(page, pass);
+  const form = page.locator('form[action$="/reviews"]').first();
+  if ((await form.count()) !== 1) fail('the sample offers no case to review');
+  const yes = form.locator('input[type=radio][value="2"]');
+  for (let i = 0; i < (await yes.count()); i++) await yes.nth(i).check();
+  await form.locator('textarea').fill('The answer says what was patched and when.');
+  await Promise.all([page.waitForURL(`${base}/staff/audit/samples/**`), form.locator('button[type=submit]').click()]);
+  await expectFlash(page, 'saving a review');
+  if ((await page.locator('.findings').count()) < 1) fail('the review\'s findings are not shown');
+  await accessible(page, pass);
   const refused = await page.goto(`${base}/staff/audit?period=2026-Q5`);
   if (refused.status() !== 422) fail(`a period that is not one answered ${refused.status()}`);
   await context.close();
@@ -484,9 +496,9 @@ try {
       ['a case is forwarded, answered, resolved and approved', caseJourney],
       ['an administrator adds a holiday and a rule, and the tester shows the route', administratorJourney],
       ['nobody sees a page outside their scope', scopeJourney],
-      ['an auditor reads the figures, the ranking and an institution, and anyone the open data', auditorJourney],
       ['pages come in the language asked for', languageJourney],
       ['a citizen files, answers a question, accepts the answer, finds it published, and a verifier redacts it', citizenJourney],
+      ['an auditor reads the figures and an institution, reviews a sample, and anyone reads the open data', auditorJourney],
     ]) {
       try {
         await journey(browser, pass, pass.data);

@@ -1,7 +1,8 @@
 //! The auditors' figures across processes: what an institution did shows in
 //! its figures, an auditor outside rebuilds every figure from the ledger's
 //! entries alone and gets exactly what the live figures show, the open data
-//! suppresses small cells and holds no words, and who may read what.
+//! suppresses small cells and holds no words, who may read what, and a
+//! sampled review that anyone can draw again and the institution reads.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -153,5 +154,60 @@ async fn figures_show_what_institutions_did_and_anyone_with_the_entries_gets_the
     assert_eq!(bad.json::<Value>().await.unwrap()["error"]["code"], "invalid_period");
     let unknown = staff::get(&client, &format!("{audit}/api/v1/figures/institutions/atlantis")).await;
     assert_eq!(unknown.status(), 404);
+
+    // A sampled review: drawn again by anyone from the seed, scored, read by the institution, in the ledger.
+    let (status, sample) = staff::post(
+        &client,
+        &format!("{audit}/api/v1/review-samples"),
+        &json!({ "institution_id": "bandung-dpu", "period": period.label, "size": 10 }),
+    )
+    .await;
+    assert_eq!(status, 201, "{sample}");
+    let drawn: Vec<&str> =
+        sample["cases"].as_array().unwrap().iter().map(|case| case["report_id"].as_str().unwrap()).collect();
+    assert_eq!(drawn, vec![answered.report_id.as_str()], "the one case the city closed: {sample}");
+    let closed = cases.iter().filter(|case| case.institution_id == "bandung-dpu" && case.closed_at.is_some());
+    let seed = sample["seed"].as_str().unwrap();
+    assert_eq!(aduan_audit::reviews::draw(seed, closed.map(|case| case.report_id.as_str()), 10), drawn);
+    let sample_url = format!("{audit}/api/v1/review-samples/{}", sample["id"].as_str().unwrap());
+    let scores = json!({ "answered_the_complaint": 2, "clear_and_respectful": 2, "evidence_of_action": 1, "right_procedure": 2 });
+    let review = |scores: Value, findings: &str| json!({ "report_id": answered.report_id, "scores": scores, "findings": findings });
+    let (status, body) =
+        staff::post(&client, &format!("{sample_url}/reviews"), &review(json!({ "answered_the_complaint": 3 }), "x"))
+            .await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("invalid_scores")));
+    let findings = "The answer names the street but shows no photo of the patch.";
+    let (status, body) =
+        staff::post(&client, &format!("{sample_url}/reviews"), &review(scores.clone(), findings)).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!((body["reviewed"].as_u64(), body["cases"][0]["review"]["total"].as_u64()), (Some(1), Some(7)));
+    let (status, body) = staff::post(&client, &format!("{sample_url}/reviews"), &review(scores, findings)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("already_reviewed")));
+    let (status, samples) =
+        staff::get_as(&client, &coordinator, &format!("{audit}/api/v1/review-samples?institution=bandung-dpu")).await;
+    assert_eq!(status, 200, "the institution reads its findings");
+    assert_eq!(samples[0]["cases"][0]["review"]["findings"], findings);
+    let (status, body) = staff::post_as(
+        &client,
+        &coordinator,
+        &format!("{audit}/api/v1/review-samples"),
+        &json!({ "institution_id": "bandung-dpu", "period": period.label }),
+    )
+    .await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("not_permitted")), "only auditors draw samples");
+    let in_ledger = eventually(Duration::from_secs(30), "the review in the ledger", || async {
+        let envelopes = all_entries(&client, &audit).await;
+        let names: Vec<&str> = envelopes.iter().filter_map(|e| e.event.as_ref().map(|event| event.name())).collect();
+        (names.contains(&"review_sample_drawn") && names.contains(&"case_reviewed")).then_some(envelopes)
+    })
+    .await;
+    let reviewed =
+        in_ledger.iter().find(|e| e.event.as_ref().is_some_and(|event| event.name() == "case_reviewed")).unwrap();
+    let Some(aduan_platform::proto::envelope::Event::CaseReviewed(entry)) = &reviewed.event else { unreachable!() };
+    assert_eq!(
+        entry.findings,
+        aduan_audit::commitments::commitment(findings),
+        "the ledger holds the findings' commitment"
+    );
     cluster.destroy().await.unwrap();
 }

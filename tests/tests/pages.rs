@@ -126,6 +126,6 @@ async fn staff_journeys_in_a_real_browser_with_and_without_javascript() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
     assert!(output.status.success(), "the browser journeys failed:\n{stdout}\n{stderr}");
-    assert_eq!(stdout.matches("ok   ").count(), 12, "every journey of both passes ran:\n{stdout}");
+    assert_eq!(stdout.matches("ok   ").count(), 14, "every journey of both passes ran:\n{stdout}");
     std::fs::remove_dir_all(overrides).ok();
 }

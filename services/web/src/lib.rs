@@ -35,7 +35,7 @@ use crate::api::Services;
 use crate::directory::Directory;
 use crate::pages::{
     account, administration, api_tokens, audit, case, citizen, errors, home, inbox, language, photos, public_record,
-    publication, registry, response_templates, sign_in, verification,
+    publication, registry, response_templates, reviews, sign_in, verification,
 };
 
 /// The name in logs and traces.
@@ -155,6 +155,9 @@ pub fn pages(state: WebState, store: DatabaseSessionStore, stop: CancellationTok
         .route("/staff/api-tokens/{id}/revocation", post(api_tokens::revoke))
         .route("/staff/audit", get(audit::figures))
         .route("/staff/audit/institutions/{institution}", get(audit::institution))
+        .route("/staff/audit/institutions/{institution}/samples", post(reviews::draw))
+        .route("/staff/audit/samples/{sample}", get(reviews::sample))
+        .route("/staff/audit/samples/{sample}/reviews", post(reviews::review))
         .route("/staff/administration", get(administration::administration))
         .route("/staff/administration/registry", get(registry::registry))
         .route("/staff/administration/registry/institution", post(registry::put_institution))

@@ -352,6 +352,9 @@ struct InstitutionPage {
     cases: Vec<FigureRow>,
     backlog: Backlog,
     backlog_chart: BarChart,
+    samples: Vec<super::reviews::SampleRow>,
+    may_draw: bool,
+    draw_action: String,
 }
 
 /// `/staff/audit/institutions/{id}`: one institution's figures in a period
@@ -373,8 +376,12 @@ pub async fn institution(
     let figures: InstitutionFigures = state.services.get(Service::Audit, &path, &period, staff.token()).await?;
     let here = format!("/staff/audit/institutions/{}", path_segment(&id));
     let label = figures.period.label.clone();
+    let samples = super::reviews::samples_of(&state, &staff, &id, tr).await?;
     let chrome = Chrome::staff(lang, &staff, &here).await?;
     let page = InstitutionPage {
+        samples,
+        may_draw: staff.me.holds(aduan_access::StaffRole::Auditor),
+        draw_action: format!("{here}/samples"),
         json_href: format!("{here}?period={}&format=json", query_value(&label)),
         name: figures.name,
         level: level_name(tr, &figures.level),

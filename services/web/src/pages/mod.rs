@@ -16,6 +16,7 @@ pub mod public_record;
 pub mod publication;
 pub mod registry;
 pub mod response_templates;
+pub mod reviews;
 pub mod sign_in;
 pub mod verification;
 
