@@ -55,6 +55,7 @@ struct Ids {
     case: String,
     report: String,
     branch: String,
+    sample: String,
 }
 
 /// One staff endpoint: how to call it, and who may.
@@ -400,15 +401,74 @@ const TABLE: &[Row] = &[
         request: |_| ("/api/v1/ledger/checkpoints".into(), Some(json!({}))),
         allowed: &[("auditor", &[National]), ("administrator", &[National])],
     },
+    Row {
+        method: "get",
+        path: "/api/v1/figures",
+        request: |_| ("/api/v1/figures".into(), None),
+        allowed: &[("auditor", &[National])],
+    },
+    Row {
+        method: "get",
+        path: "/api/v1/figures/ranking",
+        request: |_| ("/api/v1/figures/ranking".into(), None),
+        allowed: &[("auditor", &[National])],
+    },
+    Row {
+        method: "get",
+        path: "/api/v1/figures/institutions/{id}",
+        request: |_| ("/api/v1/figures/institutions/bandung-dpu".into(), None),
+        allowed: &[("auditor", READERS), ("coordinator", HOLDERS), ("supervisor", HOLDERS)],
+    },
+    Row {
+        method: "get",
+        path: "/api/v1/review-samples",
+        request: |_| ("/api/v1/review-samples?institution=bandung-dpu".into(), None),
+        allowed: &[("auditor", READERS), ("coordinator", HOLDERS), ("supervisor", HOLDERS)],
+    },
+    Row {
+        method: "post",
+        path: "/api/v1/review-samples",
+        request: |_| {
+            (
+                "/api/v1/review-samples".into(),
+                Some(json!({ "institution_id": "bandung-dpu", "period": "2026", "size": 1 })),
+            )
+        },
+        allowed: &[("auditor", READERS)],
+    },
+    Row {
+        method: "get",
+        path: "/api/v1/review-samples/{id}",
+        request: |ids| (format!("/api/v1/review-samples/{}", ids.sample), None),
+        allowed: &[("auditor", READERS), ("coordinator", HOLDERS), ("supervisor", HOLDERS)],
+    },
+    Row {
+        method: "post",
+        path: "/api/v1/review-samples/{id}/reviews",
+        // A report not in the sample: refused for what it is, by those who may review.
+        request: |ids| {
+            (
+                format!("/api/v1/review-samples/{}/reviews", ids.sample),
+                Some(json!({ "report_id": ids.report, "scores": {}, "findings": "x" })),
+            )
+        },
+        allowed: &[("auditor", READERS)],
+    },
 ];
 
 /// Endpoints anyone may call: citizens' (who may see photos is checked by
 /// tests/photos.rs), the public record, the public registry, health, the
-/// test clock, the ledger's checkpoints, key and proofs (hashes only), and
-/// accounts' own (which its own tests cover).
+/// test clock, the ledger's checkpoints, key and proofs (hashes only), the
+/// review rubric and the open data, and accounts' own (which its own tests cover).
 fn is_public(method: &str, path: &str) -> bool {
-    let ledger_public =
-        ["/api/v1/ledger/checkpoint", "/api/v1/ledger/key", "/api/v1/ledger/proofs/", "/api/v1/ledger/receipts"];
+    let ledger_public = [
+        "/api/v1/ledger/checkpoint",
+        "/api/v1/ledger/key",
+        "/api/v1/ledger/proofs/",
+        "/api/v1/ledger/receipts",
+        "/api/v1/review-rubric",
+        "/api/v1/open-data",
+    ];
     (method == "get"
         && (path == "/api/v1/ledger/checkpoints" || ledger_public.iter().any(|public| path.starts_with(public))))
         || path.starts_with("/api/v1/reports")
@@ -472,10 +532,31 @@ async fn every_role_reaches_exactly_the_endpoints_and_institutions_the_table_giv
     assert_eq!(status, 201, "{body}");
     // Answered once, so that a return can never succeed and move the case away.
     assert_eq!(citizen::work(&client, &base, &pothole.case_id, "follow-ups", "Seen, we will come.").await.0, 200);
+    // A case closed, and a review sample of it to read.
+    let closed = citizen::pothole_case(&client, &base, &base).await;
+    assert_eq!(citizen::work(&client, &base, &closed.case_id, "resolution", "Patched.").await.0, 200);
+    citizen::wait_for_status(&client, &base, &closed.report, "resolved").await;
+    let accepted = client
+        .post(format!("{base}/api/v1/reports/{}/acceptance", closed.report.tracking_code))
+        .json(&json!({ "secret": closed.report.secret, "rating": 5 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+    // The quarter the figures take as now, on the country's clock.
+    let figures: Value = aduan_e2e::get_json(&client, &format!("{base}/api/v1/figures")).await;
+    let quarter = figures["period"]["label"].as_str().unwrap().to_owned();
+    let sample = aduan_e2e::eventually(std::time::Duration::from_secs(30), "a sample of the closed case", || async {
+        let draw = json!({ "institution_id": "bandung-dpu", "period": quarter, "size": 5 });
+        let (status, sample) = staff::post(&client, &format!("{base}/api/v1/review-samples"), &draw).await;
+        (status == 201).then(|| sample["id"].as_str().unwrap().to_owned())
+    })
+    .await;
     let ids = Ids {
         case: pothole.case_id.clone(),
         report: pothole.report_id.clone(),
         branch: branch["id"].as_str().unwrap().to_owned(),
+        sample,
     };
 
     // Every staff endpoint the OpenAPI document lists has a row.
