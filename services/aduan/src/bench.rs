@@ -40,6 +40,8 @@ pub struct BenchOptions {
 pub enum OtherBench {
     /// Times the staff and citizens' pages on a country's registry and a year's cases.
     Pages(crate::page_bench::PageBenchOptions),
+    /// Times the auditors' figures on a ledger of a year's events (10 million by default).
+    Figures(crate::figures_bench::FiguresBenchOptions),
 }
 
 /// What the benchmark measured.
@@ -66,8 +68,10 @@ const SAMPLES: [(&str, &str); 4] =
 
 /// Runs the benchmark on a fresh cluster, prints its figures, removes the cluster.
 pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
-    if let Some(OtherBench::Pages(pages)) = options.other {
-        return crate::page_bench::run(pages).await;
+    match options.other {
+        Some(OtherBench::Pages(pages)) => return crate::page_bench::run(pages).await,
+        Some(OtherBench::Figures(figures)) => return crate::figures_bench::run(figures).await,
+        None => {}
     }
     let binary = std::env::current_exe().context("finding the aduan binary")?;
     let mut cluster_options = ClusterOptions::local(binary);

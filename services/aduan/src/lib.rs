@@ -6,6 +6,7 @@ pub mod bench;
 pub mod child;
 pub mod cluster;
 pub mod dev;
+pub mod figures_bench;
 pub mod operations;
 pub mod page_bench;
 pub mod serve;

@@ -4,12 +4,13 @@
 
 use aduan_platform::auth::Caller;
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
+use aduan_registry::Registry;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -68,38 +69,47 @@ impl FiguresQuery {
     }
 }
 
-/// The facts the figures of `period` need: cases given in it or open now
-/// (of `institution` only, if given), and reports filed in it.
-async fn load(
-    state: &AuditState,
+/// What the figures of a period need read.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted<'a> {
+    /// One institution's cases only.
+    pub institution: Option<&'a str>,
+    /// The cases open now too (for the backlog), whenever they were given.
+    pub open_cases: bool,
+    /// The reports filed in the period (the verification stage's figures).
+    pub reports: bool,
+}
+
+/// Reads the facts the figures of `period` need: the cases given in it (and
+/// those open now, if wanted), and the reports filed in it (if wanted).
+pub async fn load(
+    db: &DatabaseConnection,
+    registry: &Registry,
     period: &Period,
-    institution: Option<&str>,
-) -> Result<(Vec<audit_report::Model>, Vec<audit_case::Model>), ApiError> {
-    let registry = state.registry.current();
-    let (from, until) = bounds(period, &registry);
-    let given_or_open = Condition::any()
-        .add(
-            Condition::all()
-                .add(audit_case::Column::AssignedAt.gte(from))
-                .add(audit_case::Column::AssignedAt.lt(until)),
-        )
-        .add(
+    wanted: Wanted<'_>,
+) -> Result<(Vec<audit_report::Model>, Vec<audit_case::Model>), DbErr> {
+    let (from, until) = bounds(period, registry);
+    let given =
+        Condition::all().add(audit_case::Column::AssignedAt.gte(from)).add(audit_case::Column::AssignedAt.lt(until));
+    let mut which = Condition::any().add(given);
+    if wanted.open_cases {
+        which = which.add(
             Condition::all().add(audit_case::Column::ReturnedAt.is_null()).add(audit_case::Column::ClosedAt.is_null()),
         );
-    let mut cases = audit_case::Entity::find().filter(given_or_open);
-    if let Some(institution) = institution {
+    }
+    let mut cases = audit_case::Entity::find().filter(which);
+    if let Some(institution) = wanted.institution {
         cases = cases.filter(audit_case::Column::InstitutionId.eq(institution));
     }
-    let cases = cases.all(&state.db).await?;
-    let reports = match institution {
-        Some(_) => Vec::new(),
-        None => {
-            audit_report::Entity::find()
-                .filter(audit_report::Column::FiledAt.gte(from))
-                .filter(audit_report::Column::FiledAt.lt(until))
-                .all(&state.db)
-                .await?
-        }
+    let cases = cases.all(db).await?;
+    let reports = if wanted.reports {
+        audit_report::Entity::find()
+            .filter(audit_report::Column::FiledAt.gte(from))
+            .filter(audit_report::Column::FiledAt.lt(until))
+            .all(db)
+            .await?
+    } else {
+        Vec::new()
     };
     Ok((reports, cases))
 }
@@ -127,8 +137,9 @@ async fn national(
     permit(&caller, Action::ReadFigures)?;
     let Query(query) = query?;
     let period = query.period(&state)?;
-    let (reports, cases) = load(&state, &period, None).await?;
     let registry = state.registry.current();
+    let wanted = Wanted { institution: None, open_cases: true, reports: true };
+    let (reports, cases) = load(&state.db, &registry, &period, wanted).await?;
     let inputs = Inputs { reports: &reports, cases: &cases, registry: &registry, now: state.today.now() };
     Ok(ApiJson(inputs.national(&period)))
 }
@@ -151,8 +162,9 @@ async fn ranking(
     {
         return Err(ApiError::invalid("invalid_level", "a level is national, province, regency or unit"));
     }
-    let (reports, cases) = load(&state, &period, None).await?;
     let registry = state.registry.current();
+    let wanted = Wanted { institution: None, open_cases: false, reports: false };
+    let (reports, cases) = load(&state.db, &registry, &period, wanted).await?;
     let inputs = Inputs { reports: &reports, cases: &cases, registry: &registry, now: state.today.now() };
     let ranked = inputs.ranking(&period, query.level.as_deref());
     Ok(match query.format {
@@ -219,7 +231,8 @@ async fn institution(
     permit_institution_figures(&caller, &id, |a, b| registry.is_below(a, b))?;
     let Query(query) = query?;
     let period = query.period(&state)?;
-    let (reports, cases) = load(&state, &period, Some(&id)).await?;
+    let wanted = Wanted { institution: Some(&id), open_cases: true, reports: false };
+    let (reports, cases) = load(&state.db, &registry, &period, wanted).await?;
     let inputs = Inputs { reports: &reports, cases: &cases, registry: &registry, now: state.today.now() };
     Ok(ApiJson(inputs.institution(&id, &period)))
 }
@@ -235,8 +248,9 @@ async fn open(
 ) -> Result<Response, ApiError> {
     let Query(query) = query?;
     let period = query.period(&state)?;
-    let (reports, cases) = load(&state, &period, None).await?;
     let registry = state.registry.current();
+    let wanted = Wanted { institution: None, open_cases: false, reports: false };
+    let (reports, cases) = load(&state.db, &registry, &period, wanted).await?;
     let inputs = Inputs { reports: &reports, cases: &cases, registry: &registry, now: state.today.now() };
     let data = open_data(&inputs, &period);
     Ok(match query.format {
