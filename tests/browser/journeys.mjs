@@ -311,7 +311,7 @@ async function auditorJourney(browser, pass) {
   await open(visitor, pass, '/open-data');
   if ((await visitor.locator('#open-data tbody tr').count()) < 1) fail('the open data lists no institution');
   const file = await visitor.request.get(`${base}/open-data?format=csv`);
-  if (!(await file.text()).startsWith('period,institution_id,category,suppressed')) fail('the open data does not download as CSV');
+  if (!(await file.text()).startsWith('period,scope,id,suppressed')) fail('the open data does not download as CSV');
   await anonymous.close();
 }
 

@@ -60,6 +60,7 @@ impl DevProcess {
 
     async fn start_process(&self, port: u16) -> anyhow::Result<Child> {
         let log_path = self.data_dir.join("dev.log");
+        let log_start = aduan::child::log_length(&log_path);
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path)?;
         let mut child = Command::new(crate::aduan_binary())
             .arg("dev")
@@ -75,7 +76,8 @@ impl DevProcess {
             .kill_on_drop(true)
             .spawn()?;
         let base = format!("http://127.0.0.1:{port}");
-        aduan::child::wait_ready(&mut child, &base, "aduan dev", &log_path, Duration::from_secs(30)).await?;
+        aduan::child::wait_ready(&mut child, &base, "aduan dev", (&log_path, log_start), Duration::from_secs(30))
+            .await?;
         Ok(child)
     }
 

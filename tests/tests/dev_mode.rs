@@ -92,6 +92,7 @@ async fn a_process_that_lost_its_port_is_not_mistaken_for_the_one_that_took_it()
     let data_dir = std::env::temp_dir().join(format!("aduan-lost-port-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&data_dir).unwrap();
     let log_path = data_dir.join("dev.log");
+    let log_start = aduan::child::log_length(&log_path);
     let log = std::fs::File::create(&log_path).unwrap();
     let mut child = tokio::process::Command::new(aduan_e2e::aduan_binary())
         .args(["dev", "--addr", &format!("127.0.0.1:{port}"), "--data-dir"])
@@ -102,7 +103,8 @@ async fn a_process_that_lost_its_port_is_not_mistaken_for_the_one_that_took_it()
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    let outcome = aduan::child::wait_ready(&mut child, &base, "aduan dev", &log_path, Duration::from_secs(60)).await;
+    let outcome =
+        aduan::child::wait_ready(&mut child, &base, "aduan dev", (&log_path, log_start), Duration::from_secs(60)).await;
     std::fs::remove_dir_all(&data_dir).ok();
     assert!(matches!(outcome, Err(aduan::child::NotReady::PortTaken { .. })), "{outcome:?}");
 }

@@ -60,22 +60,32 @@ pub enum NotReady {
     },
 }
 
+/// How long `log_path` is now: where a child started next begins writing.
+pub fn log_length(log_path: &Path) -> u64 {
+    std::fs::metadata(log_path).map_or(0, |metadata| metadata.len())
+}
+
 /// Waits until `child` itself answers `/readyz` at `base`
-/// (`http://127.0.0.1:<port>`); fails with its log if it exits first.
+/// (`http://127.0.0.1:<port>`); fails with its log if it exits first. Its
+/// log is what `log_path` holds past `log_start` (the file may hold earlier
+/// starts' lines: see [`log_length`]).
 pub async fn wait_ready(
     child: &mut Child,
     base: &str,
     name: &str,
-    log_path: &Path,
+    log: (&Path, u64),
     timeout: Duration,
 ) -> Result<(), NotReady> {
+    let (log_path, log_start) = log;
     let client = reqwest::Client::new();
     let deadline = tokio::time::Instant::now() + timeout;
     let pid = child.id();
     while tokio::time::Instant::now() < deadline {
         match child.try_wait() {
             Ok(Some(status)) => {
-                let log = std::fs::read_to_string(log_path).unwrap_or_default();
+                let all = std::fs::read(log_path).unwrap_or_default();
+                let own = all.get(usize::try_from(log_start).unwrap_or(usize::MAX)..).unwrap_or_default();
+                let log = String::from_utf8_lossy(own).into_owned();
                 return Err(if log.contains("Address already in use") {
                     NotReady::PortTaken { name: name.to_owned() }
                 } else {

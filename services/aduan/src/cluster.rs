@@ -197,6 +197,7 @@ impl Cluster {
 
     async fn start_process(&self, service: ServiceName, port: u16, log_name: &str) -> anyhow::Result<Child> {
         let log_path = self.options.log_dir.join(format!("{log_name}.log"));
+        let log_start = child::log_length(&log_path);
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path)?;
         let delays: Vec<String> = self.options.retry_delays_ms.iter().map(u64::to_string).collect();
         let mut command = Command::new(&self.options.binary);
@@ -226,7 +227,7 @@ impl Cluster {
             .kill_on_drop(true);
         let mut child = command.spawn().with_context(|| format!("starting {}", self.options.binary.display()))?;
         let base = format!("http://127.0.0.1:{port}");
-        child::wait_ready(&mut child, &base, log_name, &log_path, Duration::from_secs(60)).await?;
+        child::wait_ready(&mut child, &base, log_name, (&log_path, log_start), Duration::from_secs(60)).await?;
         Ok(child)
     }
 

@@ -88,6 +88,7 @@ pub async fn run(options: PageBenchOptions) -> anyhow::Result<()> {
 /// `aduan dev` on the bench's folder and `port`, once it answers.
 async fn start_dev(options: &PageBenchOptions, data_dir: &Path, port: u16) -> anyhow::Result<tokio::process::Child> {
     let log_path = data_dir.join("dev.log");
+    let log_start = child::log_length(&log_path);
     let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path)?;
     let mut child = tokio::process::Command::new(std::env::current_exe()?)
         .arg("dev")
@@ -111,7 +112,7 @@ async fn start_dev(options: &PageBenchOptions, data_dir: &Path, port: u16) -> an
         .kill_on_drop(true)
         .spawn()?;
     let base = format!("http://127.0.0.1:{port}");
-    child::wait_ready(&mut child, &base, "aduan dev", &log_path, Duration::from_secs(180)).await?;
+    child::wait_ready(&mut child, &base, "aduan dev", (&log_path, log_start), Duration::from_secs(180)).await?;
     Ok(child)
 }
 

@@ -263,6 +263,7 @@ pub async fn assemble(
                 registry: registry.clone(),
                 today: today.clone(),
                 outbox: outbox.clone(),
+                open_data: aduan_audit::open_data::OpenDataCache::default(),
             };
             background.push(Box::pin(aduan_audit::checkpoints::sign_every(
                 db,

@@ -343,6 +343,8 @@ async fn receipts(
     let size = u64::try_from(checkpoint.tree_size).unwrap_or(0);
     let rows = ledger_entry::Entity::find()
         .filter(ledger_entry::Column::ReportId.eq(query.report_id.to_string()))
+        // Auditors' reviews are between them and the institution.
+        .filter(ledger_entry::Column::Event.ne("case_reviewed"))
         .order_by_asc(ledger_entry::Column::LeafIndex)
         .limit(MAX_ENTRIES)
         .all(&state.db)

@@ -172,14 +172,14 @@ pub mod audit_case {
         pub first_follow_up_late: bool,
         /// Its resolution clock ran out.
         pub resolution_late: bool,
-        /// How many of its clocks ran out (escalations of any step).
+        /// Escalation notices about it: each level told of a clock that ran out.
         pub escalations: i32,
         /// How many times the citizen disputed its resolution.
         pub disputes: i32,
         /// The citizen appealed its resolution to the level above.
         pub appealed: bool,
         /// What came of the appeal: `upheld` (the resolution stands) or
-        /// `overturned` (the level above took the case up).
+        /// `taken_up` (the level above, or the national verifier, took the case up).
         pub appeal_outcome: Option<String>,
         /// The citizen's rating, 1 to 5.
         pub rating: Option<i32>,
@@ -191,6 +191,10 @@ pub mod audit_case {
         pub close_reason: Option<String>,
         /// The nearest running deadline (first follow-up or resolution), as last announced.
         pub due_on: Option<Date>,
+        /// The spans it waited for the citizen's answer to its questions, as
+        /// a JSON array of `[from, until]` Unix seconds: not its time.
+        #[sea_orm(column_type = "Text")]
+        pub waiting: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,11 +4,12 @@
 //!
 //! The fold reads only what an entry holds (the envelope without words), so
 //! anyone with the entries gets the same facts: [`fold`] over the entries
-//! fetched from the API is how an auditor outside rebuilds the figures. It
-//! does not depend on the order the entries were appended in where the bus
-//! may reorder them: first times are minimums, counts are counts, and the
-//! institution holding a report is the one of the assignment with the
-//! greatest sequence (the report's Lamport clock).
+//! fetched from the API is how an auditor outside rebuilds the figures. A
+//! report's entries are folded in the order its events happened, by their
+//! sequence (the report's Lamport clock, which every producer sets above
+//! what it had seen), whatever order the bus delivered them in: each event
+//! is then taken with the report as it stood, at the institution holding it
+//! then.
 
 use std::collections::HashMap;
 
@@ -19,12 +20,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 pub use crate::entities::audit_case::Model as CaseFacts;
 pub use crate::entities::audit_report::Model as ReportFacts;
 
-/// A report's facts and its cases, as the fold keeps them.
+/// A report's facts and its cases.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Folded {
     /// The report.
     pub report: ReportFacts,
-    /// Its cases, one per institution given it.
+    /// Its cases, one per institution given it, in the order they were given.
     pub cases: Vec<CaseFacts>,
 }
 
@@ -33,11 +34,9 @@ fn at(envelope: &Envelope) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(stamp.seconds, u32::try_from(stamp.nanos).ok()?)
 }
 
-fn earliest(kept: &mut Option<DateTime<Utc>>, new: Option<DateTime<Utc>>) {
-    if let Some(new) = new
-        && kept.is_none_or(|kept| new < kept)
-    {
-        *kept = Some(new);
+fn first(kept: &mut Option<DateTime<Utc>>, new: Option<DateTime<Utc>>) {
+    if kept.is_none() {
+        *kept = new;
     }
 }
 
@@ -50,96 +49,114 @@ fn fixed_name(fixed: i32) -> Option<String> {
     }
 }
 
-impl Folded {
-    /// An empty record of `report_id`.
-    pub fn new(report_id: &str) -> Self {
-        Self { report: ReportFacts { report_id: report_id.to_owned(), ..ReportFacts::default() }, cases: Vec::new() }
-    }
+/// The order a report's events happened in: the sequence, then the time,
+/// then the message id (two producers may give one sequence to events
+/// neither saw the other of).
+fn happened(a: &Envelope, b: &Envelope) -> std::cmp::Ordering {
+    let time = |e: &Envelope| e.occurred_at.as_ref().map_or((0, 0), |at| (at.seconds, at.nanos));
+    a.sequence.cmp(&b.sequence).then(time(a).cmp(&time(b))).then(a.message_id.cmp(&b.message_id))
+}
 
+/// Folds one report as its events happen.
+struct Folder {
+    folded: Folded,
+    /// Resolution keeps one case per report and opens it again at each
+    /// institution the report moves to: the institution holding each case id now.
+    case_holders: HashMap<String, String>,
+    /// Since when each institution has waited for the citizen's answer.
+    waiting_since: HashMap<String, DateTime<Utc>>,
+}
+
+impl Folder {
     fn learn_content(&mut self, content: Option<&ReportContent>) {
         let Some(content) = content else { return };
-        if self.report.category.is_empty() {
-            self.report.category.clone_from(&content.category);
-            self.report.region.clone_from(&content.region);
-            self.report.kind = content.kind;
-            for case in &mut self.cases {
-                case.category.clone_from(&content.category);
-                case.region.clone_from(&content.region);
-            }
+        let report = &mut self.folded.report;
+        if report.category.is_empty() {
+            report.category.clone_from(&content.category);
+            report.region.clone_from(&content.region);
+            report.kind = content.kind;
         }
     }
 
     fn case_at(&mut self, institution_id: &str) -> &mut CaseFacts {
-        let position = match self.cases.iter().position(|case| case.institution_id == institution_id) {
+        let folded = &mut self.folded;
+        let position = match folded.cases.iter().position(|case| case.institution_id == institution_id) {
             Some(position) => position,
             None => {
-                self.cases.push(CaseFacts {
-                    report_id: self.report.report_id.clone(),
+                folded.cases.push(CaseFacts {
+                    report_id: folded.report.report_id.clone(),
                     institution_id: institution_id.to_owned(),
-                    category: self.report.category.clone(),
-                    region: self.report.region.clone(),
+                    waiting: "[]".into(),
                     ..CaseFacts::default()
                 });
-                self.cases.len() - 1
+                folded.cases.len() - 1
             }
         };
-        &mut self.cases[position]
+        &mut folded.cases[position]
     }
 
     fn case_by_id(&mut self, case_id: &str) -> Option<&mut CaseFacts> {
-        self.cases.iter_mut().find(|case| case.case_id.as_deref() == Some(case_id))
+        let institution = self.case_holders.get(case_id)?.clone();
+        Some(self.case_at(&institution))
     }
 
     /// The case of the institution holding the report now.
     fn holder_case(&mut self) -> Option<&mut CaseFacts> {
-        let holder = self.report.holder.clone()?;
+        let holder = self.folded.report.holder.clone()?;
         Some(self.case_at(&holder))
     }
 
-    /// Takes in one entry's envelope.
-    pub fn apply(&mut self, envelope: &Envelope) {
+    fn stop_waiting(&mut self, institution: &str, when: Option<DateTime<Utc>>) {
+        if let (Some(since), Some(until)) = (self.waiting_since.remove(institution), when) {
+            let case = self.case_at(institution);
+            let mut spans: Vec<(i64, i64)> = serde_json::from_str(&case.waiting).unwrap_or_default();
+            spans.push((since.timestamp(), until.timestamp()));
+            case.waiting = serde_json::to_string(&spans).unwrap_or_else(|_| "[]".into());
+        }
+    }
+
+    fn apply(&mut self, envelope: &Envelope) {
         let Some(event) = envelope.event.as_ref() else { return };
         let when = at(envelope);
-        let sequence = i64::try_from(envelope.sequence).unwrap_or(i64::MAX);
         match event {
             Event::Filed(filed) => {
                 self.learn_content(filed.content.as_ref());
-                earliest(&mut self.report.filed_at, when);
+                first(&mut self.folded.report.filed_at, when);
             }
             Event::Assigned(assigned) => {
                 self.learn_content(assigned.content.as_ref());
-                earliest(&mut self.report.first_assigned_at, when);
-                if assigned.matched_by == "appeal" {
-                    // The level above took the case up: the appeal against the
-                    // holder before it succeeded.
-                    if let Some(previous) = self.holder_case()
-                        && previous.appealed
-                    {
-                        previous.appeal_outcome = Some("overturned".into());
-                    }
+                first(&mut self.folded.report.first_assigned_at, when);
+                // The level above (or the national verifier) took up the
+                // case the citizen appealed against.
+                if matches!(assigned.matched_by.as_str(), "appeal" | "reassigned")
+                    && let Some(previous) = self.holder_case()
+                    && previous.appealed
+                    && previous.appeal_outcome.is_none()
+                {
+                    previous.appeal_outcome = Some("taken_up".into());
                 }
-                if sequence >= self.report.holder_sequence {
-                    self.report.holder = Some(assigned.institution_id.clone());
-                    self.report.holder_sequence = sequence;
-                }
+                let report = &mut self.folded.report;
+                report.holder = Some(assigned.institution_id.clone());
+                report.holder_sequence = i64::try_from(envelope.sequence).unwrap_or(i64::MAX);
+                let (category, region) = (report.category.clone(), report.region.clone());
                 let case = self.case_at(&assigned.institution_id);
                 if case.assigned_at.is_none() {
                     case.matched_by.clone_from(&assigned.matched_by);
                     case.tier.clone_from(&assigned.tier);
+                    case.assigned_at = when;
                 }
-                earliest(&mut case.assigned_at, when);
+                (case.category, case.region) = (category, region);
             }
             Event::CaseOpened(opened) => {
+                self.case_holders.insert(opened.case_id.clone(), opened.institution_id.clone());
                 self.case_at(&opened.institution_id).case_id = Some(opened.case_id.clone());
             }
-            Event::Returned(returned) => earliest(&mut self.case_at(&returned.institution_id).returned_at, when),
-            Event::FollowUpPosted(posted) => {
-                earliest(&mut self.case_at(&posted.institution_id).first_response_at, when)
-            }
+            Event::Returned(returned) => first(&mut self.case_at(&returned.institution_id).returned_at, when),
+            Event::FollowUpPosted(posted) => first(&mut self.case_at(&posted.institution_id).first_response_at, when),
             Event::Resolved(resolved) => {
                 let case = self.case_at(&resolved.institution_id);
-                earliest(&mut case.first_response_at, when);
-                earliest(&mut case.resolved_at, when);
+                first(&mut case.first_response_at, when);
+                first(&mut case.resolved_at, when);
             }
             Event::Accepted(accepted) => {
                 if let Some(case) = self.holder_case() {
@@ -149,13 +166,13 @@ impl Folded {
             }
             Event::Closed(closed) => {
                 if let Some(case) = self.case_by_id(&closed.case_id) {
-                    earliest(&mut case.closed_at, when);
+                    first(&mut case.closed_at, when);
                     case.close_reason = Some(closed.reason.clone());
                     case.due_on = None;
                 }
             }
-            Event::Archived(archived) => self.report.archived_reason = Some(archived.reason.clone()),
-            Event::Merged(_) => self.report.merged = true,
+            Event::Archived(archived) => self.folded.report.archived_reason = Some(archived.reason.clone()),
+            Event::Merged(_) => self.folded.report.merged = true,
             Event::Disputed(_) => {
                 if let Some(case) = self.holder_case() {
                     case.disputes += 1;
@@ -172,7 +189,7 @@ impl Folded {
                 }
             }
             Event::Escalated(escalated) => match escalated.clock.as_str() {
-                "verification" => self.report.verification_late = true,
+                "verification" => self.folded.report.verification_late = true,
                 // An appeal above the top of the tree is not a clock run out.
                 "appeal" => {}
                 clock => {
@@ -197,20 +214,28 @@ impl Folded {
                         .min();
                 }
             }
-            Event::PrivacyRaised(_) => self.report.privacy_raised = true,
-            Event::PublicationChanged(_) => self.report.publication_changed = true,
-            Event::ReferredToOmbudsman(_) => self.report.referred_to_ombudsman = true,
+            Event::QuestionAsked(asked) => {
+                if let Some(when) = when {
+                    self.waiting_since.entry(asked.institution_id.clone()).or_insert(when);
+                }
+            }
+            Event::QuestionLapsed(lapsed) => self.stop_waiting(&lapsed.institution_id, when),
+            Event::CitizenReplied(_) => {
+                if let Some(holder) = self.folded.report.holder.clone() {
+                    self.stop_waiting(&holder, when);
+                }
+            }
+            Event::PrivacyRaised(_) => self.folded.report.privacy_raised = true,
+            Event::PublicationChanged(_) => self.folded.report.publication_changed = true,
+            Event::ReferredToOmbudsman(_) => self.folded.report.referred_to_ombudsman = true,
             // Steps that no figure counts.
             Event::Deferred(_)
             | Event::Clarified(_)
-            | Event::QuestionAsked(_)
-            | Event::CitizenReplied(_)
             | Event::ForwardedToUnit(_)
             | Event::UnitAnswered(_)
             | Event::RegistryChanged(_)
             | Event::SupportRequested(_)
             | Event::SupportGiven(_)
-            | Event::QuestionLapsed(_)
             | Event::AccountChanged(_)
             | Event::ResolutionProposed(_)
             | Event::ResolutionRejected(_)
@@ -220,22 +245,31 @@ impl Folded {
     }
 }
 
-/// Folds one entry's envelope into `reports` (an event about no report,
-/// such as a registry change, is skipped).
-pub fn fold_one(reports: &mut HashMap<String, Folded>, envelope: &Envelope) {
-    if envelope.report_id.is_empty() {
-        return;
+/// Folds one report's entries, given in any order, into its facts.
+pub fn fold_report(report_id: &str, envelopes: &mut [Envelope]) -> Folded {
+    envelopes.sort_by(happened);
+    let report = ReportFacts { report_id: report_id.to_owned(), ..ReportFacts::default() };
+    let mut folder = Folder {
+        folded: Folded { report, cases: Vec::new() },
+        case_holders: HashMap::new(),
+        waiting_since: HashMap::new(),
+    };
+    for envelope in envelopes.iter() {
+        folder.apply(envelope);
     }
-    reports.entry(envelope.report_id.clone()).or_insert_with(|| Folded::new(&envelope.report_id)).apply(envelope);
+    folder.folded
 }
 
-/// Folds entries' envelopes, in the order given, into every report's facts.
+/// Folds entries' envelopes, in any order, into every report's facts
+/// (events about no report, such as registry changes, are skipped).
 pub fn fold<'a>(envelopes: impl IntoIterator<Item = &'a Envelope>) -> HashMap<String, Folded> {
-    let mut reports = HashMap::new();
+    let mut by_report: HashMap<&str, Vec<Envelope>> = HashMap::new();
     for envelope in envelopes {
-        fold_one(&mut reports, envelope);
+        if !envelope.report_id.is_empty() {
+            by_report.entry(envelope.report_id.as_str()).or_default().push(envelope.clone());
+        }
     }
-    reports
+    by_report.into_iter().map(|(id, mut envelopes)| (id.to_owned(), fold_report(id, &mut envelopes))).collect()
 }
 
 #[cfg(test)]
@@ -320,8 +354,42 @@ mod tests {
         let city = at("bandung-dpu");
         assert!(city.first_follow_up_late && !city.resolution_late);
         assert_eq!(city.first_response_at.unwrap().date_naive(), NaiveDate::from_ymd_opt(2026, 7, 14).unwrap());
-        assert_eq!(city.appeal_outcome.as_deref(), Some("overturned"));
+        assert_eq!(city.appeal_outcome.as_deref(), Some("taken_up"));
         assert!(at("jabar").is_open());
+    }
+
+    #[test]
+    fn a_case_opened_again_elsewhere_closes_where_it_is_and_waiting_is_kept() {
+        use aduan_platform::proto::{CitizenReplied, QuestionAsked};
+        let opened = |institution: &str| {
+            Event::CaseOpened(CaseOpened { case_id: "c1".into(), institution_id: institution.into() })
+        };
+        let events = [
+            envelope(1, 1, assigned("kemen-pu", "rule")),
+            envelope(2, 1, opened("kemen-pu")),
+            envelope(
+                3,
+                2,
+                Event::Returned(ReturnedNotAuthority { institution_id: "kemen-pu".into(), ..Default::default() }),
+            ),
+            envelope(4, 3, assigned("bandung-dpu", "verifier")),
+            envelope(5, 3, opened("bandung-dpu")),
+            envelope(
+                6,
+                6,
+                Event::QuestionAsked(QuestionAsked { institution_id: "bandung-dpu".into(), ..Default::default() }),
+            ),
+            envelope(7, 9, Event::CitizenReplied(CitizenReplied::default())),
+            envelope(8, 10, Event::Resolved(Resolved { institution_id: "bandung-dpu".into(), ..Resolved::default() })),
+            envelope(9, 13, Event::Closed(Closed { case_id: "c1".into(), reason: "silence".into() })),
+        ];
+        let folded = fold(events.iter().rev());
+        let at = |id: &str| folded["r1"].cases.iter().find(|case| case.institution_id == id).unwrap().clone();
+        assert!(at("kemen-pu").closed_at.is_none(), "the ministry sent it back; the city closed it");
+        assert_eq!(at("bandung-dpu").close_reason.as_deref(), Some("silence"));
+        let spans: Vec<(i64, i64)> = serde_json::from_str(&at("bandung-dpu").waiting).unwrap();
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].1 - spans[0].0, 3 * 86_400, "three days waiting for the citizen");
     }
 
     #[test]

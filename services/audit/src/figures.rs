@@ -45,7 +45,12 @@ impl Period {
     /// Parses `2026`, `2026-Q3` or `2026-07`.
     pub fn parse(text: &str) -> Result<Self, BadPeriod> {
         let bad = || BadPeriod(text.to_owned());
+        // Digits only where numbers go: Rust's parsers would take "+7".
+        let digits = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
         let (year, rest) = text.split_once('-').map_or((text, None), |(year, rest)| (year, Some(rest)));
+        if !digits(year) || rest.is_some_and(|rest| !digits(rest.strip_prefix('Q').unwrap_or(rest))) {
+            return Err(bad());
+        }
         let year: i32 = year.parse().ok().filter(|year| (2000..=2200).contains(year)).ok_or_else(bad)?;
         let first = |month: u32| NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(bad);
         let (from, months) = match rest {
@@ -64,11 +69,9 @@ impl Period {
     /// The quarter `date` is in.
     pub fn quarter_of(date: NaiveDate) -> Self {
         let quarter = (date.month() - 1) / 3 + 1;
-        Self::parse(&format!("{}-Q{quarter}", date.year())).unwrap_or_else(|_| Self {
-            label: date.year().to_string(),
-            from: date,
-            until: date,
-        })
+        let from = date.with_day(1).and_then(|day| day.with_month(quarter * 3 - 2)).unwrap_or(date);
+        let until = from.checked_add_months(chrono::Months::new(3)).unwrap_or(NaiveDate::MAX);
+        Self { label: format!("{}-Q{quarter}", date.year()), from, until }
     }
 }
 
@@ -85,7 +88,9 @@ pub struct CaseFigures {
     /// of cases answered in time, of those answered or whose clock ran out.
     pub first_follow_up_on_time: Option<f64>,
     /// Follow-up rate: the share (%) of the cases kept that were answered at
-    /// least once (a follow-up or a resolution).
+    /// least once (a follow-up or a resolution), of those answered, closed,
+    /// or whose first follow-up clock ran out (a case still within its first
+    /// days is not counted against the institution yet).
     pub follow_up_rate: Option<f64>,
     /// Whether the follow-up rate is at least half ("good", as in OGP ID0112).
     pub follow_up_good: Option<bool>,
@@ -105,7 +110,7 @@ pub struct CaseFigures {
     /// Appeals whose resolution stood.
     pub appeals_upheld: u64,
     /// Appeals the level above took up.
-    pub appeals_overturned: u64,
+    pub appeals_taken_up: u64,
     /// Appeals not decided yet.
     pub appeals_pending: u64,
     /// Cases the citizen rated.
@@ -118,7 +123,7 @@ pub struct CaseFigures {
     pub fixed_partly: u64,
     /// "Was it fixed?": no.
     pub fixed_no: u64,
-    /// Clocks that ran out (escalations).
+    /// Escalation notices: each level told of a clock that ran out.
     pub escalations: u64,
     /// The compliance index, 0 to 100 (see [`compliance_index`]).
     pub compliance_index: Option<f64>,
@@ -245,6 +250,21 @@ impl<'a> Calendars<'a> {
         calendar.working_days_between(from.with_timezone(offset).date_naive(), to.with_timezone(offset).date_naive())
     }
 
+    /// Working days `case` had from `from` to `to`: the days it waited for
+    /// the citizen's answer do not count (PROCEDURE.md's clocks pause).
+    pub fn working_days_of(&mut self, case: &CaseFacts, from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
+        let all = self.working_days(&case.region, from, to);
+        let spans: Vec<(i64, i64)> = serde_json::from_str(&case.waiting).unwrap_or_default();
+        let waited: u32 = spans
+            .into_iter()
+            .filter_map(|(since, until)| {
+                Some((DateTime::from_timestamp(since, 0)?, DateTime::from_timestamp(until, 0)?))
+            })
+            .map(|(since, until)| self.working_days(&case.region, since.max(from), until.min(to).max(since.max(from))))
+            .sum();
+        all.saturating_sub(waited)
+    }
+
     /// Today where `region` is, `now` being now.
     pub fn today(&mut self, region: &str, now: DateTime<Utc>) -> NaiveDate {
         now.with_timezone(&self.of(region).1).date_naive()
@@ -265,9 +285,9 @@ pub fn case_figures<'c>(cases: impl IntoIterator<Item = &'c CaseFacts>, calendar
             figures.returned += 1;
             continue;
         }
-        kept += 1;
-        if case.first_response_at.is_some() {
-            answered += 1;
+        if case.first_response_at.is_some() || case.first_follow_up_late || case.closed_at.is_some() {
+            kept += 1;
+            answered += u64::from(case.first_response_at.is_some());
         }
         if case.first_response_at.is_some() || case.first_follow_up_late {
             ffu_counted += 1;
@@ -279,14 +299,14 @@ pub fn case_figures<'c>(cases: impl IntoIterator<Item = &'c CaseFacts>, calendar
         }
         if let (Some(assigned), Some(resolved)) = (case.assigned_at, case.resolved_at) {
             figures.resolved += 1;
-            days.push(calendars.working_days(&case.region, assigned, resolved));
+            days.push(calendars.working_days_of(case, assigned, resolved));
             disputed += u64::from(case.disputes > 0);
             appealed += u64::from(case.appealed);
         }
         if case.appealed {
             match case.appeal_outcome.as_deref() {
                 Some("upheld") => figures.appeals_upheld += 1,
-                Some("overturned") => figures.appeals_overturned += 1,
+                Some("taken_up") => figures.appeals_taken_up += 1,
                 _ => figures.appeals_pending += 1,
             }
         }
@@ -352,7 +372,7 @@ pub fn backlog<'c>(
         backlog.open += 1;
         let today = calendars.today(&case.region, now);
         backlog.overdue += u64::from(case.due_on.is_some_and(|due| due < today));
-        let age = case.assigned_at.map_or(0, |assigned| calendars.working_days(&case.region, assigned, now));
+        let age = case.assigned_at.map_or(0, |assigned| calendars.working_days_of(case, assigned, now));
         if let Some(bucket) = AGE_BUCKETS.iter().position(|(most, _)| age <= *most) {
             counts[bucket] += 1;
         }
@@ -361,6 +381,9 @@ pub fn backlog<'c>(
         AGE_BUCKETS.iter().zip(counts).map(|((_, age), cases)| AgeBucket { age: (*age).to_owned(), cases }).collect();
     backlog
 }
+
+/// The levels of the tree, top down, by their names in figures.
+pub const LEVELS: [&str; 4] = ["national", "province", "regency", "unit"];
 
 /// The name the registry gives a level.
 pub fn level_name(level: Level) -> &'static str {
@@ -453,7 +476,7 @@ pub fn by_level<'c>(
     for case in cases {
         levels.entry(level_of(registry, &case.institution_id)).or_default().push(case);
     }
-    let order = ["national", "province", "regency", "unit", "unknown"];
+    let order: Vec<&str> = LEVELS.iter().copied().chain(["unknown"]).collect();
     let mut figures: Vec<LevelFigures> = levels
         .into_iter()
         .map(|(level, cases)| {
@@ -578,10 +601,11 @@ mod tests {
         let december = Period::parse("2026-12").unwrap();
         assert_eq!(december.until.to_string(), "2027-01-01");
         assert_eq!(Period::parse("2026").unwrap().until.to_string(), "2027-01-01");
-        for bad in ["2026-Q5", "2026-13", "26", "2026-W01", "", "2026-Q"] {
+        for bad in ["2026-Q5", "2026-13", "26", "2026-W01", "", "2026-Q", "+2026", "2026-+7", "2026-Q+3", "2026-7"] {
             assert!(Period::parse(bad).is_err(), "{bad}");
         }
-        assert_eq!(Period::quarter_of(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()).label, "2026-Q4");
+        let q4 = Period::quarter_of(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+        assert_eq!(q4, Period::parse("2026-Q4").unwrap());
     }
 
     #[test]

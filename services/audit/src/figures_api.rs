@@ -19,7 +19,7 @@ use crate::AuditState;
 use crate::authorization::{Action, permit, permit_institution_figures};
 use crate::entities::{audit_case, audit_report};
 use crate::figures::{Inputs, InstitutionFigures, NationalFigures, Period, RankedInstitution, bounds};
-use crate::open_data::{OpenData, open_data, to_csv};
+use crate::open_data::{OpenData, is_quarter, open_data, to_csv};
 
 /// The figures' routes.
 pub fn router(state: AuditState) -> OpenApiRouter {
@@ -158,7 +158,7 @@ async fn ranking(
     let Query(query) = query?;
     let period = query.period(&state)?;
     if let Some(level) = &query.level
-        && !["national", "province", "regency", "unit"].contains(&level.as_str())
+        && !crate::figures::LEVELS.contains(&level.as_str())
     {
         return Err(ApiError::invalid("invalid_level", "a level is national, province, regency or unit"));
     }
@@ -174,13 +174,12 @@ async fn ranking(
 }
 
 fn ranking_csv(period: &Period, ranked: &[RankedInstitution]) -> String {
-    use crate::csv::field;
+    use crate::csv::{field, number};
     let mut out = String::from(
         "period,rank,institution_id,name,level,cases,returned,misrouting_rate,first_follow_up_on_time,\
          follow_up_rate,follow_up_good,resolved,resolution_on_time,median_days_to_resolve,p90_days_to_resolve,\
          reopen_rate,appeal_rate,rated,mean_rating,escalations,compliance_index\n",
     );
-    let number = |value: Option<f64>| value.map(|value| value.to_string()).unwrap_or_default();
     for entry in ranked {
         let f = &entry.figures;
         let fields = [
@@ -225,10 +224,10 @@ async fn institution(
     query: Result<Query<FiguresQuery>, QueryRejection>,
 ) -> Result<ApiJson<InstitutionFigures>, ApiError> {
     let registry = state.registry.current();
+    permit_institution_figures(&caller, &id, |a, b| registry.is_below(a, b))?;
     if registry.institution(&id).is_none() {
         return Err(ApiError::not_found("unknown_institution", format!("no institution {id:?} in the registry")));
     }
-    permit_institution_figures(&caller, &id, |a, b| registry.is_below(a, b))?;
     let Query(query) = query?;
     let period = query.period(&state)?;
     let wanted = Wanted { institution: Some(&id), open_cases: true, reports: false };
@@ -237,8 +236,9 @@ async fn institution(
     Ok(ApiJson(inputs.institution(&id, &period)))
 }
 
-/// The open data of a period, for anyone: per institution and category, no
-/// free text, cells of fewer than five cases suppressed.
+/// The open data of a quarter, for anyone: per institution and per
+/// category across the country, no free text, cells of fewer than five
+/// cases suppressed.
 #[utoipa::path(get, path = "/api/v1/open-data", tag = "public", params(FiguresQuery),
     responses((status = 200, body = OpenData), (status = 200, description = "With format=csv", content_type = "text/csv", body = String),
         (status = 422, body = ErrorBody)))]
@@ -248,13 +248,23 @@ async fn open(
 ) -> Result<Response, ApiError> {
     let Query(query) = query?;
     let period = query.period(&state)?;
-    let registry = state.registry.current();
-    let wanted = Wanted { institution: None, open_cases: false, reports: false };
-    let (reports, cases) = load(&state.db, &registry, &period, wanted).await?;
-    let inputs = Inputs { reports: &reports, cases: &cases, registry: &registry, now: state.today.now() };
-    let data = open_data(&inputs, &period);
+    if !is_quarter(&period) {
+        return Err(ApiError::invalid("invalid_period", "the open data is published by quarter: 2026-Q3"));
+    }
+    let data = match state.open_data.get(&period.label) {
+        Some(data) => data,
+        None => {
+            let registry = state.registry.current();
+            let wanted = Wanted { institution: None, open_cases: false, reports: false };
+            let (reports, cases) = load(&state.db, &registry, &period, wanted).await?;
+            let inputs = Inputs { reports: &reports, cases: &cases, registry: &registry, now: state.today.now() };
+            let data = std::sync::Arc::new(open_data(&inputs, &period));
+            state.open_data.put(data.clone());
+            data
+        }
+    };
     Ok(match query.format {
-        Format::Json => ApiJson(data).into_response(),
+        Format::Json => ApiJson(data.as_ref().clone()).into_response(),
         Format::Csv => csv_download(&format!("aduan-open-data-{}", period.label), to_csv(&data)),
     })
 }

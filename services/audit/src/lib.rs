@@ -55,6 +55,8 @@ pub struct AuditState {
     pub today: aduan_platform::clock::Today,
     /// Wakes the outbox's relay when a review is announced.
     pub outbox: OutboxSignal,
+    /// The public's open data, kept for a minute.
+    pub open_data: open_data::OpenDataCache,
 }
 
 impl FromRef<AuditState> for Arc<Authenticator> {

@@ -106,10 +106,17 @@ impl MigrationTrait for CreateFacts {
                 .execute_unprepared(&format!("CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"))
                 .await?;
         }
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE INDEX IF NOT EXISTS audit_case_open ON audit_case (institution_id) \
+                 WHERE returned_at IS NULL AND closed_at IS NULL",
+            )
+            .await?;
         // A ledger begun before the facts were kept gets them from its entries.
-        let read = crate::projection::rebuild(manager.get_connection()).await?;
-        if read > 0 {
-            tracing::info!(entries = read, "the figures' facts made from the ledger's entries");
+        let reports = crate::projection::rebuild(manager.get_connection()).await?;
+        if reports > 0 {
+            tracing::info!(reports, "the figures' facts made from the ledger's entries");
         }
         Ok(())
     }

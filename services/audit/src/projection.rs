@@ -1,7 +1,8 @@
-//! The facts of every report, kept as the ledger grows: each appended entry
-//! is folded (see `facts`) into its report's rows in the same transaction, so
-//! the facts never run ahead of or behind the ledger. The rows are derived:
-//! [`rebuild`] makes them again from the entries alone.
+//! The facts of every report, kept as the ledger grows: when an entry is
+//! appended, its report is folded again (see `facts`) from all its entries,
+//! in the same transaction, so the facts never run ahead of or behind the
+//! ledger and never depend on the order the bus delivered the events in.
+//! The rows are derived: [`rebuild`] makes them again from the entries alone.
 
 use std::collections::HashMap;
 
@@ -12,22 +13,13 @@ use sea_orm::{
 };
 
 use crate::entities::{audit_case, audit_report, ledger_entry};
-use crate::facts::{Folded, fold_one};
+use crate::facts::{Folded, fold_report};
 
-/// Entries read at a time while rebuilding, and rows written at a time.
-const BATCH: u64 = 5_000;
+/// Reports folded at a time while rebuilding.
+const REPORTS_AT_A_TIME: u64 = 1_000;
 
-async fn load<C: ConnectionTrait>(conn: &C, report_id: &str) -> Result<Folded, DbErr> {
-    let Some(report) = audit_report::Entity::find_by_id(report_id.to_owned()).one(conn).await? else {
-        return Ok(Folded::new(report_id));
-    };
-    let cases = audit_case::Entity::find()
-        .filter(audit_case::Column::ReportId.eq(report_id))
-        .order_by_asc(audit_case::Column::AssignedAt)
-        .all(conn)
-        .await?;
-    Ok(Folded { report, cases })
-}
+/// Rows written by one statement (within SQLite's and PostgreSQL's limits on parameters).
+const ROWS_AT_A_TIME: usize = 500;
 
 async fn save<C: ConnectionTrait>(conn: &C, folded: Vec<Folded>) -> Result<(), DbErr> {
     let mut reports = Vec::with_capacity(folded.len());
@@ -36,7 +28,7 @@ async fn save<C: ConnectionTrait>(conn: &C, folded: Vec<Folded>) -> Result<(), D
         reports.push(report.into_active_model());
         cases.extend(its_cases.into_iter().map(IntoActiveModel::into_active_model));
     }
-    for chunk in reports.chunks(BATCH as usize / 10) {
+    for chunk in reports.chunks(ROWS_AT_A_TIME) {
         audit_report::Entity::insert_many(chunk.to_vec())
             .on_conflict(
                 OnConflict::column(audit_report::Column::ReportId)
@@ -49,7 +41,7 @@ async fn save<C: ConnectionTrait>(conn: &C, folded: Vec<Folded>) -> Result<(), D
             .await?;
     }
     let keys = [audit_case::Column::ReportId, audit_case::Column::InstitutionId];
-    for chunk in cases.chunks(BATCH as usize / 10) {
+    for chunk in cases.chunks(ROWS_AT_A_TIME) {
         audit_case::Entity::insert_many(chunk.to_vec())
             .on_conflict(
                 OnConflict::columns(keys)
@@ -65,15 +57,30 @@ async fn save<C: ConnectionTrait>(conn: &C, folded: Vec<Folded>) -> Result<(), D
     Ok(())
 }
 
-/// Folds one appended entry's envelope (already without words) into its
-/// report's facts.
+/// Folds the report of an entry just appended again, from all its entries
+/// in the ledger (a handful), in the order they happened.
 pub async fn project<C: ConnectionTrait>(conn: &C, entry: &Envelope) -> Result<(), DbErr> {
     if entry.report_id.is_empty() || entry.event.is_none() {
         return Ok(());
     }
-    let mut folded = load(conn, &entry.report_id).await?;
-    folded.apply(entry);
-    save(conn, vec![folded]).await
+    let mut envelopes = entries_of(conn, std::slice::from_ref(&entry.report_id)).await?;
+    let mut own = envelopes.remove(&entry.report_id).unwrap_or_default();
+    save(conn, vec![fold_report(&entry.report_id, &mut own)]).await
+}
+
+/// The entries of `reports`, by report.
+async fn entries_of<C: ConnectionTrait>(conn: &C, reports: &[String]) -> Result<HashMap<String, Vec<Envelope>>, DbErr> {
+    let rows = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::ReportId.is_in(reports.iter().cloned()))
+        .all(conn)
+        .await?;
+    let mut by_report: HashMap<String, Vec<Envelope>> = HashMap::new();
+    for row in rows {
+        if let Some(report) = row.report_id.clone() {
+            by_report.entry(report).or_default().push(decode(&row.body)?);
+        }
+    }
+    Ok(by_report)
 }
 
 /// Decodes an entry's bytes back into its envelope.
@@ -81,27 +88,37 @@ pub fn decode(body: &[u8]) -> Result<Envelope, DbErr> {
     Envelope::decode(body).map_err(|error| DbErr::Custom(format!("a ledger entry does not decode: {error}")))
 }
 
-/// Makes every report's facts again from the ledger's entries, in index
-/// order; returns how many entries it read. What was there is replaced.
+/// Makes every report's facts again from the ledger's entries, a thousand
+/// reports at a time; returns how many reports it folded. What was there is
+/// replaced.
 pub async fn rebuild<C: ConnectionTrait>(conn: &C) -> Result<u64, DbErr> {
-    let mut reports = HashMap::new();
-    let (mut next, mut read) = (0i64, 0u64);
-    loop {
-        let page = ledger_entry::Entity::find()
-            .filter(ledger_entry::Column::LeafIndex.gte(next))
-            .order_by_asc(ledger_entry::Column::LeafIndex)
-            .limit(BATCH)
-            .all(conn)
-            .await?;
-        let Some(last) = page.last() else { break };
-        next = last.leaf_index + 1;
-        for entry in &page {
-            fold_one(&mut reports, &decode(&entry.body)?);
-        }
-        read += page.len() as u64;
-    }
     audit_case::Entity::delete_many().exec(conn).await?;
     audit_report::Entity::delete_many().exec(conn).await?;
-    save(conn, reports.into_values().collect()).await?;
-    Ok(read)
+    let mut after = String::new();
+    let mut folded_reports = 0u64;
+    loop {
+        let reports: Vec<String> = ledger_entry::Entity::find()
+            .select_only()
+            .column(ledger_entry::Column::ReportId)
+            .distinct()
+            .filter(ledger_entry::Column::ReportId.gt(after.clone()))
+            .order_by_asc(ledger_entry::Column::ReportId)
+            .limit(REPORTS_AT_A_TIME)
+            .into_tuple::<Option<String>>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        let Some(last) = reports.last() else { break };
+        after.clone_from(last);
+        let folded: Vec<Folded> = entries_of(conn, &reports)
+            .await?
+            .into_iter()
+            .map(|(report, mut envelopes)| fold_report(&report, &mut envelopes))
+            .collect();
+        folded_reports += folded.len() as u64;
+        save(conn, folded).await?;
+    }
+    Ok(folded_reports)
 }

@@ -199,21 +199,22 @@ async fn draw_sample(
     ApiJson(body): ApiJson<DrawSample>,
 ) -> Result<(StatusCode, ApiJson<SampleView>), ApiError> {
     let registry = state.registry.current();
+    permit_draw(&caller, &body.institution_id, &state)?;
     if registry.institution(&body.institution_id).is_none() {
         return Err(ApiError::invalid("unknown_institution", format!("no institution {:?}", body.institution_id)));
     }
-    permit_draw(&caller, &body.institution_id, &state)?;
     let period = Period::parse(&body.period).map_err(|error| ApiError::invalid("invalid_period", error.to_string()))?;
     let size = body.size.unwrap_or(10);
     if !(1..=MAX_SAMPLE).contains(&size) {
         return Err(ApiError::invalid("invalid_size", format!("a sample holds 1 to {MAX_SAMPLE} cases")));
     }
     let (from, until) = bounds(&period, &registry);
+    let txn = state.db.begin().await?;
     let closed: Vec<String> = audit_case::Entity::find()
         .filter(audit_case::Column::InstitutionId.eq(&body.institution_id))
         .filter(audit_case::Column::ClosedAt.gte(from))
         .filter(audit_case::Column::ClosedAt.lt(until))
-        .all(&state.db)
+        .all(&txn)
         .await?
         .into_iter()
         .map(|case| case.report_id)
@@ -230,7 +231,7 @@ async fn draw_sample(
         seed: seed.clone(),
         size: i32::try_from(size).unwrap_or(i32::MAX),
         report_ids: serde_json::to_string(&drawn).map_err(|error| ApiError::internal(error.to_string()))?,
-        drawn_at: Utc::now(),
+        drawn_at: state.today.now(),
         drawn_by: caller.subject.clone(),
     };
     let event = Event::ReviewSampleDrawn(ReviewSampleDrawn {
@@ -240,8 +241,10 @@ async fn draw_sample(
         seed,
         size,
         report_ids: drawn,
+        // The ledger's size when it was drawn: the candidates are the cases
+        // the entries below it make closed in the period.
+        tree_size: crate::appending::size(&txn).await?,
     });
-    let txn = state.db.begin().await?;
     review_sample::Entity::insert(review_sample::ActiveModel::from(sample.clone())).exec(&txn).await?;
     announce(&txn, new_registry_envelope(caller.actor(StaffRole::Auditor), event)).await?;
     txn.commit().await?;
@@ -364,7 +367,7 @@ async fn review(
         scores: Set(serde_json::to_string(&body.scores).map_err(|error| ApiError::internal(error.to_string()))?),
         total: Set(i32::try_from(total).unwrap_or(i32::MAX)),
         findings: Set(findings.to_owned()),
-        reviewed_at: Set(Utc::now()),
+        reviewed_at: Set(state.today.now()),
         reviewed_by: Set(caller.subject.clone()),
     })
     // Two auditors at once: one review stands, the other is told.

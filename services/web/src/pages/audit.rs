@@ -7,7 +7,7 @@
 use aduan_audit::figures::{
     Backlog, CaseFigures, InstitutionFigures, NationalFigures, RankedInstitution, ReportFigures,
 };
-use aduan_audit::open_data::OpenData;
+use aduan_audit::open_data::{OpenData, Scope};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -142,7 +142,7 @@ fn case_rows(tr: Tr, figures: &CaseFigures) -> Vec<FigureRow> {
                 "figure-appeal-outcomes-value",
                 &[
                     ("upheld", figures.appeals_upheld.to_string()),
-                    ("overturned", figures.appeals_overturned.to_string()),
+                    ("taken_up", figures.appeals_taken_up.to_string()),
                     ("pending", figures.appeals_pending.to_string()),
                 ],
             ),
@@ -394,10 +394,10 @@ pub async fn institution(
     Ok(Html(page.render()?).into_response())
 }
 
-/// An institution's overall row of the open data, as the page lists it.
+/// A row of the open data, as the page lists it.
 #[derive(Debug, Clone)]
 pub struct OpenRow {
-    /// Its name.
+    /// The institution's or the category's name.
     pub name: String,
     /// Withheld: fewer than five cases.
     pub suppressed: bool,
@@ -413,6 +413,20 @@ pub struct OpenRow {
     pub index: String,
 }
 
+impl OpenRow {
+    fn of(name: String, cell: &aduan_audit::open_data::OpenCell) -> Self {
+        Self {
+            name,
+            suppressed: cell.suppressed,
+            cases: cell.cases.map_or_else(|| "—".to_owned(), |cases| cases.to_string()),
+            follow_up_rate: percent(cell.follow_up_rate),
+            resolution_on_time: percent(cell.resolution_on_time),
+            median_days: number(cell.median_days_to_resolve),
+            index: number(cell.compliance_index),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "open_data.html")]
 struct OpenDataPage {
@@ -420,7 +434,19 @@ struct OpenDataPage {
     period: String,
     period_query: String,
     suppressed_below: u64,
-    rows: Vec<OpenRow>,
+    empty: bool,
+    tables: Vec<OpenTable>,
+}
+
+/// One table of the open data.
+#[derive(Debug, Clone)]
+pub struct OpenTable {
+    /// Its element id.
+    pub id: &'static str,
+    /// Its caption.
+    pub caption: String,
+    /// Its rows.
+    pub rows: Vec<OpenRow>,
 }
 
 /// `/open-data`: the public's figures per institution, with the files
@@ -431,6 +457,7 @@ pub async fn open_data(
     session: Session,
     Query(query): Query<FiguresQuery>,
 ) -> Result<Response, PageError> {
+    let tr = Tr(lang);
     let period = query.period();
     if let Some(format @ ("csv" | "json")) = query.format.as_deref() {
         let mut file_query = period.clone();
@@ -442,27 +469,32 @@ pub async fn open_data(
     }
     let data: OpenData = state.services.get(Service::Audit, "/api/v1/open-data", &period, None).await?;
     let institutions = state.directory.institutions(&state.services).await?;
-    let rows = data
-        .cells
-        .iter()
-        .filter(|cell| cell.category.is_none())
-        .map(|cell| OpenRow {
-            name: institutions.name(&cell.institution_id),
-            suppressed: cell.suppressed,
-            cases: cell.cases.map_or_else(|| "—".to_owned(), |cases| cases.to_string()),
-            follow_up_rate: percent(cell.follow_up_rate),
-            resolution_on_time: percent(cell.resolution_on_time),
-            median_days: number(cell.median_days_to_resolve),
-            index: number(cell.compliance_index),
-        })
-        .collect();
+    let categories: Vec<serde_json::Value> =
+        state.services.get(Service::Intake, "/api/v1/categories", &[], None).await?;
+    let category_name = |id: &str| {
+        categories
+            .iter()
+            .find(|category| category["id"] == id)
+            .and_then(|category| category["name"].as_str())
+            .unwrap_or(id)
+            .to_owned()
+    };
+    let rows_of = |scope: Scope| data.cells.iter().filter(move |cell| cell.scope == scope);
+    let institution_rows: Vec<OpenRow> =
+        rows_of(Scope::Institution).map(|cell| OpenRow::of(institutions.name(&cell.id), cell)).collect();
+    let category_rows: Vec<OpenRow> =
+        rows_of(Scope::Category).map(|cell| OpenRow::of(category_name(&cell.id), cell)).collect();
     let chrome = Chrome::citizen(lang, &session, "/open-data").await?;
     let page = OpenDataPage {
         chrome,
         period_query: query_value(&data.period.label),
         period: data.period.label,
         suppressed_below: data.suppressed_below,
-        rows,
+        empty: data.cells.is_empty(),
+        tables: vec![
+            OpenTable { id: "open-data", caption: tr.t("open-data-institutions"), rows: institution_rows },
+            OpenTable { id: "open-data-categories", caption: tr.t("open-data-categories"), rows: category_rows },
+        ],
     };
     Ok(Html(page.render()?).into_response())
 }

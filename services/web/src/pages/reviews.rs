@@ -125,6 +125,10 @@ pub struct CaseRow {
     pub total: String,
     /// The findings, once reviewed.
     pub findings: Option<String>,
+    /// Why the last try at reviewing it was refused.
+    pub error: Option<String>,
+    /// What was typed in that try.
+    pub typed: String,
 }
 
 #[derive(Template)]
@@ -139,7 +143,11 @@ struct SamplePage {
     criteria: Vec<CriterionRow>,
     cases: Vec<CaseRow>,
     reviews: bool,
-    error: Option<String>,
+}
+
+/// The name of the review form of one case, for its refusal and what was typed.
+fn review_form(report_id: &str) -> String {
+    format!("review-{report_id}")
 }
 
 /// `/staff/audit/samples/{id}`: the cases of a sample, their reviews, and
@@ -197,12 +205,24 @@ pub async fn sample(
                     review["out_of"].as_u64().unwrap_or(0)
                 ),
                 findings: review["findings"].as_str().map(str::to_owned),
+                error: None,
+                typed: String::new(),
+            }
+        })
+        .collect::<Vec<_>>();
+    let chrome = Chrome::staff(lang, &staff, &here).await?;
+    let cases = cases
+        .into_iter()
+        .map(|case: CaseRow| {
+            let form = review_form(&case.report_id);
+            CaseRow {
+                error: chrome.error_for(&form).map(str::to_owned),
+                typed: chrome.typed_in(&form).to_owned(),
+                ..case
             }
         })
         .collect();
-    let chrome = Chrome::staff(lang, &staff, &here).await?;
     let page = SamplePage {
-        error: chrome.error_for("review").map(str::to_owned),
         chrome,
         id,
         institution_name: institutions.name(&institution),
@@ -245,7 +265,8 @@ pub async fn review(
         }
         Err(failure @ ApiFailure::Refused { .. }) if failure.status() != 401 => {
             let typed = fields.get("findings").cloned();
-            Flash::refused("review", refusal_message(Tr(lang), &failure), typed).keep(&staff.session).await?;
+            let form = review_form(fields.get("report_id").map(String::as_str).unwrap_or_default());
+            Flash::refused(&form, refusal_message(Tr(lang), &failure), typed).keep(&staff.session).await?;
             Ok(see_other(&here))
         }
         Err(failure) => Err(failure.into()),
