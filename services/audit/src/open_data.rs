@@ -143,9 +143,12 @@ pub fn to_csv(data: &OpenData) -> String {
 /// anyone may ask for it, and it costs a quarter's cases to make.
 const KEPT_FOR: Duration = Duration::from_secs(60);
 
+/// Each quarter's open data and when it was made.
+type Made = HashMap<String, (Instant, Arc<OpenData>)>;
+
 /// The open data made in the last minute, by quarter.
 #[derive(Debug, Clone, Default)]
-pub struct OpenDataCache(Arc<Mutex<HashMap<String, (Instant, Arc<OpenData>)>>>);
+pub struct OpenDataCache(Arc<Mutex<Made>>);
 
 impl OpenDataCache {
     /// The quarter's open data if made less than a minute ago.
