@@ -159,6 +159,14 @@ impl Cluster {
         &self.options.amqp_url
     }
 
+    /// Each process's name and id (replicas as `<service>-replica`).
+    pub fn pids(&self) -> Vec<(String, u32)> {
+        let services =
+            self.children.iter().filter_map(|(service, child)| Some((service.as_str().to_owned(), child.id()?)));
+        let replicas = self.replicas.iter().filter_map(|child| Some(("replica".to_owned(), child.id()?)));
+        services.chain(replicas).collect()
+    }
+
     /// Where the processes' logs are.
     pub fn log_dir(&self) -> &std::path::Path {
         &self.options.log_dir

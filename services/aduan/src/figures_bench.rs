@@ -483,9 +483,11 @@ async fn measure(url: &str, registry: &Registry, options: &FiguresBenchOptions) 
     let checkpoint = aduan_audit::checkpoints::sign_now(&db, &signer).await?;
     println!("checkpoint at {} signed; verifier key {}", checkpoint.tree_size, signer.verifier_key());
     std::fs::remove_file(&key_file).ok();
+    // What a COPY wrote, the planner has not seen yet.
+    db.execute_unprepared("ANALYZE ledger_entry").await?;
     let began = Instant::now();
-    let read = aduan_audit::projection::rebuild(&db).await?;
-    println!("facts rebuilt from {read} entries in {:.1} s", began.elapsed().as_secs_f64());
+    let reports = aduan_audit::projection::rebuild(&db).await?;
+    println!("facts of {reports} reports rebuilt from the entries in {:.1} s", began.elapsed().as_secs_f64());
     db.execute_unprepared("ANALYZE").await?;
     let quarter = Period::parse(&format!("{}-Q3", options.year))?;
     let year = Period::parse(&options.year.to_string())?;

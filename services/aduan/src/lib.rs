@@ -3,6 +3,7 @@
 //! end-to-end tests share, and the benchmark.
 
 pub mod bench;
+pub mod bench_hops;
 pub mod child;
 pub mod cluster;
 pub mod dev;

@@ -624,6 +624,39 @@ mod tests {
         assert_eq!(compliance_index(&CaseFigures::default()), None);
     }
 
+    fn day(date: &str) -> DateTime<Utc> {
+        NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap().and_hms_opt(3, 0, 0).unwrap().and_utc()
+    }
+
+    #[test]
+    fn days_waiting_for_the_citizen_do_not_count_and_a_case_in_its_first_days_is_not_judged() {
+        let registry = Registry::demo();
+        let mut calendars = Calendars::new(&registry);
+        let case = |id: &str| CaseFacts {
+            report_id: id.into(),
+            institution_id: "bandung-dpu".into(),
+            region: "32.73".into(),
+            assigned_at: Some(day("2026-07-06")),
+            waiting: "[]".into(),
+            ..CaseFacts::default()
+        };
+        // Monday to the next Monday: five working days, two of them waiting for the citizen.
+        let waited = serde_json::to_string(&[(day("2026-07-07").timestamp(), day("2026-07-09").timestamp())]).unwrap();
+        let resolved = CaseFacts {
+            first_response_at: Some(day("2026-07-08")),
+            resolved_at: Some(day("2026-07-13")),
+            waiting: waited,
+            ..case("resolved")
+        };
+        let late = CaseFacts { first_follow_up_late: true, ..case("late") };
+        let fresh = case("fresh");
+        let figures = case_figures([&resolved, &late, &fresh], &mut calendars);
+        assert_eq!(figures.median_days_to_resolve, Some(3.0));
+        assert_eq!(figures.follow_up_rate, Some(50.0), "the fresh case is not judged yet: {figures:?}");
+        assert_eq!(figures.first_follow_up_on_time, Some(50.0));
+        assert_eq!(figures.cases, 3);
+    }
+
     #[test]
     fn percentiles_are_nearest_rank() {
         let days: Vec<u32> = (1..=10).collect();

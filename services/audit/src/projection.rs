@@ -15,8 +15,8 @@ use sea_orm::{
 use crate::entities::{audit_case, audit_report, ledger_entry};
 use crate::facts::{Folded, fold_report};
 
-/// Reports folded at a time while rebuilding.
-const REPORTS_AT_A_TIME: u64 = 1_000;
+/// Entries read at a time while rebuilding.
+const ENTRIES_AT_A_TIME: u64 = 20_000;
 
 /// Rows written by one statement (within SQLite's and PostgreSQL's limits on parameters).
 const ROWS_AT_A_TIME: usize = 500;
@@ -88,37 +88,49 @@ pub fn decode(body: &[u8]) -> Result<Envelope, DbErr> {
     Envelope::decode(body).map_err(|error| DbErr::Custom(format!("a ledger entry does not decode: {error}")))
 }
 
-/// Makes every report's facts again from the ledger's entries, a thousand
-/// reports at a time; returns how many reports it folded. What was there is
-/// replaced.
+/// Makes every report's facts again from the ledger's entries, read in
+/// the order of their reports (a range of the report index at a time, so
+/// memory holds one batch); returns how many reports it folded. What was
+/// there is replaced.
 pub async fn rebuild<C: ConnectionTrait>(conn: &C) -> Result<u64, DbErr> {
     audit_case::Entity::delete_many().exec(conn).await?;
     audit_report::Entity::delete_many().exec(conn).await?;
     let mut after = String::new();
     let mut folded_reports = 0u64;
     loop {
-        let reports: Vec<String> = ledger_entry::Entity::find()
-            .select_only()
-            .column(ledger_entry::Column::ReportId)
-            .distinct()
+        let rows = ledger_entry::Entity::find()
             .filter(ledger_entry::Column::ReportId.gt(after.clone()))
             .order_by_asc(ledger_entry::Column::ReportId)
-            .limit(REPORTS_AT_A_TIME)
-            .into_tuple::<Option<String>>()
+            .limit(ENTRIES_AT_A_TIME)
             .all(conn)
-            .await?
-            .into_iter()
-            .flatten()
-            .collect();
-        let Some(last) = reports.last() else { break };
-        after.clone_from(last);
-        let folded: Vec<Folded> = entries_of(conn, &reports)
-            .await?
-            .into_iter()
-            .map(|(report, mut envelopes)| fold_report(&report, &mut envelopes))
-            .collect();
+            .await?;
+        let full = rows.len() as u64 == ENTRIES_AT_A_TIME;
+        let Some(last) = rows.last().and_then(|row| row.report_id.clone()) else { break };
+        let mut by_report: Vec<(String, Vec<Envelope>)> = Vec::new();
+        for row in rows {
+            let Some(report) = row.report_id else { continue };
+            // A full batch may end inside its last report: that one is read whole next time.
+            if full && report == last {
+                break;
+            }
+            match by_report.last_mut() {
+                Some((current, envelopes)) if *current == report => envelopes.push(decode(&row.body)?),
+                _ => by_report.push((report, vec![decode(&row.body)?])),
+            }
+        }
+        let Some((done, _)) = by_report.last() else {
+            return Err(DbErr::Custom(format!(
+                "report {last} has more than {ENTRIES_AT_A_TIME} ledger entries: too many to fold"
+            )));
+        };
+        after.clone_from(done);
+        let folded: Vec<Folded> =
+            by_report.into_iter().map(|(report, mut envelopes)| fold_report(&report, &mut envelopes)).collect();
         folded_reports += folded.len() as u64;
         save(conn, folded).await?;
+        if !full {
+            break;
+        }
     }
     Ok(folded_reports)
 }

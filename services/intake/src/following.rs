@@ -173,6 +173,7 @@ async fn record_update(
         kind: Set(kind.to_owned()),
         institution_name: Set(institution_name),
         text: Set(text),
+        recorded_at: Set(Some(chrono::Utc::now())),
     }
     .insert(txn)
     .await?;

@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(Notifications),
             Box::new(PublicText),
             Box::new(Deadlines),
+            Box::new(UpdatesRecorded),
         ]
     }
 }
@@ -131,6 +132,22 @@ impl MigrationName for Deadlines {
 impl MigrationTrait for Deadlines {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         add_missing_columns(manager, report::Entity).await
+    }
+}
+
+#[derive(Debug)]
+struct UpdatesRecorded;
+
+impl MigrationName for UpdatesRecorded {
+    fn name(&self) -> &str {
+        "m20261130_000006_intake_updates_recorded"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for UpdatesRecorded {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_missing_columns(manager, report_update::Entity).await
     }
 }
 

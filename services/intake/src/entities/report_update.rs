@@ -24,6 +24,9 @@ pub struct Model {
     /// The text shown to the citizen.
     #[sea_orm(column_type = "Text")]
     pub text: String,
+    /// When intake stored it: from then on the citizen sees it (absent on
+    /// rows stored before this was kept).
+    pub recorded_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
