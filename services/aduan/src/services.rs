@@ -265,6 +265,7 @@ pub async fn assemble(
                 outbox: outbox.clone(),
                 open_data: aduan_audit::open_data::OpenDataCache::default(),
             };
+            background.push(Box::pin(aduan_audit::projection::keep_caught_up(db.clone(), stop.clone())));
             background.push(Box::pin(aduan_audit::checkpoints::sign_every(
                 db,
                 signer,

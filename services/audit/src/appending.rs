@@ -1,6 +1,5 @@
 //! Appending events to the ledger: each event once, at the next index, with
-//! the perfect nodes it completes and its report's facts, in the consumer's
-//! transaction. One writer
+//! the perfect nodes it completes, in the consumer's transaction. One writer
 //! at a time assigns indexes (a PostgreSQL advisory lock; SQLite's writers
 //! take turns anyway), so the tree has no gap and no fork.
 
@@ -69,8 +68,7 @@ pub async fn append(txn: &DatabaseTransaction, envelope: &Envelope) -> Result<Op
     // The envelope without the words people wrote (see `commitments`):
     // prost encodes a message the same way every time, so anyone can
     // recompute the bytes from the decoded entry.
-    let entry = crate::commitments::without_words(envelope.clone());
-    let body = entry.encode_to_vec();
+    let body = crate::commitments::without_words(envelope.clone()).encode_to_vec();
     let leaf = aduan_ledger::leaf_hash(&body);
     let event = envelope.event.as_ref().map_or("unknown", |event| event.name());
     ledger_entry::Entity::insert(ledger_entry::ActiveModel {
@@ -86,9 +84,6 @@ pub async fn append(txn: &DatabaseTransaction, envelope: &Envelope) -> Result<Op
     .exec(txn)
     .await?;
     store_appended(txn, index, leaf).await.map_err(unavailable)?;
-    // The figures' facts, from the entry as appended (no words), as a
-    // rebuild from the entries would make them.
-    crate::projection::project(txn, &entry).await?;
     Ok(Some(index))
 }
 

@@ -280,3 +280,24 @@ pub mod case_review {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// How far the facts have been folded: one row.
+pub mod audit_facts_progress {
+    use sea_orm::entity::prelude::*;
+
+    /// The progress.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_facts_progress")]
+    pub struct Model {
+        /// Always 1.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i32,
+        /// The entries below this index are folded into the facts.
+        pub folded_to: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

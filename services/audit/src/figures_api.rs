@@ -88,6 +88,8 @@ pub async fn load(
     period: &Period,
     wanted: Wanted<'_>,
 ) -> Result<(Vec<audit_report::Model>, Vec<audit_case::Model>), DbErr> {
+    // The figures of the ledger as it stands, not as of the last round.
+    crate::projection::catch_up(db).await?;
     let (from, until) = bounds(period, registry);
     let given =
         Condition::all().add(audit_case::Column::AssignedAt.gte(from)).add(audit_case::Column::AssignedAt.lt(until));

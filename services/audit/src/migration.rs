@@ -6,7 +6,8 @@ use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
 use crate::entities::{
-    audit_case, audit_report, case_review, ledger_checkpoint, ledger_entry, ledger_node, review_sample,
+    audit_case, audit_facts_progress, audit_report, case_review, ledger_checkpoint, ledger_entry, ledger_node,
+    review_sample,
 };
 
 /// Applies audit's migrations to its own database.
@@ -94,6 +95,7 @@ impl MigrationTrait for CreateFacts {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         create_table_for(manager, audit_report::Entity).await?;
         create_table_for(manager, audit_case::Entity).await?;
+        create_table_for(manager, audit_facts_progress::Entity).await?;
         // The figures read a period's cases, an institution's cases, and a
         // period's reports.
         for (name, table, columns) in [

@@ -1,18 +1,23 @@
-//! The facts of every report, kept as the ledger grows: when an entry is
-//! appended, its report is folded again (see `facts`) from all its entries,
-//! in the same transaction, so the facts never run ahead of or behind the
-//! ledger and never depend on the order the bus delivered the events in.
-//! The rows are derived: [`rebuild`] makes them again from the entries alone.
+//! The facts of every report, kept as the ledger grows. Appending an entry
+//! does nothing more (the ledger's writer is the pipeline's hot path); the
+//! facts catch up in batches behind it: [`catch_up`] takes the entries
+//! appended since the last time, folds each of their reports again from all
+//! its entries (see `facts`: in the order its events happened, so the bus's
+//! delivery order does not matter), and moves the mark, in one transaction.
+//! A background round does it every half second, and every reading of the
+//! figures does it first, so what is read is the ledger as it stands. The
+//! rows are derived: [`rebuild`] makes them again from the entries alone.
 
 use std::collections::HashMap;
 
 use aduan_platform::proto::{Envelope, Message as _};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Iterable, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, Iterable,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
-use crate::entities::{audit_case, audit_report, ledger_entry};
+use crate::entities::{audit_case, audit_facts_progress, audit_report, ledger_entry};
 use crate::facts::{Folded, fold_report};
 
 /// Entries read at a time while rebuilding.
@@ -57,15 +62,81 @@ async fn save<C: ConnectionTrait>(conn: &C, folded: Vec<Folded>) -> Result<(), D
     Ok(())
 }
 
-/// Folds the report of an entry just appended again, from all its entries
-/// in the ledger (a handful), in the order they happened.
-pub async fn project<C: ConnectionTrait>(conn: &C, entry: &Envelope) -> Result<(), DbErr> {
-    if entry.report_id.is_empty() || entry.event.is_none() {
-        return Ok(());
+/// Entries taken at a time by [`catch_up`].
+const CATCH_UP_BATCH: u64 = 5_000;
+
+/// The name of the lock that makes catching up take turns across replicas.
+const CATCH_UP_LOCK: &str = "audit facts catch-up";
+
+async fn folded_to<C: ConnectionTrait>(conn: &C) -> Result<i64, DbErr> {
+    Ok(audit_facts_progress::Entity::find_by_id(1).one(conn).await?.map_or(0, |progress| progress.folded_to))
+}
+
+async fn set_folded_to<C: ConnectionTrait>(conn: &C, folded_to: i64) -> Result<(), DbErr> {
+    let row = audit_facts_progress::ActiveModel { id: Set(1), folded_to: Set(folded_to) };
+    audit_facts_progress::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(audit_facts_progress::Column::Id)
+                .update_column(audit_facts_progress::Column::FoldedTo)
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Folds the reports of the entries appended since the last time, a batch
+/// at a time, until the facts have caught up with the ledger; answers how
+/// many entries it took in.
+pub async fn catch_up(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    let mut taken = 0;
+    loop {
+        let txn = db.begin().await?;
+        aduan_platform::database::serialize_with(&txn, CATCH_UP_LOCK).await?;
+        let from = folded_to(&txn).await?;
+        let new: Vec<(i64, Option<String>)> = ledger_entry::Entity::find()
+            .select_only()
+            .column(ledger_entry::Column::LeafIndex)
+            .column(ledger_entry::Column::ReportId)
+            .filter(ledger_entry::Column::LeafIndex.gte(from))
+            .order_by_asc(ledger_entry::Column::LeafIndex)
+            .limit(CATCH_UP_BATCH)
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        let Some(&(last, _)) = new.last() else {
+            txn.commit().await?;
+            return Ok(taken);
+        };
+        let mut reports: Vec<String> = new.iter().filter_map(|(_, report)| report.clone()).collect();
+        reports.sort_unstable();
+        reports.dedup();
+        let mut folded = Vec::with_capacity(reports.len());
+        for chunk in reports.chunks(500) {
+            for (report, mut envelopes) in entries_of(&txn, chunk).await? {
+                folded.push(fold_report(&report, &mut envelopes));
+            }
+        }
+        save(&txn, folded).await?;
+        set_folded_to(&txn, last + 1).await?;
+        txn.commit().await?;
+        taken += new.len() as u64;
     }
-    let mut envelopes = entries_of(conn, std::slice::from_ref(&entry.report_id)).await?;
-    let mut own = envelopes.remove(&entry.report_id).unwrap_or_default();
-    save(conn, vec![fold_report(&entry.report_id, &mut own)]).await
+}
+
+/// Catches the facts up every half second until `stop`.
+pub async fn keep_caught_up(db: DatabaseConnection, stop: tokio_util::sync::CancellationToken) {
+    let mut rounds = tokio::time::interval(std::time::Duration::from_millis(500));
+    rounds.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = rounds.tick() => {}
+        }
+        if let Err(error) = catch_up(&db).await {
+            tracing::warn!(%error, "the figures' facts could not catch up with the ledger; trying again");
+        }
+    }
 }
 
 /// The entries of `reports`, by report.
@@ -95,6 +166,8 @@ pub fn decode(body: &[u8]) -> Result<Envelope, DbErr> {
 pub async fn rebuild<C: ConnectionTrait>(conn: &C) -> Result<u64, DbErr> {
     audit_case::Entity::delete_many().exec(conn).await?;
     audit_report::Entity::delete_many().exec(conn).await?;
+    // What is appended meanwhile is caught up with afterwards.
+    let size = crate::appending::size(conn).await?;
     let mut after = String::new();
     let mut folded_reports = 0u64;
     loop {
@@ -132,5 +205,6 @@ pub async fn rebuild<C: ConnectionTrait>(conn: &C) -> Result<u64, DbErr> {
             break;
         }
     }
+    set_folded_to(conn, i64::try_from(size).unwrap_or(i64::MAX)).await?;
     Ok(folded_reports)
 }

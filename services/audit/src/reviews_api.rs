@@ -209,6 +209,7 @@ async fn draw_sample(
         return Err(ApiError::invalid("invalid_size", format!("a sample holds 1 to {MAX_SAMPLE} cases")));
     }
     let (from, until) = bounds(&period, &registry);
+    crate::projection::catch_up(&state.db).await?;
     let txn = state.db.begin().await?;
     let closed: Vec<String> = audit_case::Entity::find()
         .filter(audit_case::Column::InstitutionId.eq(&body.institution_id))
