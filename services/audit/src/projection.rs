@@ -14,7 +14,7 @@ use aduan_platform::proto::{Envelope, Message as _};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, Iterable,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::entities::{audit_case, audit_facts_progress, audit_report, ledger_entry};
@@ -91,7 +91,7 @@ async fn set_folded_to<C: ConnectionTrait>(conn: &C, folded_to: i64) -> Result<(
 pub async fn catch_up(db: &DatabaseConnection) -> Result<u64, DbErr> {
     let mut taken = 0;
     loop {
-        let txn = db.begin().await?;
+        let txn = aduan_platform::database::begin_write(db).await?;
         aduan_platform::database::serialize_with(&txn, CATCH_UP_LOCK).await?;
         let from = folded_to(&txn).await?;
         let new: Vec<(i64, Option<String>)> = ledger_entry::Entity::find()

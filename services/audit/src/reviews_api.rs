@@ -16,9 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -69,8 +67,10 @@ async fn rubric() -> ApiJson<Vec<CriterionView>> {
 #[serde(deny_unknown_fields)]
 pub struct DrawSample {
     /// The institution.
+    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", max_length = 64)]
     pub institution_id: String,
     /// The period its cases closed in: `2026`, `2026-Q3`, `2026-07`.
+    #[schema(pattern = "^[0-9]{4}(-(Q[1-4]|[0-9]{2}))?$", max_length = 7)]
     pub period: String,
     /// How many cases, 1 to 100 (10 by default).
     #[serde(default)]
@@ -200,7 +200,7 @@ async fn draw_sample(
 ) -> Result<(StatusCode, ApiJson<SampleView>), ApiError> {
     let registry = state.registry.current();
     permit_draw(&caller, &body.institution_id, &state)?;
-    if registry.institution(&body.institution_id).is_none() {
+    if body.institution_id.len() > 64 || registry.institution(&body.institution_id).is_none() {
         return Err(ApiError::invalid("unknown_institution", format!("no institution {:?}", body.institution_id)));
     }
     let period = Period::parse(&body.period).map_err(|error| ApiError::invalid("invalid_period", error.to_string()))?;
@@ -210,7 +210,7 @@ async fn draw_sample(
     }
     let (from, until) = bounds(&period, &registry);
     crate::projection::catch_up(&state.db).await?;
-    let txn = state.db.begin().await?;
+    let txn = aduan_platform::database::begin_write(&state.db).await?;
     let closed: Vec<String> = audit_case::Entity::find()
         .filter(audit_case::Column::InstitutionId.eq(&body.institution_id))
         .filter(audit_case::Column::ClosedAt.gte(from))
@@ -317,10 +317,11 @@ async fn sample(
 #[serde(deny_unknown_fields)]
 pub struct WriteReview {
     /// The report of the case reviewed (one of the sample's).
-    pub report_id: String,
+    pub report_id: uuid::Uuid,
     /// A score for every criterion of the rubric: 0 no, 1 partly, 2 yes.
     pub scores: BTreeMap<String, u32>,
     /// What the auditor found, for the institution to read.
+    #[schema(min_length = 1, max_length = 5000)]
     pub findings: String,
 }
 
@@ -338,8 +339,9 @@ async fn review(
 ) -> Result<(StatusCode, ApiJson<SampleView>), ApiError> {
     let sample = find_sample(&state, &id).await?;
     permit_draw(&caller, &sample.institution_id, &state)?;
+    let report_id = body.report_id.to_string();
     let drawn: Vec<String> = serde_json::from_str(&sample.report_ids).unwrap_or_default();
-    if !drawn.contains(&body.report_id) {
+    if !drawn.contains(&report_id) {
         return Err(ApiError::invalid("not_in_sample", "that case is not in this sample"));
     }
     let unknown = body.scores.keys().find(|name| !RUBRIC.iter().any(|criterion| criterion.name == name.as_str()));
@@ -357,13 +359,11 @@ async fn review(
     if findings.is_empty() || findings.chars().count() > MAX_FINDINGS {
         return Err(ApiError::invalid("invalid_findings", format!("findings are 1 to {MAX_FINDINGS} characters")));
     }
-    let report_uuid = uuid::Uuid::parse_str(&body.report_id)
-        .map_err(|_| ApiError::invalid("not_in_sample", "that case is not in this sample"))?;
     let total: u32 = body.scores.values().sum();
-    let txn = state.db.begin().await?;
+    let txn = aduan_platform::database::begin_write(&state.db).await?;
     let inserted = case_review::Entity::insert(case_review::ActiveModel {
         sample_id: Set(sample.id.clone()),
-        report_id: Set(body.report_id.clone()),
+        report_id: Set(report_id.clone()),
         institution_id: Set(sample.institution_id.clone()),
         scores: Set(serde_json::to_string(&body.scores).map_err(|error| ApiError::internal(error.to_string()))?),
         total: Set(i32::try_from(total).unwrap_or(i32::MAX)),
@@ -390,7 +390,7 @@ async fn review(
             .collect(),
         findings: findings.to_owned(),
     });
-    announce(&txn, new_envelope(report_uuid, caller.actor(StaffRole::Auditor), event)).await?;
+    announce(&txn, new_envelope(body.report_id, caller.actor(StaffRole::Auditor), event)).await?;
     txn.commit().await?;
     state.outbox.wake();
     Ok((StatusCode::CREATED, ApiJson(view_of(&state, sample).await?)))
