@@ -123,10 +123,9 @@ pub mod audit_report {
         pub publication_changed: bool,
         /// The citizen referred it to the ombudsman.
         pub referred_to_ombudsman: bool,
-        /// The institution holding it now.
+        /// The institution holding it now (the latest assignment's: the fold
+        /// goes in the order the events happened).
         pub holder: Option<String>,
-        /// The sequence of the assignment that made it the holder.
-        pub holder_sequence: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

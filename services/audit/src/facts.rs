@@ -137,7 +137,6 @@ impl Folder {
                 }
                 let report = &mut self.folded.report;
                 report.holder = Some(assigned.institution_id.clone());
-                report.holder_sequence = i64::try_from(envelope.sequence).unwrap_or(i64::MAX);
                 let (category, region) = (report.category.clone(), report.region.clone());
                 let case = self.case_at(&assigned.institution_id);
                 if case.assigned_at.is_none() {
