@@ -1,6 +1,8 @@
 //! Accounts' schema, on PostgreSQL and SQLite alike.
 
-use aduan_platform::migrations::{DeliveryOrderingAndParking, create_delivery_tables, create_table_for};
+use aduan_platform::migrations::{
+    DeliveryAtScale, DeliveryOrderingAndParking, create_delivery_tables, create_table_for,
+};
 use sea_orm_migration::prelude::*;
 
 use crate::entities::{api_token, oidc_flow, password_reset, session, sign_in_throttle, signing_key, user};
@@ -16,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateAccountsTables),
             Box::new(aduan_registry_store::CreateRegistryVersions),
             Box::new(DeliveryOrderingAndParking),
+            Box::new(DeliveryAtScale),
         ]
     }
 }

@@ -42,6 +42,11 @@ pub struct BenchOptions {
     /// Give up waiting for inboxes after this many seconds.
     #[arg(long, default_value_t = 300)]
     pub timeout_secs: u64,
+    /// Also measure what PostgreSQL and RabbitMQ can do at most on this
+    /// machine (durable single-row commits, confirmed persistent messages),
+    /// before the run, and print the run's figures beside them.
+    #[arg(long)]
+    pub ceilings: bool,
 }
 
 /// The benchmarks other than the pipeline's.
@@ -82,7 +87,12 @@ pub struct BenchResult {
     pub cpu_percent: Vec<(String, f64)>,
     /// Requests that did not answer 201.
     pub failed_requests: u64,
+    /// What PostgreSQL and RabbitMQ did at most in the same run (`--ceilings`).
+    pub ceilings: Option<crate::ceilings::Ceilings>,
 }
+
+/// How long each ceiling is measured.
+const CEILING_SECONDS: u64 = 10;
 
 const SAMPLES: [(&str, &str); 4] =
     [("roads", "32.73"), ("health", "31.71"), ("education", "32.04"), ("population_admin", "31.73")];
@@ -97,11 +107,21 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     let binary = std::env::current_exe().context("finding the aduan binary")?;
     let mut cluster_options = ClusterOptions::local(binary);
     cluster_options.extra_env.push(("RUST_LOG".into(), "warn".into()));
+    let ceilings = if options.ceilings {
+        println!(
+            "measuring the ceilings: PostgreSQL's durable commits, RabbitMQ's confirmed messages ({CEILING_SECONDS} s each)"
+        );
+        let duration = Duration::from_secs(CEILING_SECONDS);
+        Some(crate::ceilings::measure(&cluster_options.postgres_admin_url, &cluster_options.amqp_url, duration).await?)
+    } else {
+        None
+    };
     println!("starting a cluster: intake, routing, resolution as separate processes on PostgreSQL and RabbitMQ");
     let cluster = Cluster::start(cluster_options).await?;
     let result = measure(&cluster, &options).await;
     cluster.destroy().await?;
-    let result = result?;
+    let mut result = result?;
+    result.ceilings = ceilings;
     println!(
         "offered:                    {} reports ({:.0}/s, {} loop)",
         result.offered, result.offered_per_s, result.mode
@@ -117,6 +137,20 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     }
     let cpu: Vec<String> = result.cpu_percent.iter().map(|(name, share)| format!("{name} {share}%")).collect();
     println!("CPU (% of one core):        {}", cpu.join(", "));
+    if let Some(ceilings) = &result.ceilings {
+        // Each report is one commit in intake and one or more in each
+        // consumer, and four or more messages: the ratios say how far the
+        // pipeline is from the machine's, not a promise of either.
+        println!(
+            "ceilings (same run):        PostgreSQL {:.0} durable commits/s, RabbitMQ {:.0} confirmed messages/s",
+            ceilings.postgres_commits_per_s, ceilings.rabbitmq_confirmed_per_s
+        );
+        println!(
+            "arrived / ceiling:          {:.1}% of PostgreSQL's commits/s, {:.1}% of RabbitMQ's messages/s",
+            100.0 * result.inbox_per_s / ceilings.postgres_commits_per_s,
+            100.0 * result.inbox_per_s / ceilings.rabbitmq_confirmed_per_s
+        );
+    }
     println!("{}", serde_json::to_string(&result)?);
     Ok(())
 }
@@ -261,5 +295,6 @@ async fn measure(cluster: &Cluster, options: &BenchOptions) -> anyhow::Result<Be
         stretches,
         cpu_percent: cpu,
         failed_requests: load.failed,
+        ceilings: None,
     })
 }

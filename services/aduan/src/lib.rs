@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod bench_hops;
+pub mod ceilings;
 pub mod child;
 pub mod cluster;
 pub mod dev;

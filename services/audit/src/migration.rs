@@ -1,7 +1,9 @@
 //! Audit's schema, on PostgreSQL and SQLite alike, with the database itself
 //! refusing to change or remove what was appended.
 
-use aduan_platform::migrations::{DeliveryOrderingAndParking, create_delivery_tables, create_table_for};
+use aduan_platform::migrations::{
+    DeliveryAtScale, DeliveryOrderingAndParking, create_delivery_tables, create_table_for,
+};
 use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
@@ -25,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(DeliveryOrderingAndParking),
             Box::new(CreateFacts),
             Box::new(CreateReviews),
+            Box::new(DeliveryAtScale),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! Intake's schema, on PostgreSQL and SQLite alike.
 
 use aduan_platform::migrations::{
-    DeliveryOrderingAndParking, add_missing_columns, create_delivery_tables, create_table_for,
+    DeliveryAtScale, DeliveryOrderingAndParking, add_missing_columns, create_delivery_tables, create_table_for,
 };
 use sea_orm_migration::prelude::*;
 
@@ -25,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(PublicText),
             Box::new(Deadlines),
             Box::new(UpdatesRecorded),
+            Box::new(DeliveryAtScale),
         ]
     }
 }

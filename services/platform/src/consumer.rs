@@ -52,6 +52,34 @@ impl<A: ApplyEvent> TransactionalConsumer<A> {
 }
 
 impl<A: ApplyEvent> TransactionalConsumer<A> {
+    /// Claims the batch's messages and records their sequences in one
+    /// statement each, then applies those not handled before, in order.
+    async fn apply_all(&self, txn: &DatabaseTransaction, batch: &[Incoming]) -> Result<(), HandlerError> {
+        let ids = batch
+            .iter()
+            .map(|incoming| uuid::Uuid::parse_str(&incoming.envelope.message_id))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| HandlerError::Permanent(format!("message id is not a UUID: {error}")))?;
+        let mut fresh = dedupe::claim_all(txn, &self.name, &ids).await?;
+        // A message delivered twice in one batch is applied once: its first time.
+        let fresh: Vec<&Incoming> =
+            batch.iter().zip(&ids).filter(|(_, id)| fresh.remove(id)).map(|(incoming, _)| incoming).collect();
+        let seen: Vec<(uuid::Uuid, u64)> = fresh
+            .iter()
+            .filter_map(|incoming| {
+                let report_id = uuid::Uuid::parse_str(&incoming.envelope.report_id).ok()?;
+                Some((report_id, incoming.envelope.sequence))
+            })
+            .collect();
+        crate::report_order::observe_all(txn, &seen).await?;
+        for incoming in fresh {
+            self.applier.apply(txn, &incoming.envelope).instrument(incoming.span.clone()).await?;
+        }
+        Ok(())
+    }
+}
+
+impl<A: ApplyEvent> TransactionalConsumer<A> {
     /// Tells the metrics what became of `envelopes`, and how far behind
     /// their events the oldest of them was handled.
     fn measured(&self, envelopes: &[Envelope], handled: &Result<(), HandlerError>, started: std::time::Instant) {
@@ -93,9 +121,7 @@ impl<A: ApplyEvent> MessageHandler for TransactionalConsumer<A> {
         if batch.len() > 1 {
             let together = async {
                 let txn = crate::database::begin_write(&self.db).await?;
-                for incoming in &batch {
-                    self.apply_once(&txn, &incoming.envelope).instrument(incoming.span.clone()).await?;
-                }
+                self.apply_all(&txn, &batch).await?;
                 txn.commit().await?;
                 Ok::<(), HandlerError>(())
             };

@@ -60,6 +60,34 @@ pub async fn claim(txn: &DatabaseTransaction, consumer: &str, message_id: Uuid) 
     Ok(if inserted == 0 { Claim::AlreadyHandled } else { Claim::New })
 }
 
+/// Records every one of `message_ids` as handled by `consumer` inside
+/// `txn`, in one statement; answers those that were new. An id given twice
+/// counts as new once.
+pub async fn claim_all(
+    txn: &DatabaseTransaction,
+    consumer: &str,
+    message_ids: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>, DbErr> {
+    use processed_message::Column;
+    use sea_orm::ConnectionTrait as _;
+    use sea_orm::sea_query::Query;
+    if message_ids.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let now = chrono::Utc::now();
+    let mut insert = Query::insert();
+    insert.into_table(processed_message::Entity).columns([Column::Consumer, Column::MessageId, Column::ProcessedAt]);
+    let mut distinct = std::collections::HashSet::new();
+    for id in message_ids.iter().filter(|id| distinct.insert(**id)) {
+        insert.values_panic([consumer.into(), (*id).into(), now.into()]);
+    }
+    insert
+        .on_conflict(OnConflict::columns([Column::Consumer, Column::MessageId]).do_nothing().to_owned())
+        .returning_col(Column::MessageId);
+    let rows = txn.query_all(&insert).await?;
+    rows.iter().map(|row| row.try_get::<Uuid>("", Column::MessageId.as_str())).collect()
+}
+
 /// How long a handled message's record is kept, unless configured otherwise
 /// (`ADUAN_DEDUPE_RETENTION_HOURS`).
 pub const RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
@@ -74,7 +102,8 @@ pub async fn purge(db: &sea_orm::DatabaseConnection, retention: std::time::Durat
     Ok(deleted.rows_affected)
 }
 
-/// Purges old records every hour until `stop`.
+/// Purges old records, and folds the sequences seen (see
+/// [`crate::report_order::fold_seen`]), every hour until `stop`.
 pub async fn keep_purged(
     db: sea_orm::DatabaseConnection,
     retention: std::time::Duration,
@@ -85,6 +114,11 @@ pub async fn keep_purged(
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "purged old records of handled messages"),
             Err(error) => tracing::warn!(%error, "could not purge old records of handled messages"),
+        }
+        match crate::report_order::fold_seen(&db).await {
+            Ok(0) => {}
+            Ok(folded) => tracing::info!(folded, "folded the sequences seen into the reports' clocks"),
+            Err(error) => tracing::warn!(%error, "could not fold the sequences seen into the reports' clocks"),
         }
         tokio::select! {
             () = stop.cancelled() => return,

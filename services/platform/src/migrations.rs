@@ -74,6 +74,35 @@ impl MigrationTrait for DeliveryOrderingAndParking {
     }
 }
 
+/// Every service's third delivery migration, for load: the events seen of
+/// each report as rows of their own (see [`crate::report_order`]), and an
+/// index of the outbox rows still to publish, so the relay's claim reads
+/// those and not the hour of published rows kept beside them.
+#[derive(Debug)]
+pub struct DeliveryAtScale;
+
+impl MigrationName for DeliveryAtScale {
+    fn name(&self) -> &str {
+        "m20261130_000001_delivery_at_scale"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for DeliveryAtScale {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        crate::report_order::create_seen_table(manager).await?;
+        // Partial indexes read the same on PostgreSQL and SQLite.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE INDEX IF NOT EXISTS outbox_message_pending ON outbox_message (message_id) \
+                 WHERE published_at IS NULL AND parked_at IS NULL",
+            )
+            .await?;
+        Ok(())
+    }
+}
+
 /// The in-process bus's own database (`aduan dev` only).
 #[derive(Debug)]
 pub struct BusMigrator;

@@ -1,14 +1,25 @@
 //! The order of a report's facts across services. Every service keeps, per
-//! report, the greatest sequence it has seen (a Lamport clock): an event it
-//! produces about the report gets the next one, and every event it consumes
-//! raises it. A fact that follows from another therefore always carries the
-//! greater sequence, whichever host's clock is ahead and whatever order the
-//! bus delivers in, and consumers compare sequences, never timestamps, to
-//! tell which of two facts is the later.
+//! report, a Lamport clock: an event it produces about the report gets a
+//! sequence greater than any it has given or seen, and every event it
+//! consumes is remembered. A fact that follows from another therefore always
+//! carries the greater sequence, whichever host's clock is ahead and
+//! whatever order the bus delivers in, and consumers compare sequences, never
+//! timestamps, to tell which of two facts is the later.
+//!
+//! What was seen is written as rows of its own ([`SEEN_TABLE`]), one per
+//! event and never updated, rather than by raising the clock's row: two
+//! transactions handling events of the same report (a filing and its
+//! assignment, in two batches at once) then never wait for each other's
+//! commit, where raising one row made every batch behind queue for it.
+//! The clock's row is written only when the service produces an event about
+//! the report, and [`fold_seen`] keeps the seen rows few.
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
+use sea_orm::sea_query::{Alias, ColumnDef, Index, Query, Table};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 use uuid::Uuid;
+
+/// The table of sequences seen: `report_id`, `sequence`, no key.
+pub const SEEN_TABLE: &str = "report_seen";
 
 /// The greatest sequence of each report this service has seen.
 pub mod report_clock {
@@ -34,38 +45,163 @@ fn as_stored(sequence: u64) -> i64 {
     i64::try_from(sequence).unwrap_or(i64::MAX)
 }
 
-/// The sequence for a new event about `report_id`: one more than any seen.
+/// The sequence for a new event about `report_id`: one more than any given
+/// or seen. The clock's row is locked until the transaction ends, so two
+/// events the service produces about one report never share a sequence.
 pub async fn next<C: ConnectionTrait>(conn: &C, report_id: Uuid) -> Result<u64, DbErr> {
-    use report_clock::Column;
-    let first = report_clock::ActiveModel { report_id: Set(report_id), sequence: Set(1) };
-    let row = report_clock::Entity::insert(first)
-        .on_conflict(
-            OnConflict::column(Column::ReportId)
-                .value(Column::Sequence, Expr::col((report_clock::Entity, Column::Sequence)).add(1))
-                .to_owned(),
-        )
-        .exec_with_returning(conn)
-        .await?;
-    Ok(u64::try_from(row.sequence).unwrap_or_default())
+    let backend = conn.get_database_backend();
+    // One statement: the greatest seen, plus one, unless the clock is ahead.
+    let sql = format!(
+        "INSERT INTO report_clock (report_id, sequence) \
+         SELECT $1, COALESCE(MAX(sequence), 0) + 1 FROM {SEEN_TABLE} WHERE report_id = $2 \
+         ON CONFLICT (report_id) DO UPDATE SET sequence = CASE \
+           WHEN report_clock.sequence >= excluded.sequence THEN report_clock.sequence + 1 \
+           ELSE excluded.sequence END \
+         RETURNING sequence"
+    );
+    let values: [Value; 2] = [report_id.into(), report_id.into()];
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(backend, placeholders(backend, &sql), values))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotInserted)?;
+    let sequence: i64 = row.try_get("", "sequence")?;
+    Ok(u64::try_from(sequence).unwrap_or_default())
 }
 
 /// Records that an event of `report_id` with `sequence` was seen.
 pub async fn observe<C: ConnectionTrait>(conn: &C, report_id: Uuid, sequence: u64) -> Result<(), DbErr> {
-    use report_clock::Column;
-    let seen = report_clock::ActiveModel { report_id: Set(report_id), sequence: Set(as_stored(sequence)) };
-    report_clock::Entity::insert(seen)
-        .on_conflict(
-            OnConflict::column(Column::ReportId)
-                .update_column(Column::Sequence)
-                .action_and_where(
-                    Expr::col((Alias::new("excluded"), Column::Sequence))
-                        .gt(Expr::col((report_clock::Entity, Column::Sequence))),
-                )
+    observe_all(conn, &[(report_id, sequence)]).await
+}
+
+/// Records that events of these reports, with these sequences, were seen:
+/// one statement, whatever their number.
+pub async fn observe_all<C: ConnectionTrait>(conn: &C, seen: &[(Uuid, u64)]) -> Result<(), DbErr> {
+    if seen.is_empty() {
+        return Ok(());
+    }
+    let mut insert = Query::insert();
+    insert.into_table(Alias::new(SEEN_TABLE)).columns([Alias::new("report_id"), Alias::new("sequence")]);
+    for (report_id, sequence) in seen {
+        insert.values_panic([(*report_id).into(), as_stored(*sequence).into()]);
+    }
+    conn.execute(&insert).await?;
+    Ok(())
+}
+
+/// Folds the seen rows into the clocks, a thousand at a time, and deletes
+/// them; answers how many rows went. Run now and then (with the dedupe
+/// purge): a service that never produces events about a report would
+/// otherwise keep a row for every event of it. A row seen while folding is
+/// kept unless the clock already covers it.
+pub async fn fold_seen(db: &sea_orm::DatabaseConnection) -> Result<u64, DbErr> {
+    const ROWS_AT_ONCE: i64 = 1000;
+    let backend = db.get_database_backend();
+    let mut folded = 0;
+    let mut after: Option<Uuid> = None;
+    loop {
+        let txn = crate::database::begin_write(db).await?;
+        // This round's reports: after the last round's, up to the report of
+        // the thousandth row (or to the end).
+        let lower = after.map_or(Value::Uuid(None), Value::from);
+        let upper_row = txn
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                placeholders(
+                    backend,
+                    &format!(
+                        "SELECT report_id FROM {SEEN_TABLE} WHERE ($1 IS NULL OR report_id > $2) \
+                         ORDER BY report_id LIMIT 1 OFFSET $3"
+                    ),
+                ),
+                [lower.clone(), lower.clone(), ROWS_AT_ONCE.into()],
+            ))
+            .await?;
+        let upper: Option<Uuid> = upper_row.map(|row| row.try_get("", "report_id")).transpose()?;
+        let upper_value = upper.map_or(Value::Uuid(None), Value::from);
+        let in_range = "($1 IS NULL OR report_id > $2) AND ($3 IS NULL OR report_id <= $4)";
+        let range = [lower.clone(), lower, upper_value.clone(), upper_value];
+        // Clocks raised in the order of their reports, as any other fold would.
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(
+                backend,
+                &format!(
+                    "INSERT INTO report_clock (report_id, sequence) \
+                     SELECT report_id, MAX(sequence) FROM {SEEN_TABLE} WHERE {in_range} \
+                     GROUP BY report_id ORDER BY report_id \
+                     ON CONFLICT (report_id) DO UPDATE SET sequence = excluded.sequence \
+                     WHERE excluded.sequence > report_clock.sequence"
+                ),
+            ),
+            range.clone(),
+        ))
+        .await?;
+        let deleted = txn
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                placeholders(
+                    backend,
+                    &format!(
+                        "DELETE FROM {SEEN_TABLE} WHERE {in_range} AND sequence <= \
+                         (SELECT clock.sequence FROM report_clock clock WHERE clock.report_id = {SEEN_TABLE}.report_id)"
+                    ),
+                ),
+                range,
+            ))
+            .await?;
+        txn.commit().await?;
+        folded += deleted.rows_affected();
+        match upper {
+            Some(upper) => after = Some(upper),
+            None => return Ok(folded),
+        }
+    }
+}
+
+/// `sql` with PostgreSQL's numbered placeholders, or SQLite's `?` (the
+/// values are given in the order the placeholders appear).
+fn placeholders(backend: DbBackend, sql: &str) -> String {
+    if backend == DbBackend::Postgres {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Creates the table of sequences seen and its index (a migration's step).
+pub async fn create_seen_table(manager: &sea_orm_migration::SchemaManager<'_>) -> Result<(), DbErr> {
+    manager
+        .create_table(
+            Table::create()
+                .table(Alias::new(SEEN_TABLE))
+                .if_not_exists()
+                .col(ColumnDef::new(Alias::new("report_id")).uuid().not_null())
+                .col(ColumnDef::new(Alias::new("sequence")).big_integer().not_null())
                 .to_owned(),
         )
-        .exec_without_returning(conn)
         .await?;
-    Ok(())
+    manager
+        .create_index(
+            Index::create()
+                .if_not_exists()
+                .name("report_seen_report_sequence")
+                .table(Alias::new(SEEN_TABLE))
+                .col(Alias::new("report_id"))
+                .col(Alias::new("sequence"))
+                .to_owned(),
+        )
+        .await
 }
 
 /// Whether a fact with `sequence` is later than the one with `stored`, which

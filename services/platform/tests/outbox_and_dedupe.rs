@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aduan_platform::bus::memory::MemoryBus;
-use aduan_platform::bus::{Bus, HandlerError, MessageHandler, RetryPolicy, Subscription};
+use aduan_platform::bus::{Bus, HandlerError, Incoming, MessageHandler, RetryPolicy, Subscription};
 use aduan_platform::consumer::{ApplyEvent, TransactionalConsumer};
 use aduan_platform::dedupe::{self, Claim};
 use aduan_platform::envelope::{new_envelope, system_actor};
@@ -161,6 +161,81 @@ async fn each_report_gets_the_next_sequence_above_any_seen() {
         // The outbox gives each event of a report its sequence.
         let envelope = new_envelope(report, system_actor("test"), Event::Filed(ReportFiled::default()));
         assert_eq!(outbox::enqueue(db, envelope).await.unwrap(), 12);
+        test_db.drop_it().await;
+    }
+}
+
+#[tokio::test]
+async fn folding_what_was_seen_into_the_clocks_changes_no_sequence() {
+    for test_db in TestDatabase::both().await {
+        let db = &test_db.db;
+        // 2,500 reports seen (three rounds of the fold), one of them also given a sequence.
+        let reports: Vec<uuid::Uuid> = (0..2500).map(|_| uuid::Uuid::now_v7()).collect();
+        let seen: Vec<(uuid::Uuid, u64)> = reports.iter().flat_map(|report| [(*report, 3), (*report, 5)]).collect();
+        for chunk in seen.chunks(500) {
+            report_order::observe_all(db, chunk).await.unwrap();
+        }
+        assert_eq!(report_order::next(db, reports[7]).await.unwrap(), 6);
+        assert_eq!(report_order::fold_seen(db).await.unwrap(), 5000, "every row seen is folded");
+        assert_eq!(report_order::fold_seen(db).await.unwrap(), 0, "nothing is left to fold");
+        assert_eq!(report_order::next(db, reports[7]).await.unwrap(), 7, "the clock given is kept");
+        assert_eq!(report_order::next(db, reports[2499]).await.unwrap(), 6, "the greatest seen is kept");
+        // Seen again after the fold: above the folded clock only if greater.
+        report_order::observe(db, reports[0], 4).await.unwrap();
+        report_order::observe(db, reports[1], 9).await.unwrap();
+        assert_eq!(report_order::next(db, reports[0]).await.unwrap(), 6);
+        assert_eq!(report_order::next(db, reports[1]).await.unwrap(), 10);
+        test_db.drop_it().await;
+    }
+}
+
+#[tokio::test]
+async fn two_transactions_seeing_events_of_one_report_do_not_wait_for_each_other() {
+    let test_db = TestDatabase::postgres().await;
+    let db = &test_db.db;
+    let report = uuid::Uuid::now_v7();
+    let first = db.begin().await.unwrap();
+    report_order::observe(&first, report, 1).await.unwrap();
+    let second = db.begin().await.unwrap();
+    // Before, the second waited here until the first committed.
+    let observed = tokio::time::timeout(std::time::Duration::from_secs(5), report_order::observe(&second, report, 2));
+    observed.await.expect("the second transaction waited for the first").unwrap();
+    second.commit().await.unwrap();
+    first.commit().await.unwrap();
+    assert_eq!(report_order::next(db, report).await.unwrap(), 3);
+    test_db.drop_it().await;
+}
+
+#[tokio::test]
+async fn a_batch_claims_each_message_once_even_when_it_holds_it_twice() {
+    for test_db in TestDatabase::both().await {
+        let db = &test_db.db;
+        let (handled, new, twice) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let txn = db.begin().await.unwrap();
+        dedupe::claim(&txn, "routing", handled).await.unwrap();
+        txn.commit().await.unwrap();
+        let txn = db.begin().await.unwrap();
+        let fresh = dedupe::claim_all(&txn, "routing", &[handled, new, twice, twice]).await.unwrap();
+        assert_eq!(fresh, [new, twice].into_iter().collect());
+        txn.commit().await.unwrap();
+
+        // Through the consumer: a batch with a redelivery inside it applies each message once.
+        let applied = Arc::new(AtomicUsize::new(0));
+        let consumer = TransactionalConsumer::new(
+            "counting",
+            db.clone(),
+            OutboxSignal::default(),
+            CountingEffect(applied.clone()),
+        );
+        let (one, other) = (filed(), filed());
+        let batch = [&one, &other, &one]
+            .into_iter()
+            .map(|envelope| Incoming { envelope: envelope.clone(), span: tracing::Span::none() })
+            .collect();
+        let outcomes = consumer.handle_batch(batch).await;
+        assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+        assert_eq!(applied.load(Ordering::SeqCst), 2);
+        assert_eq!(pending(db).await, 2, "one outgoing event per message");
         test_db.drop_it().await;
     }
 }

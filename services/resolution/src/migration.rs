@@ -1,7 +1,7 @@
 //! Resolution's schema, on PostgreSQL and SQLite alike.
 
 use aduan_platform::migrations::{
-    DeliveryOrderingAndParking, add_missing_columns, create_delivery_tables, create_table_for,
+    DeliveryAtScale, DeliveryOrderingAndParking, add_missing_columns, create_delivery_tables, create_table_for,
 };
 use sea_orm_migration::prelude::*;
 
@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(HistoryEscalationsAndRatings),
             Box::new(EntryAuthorRoles),
             Box::new(StaffWorkspace),
+            Box::new(DeliveryAtScale),
         ]
     }
 }

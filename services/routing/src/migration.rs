@@ -1,7 +1,7 @@
 //! Routing's schema, on PostgreSQL and SQLite alike.
 
 use aduan_platform::migrations::{
-    DeliveryOrderingAndParking, add_missing_columns, create_delivery_tables, create_table_for,
+    DeliveryAtScale, DeliveryOrderingAndParking, add_missing_columns, create_delivery_tables, create_table_for,
 };
 use sea_orm_migration::prelude::*;
 
@@ -20,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(DeliveryOrderingAndParking),
             Box::new(CaseOrderAndAppeals),
             Box::new(SimilarReports),
+            Box::new(DeliveryAtScale),
         ]
     }
 }
