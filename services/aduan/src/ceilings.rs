@@ -42,17 +42,12 @@ pub async fn measure(postgres_admin_url: &str, amqp_url: &str, duration: Duratio
     Ok(Ceilings { postgres_commits_per_s, rabbitmq_confirmed_per_s })
 }
 
-fn database_url(admin_url: &str, name: &str) -> String {
-    let (base, _) = admin_url.rsplit_once('/').unwrap_or((admin_url, ""));
-    format!("{base}/{name}")
-}
-
 async fn postgres(admin_url: &str, duration: Duration) -> anyhow::Result<f64> {
     let name = format!("aduan_ceiling_{}", uuid::Uuid::now_v7().simple());
     let mut admin = sqlx::PgConnection::connect(admin_url).await?;
     // The name is ours, made of a UUID's hex digits.
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await?;
-    let measured = commit_for(&database_url(admin_url, &name), duration).await;
+    let measured = commit_for(&crate::cluster::database_url(admin_url, &name), duration).await;
     sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
         .execute(&mut admin)
         .await?;

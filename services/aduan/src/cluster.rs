@@ -47,8 +47,10 @@ impl ClusterOptions {
         let id = uuid::Uuid::now_v7().simple().to_string();
         Self {
             binary,
+            // On one machine TLS to the database protects nothing and costs
+            // both ends CPU (PostgreSQL offers it and clients take it by default).
             postgres_admin_url: std::env::var("ADUAN_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into()),
             amqp_url: std::env::var("ADUAN_TEST_AMQP_URL")
                 .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into()),
             retry_delays_ms: vec![200, 1000],
@@ -74,9 +76,15 @@ pub struct Cluster {
     cleaned_up: bool,
 }
 
-fn database_url(admin_url: &str, name: &str) -> String {
-    let (base, _) = admin_url.rsplit_once('/').unwrap_or((admin_url, ""));
-    format!("{base}/{name}")
+/// The URL of database `name` on the server of `admin_url`, with the same
+/// options (`?sslmode=disable`, say).
+pub fn database_url(admin_url: &str, name: &str) -> String {
+    let (address, options) = admin_url.split_once('?').map_or((admin_url, None), |(a, o)| (a, Some(o)));
+    let (base, _) = address.rsplit_once('/').unwrap_or((address, ""));
+    match options {
+        Some(options) => format!("{base}/{name}?{options}"),
+        None => format!("{base}/{name}"),
+    }
 }
 
 impl Cluster {

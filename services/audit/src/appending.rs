@@ -3,7 +3,9 @@
 //! at a time assigns indexes (a PostgreSQL advisory lock; SQLite's writers
 //! take turns anyway), so the tree has no gap and no fork.
 
-use aduan_platform::bus::HandlerError;
+use std::collections::HashSet;
+
+use aduan_platform::bus::{HandlerError, Incoming};
 use aduan_platform::consumer::ApplyEvent;
 use aduan_platform::proto::{Envelope, Message as _};
 use async_trait::async_trait;
@@ -56,40 +58,73 @@ fn occurred_at(envelope: &Envelope) -> DateTime<Utc> {
 /// Appends `envelope` inside `txn`, unless an entry for its message id is
 /// there already (a replay of an event another delivery appended).
 pub async fn append(txn: &DatabaseTransaction, envelope: &Envelope) -> Result<Option<u64>, HandlerError> {
+    Ok(append_all(txn, &[envelope]).await?.into_iter().next().flatten())
+}
+
+/// Appends `envelopes` in order inside `txn`, in a few statements whatever
+/// their number, skipping those whose message id is there already; answers
+/// each one's index (`None` for one skipped).
+pub async fn append_all(txn: &DatabaseTransaction, envelopes: &[&Envelope]) -> Result<Vec<Option<u64>>, HandlerError> {
     aduan_platform::database::serialize_with(txn, WRITER_LOCK).await?;
-    let seen = ledger_entry::Entity::find()
-        .filter(ledger_entry::Column::MessageId.eq(envelope.message_id.clone()))
-        .one(txn)
-        .await?;
-    if seen.is_some() {
-        return Ok(None);
+    let ids: Vec<String> = envelopes.iter().map(|envelope| envelope.message_id.clone()).collect();
+    let mut seen: HashSet<String> = ledger_entry::Entity::find()
+        .select_only()
+        .column(ledger_entry::Column::MessageId)
+        .filter(ledger_entry::Column::MessageId.is_in(ids))
+        .into_tuple()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut index = size(txn).await?;
+    let mut entries = Vec::new();
+    let mut leaves = Vec::new();
+    let mut indexes = Vec::with_capacity(envelopes.len());
+    for envelope in envelopes {
+        // Seen before, or earlier in this batch.
+        if !seen.insert(envelope.message_id.clone()) {
+            indexes.push(None);
+            continue;
+        }
+        // The envelope without the words people wrote (see `commitments`):
+        // prost encodes a message the same way every time, so anyone can
+        // recompute the bytes from the decoded entry.
+        let body = crate::commitments::without_words((*envelope).clone()).encode_to_vec();
+        let leaf = aduan_ledger::leaf_hash(&body);
+        let event = envelope.event.as_ref().map_or("unknown", |event| event.name());
+        entries.push(ledger_entry::ActiveModel {
+            leaf_index: Set(i64::try_from(index).map_err(|_| HandlerError::Permanent("the ledger is full".into()))?),
+            message_id: Set(envelope.message_id.clone()),
+            event: Set(event.to_owned()),
+            report_id: Set(Some(envelope.report_id.clone()).filter(|id| !id.is_empty())),
+            occurred_at: Set(occurred_at(envelope)),
+            appended_at: Set(Utc::now()),
+            body: Set(body),
+            leaf_hash: Set(leaf.as_bytes().to_vec()),
+        });
+        leaves.push((index, leaf));
+        indexes.push(Some(index));
+        index += 1;
     }
-    let index = size(txn).await?;
-    // The envelope without the words people wrote (see `commitments`):
-    // prost encodes a message the same way every time, so anyone can
-    // recompute the bytes from the decoded entry.
-    let body = crate::commitments::without_words(envelope.clone()).encode_to_vec();
-    let leaf = aduan_ledger::leaf_hash(&body);
-    let event = envelope.event.as_ref().map_or("unknown", |event| event.name());
-    ledger_entry::Entity::insert(ledger_entry::ActiveModel {
-        leaf_index: Set(i64::try_from(index).map_err(|_| HandlerError::Permanent("the ledger is full".into()))?),
-        message_id: Set(envelope.message_id.clone()),
-        event: Set(event.to_owned()),
-        report_id: Set(Some(envelope.report_id.clone()).filter(|id| !id.is_empty())),
-        occurred_at: Set(occurred_at(envelope)),
-        appended_at: Set(Utc::now()),
-        body: Set(body),
-        leaf_hash: Set(leaf.as_bytes().to_vec()),
-    })
-    .exec(txn)
-    .await?;
-    store_appended(txn, index, leaf).await.map_err(unavailable)?;
-    Ok(Some(index))
+    if entries.is_empty() {
+        return Ok(indexes);
+    }
+    // Eight parameters a row: well within a statement's limit.
+    for chunk in entries.chunks(1000) {
+        ledger_entry::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
+    }
+    store_appended(txn, &leaves).await.map_err(unavailable)?;
+    Ok(indexes)
 }
 
 #[async_trait]
 impl ApplyEvent for LedgerAppender {
     async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
         append(txn, envelope).await.map(|_| ())
+    }
+
+    async fn apply_batch(&self, txn: &DatabaseTransaction, batch: &[&Incoming]) -> Result<(), HandlerError> {
+        let envelopes: Vec<&Envelope> = batch.iter().map(|incoming| &incoming.envelope).collect();
+        append_all(txn, &envelopes).await.map(|_| ())
     }
 }

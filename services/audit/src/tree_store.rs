@@ -95,14 +95,34 @@ where
     Ok(compute(&stored)?)
 }
 
-/// Stores the perfect nodes that appending leaf `index` completes.
-pub async fn store_appended<C: ConnectionTrait>(conn: &C, index: u64, leaf: Hash) -> Result<(), StoreError> {
-    let nodes = with_nodes(conn, |source| aduan_ledger::nodes_completed_by(index, leaf, source)).await?;
-    let rows = nodes.into_iter().map(|node| ledger_node::ActiveModel {
-        level: Set(i32::try_from(node.level).unwrap_or(i32::MAX)),
-        node_index: Set(as_i64(node.index)),
-        hash: Set(node.hash.as_bytes().to_vec()),
-    });
-    ledger_node::Entity::insert_many(rows).exec(conn).await?;
+/// Stores the perfect nodes that appending `leaves` (consecutive indexes,
+/// in order) completes: the stored nodes they need are read in one query,
+/// whatever their number, and the new ones written in one statement.
+pub async fn store_appended<C: ConnectionTrait>(conn: &C, leaves: &[(u64, Hash)]) -> Result<(), StoreError> {
+    // Which nodes are read and made depends on the indexes alone.
+    let recorder = Recorder::default();
+    let mut made = std::collections::HashSet::new();
+    for (index, leaf) in leaves {
+        made.extend(aduan_ledger::nodes_completed_by(*index, *leaf, &recorder)?.iter().map(|n| (n.level, n.index)));
+    }
+    let mut keys = recorder.asked.into_inner();
+    keys.retain(|key| !made.contains(key));
+    keys.sort_unstable();
+    keys.dedup();
+    let mut known = read(conn, &keys).await?;
+    let mut rows = Vec::new();
+    for (index, leaf) in leaves {
+        for node in aduan_ledger::nodes_completed_by(*index, *leaf, &known)? {
+            known.nodes.insert((node.level, node.index), node.hash);
+            rows.push(ledger_node::ActiveModel {
+                level: Set(i32::try_from(node.level).unwrap_or(i32::MAX)),
+                node_index: Set(as_i64(node.index)),
+                hash: Set(node.hash.as_bytes().to_vec()),
+            });
+        }
+    }
+    for chunk in rows.chunks(1000) {
+        ledger_node::Entity::insert_many(chunk.to_vec()).exec(conn).await?;
+    }
     Ok(())
 }

@@ -261,8 +261,10 @@ impl ServiceConfig {
             http_addr: config.http_addr.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], default_port))),
             registry: config.registry,
             log_json: config.log_json.unwrap_or(false),
-            prefetch: config.prefetch.unwrap_or(64),
-            concurrency: config.concurrency.unwrap_or(8),
+            // Enough held to fill every batch at once (prefetch at least
+            // concurrency times the batch), unless configured otherwise.
+            prefetch: config.prefetch.unwrap_or(128),
+            concurrency: config.concurrency.unwrap_or(4),
             batch_size: config.batch_size.unwrap_or(32),
             retry: match config.retry_delays_ms {
                 Some(delays) => RetryPolicy { delays: delays.into_iter().map(Duration::from_millis).collect() },

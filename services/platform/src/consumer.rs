@@ -17,6 +17,15 @@ use crate::proto::Envelope;
 pub trait ApplyEvent: Send + Sync + 'static {
     /// Applies `envelope` (whose `event` is set) inside `txn`.
     async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError>;
+
+    /// Applies several events, in order, inside one `txn`. One by one unless
+    /// a service can do the batch in fewer statements.
+    async fn apply_batch(&self, txn: &DatabaseTransaction, batch: &[&Incoming]) -> Result<(), HandlerError> {
+        for incoming in batch {
+            self.apply(txn, &incoming.envelope).instrument(incoming.span.clone()).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Runs an [`ApplyEvent`] exactly once per message id.
@@ -72,10 +81,7 @@ impl<A: ApplyEvent> TransactionalConsumer<A> {
             })
             .collect();
         crate::report_order::observe_all(txn, &seen).await?;
-        for incoming in fresh {
-            self.applier.apply(txn, &incoming.envelope).instrument(incoming.span.clone()).await?;
-        }
-        Ok(())
+        self.applier.apply_batch(txn, &fresh).await
     }
 }
 

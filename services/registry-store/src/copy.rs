@@ -14,7 +14,7 @@
 //! [`LiveRegistry`](crate::LiveRegistry) picks it up from the database, so
 //! what a replica uses never runs ahead of what its database holds.
 
-use aduan_platform::bus::HandlerError;
+use aduan_platform::bus::{HandlerError, Incoming};
 use aduan_platform::consumer::ApplyEvent;
 use aduan_platform::envelope::occurred_at;
 use aduan_platform::proto::{Envelope, RegistryChanged, envelope::Event};
@@ -51,6 +51,20 @@ impl<A: ApplyEvent> ApplyEvent for WithRegistryCopy<A> {
             self.take(txn, envelope, changed).await?;
         }
         self.inner.apply(txn, envelope).await
+    }
+
+    /// The registry's changes are taken where they stand in the batch, and
+    /// the events between them go to the inner service together.
+    async fn apply_batch(&self, txn: &DatabaseTransaction, batch: &[&Incoming]) -> Result<(), HandlerError> {
+        let mut from = 0;
+        for (at, incoming) in batch.iter().enumerate() {
+            if let Some(Event::RegistryChanged(changed)) = &incoming.envelope.event {
+                self.inner.apply_batch(txn, &batch[from..at]).await?;
+                self.take(txn, &incoming.envelope, changed).await?;
+                from = at;
+            }
+        }
+        self.inner.apply_batch(txn, &batch[from..]).await
     }
 }
 

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures::{FutureExt as _, StreamExt as _};
+use futures::StreamExt as _;
 use lapin::options::{
     BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions, BasicPublishOptions,
     BasicQosOptions, ConfirmSelectOptions, ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions,
@@ -49,6 +49,10 @@ pub const BROKER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long shutdown waits for consumers to finish the messages they hold;
 /// after that they are left unacknowledged and the broker delivers them again.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// How long a consumer waits for more deliveries to join a batch once it
+/// has one: short beside a hop's latency, long enough for a burst to gather.
+const BATCH_LINGER: Duration = Duration::from_millis(2);
 
 /// A consumer session that lasted this long was healthy: the next reconnect
 /// starts again from the shortest back-off.
@@ -607,35 +611,56 @@ impl Inner {
         tracing::info!(consumer = %subscription.consumer, "consuming");
         let permits = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
         let in_flight = TaskTracker::new();
+        let batch_size = self.settings.batch_size.max(1);
         let outcome = loop {
-            tokio::select! {
-                () = self.stopping.cancelled() => {
-                    let cancel = channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default());
-                    let _ = tokio::time::timeout(BROKER_TIMEOUT, cancel).await;
-                    break Ok(());
-                }
+            // A permit first, then the batch: deliveries that arrive while
+            // every batch is busy wait in the stream and make the next batch
+            // bigger, rather than each becoming a batch of its own.
+            let permit = tokio::select! {
+                () = self.stopping.cancelled() => break Ok(()),
+                permit = permits.clone().acquire_owned() => permit?,
+            };
+            let first = tokio::select! {
+                () = self.stopping.cancelled() => break Ok(()),
                 next = deliveries.next() => match next {
                     None => break Err(anyhow::anyhow!("the broker ended the consumer")),
                     Some(Err(error)) => break Err(error.into()),
-                    Some(Ok(delivery)) => {
-                        // Take along whatever else has already arrived, up to a batch.
-                        let mut batch = vec![delivery];
-                        while batch.len() < self.settings.batch_size.max(1) {
-                            match deliveries.next().now_or_never() {
-                                Some(Some(Ok(delivery))) => batch.push(delivery),
-                                _ => break,
-                            }
-                        }
-                        let permit = permits.clone().acquire_owned().await?;
-                        let context = context.clone();
-                        in_flight.spawn(async move {
-                            handle_deliveries(&context, batch).await;
-                            drop(permit);
-                        });
-                    }
+                    Some(Ok(delivery)) => delivery,
                 },
+            };
+            // Then what arrives within a short linger, up to a batch: under
+            // load the batch fills at once; when quiet it costs the linger.
+            let mut batch = vec![first];
+            let mut ended = None;
+            let linger = tokio::time::Instant::now() + BATCH_LINGER;
+            while batch.len() < batch_size {
+                match tokio::time::timeout_at(linger, deliveries.next()).await {
+                    Ok(Some(Ok(delivery))) => batch.push(delivery),
+                    Ok(Some(Err(error))) => {
+                        ended = Some(anyhow::Error::from(error));
+                        break;
+                    }
+                    Ok(None) => {
+                        ended = Some(anyhow::anyhow!("the broker ended the consumer"));
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+            let context = context.clone();
+            in_flight.spawn(async move {
+                handle_deliveries(&context, batch).await;
+                drop(permit);
+            });
+            if let Some(error) = ended {
+                break Err(error);
             }
         };
+        // Stop taking deliveries; cancelling tells the broker to send no more.
+        if outcome.is_ok() {
+            let cancel = channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default());
+            let _ = tokio::time::timeout(BROKER_TIMEOUT, cancel).await;
+        }
         // Finish what was taken before letting go of the channel; what is
         // not finished in time the broker delivers again once the channel goes.
         in_flight.close();
