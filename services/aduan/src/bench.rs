@@ -42,6 +42,10 @@ pub struct BenchOptions {
     /// Give up waiting for inboxes after this many seconds.
     #[arg(long, default_value_t = 300)]
     pub timeout_secs: u64,
+    /// Run the embedded mode (`aduan dev`: one process, SQLite, the
+    /// in-process bus) instead of the distributed cluster.
+    #[arg(long, conflicts_with = "ceilings")]
+    pub embedded: bool,
     /// Also measure what PostgreSQL and RabbitMQ can do at most on this
     /// machine (durable single-row commits, confirmed persistent messages),
     /// before the run, and print the run's figures beside them.
@@ -61,6 +65,8 @@ pub enum OtherBench {
 /// What the benchmark measured.
 #[derive(Debug, serde::Serialize)]
 pub struct BenchResult {
+    /// `distributed` (a process per service, PostgreSQL, RabbitMQ) or `embedded` (`aduan dev`).
+    pub system: String,
     /// `closed` (so many in flight) or `open` (at a rate).
     pub mode: String,
     /// Reports offered.
@@ -105,26 +111,41 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
         None => {}
     }
     let binary = std::env::current_exe().context("finding the aduan binary")?;
-    let mut cluster_options = ClusterOptions::local(binary);
-    cluster_options.extra_env.push(("RUST_LOG".into(), "warn".into()));
-    let ceilings = if options.ceilings {
-        println!(
-            "measuring the ceilings: PostgreSQL's durable commits, RabbitMQ's confirmed messages ({CEILING_SECONDS} s each)"
-        );
-        let duration = Duration::from_secs(CEILING_SECONDS);
-        Some(crate::ceilings::measure(&cluster_options.postgres_admin_url, &cluster_options.amqp_url, duration).await?)
+    let result = if options.embedded {
+        println!("starting aduan dev: every service in one process, on SQLite, with the in-process bus");
+        let data_dir = std::env::temp_dir().join(format!("aduan-bench-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&data_dir)?;
+        let result = measure_embedded(&binary, &data_dir, &options).await;
+        std::fs::remove_dir_all(&data_dir).ok();
+        result?
     } else {
-        None
+        let mut cluster_options = ClusterOptions::local(binary);
+        cluster_options.extra_env.push(("RUST_LOG".into(), "warn".into()));
+        let (postgres, amqp) = (cluster_options.postgres_admin_url.clone(), cluster_options.amqp_url.clone());
+        println!("starting a cluster: intake, routing, resolution as separate processes on PostgreSQL and RabbitMQ");
+        let cluster = Cluster::start(cluster_options).await?;
+        let target = Target {
+            intake_url: cluster.base_url(ServiceName::Intake),
+            databases: [ServiceName::Intake, ServiceName::Routing, ServiceName::Resolution]
+                .map(|service| cluster.database_url(service).to_owned()),
+            pids: cluster.pids(),
+        };
+        let result = measure(&target, &options).await;
+        cluster.destroy().await?;
+        let mut result = result?;
+        // After the run, so that neither slows it nor counts in its CPU.
+        if options.ceilings {
+            println!(
+                "measuring the ceilings: PostgreSQL's durable commits, RabbitMQ's confirmed messages ({CEILING_SECONDS} s each)"
+            );
+            let duration = Duration::from_secs(CEILING_SECONDS);
+            result.ceilings = Some(crate::ceilings::measure(&postgres, &amqp, duration).await?);
+        }
+        result
     };
-    println!("starting a cluster: intake, routing, resolution as separate processes on PostgreSQL and RabbitMQ");
-    let cluster = Cluster::start(cluster_options).await?;
-    let result = measure(&cluster, &options).await;
-    cluster.destroy().await?;
-    let mut result = result?;
-    result.ceilings = ceilings;
     println!(
-        "offered:                    {} reports ({:.0}/s, {} loop)",
-        result.offered, result.offered_per_s, result.mode
+        "offered:                    {} reports ({:.0}/s, {} loop, {})",
+        result.offered, result.offered_per_s, result.mode, result.system
     );
     println!("accepted by intake:         {} ({:.0} reports/s)", result.reports, result.accepted_per_s);
     println!("arrived (opened and shown): {} ({:.0} reports/s)", result.arrived, result.inbox_per_s);
@@ -239,19 +260,77 @@ async fn open_loop(client: &reqwest::Client, url: &str, rate: u64, duration: Dur
     Ok(Load { codes, offered: total, failed, elapsed: started.elapsed() })
 }
 
-async fn measure(cluster: &Cluster, options: &BenchOptions) -> anyhow::Result<BenchResult> {
+/// What the load goes to and where arrival is read.
+struct Target {
+    /// Intake's base URL.
+    intake_url: String,
+    /// The databases of intake, routing and resolution.
+    databases: [String; 3],
+    /// The processes whose CPU is measured.
+    pids: Vec<(String, u32)>,
+}
+
+/// The pipeline of `aduan dev` on a fresh folder.
+async fn measure_embedded(
+    binary: &std::path::Path,
+    data_dir: &std::path::Path,
+    options: &BenchOptions,
+) -> anyhow::Result<BenchResult> {
+    // Killed when dropped (`kill_on_drop`), whatever the bench's outcome.
+    let (port, dev) = crate::child::start_on_free_port(|port| start_dev(binary, data_dir, port)).await?;
+    let sqlite = |name: &str| format!("sqlite://{}?mode=ro", data_dir.join(format!("{name}.sqlite")).display());
+    let target = Target {
+        intake_url: format!("http://127.0.0.1:{port}"),
+        databases: [sqlite("intake"), sqlite("routing"), sqlite("resolution")],
+        pids: dev.id().map(|pid| ("aduan dev".to_owned(), pid)).into_iter().collect(),
+    };
+    measure(&target, options).await
+}
+
+/// `aduan dev` on `data_dir` and `port`, once it answers.
+async fn start_dev(
+    binary: &std::path::Path,
+    data_dir: &std::path::Path,
+    port: u16,
+) -> anyhow::Result<tokio::process::Child> {
+    let log_path = data_dir.join("dev.log");
+    let log_start = crate::child::log_length(&log_path);
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path)?;
+    let mut child = tokio::process::Command::new(binary)
+        .arg("dev")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--addr")
+        .arg(format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        // One client files every report: the per-client limit that stops a
+        // script flooding intake would stop the bench.
+        .env("ADUAN_CITIZEN_RATE_PER_MINUTE", "10000000")
+        .env("ADUAN_CITIZEN_BURST", "1000000")
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()?;
+    let base = format!("http://127.0.0.1:{port}");
+    crate::child::wait_ready(&mut child, &base, "aduan dev", (&log_path, log_start), Duration::from_secs(120)).await?;
+    Ok(child)
+}
+
+async fn measure(target: &Target, options: &BenchOptions) -> anyhow::Result<BenchResult> {
     // Arrival is read from the services' own databases after the fact, so
     // measuring adds nothing to the bus.
-    let intake = Database::connect(cluster.database_url(ServiceName::Intake)).await?;
-    let routing = Database::connect(cluster.database_url(ServiceName::Routing)).await?;
-    let resolution = Database::connect(cluster.database_url(ServiceName::Resolution)).await?;
+    let [intake, routing, resolution] = &target.databases;
+    let intake = Database::connect(intake).await?;
+    let routing = Database::connect(routing).await?;
+    let resolution = Database::connect(resolution).await?;
     let recorded = Recorded { intake: &intake, routing: &routing, resolution: &resolution };
 
-    let pids = cluster.pids();
-    let cpu_before = cpu_ticks(&pids);
+    let pids = &target.pids;
+    let cpu_before = cpu_ticks(pids);
     let started = Instant::now();
     let client = reqwest::Client::builder().pool_max_idle_per_host(options.concurrency as usize).build()?;
-    let url = format!("{}/api/v1/reports", cluster.base_url(ServiceName::Intake));
+    let url = format!("{}/api/v1/reports", target.intake_url);
     let (mode, load) = match options.rate {
         Some(rate) => ("open", open_loop(&client, &url, rate, Duration::from_secs(options.duration)).await?),
         None => ("closed", closed_loop(&client, &url, options.reports, options.concurrency).await?),
@@ -265,7 +344,7 @@ async fn measure(cluster: &Cluster, options: &BenchOptions) -> anyhow::Result<Be
     );
     let arrived = recorded.wait_for(&ids, Duration::from_secs(options.timeout_secs)).await?;
     let arrived_elapsed = started.elapsed();
-    let cpu = cpu_percent(&cpu_before, &cpu_ticks(&pids), arrived_elapsed);
+    let cpu = cpu_percent(&cpu_before, &cpu_ticks(pids), arrived_elapsed);
     anyhow::ensure!(
         arrived == ids.len(),
         "only {arrived} of {} reports arrived within {} s",
@@ -279,6 +358,7 @@ async fn measure(cluster: &Cluster, options: &BenchOptions) -> anyhow::Result<Be
     resolution.close().await?;
     let accepted = load.codes.len() as u64;
     Ok(BenchResult {
+        system: if options.embedded { "embedded" } else { "distributed" }.to_owned(),
         mode: mode.to_owned(),
         offered: load.offered,
         offered_per_s: match options.rate {

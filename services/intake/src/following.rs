@@ -4,7 +4,7 @@
 //! arrives late joins the timeline in its place and never sets the status
 //! back.
 
-use aduan_platform::bus::HandlerError;
+use aduan_platform::bus::{HandlerError, Incoming};
 use aduan_platform::consumer::ApplyEvent;
 use aduan_platform::envelope::{occurred_at, report_id};
 use aduan_platform::proto::{self, Envelope, envelope::Event};
@@ -153,48 +153,66 @@ fn archive_text(reason: &str, note: &str) -> String {
     if note.is_empty() { format!("Archived: {why}.") } else { format!("Archived: {why}. {note}") }
 }
 
-/// Puts an entry on the report's timeline, under the event's message id and
-/// in the event's place in the report's order.
-async fn record_update(
-    txn: &DatabaseTransaction,
-    envelope: &Envelope,
-    report_id: Uuid,
-    kind: &str,
-    institution_name: Option<String>,
-    text: String,
-) -> Result<(), HandlerError> {
-    let id = Uuid::parse_str(&envelope.message_id)
-        .map_err(|error| HandlerError::Permanent(format!("message id: {error}")))?;
-    report_update::ActiveModel {
-        id: Set(id),
-        report_id: Set(report_id),
-        occurred_at: Set(occurred_at(envelope)),
-        sequence: Set(report_order::stored(envelope.sequence)),
-        kind: Set(kind.to_owned()),
-        institution_name: Set(institution_name),
-        text: Set(text),
-        recorded_at: Set(Some(chrono::Utc::now())),
+/// What following events writes besides the reports themselves.
+#[derive(Default)]
+struct Writes {
+    /// Entries for the citizens' timelines.
+    updates: Vec<report_update::ActiveModel>,
+    /// Notifications owed: the event and the kind of update.
+    owed: Vec<(Envelope, Uuid, &'static str)>,
+}
+
+impl Writes {
+    /// Puts an entry on the report's timeline, under the event's message id
+    /// and in the event's place in the report's order.
+    fn record_update(
+        &mut self,
+        envelope: &Envelope,
+        report_id: Uuid,
+        kind: &str,
+        institution_name: Option<String>,
+        text: String,
+    ) -> Result<(), HandlerError> {
+        let id = Uuid::parse_str(&envelope.message_id)
+            .map_err(|error| HandlerError::Permanent(format!("message id: {error}")))?;
+        self.updates.push(report_update::ActiveModel {
+            id: Set(id),
+            report_id: Set(report_id),
+            occurred_at: Set(occurred_at(envelope)),
+            sequence: Set(report_order::stored(envelope.sequence)),
+            kind: Set(kind.to_owned()),
+            institution_name: Set(institution_name),
+            text: Set(text),
+            recorded_at: Set(Some(chrono::Utc::now())),
+        });
+        Ok(())
     }
-    .insert(txn)
-    .await?;
-    Ok(())
+
+    async fn write(self, txn: &DatabaseTransaction) -> Result<(), HandlerError> {
+        // Eight parameters a row: well within a statement's limit.
+        for chunk in self.updates.chunks(1000) {
+            report_update::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
+        }
+        for (envelope, report_id, kind) in &self.owed {
+            crate::notifying::owe(txn, envelope, *report_id, kind).await?;
+        }
+        Ok(())
+    }
 }
 
 /// A verifier raised the report's privacy: it only ever rises, whatever
 /// order events arrive in, and the citizen is told why.
-async fn raise_privacy(
-    txn: &DatabaseTransaction,
+fn raise_privacy(
+    writes: &mut Writes,
     envelope: &Envelope,
-    report: report::Model,
+    report: &mut report::Model,
     raised: &proto::PrivacyRaised,
 ) -> Result<(), HandlerError> {
     let name = proto::Privacy::name_of(raised.privacy);
     let text = format!("The verifier made this report {name}: {}", raised.reason);
-    record_update(txn, envelope, report.id, "privacy", report.institution_name.clone(), text).await?;
+    writes.record_update(envelope, report.id, "privacy", report.institution_name.clone(), text)?;
     if proto::Privacy::is_raise(&report.privacy, name) {
-        let mut active = report.into_active_model();
-        active.privacy = Set(name.to_owned());
-        active.update(txn).await?;
+        name.clone_into(&mut report.privacy);
     }
     Ok(())
 }
@@ -209,12 +227,7 @@ pub struct DeadlineView {
 }
 
 /// Keeps the clocks resolution announced, unless a later announcement is already kept.
-async fn keep_deadlines(
-    txn: &DatabaseTransaction,
-    envelope: &Envelope,
-    report: report::Model,
-    set: &proto::DeadlinesSet,
-) -> Result<(), HandlerError> {
+fn keep_deadlines(envelope: &Envelope, report: &mut report::Model, set: &proto::DeadlinesSet) -> Result<(), HandlerError> {
     if !report_order::is_later(envelope.sequence, report.deadlines_sequence) {
         return Ok(());
     }
@@ -224,69 +237,143 @@ async fn keep_deadlines(
         .map(|deadline| DeadlineView { clock: deadline.clock.clone(), due_on: deadline.due_on.parse().ok() })
         .collect();
     let json = serde_json::to_string(&deadlines).map_err(|error| HandlerError::Permanent(error.to_string()))?;
-    let mut active = report.into_active_model();
-    active.deadlines = Set(Some(json));
-    active.deadlines_sequence = Set(report_order::stored(envelope.sequence));
-    active.update(txn).await?;
+    report.deadlines = Some(json);
+    report.deadlines_sequence = report_order::stored(envelope.sequence);
+    Ok(())
+}
+
+/// Follows `event` on `report`, in memory; what else it writes goes to `writes`.
+fn follow(
+    writes: &mut Writes,
+    envelope: &Envelope,
+    event: &Event,
+    report: &mut report::Model,
+) -> Result<(), HandlerError> {
+    if let Event::PrivacyRaised(raised) = event {
+        return raise_privacy(writes, envelope, report, raised);
+    }
+    if let Event::DeadlinesSet(set) = event {
+        return keep_deadlines(envelope, report, set);
+    }
+    let institution = report.institution_name.clone().unwrap_or_else(|| "the institution".to_owned());
+    let Some(change) = change_for(event, &institution) else {
+        return Ok(());
+    };
+    let institution_name =
+        change.institution.as_ref().map(|(_, name)| name.clone()).or_else(|| report.institution_name.clone());
+    let kind = change.update.as_ref().map(|(kind, _)| *kind);
+    if let Some((kind, text)) = change.update {
+        writes.record_update(envelope, report.id, kind, institution_name, text)?;
+    }
+    // Only a later fact sets the status; an earlier one that arrives now
+    // only takes its place on the timeline. Archived, merged and referred
+    // stay so whatever arrives after.
+    let is_final = Status::parse(&report.status).is_some_and(Status::is_final);
+    if !report_order::is_later(envelope.sequence, report.status_sequence) || is_final {
+        return Ok(());
+    }
+    if let Some(kind) = kind.filter(|kind| crate::notifying::NOTIFIED.contains(kind))
+        && report.notify_token.is_some()
+        && report.notifications_stopped_at.is_none()
+    {
+        writes.owed.push((envelope.clone(), report.id, kind));
+    }
+    if let Some(status) = change.status {
+        status.as_str().clone_into(&mut report.status);
+        report.status_changed_at = occurred_at(envelope);
+        report.status_sequence = report_order::stored(envelope.sequence);
+    }
+    if let Some((id, name)) = change.institution {
+        report.institution_id = Some(id);
+        report.institution_name = Some(name);
+    }
+    if let Event::Merged(merged) = event {
+        report.merged_into = Uuid::parse_str(&merged.into_report_id).ok();
+    }
+    Ok(())
+}
+
+/// The event of `envelope` if it concerns a report's copy here (the
+/// registry's changes are taken by the copy in front).
+fn report_event(envelope: &Envelope) -> Option<&Event> {
+    envelope.event.as_ref().filter(|event| !matches!(event, Event::RegistryChanged(_)))
+}
+
+/// Writes what changed of `followed` since it was read as `read`.
+async fn store_changes(
+    txn: &DatabaseTransaction,
+    read: report::Model,
+    followed: &report::Model,
+) -> Result<(), HandlerError> {
+    use sea_orm::{Iterable as _, ModelTrait as _};
+    let mut active = read.clone().into_active_model();
+    let mut changed = false;
+    for column in report::Column::iter() {
+        let now = followed.get(column);
+        if read.get(column) != now {
+            active.set(column, now);
+            changed = true;
+        }
+    }
+    if changed {
+        active.update(txn).await?;
+    }
     Ok(())
 }
 
 #[async_trait]
 impl ApplyEvent for FollowReports {
     async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
-        let Some(event) = &envelope.event else { return Ok(()) };
-        if matches!(event, Event::RegistryChanged(_)) {
-            // Not about a report: the registry copy in front took it in.
-            return Ok(());
-        }
+        let Some(event) = report_event(envelope) else { return Ok(()) };
         let report_id = report_id(envelope)?;
         // Locked: events of one report handled in parallel must not overwrite each other.
-        let Some(report) = report::Entity::find_by_id(report_id).lock_exclusive().one(txn).await? else {
+        let Some(read) = report::Entity::find_by_id(report_id).lock_exclusive().one(txn).await? else {
             return Err(HandlerError::Permanent(format!("no report {report_id} in intake")));
         };
-        if let Event::PrivacyRaised(raised) = event {
-            return raise_privacy(txn, envelope, report, raised).await;
+        let mut report = read.clone();
+        let mut writes = Writes::default();
+        follow(&mut writes, envelope, event, &mut report)?;
+        writes.write(txn).await?;
+        store_changes(txn, read, &report).await
+    }
+
+    /// The batch's reports are read and locked in one statement (in the
+    /// order of their ids, as every batch locks them), followed in memory
+    /// event by event, and written once each, with the timelines' entries
+    /// in one statement.
+    async fn apply_batch(&self, txn: &DatabaseTransaction, batch: &[&Incoming]) -> Result<(), HandlerError> {
+        use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _};
+        let mut wanted = std::collections::BTreeSet::new();
+        for incoming in batch {
+            if report_event(&incoming.envelope).is_some() {
+                wanted.insert(report_id(&incoming.envelope)?);
+            }
         }
-        if let Event::DeadlinesSet(set) = event {
-            return keep_deadlines(txn, envelope, report, set).await;
+        let read: Vec<report::Model> = report::Entity::find()
+            .filter(report::Column::Id.is_in(wanted.iter().copied()))
+            .order_by_asc(report::Column::Id)
+            .lock_exclusive()
+            .all(txn)
+            .await?;
+        let mut followed: std::collections::HashMap<Uuid, report::Model> =
+            read.iter().map(|report| (report.id, report.clone())).collect();
+        let mut writes = Writes::default();
+        for incoming in batch {
+            let envelope = &incoming.envelope;
+            let Some(event) = report_event(envelope) else { continue };
+            let report_id = report_id(envelope)?;
+            let report = followed
+                .get_mut(&report_id)
+                .ok_or_else(|| HandlerError::Permanent(format!("no report {report_id} in intake")))?;
+            incoming.span.in_scope(|| follow(&mut writes, envelope, event, report))?;
         }
-        let institution = report.institution_name.clone().unwrap_or_else(|| "the institution".to_owned());
-        let Some(change) = change_for(event, &institution) else {
-            return Ok(());
-        };
-        let institution_name =
-            change.institution.as_ref().map(|(_, name)| name.clone()).or_else(|| report.institution_name.clone());
-        let kind = change.update.as_ref().map(|(kind, _)| *kind);
-        if let Some((kind, text)) = change.update {
-            record_update(txn, envelope, report_id, kind, institution_name, text).await?;
+        writes.write(txn).await?;
+        for read in read {
+            if let Some(report) = followed.get(&read.id) {
+                let report = report.clone();
+                store_changes(txn, read, &report).await?;
+            }
         }
-        // Only a later fact sets the status; an earlier one that arrives now
-        // only takes its place on the timeline. Archived, merged and referred
-        // stay so whatever arrives after.
-        let is_final = Status::parse(&report.status).is_some_and(Status::is_final);
-        if !report_order::is_later(envelope.sequence, report.status_sequence) || is_final {
-            return Ok(());
-        }
-        if let Some(kind) = kind.filter(|kind| crate::notifying::NOTIFIED.contains(kind))
-            && report.notify_token.is_some()
-            && report.notifications_stopped_at.is_none()
-        {
-            crate::notifying::owe(txn, envelope, report_id, kind).await?;
-        }
-        let mut active = report.into_active_model();
-        if let Some(status) = change.status {
-            active.status = Set(status.as_str().to_owned());
-            active.status_changed_at = Set(occurred_at(envelope));
-            active.status_sequence = Set(report_order::stored(envelope.sequence));
-        }
-        if let Some((id, name)) = change.institution {
-            active.institution_id = Set(Some(id));
-            active.institution_name = Set(Some(name));
-        }
-        if let Event::Merged(merged) = event {
-            active.merged_into = Set(Uuid::parse_str(&merged.into_report_id).ok());
-        }
-        active.update(txn).await?;
         Ok(())
     }
 }

@@ -19,7 +19,7 @@ use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::delivery::{RawDelivery, process};
+use super::delivery::{RawDelivery, process, process_batch};
 use super::{
     Bus, BusError, DeadLetter, Decision, MessageHandler, OutgoingMessage, Published, RetryPolicy, Subscription,
     topic_matches,
@@ -64,6 +64,26 @@ struct MemorySubscriber {
     handler: Arc<dyn MessageHandler>,
 }
 
+impl MemorySubscriber {
+    fn wants(&self, message: &OutgoingMessage) -> bool {
+        self.subscription.bindings.iter().any(|pattern| topic_matches(pattern, &message.routing_key))
+    }
+}
+
+/// The `attempt`th delivery of `message` to `subscriber`.
+fn raw<'a>(subscriber: &'a MemorySubscriber, message: &'a OutgoingMessage, attempt: u32) -> RawDelivery<'a> {
+    RawDelivery {
+        consumer: &subscriber.subscription.consumer,
+        routing_key: &message.routing_key,
+        payload: &message.payload,
+        traceparent: message.traceparent.as_deref(),
+        attempt,
+    }
+}
+
+/// Messages a subscriber handles in one batch at most.
+const DELIVERED_TOGETHER: usize = 64;
+
 /// The in-process bus.
 pub struct MemoryBus {
     subscribers: RwLock<Vec<MemorySubscriber>>,
@@ -92,18 +112,36 @@ impl MemoryBus {
         }
     }
 
+    /// Delivers `messages` to `subscriber` together (one transaction for
+    /// a transactional consumer); each one the batch did not settle goes on
+    /// alone, from where the batch left it, through retries or to the
+    /// dead letters.
+    async fn deliver_all(&self, subscriber: &MemorySubscriber, messages: &[&OutgoingMessage]) -> Result<(), BusError> {
+        let raws: Vec<RawDelivery<'_>> = messages.iter().map(|message| raw(subscriber, message, 1)).collect();
+        let decisions = process_batch(subscriber.handler.as_ref(), &self.policy, &raws).await;
+        for (message, decision) in messages.iter().zip(decisions) {
+            self.follow(subscriber, message, decision).await?;
+        }
+        Ok(())
+    }
+
     async fn deliver(&self, subscriber: &MemorySubscriber, message: &OutgoingMessage) -> Result<(), BusError> {
+        let first = process(subscriber.handler.as_ref(), &self.policy, raw(subscriber, message, 1)).await;
+        self.follow(subscriber, message, first).await
+    }
+
+    /// Acts on the first attempt's `decision`, retrying until the message is
+    /// acknowledged or parked.
+    async fn follow(
+        &self,
+        subscriber: &MemorySubscriber,
+        message: &OutgoingMessage,
+        mut decision: Decision,
+    ) -> Result<(), BusError> {
         let mut attempt = 1;
         let mut pause = Duration::from_millis(250);
         loop {
-            let delivery = RawDelivery {
-                consumer: &subscriber.subscription.consumer,
-                routing_key: &message.routing_key,
-                payload: &message.payload,
-                traceparent: message.traceparent.as_deref(),
-                attempt,
-            };
-            match process(subscriber.handler.as_ref(), &self.policy, delivery).await {
+            match decision {
                 Decision::Ack => return Ok(()),
                 Decision::Retry { next_attempt, delay } => {
                     tokio::select! {
@@ -122,6 +160,7 @@ impl MemoryBus {
                     }
                 }
             }
+            decision = process(subscriber.handler.as_ref(), &self.policy, raw(subscriber, message, attempt)).await;
         }
     }
 
@@ -241,23 +280,27 @@ impl Bus for MemoryBus {
     async fn publish(&self, batch: &[OutgoingMessage]) -> Result<Vec<Published>, BusError> {
         let _in_flight = self.in_flight.token();
         let subscribers = self.subscribers.read().await;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for message in batch {
+        // Each subscriber takes its part of the batch together, in order:
+        // one transaction per consumer for the batch, not per message.
+        for subscriber in subscribers.iter() {
             if self.stopping.is_cancelled() {
                 return Err(BusError::ShuttingDown);
             }
-            let matching: Vec<&MemorySubscriber> = subscribers
-                .iter()
-                .filter(|subscriber| {
-                    subscriber.subscription.bindings.iter().any(|pattern| topic_matches(pattern, &message.routing_key))
-                })
-                .collect();
-            for subscriber in &matching {
-                self.deliver(subscriber, message).await?;
+            let wanted: Vec<&OutgoingMessage> = batch.iter().filter(|message| subscriber.wants(message)).collect();
+            for part in wanted.chunks(DELIVERED_TOGETHER) {
+                self.deliver_all(subscriber, part).await?;
             }
-            outcomes.push(if matching.is_empty() { Published::Unroutable } else { Published::Held });
         }
-        Ok(outcomes)
+        Ok(batch
+            .iter()
+            .map(|message| {
+                if subscribers.iter().any(|subscriber| subscriber.wants(message)) {
+                    Published::Held
+                } else {
+                    Published::Unroutable
+                }
+            })
+            .collect())
     }
 
     async fn subscribe(&self, subscription: Subscription, handler: Arc<dyn MessageHandler>) -> anyhow::Result<()> {
