@@ -227,7 +227,11 @@ pub struct DeadlineView {
 }
 
 /// Keeps the clocks resolution announced, unless a later announcement is already kept.
-fn keep_deadlines(envelope: &Envelope, report: &mut report::Model, set: &proto::DeadlinesSet) -> Result<(), HandlerError> {
+fn keep_deadlines(
+    envelope: &Envelope,
+    report: &mut report::Model,
+    set: &proto::DeadlinesSet,
+) -> Result<(), HandlerError> {
     if !report_order::is_later(envelope.sequence, report.deadlines_sequence) {
         return Ok(());
     }

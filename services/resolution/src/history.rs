@@ -24,35 +24,47 @@ pub async fn emit<C: ConnectionTrait>(conn: &C, mut envelope: Envelope) -> Resul
 
 /// Records `envelope` in its report's history, once.
 pub async fn record<C: ConnectionTrait>(conn: &C, envelope: &Envelope) -> Result<(), DbErr> {
+    record_all(conn, &[envelope]).await
+}
+
+/// Records each of `envelopes` in its report's history, once, in one statement.
+pub async fn record_all<C: ConnectionTrait>(conn: &C, envelopes: &[&Envelope]) -> Result<(), DbErr> {
+    let rows: Vec<report_history::ActiveModel> = envelopes.iter().flat_map(|envelope| rows_of(envelope)).collect();
+    // Eight parameters a row: well within a statement's limit.
+    for chunk in rows.chunks(1000) {
+        report_history::Entity::insert_many(chunk.to_vec())
+            .on_conflict(OnConflict::column(report_history::Column::Id).do_nothing().to_owned())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The history's rows for `envelope`: its own, and for a merge the
+/// original's note of it; none for an event about no report.
+fn rows_of(envelope: &Envelope) -> Vec<report_history::ActiveModel> {
     let (Some(event), Ok(report_id), Ok(id)) =
         (&envelope.event, Uuid::parse_str(&envelope.report_id), Uuid::parse_str(&envelope.message_id))
     else {
-        return Ok(());
+        return Vec::new();
     };
-    let Some(summary) = summary(event) else { return Ok(()) };
-    insert(conn, id, report_id, envelope, event.name(), summary).await?;
+    let Some(summary) = summary(event) else { return Vec::new() };
+    let mut rows = vec![row(id, report_id, envelope, event.name(), summary)];
     // The original report's history tells of each duplicate merged into it.
     if let Event::Merged(merged) = event
         && let Ok(original) = Uuid::parse_str(&merged.into_report_id)
     {
         let id = Uuid::new_v5(&id, b"merged-into");
         let summary = format!("Report {report_id} was merged into this one as a duplicate.");
-        insert(conn, id, original, envelope, "duplicate_merged", summary).await?;
+        rows.push(row(id, original, envelope, "duplicate_merged", summary));
     }
-    Ok(())
+    rows
 }
 
-async fn insert<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-    report_id: Uuid,
-    envelope: &Envelope,
-    event: &str,
-    summary: String,
-) -> Result<(), DbErr> {
+fn row(id: Uuid, report_id: Uuid, envelope: &Envelope, event: &str, summary: String) -> report_history::ActiveModel {
     let actor = envelope.actor.clone().unwrap_or_default();
     let role = proto::Role::try_from(actor.role).unwrap_or(proto::Role::Unspecified);
-    let row = report_history::ActiveModel {
+    report_history::ActiveModel {
         id: Set(id),
         report_id: Set(report_id),
         sequence: Set(report_order::stored(envelope.sequence)),
@@ -61,12 +73,7 @@ async fn insert<C: ConnectionTrait>(
         actor_role: Set(role.as_str_name().trim_start_matches("ROLE_").to_ascii_lowercase()),
         actor: Set(actor.pseudonym),
         summary: Set(summary),
-    };
-    report_history::Entity::insert(row)
-        .on_conflict(OnConflict::column(report_history::Column::Id).do_nothing().to_owned())
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+    }
 }
 
 fn with_words(what: String, words: &str) -> String {

@@ -2,7 +2,7 @@
 //! report (or moves there when it was re-routed, appealed or reassigned) and
 //! closes when the citizen accepts the resolution.
 
-use aduan_platform::bus::HandlerError;
+use aduan_platform::bus::{HandlerError, Incoming};
 use aduan_platform::consumer::ApplyEvent;
 use aduan_platform::envelope::{new_envelope, report_id, system_actor};
 use aduan_platform::proto::{self, Envelope, envelope::Event};
@@ -13,6 +13,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
 };
+use tracing::Instrument as _;
 use uuid::Uuid;
 
 use crate::deadlines::ClockKeeper;
@@ -341,11 +342,29 @@ async fn citizen_wrote(
 #[async_trait]
 impl ApplyEvent for KeepInboxes {
     async fn apply(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
+        history::record(txn, envelope).await?;
+        self.follow(txn, envelope).await
+    }
+
+    /// The batch's events go into the histories in one statement, then
+    /// each moves its case.
+    async fn apply_batch(&self, txn: &DatabaseTransaction, batch: &[&Incoming]) -> Result<(), HandlerError> {
+        let envelopes: Vec<&Envelope> = batch.iter().map(|incoming| &incoming.envelope).collect();
+        history::record_all(txn, &envelopes).await?;
+        for incoming in batch {
+            self.follow(txn, &incoming.envelope).instrument(incoming.span.clone()).await?;
+        }
+        Ok(())
+    }
+}
+
+impl KeepInboxes {
+    /// What `envelope` does to its case (already in its report's history).
+    async fn follow(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
         if let Some(Event::RegistryChanged(changed)) = &envelope.event {
             return Ok(self.clocks.after_registry_change(txn, changed).await?);
         }
         let report_id = report_id(envelope)?;
-        history::record(txn, envelope).await?;
         match &envelope.event {
             Some(Event::Assigned(assigned)) => open_case(&self.clocks, txn, report_id, assigned).await,
             Some(Event::Accepted(accepted)) => close_accepted(&self.clocks, txn, report_id, accepted).await,
