@@ -263,8 +263,8 @@ impl ServiceConfig {
             log_json: config.log_json.unwrap_or(false),
             // Enough held to fill every batch at once (prefetch at least
             // concurrency times the batch), unless configured otherwise.
-            prefetch: config.prefetch.unwrap_or(128),
-            concurrency: config.concurrency.unwrap_or(4),
+            prefetch: config.prefetch.unwrap_or(256),
+            concurrency: config.concurrency.unwrap_or(8),
             batch_size: config.batch_size.unwrap_or(32),
             retry: match config.retry_delays_ms {
                 Some(delays) => RetryPolicy { delays: delays.into_iter().map(Duration::from_millis).collect() },

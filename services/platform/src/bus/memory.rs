@@ -281,16 +281,20 @@ impl Bus for MemoryBus {
         let _in_flight = self.in_flight.token();
         let subscribers = self.subscribers.read().await;
         // Each subscriber takes its part of the batch together, in order:
-        // one transaction per consumer for the batch, not per message.
-        for subscriber in subscribers.iter() {
-            if self.stopping.is_cancelled() {
-                return Err(BusError::ShuttingDown);
-            }
+        // one transaction per consumer for the batch, not per message; and
+        // the subscribers (each its own database) all at once, so the
+        // slowest sets the pace, not their sum.
+        let deliveries = subscribers.iter().map(|subscriber| async move {
             let wanted: Vec<&OutgoingMessage> = batch.iter().filter(|message| subscriber.wants(message)).collect();
             for part in wanted.chunks(DELIVERED_TOGETHER) {
+                if self.stopping.is_cancelled() {
+                    return Err(BusError::ShuttingDown);
+                }
                 self.deliver_all(subscriber, part).await?;
             }
-        }
+            Ok(())
+        });
+        futures::future::try_join_all(deliveries).await?;
         Ok(batch
             .iter()
             .map(|message| {
