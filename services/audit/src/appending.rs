@@ -65,6 +65,9 @@ pub async fn append(txn: &DatabaseTransaction, envelope: &Envelope) -> Result<Op
 /// their number, skipping those whose message id is there already; answers
 /// each one's index (`None` for one skipped).
 pub async fn append_all(txn: &DatabaseTransaction, envelopes: &[&Envelope]) -> Result<Vec<Option<u64>>, HandlerError> {
+    if envelopes.is_empty() {
+        return Ok(Vec::new());
+    }
     aduan_platform::database::serialize_with(txn, WRITER_LOCK).await?;
     let ids: Vec<String> = envelopes.iter().map(|envelope| envelope.message_id.clone()).collect();
     let mut seen: HashSet<String> = ledger_entry::Entity::find()

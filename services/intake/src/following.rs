@@ -353,6 +353,9 @@ impl ApplyEvent for FollowReports {
                 wanted.insert(report_id(&incoming.envelope)?);
             }
         }
+        if wanted.is_empty() {
+            return Ok(());
+        }
         let read: Vec<report::Model> = report::Entity::find()
             .filter(report::Column::Id.is_in(wanted.iter().copied()))
             .order_by_asc(report::Column::Id)

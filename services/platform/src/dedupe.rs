@@ -77,9 +77,11 @@ pub async fn claim_all(
     let now = chrono::Utc::now();
     let mut insert = Query::insert();
     insert.into_table(processed_message::Entity).columns([Column::Consumer, Column::MessageId, Column::ProcessedAt]);
-    let mut distinct = std::collections::HashSet::new();
-    for id in message_ids.iter().filter(|id| distinct.insert(**id)) {
-        insert.values_panic([consumer.into(), (*id).into(), now.into()]);
+    // In one order whatever the batch's, so two batches holding the same
+    // redelivered messages never wait for each other crosswise.
+    let distinct: std::collections::BTreeSet<Uuid> = message_ids.iter().copied().collect();
+    for id in distinct {
+        insert.values_panic([consumer.into(), id.into(), now.into()]);
     }
     insert
         .on_conflict(OnConflict::columns([Column::Consumer, Column::MessageId]).do_nothing().to_owned())

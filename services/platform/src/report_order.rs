@@ -11,8 +11,14 @@
 //! transactions handling events of the same report (a filing and its
 //! assignment, in two batches at once) then never wait for each other's
 //! commit, where raising one row made every batch behind queue for it.
-//! The clock's row is written only when the service produces an event about
-//! the report, and [`fold_seen`] keeps the seen rows few.
+//! The clock's row is written when the service produces an event about the
+//! report, and when [`fold_seen`] folds the seen rows into it now and then.
+//!
+//! A consumer records the sequences of a whole batch before it applies any
+//! of it, so an event it produces while applying the batch's first event is
+//! numbered above the batch's later ones too: still above every fact it
+//! follows from, as the order needs, while which of two unrelated facts
+//! counts as the later may depend on how deliveries were batched.
 
 use sea_orm::sea_query::{Alias, ColumnDef, Index, Query, Table};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
@@ -21,7 +27,8 @@ use uuid::Uuid;
 /// The table of sequences seen: `report_id`, `sequence`, no key.
 pub const SEEN_TABLE: &str = "report_seen";
 
-/// The greatest sequence of each report this service has seen.
+/// The greatest sequence of each report this service has given, or seen
+/// and folded (what was seen since is in [`SEEN_TABLE`]).
 pub mod report_clock {
     use sea_orm::entity::prelude::*;
 
@@ -31,7 +38,7 @@ pub mod report_clock {
         /// The report.
         #[sea_orm(primary_key, auto_increment = false)]
         pub report_id: Uuid,
-        /// The greatest sequence seen or given.
+        /// The greatest sequence given, or seen and folded.
         pub sequence: i64,
     }
 
@@ -101,25 +108,24 @@ pub async fn fold_seen(db: &sea_orm::DatabaseConnection) -> Result<u64, DbErr> {
     loop {
         let txn = crate::database::begin_write(db).await?;
         // This round's reports: after the last round's, up to the report of
-        // the thousandth row (or to the end).
-        let lower = after.map_or(Value::Uuid(None), Value::from);
+        // the thousandth row (or to the end). Plain ranges, so the index on
+        // (report_id, sequence) serves every statement of the round.
+        let lower = Value::from(after.unwrap_or(Uuid::nil()));
         let upper_row = txn
             .query_one_raw(Statement::from_sql_and_values(
                 backend,
                 placeholders(
                     backend,
                     &format!(
-                        "SELECT report_id FROM {SEEN_TABLE} WHERE ($1 IS NULL OR report_id > $2) \
-                         ORDER BY report_id LIMIT 1 OFFSET $3"
+                        "SELECT report_id FROM {SEEN_TABLE} WHERE report_id > $1 ORDER BY report_id LIMIT 1 OFFSET $2"
                     ),
                 ),
-                [lower.clone(), lower.clone(), ROWS_AT_ONCE.into()],
+                [lower.clone(), ROWS_AT_ONCE.into()],
             ))
             .await?;
         let upper: Option<Uuid> = upper_row.map(|row| row.try_get("", "report_id")).transpose()?;
-        let upper_value = upper.map_or(Value::Uuid(None), Value::from);
-        let in_range = "($1 IS NULL OR report_id > $2) AND ($3 IS NULL OR report_id <= $4)";
-        let range = [lower.clone(), lower, upper_value.clone(), upper_value];
+        let in_range = "report_id > $1 AND report_id <= $2";
+        let range = [lower, Value::from(upper.unwrap_or(Uuid::max()))];
         // Clocks raised in the order of their reports, as any other fold would.
         txn.execute_raw(Statement::from_sql_and_values(
             backend,

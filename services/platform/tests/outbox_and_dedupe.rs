@@ -169,7 +169,7 @@ async fn each_report_gets_the_next_sequence_above_any_seen() {
 async fn folding_what_was_seen_into_the_clocks_changes_no_sequence() {
     for test_db in TestDatabase::both().await {
         let db = &test_db.db;
-        // 2,500 reports seen (three rounds of the fold), one of them also given a sequence.
+        // 2,500 reports seen twice (five rounds of the fold), one of them also given a sequence.
         let reports: Vec<uuid::Uuid> = (0..2500).map(|_| uuid::Uuid::now_v7()).collect();
         let seen: Vec<(uuid::Uuid, u64)> = reports.iter().flat_map(|report| [(*report, 3), (*report, 5)]).collect();
         for chunk in seen.chunks(500) {

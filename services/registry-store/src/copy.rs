@@ -59,12 +59,19 @@ impl<A: ApplyEvent> ApplyEvent for WithRegistryCopy<A> {
         let mut from = 0;
         for (at, incoming) in batch.iter().enumerate() {
             if let Some(Event::RegistryChanged(changed)) = &incoming.envelope.event {
-                self.inner.apply_batch(txn, &batch[from..at]).await?;
+                if from < at {
+                    self.inner.apply_batch(txn, &batch[from..at]).await?;
+                }
                 self.take(txn, &incoming.envelope, changed).await?;
+                // The change itself goes on to the inner service too, first
+                // of the next part, as `apply` hands it on after taking it.
                 from = at;
             }
         }
-        self.inner.apply_batch(txn, &batch[from..]).await
+        if from < batch.len() {
+            self.inner.apply_batch(txn, &batch[from..]).await?;
+        }
+        Ok(())
     }
 }
 
