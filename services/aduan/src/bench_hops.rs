@@ -1,7 +1,7 @@
 //! What `aduan bench` reads after the load: when each report answered 201
 //! reached each hop, as the services recorded it (filed in intake, placed
-//! by routing, opened in resolution, shown to the citizen by intake), and
-//! how much CPU each process spent meanwhile.
+//! by routing, opened in resolution, shown to the citizen as received by
+//! intake), and how much CPU each process spent meanwhile.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -20,7 +20,8 @@ pub struct Hops {
     pub placed: Option<DateTime<Utc>>,
     /// Resolution's commit of its case.
     pub opened: Option<DateTime<Utc>>,
-    /// Intake's commit of the first update the citizen sees after filing.
+    /// Intake's commit of the update that tells the citizen the report was
+    /// received in an institution's inbox (resolution's case opened).
     pub seen: Option<DateTime<Utc>>,
 }
 
@@ -89,8 +90,9 @@ impl Recorded<'_> {
     async fn seen(&self) -> anyhow::Result<HashMap<Uuid, DateTime<Utc>>> {
         times(
             self.intake,
+            // Not the assignment, which intake may show before the case opens.
             "SELECT report_id, MIN(recorded_at) FROM report_update \
-             WHERE kind <> 'filed' AND recorded_at IS NOT NULL GROUP BY report_id",
+             WHERE kind = 'received' AND recorded_at IS NOT NULL GROUP BY report_id",
         )
         .await
     }
