@@ -7,7 +7,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use tracing::Instrument as _;
 
 use crate::bus::{HandlerError, Incoming, MessageHandler};
-use crate::dedupe::{self, Claim};
+use crate::dedupe;
 use crate::outbox::OutboxSignal;
 use crate::proto::Envelope;
 
@@ -41,22 +41,6 @@ impl<A: ApplyEvent> TransactionalConsumer<A> {
     /// A consumer named `name` (its dedupe records are kept under that name).
     pub fn new(name: impl Into<String>, db: DatabaseConnection, outbox: OutboxSignal, applier: A) -> Self {
         Self { name: name.into(), db, outbox, applier }
-    }
-}
-
-impl<A: ApplyEvent> TransactionalConsumer<A> {
-    /// Claims the message and applies it inside `txn`, unless it was handled before.
-    async fn apply_once(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
-        let message_id = uuid::Uuid::parse_str(&envelope.message_id)
-            .map_err(|error| HandlerError::Permanent(format!("message id is not a UUID: {error}")))?;
-        if dedupe::claim(txn, &self.name, message_id).await? == Claim::AlreadyHandled {
-            tracing::debug!(%message_id, "already handled; acknowledging the redelivery");
-            return Ok(());
-        }
-        if let Ok(report_id) = uuid::Uuid::parse_str(&envelope.report_id) {
-            crate::report_order::observe(txn, report_id, envelope.sequence).await?;
-        }
-        self.applier.apply(txn, envelope).await
     }
 }
 
@@ -107,14 +91,17 @@ impl<A: ApplyEvent> TransactionalConsumer<A> {
 impl<A: ApplyEvent> MessageHandler for TransactionalConsumer<A> {
     async fn handle(&self, envelope: Envelope) -> Result<(), HandlerError> {
         let started = std::time::Instant::now();
+        // One message is a batch of one: the same claim, record and apply.
+        let one = [Incoming { envelope, span: tracing::Span::current() }];
         let handled = async {
             let txn = crate::database::begin_write(&self.db).await?;
-            self.apply_once(&txn, &envelope).await?;
+            self.apply_all(&txn, &one).await?;
             txn.commit().await?;
             Ok::<(), HandlerError>(())
         }
         .await;
-        self.measured(std::slice::from_ref(&envelope), &handled, started);
+        let [incoming] = one;
+        self.measured(std::slice::from_ref(&incoming.envelope), &handled, started);
         handled?;
         self.outbox.wake();
         Ok(())
