@@ -9,6 +9,7 @@ pub mod child;
 pub mod cluster;
 pub mod dev;
 pub mod figures_bench;
+pub mod load;
 pub mod operations;
 pub mod page_bench;
 pub mod serve;

@@ -36,6 +36,8 @@ enum Command {
     },
     /// Files reports through a local distributed cluster and prints throughput and latency.
     Bench(aduan::bench::BenchOptions),
+    /// Fills intake's, routing's and resolution's databases with many consistent reports (COPY), for sizing.
+    Load(aduan::load::LoadOptions),
     /// Shows and replays what a consumer gave up on (its dead-letter queue).
     #[command(subcommand)]
     Dlq(aduan::operations::DlqCommand),
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
             Command::Serve { service, config } => aduan::serve::serve(service, config.as_deref()).await,
             Command::Migrate { service, config } => migrate(service, config).await,
             Command::Bench(options) => aduan::bench::run(options).await,
+            Command::Load(options) => aduan::load::run(options).await,
             Command::Dlq(command) => aduan::operations::dlq(command).await,
             Command::Outbox(command) => aduan::operations::outbox(command).await,
             Command::User(command) => aduan::operations::user(command).await,

@@ -297,6 +297,24 @@ fn follow(
     Ok(())
 }
 
+/// `report`, as filed, after following `story` (its events, in order) one
+/// by one, and the entries of its timeline: what intake would hold had it
+/// received them. `aduan load` writes this instead of sending the events.
+/// Notifications owed are not returned: they are for reports whose citizen
+/// left an address, which a loaded report has not.
+pub fn follow_story(
+    report: &mut report::Model,
+    story: &[Envelope],
+) -> Result<Vec<report_update::ActiveModel>, HandlerError> {
+    let mut writes = Writes::default();
+    for envelope in story {
+        if let Some(event) = report_event(envelope) {
+            follow(&mut writes, envelope, event, report)?;
+        }
+    }
+    Ok(writes.updates)
+}
+
 /// The event of `envelope` if it concerns a report's copy here (the
 /// registry's changes are taken by the copy in front).
 fn report_event(envelope: &Envelope) -> Option<&Event> {

@@ -4,7 +4,7 @@
 pub mod api;
 pub mod entities;
 mod filing;
-mod following;
+pub mod following;
 pub mod migration;
 pub mod notifying;
 pub mod open311;
@@ -28,6 +28,7 @@ use sea_orm::DatabaseConnection;
 pub use filing::{FileReportRequest, Language, Location, Privacy, ReportKind, ReporterRequest};
 pub use migration::Migrator;
 pub use sealing::IdentityKeys;
+pub use tracking::{citizen_pseudonym, hash_secret};
 
 /// The service's name on the bus and in traces.
 pub const SERVICE: &str = "intake";

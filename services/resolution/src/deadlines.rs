@@ -27,7 +27,7 @@ use crate::entities::{case, case_branch, case_clocks, escalation};
 use crate::{SERVICE, history};
 
 /// The running clocks of `clocks` and their deadlines, as announced.
-fn deadlines_of(clocks: &CaseClocks, calendar: &aduan_procedure::Calendar) -> Vec<proto::Deadline> {
+pub fn deadlines_of(clocks: &CaseClocks, calendar: &aduan_procedure::Calendar) -> Vec<proto::Deadline> {
     clocks
         .running()
         .iter()
@@ -53,19 +53,24 @@ async fn keep_next_due(
     clocks: &CaseClocks,
     calendar: &aduan_procedure::Calendar,
 ) -> Result<(), DbErr> {
-    let next_due_on = clocks
+    case::Entity::update_many()
+        .col_expr(case::Column::NextDueOn, Expr::value(next_due_on(clocks, calendar)))
+        .filter(case::Column::Id.eq(case.id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// The nearest running deadline the institution must meet (the first
+/// follow-up or the resolution), by which the inbox sorts.
+pub fn next_due_on(clocks: &CaseClocks, calendar: &aduan_procedure::Calendar) -> Option<NaiveDate> {
+    clocks
         .running()
         .iter()
         .filter(|running| matches!(running.kind, ClockKind::FirstFollowUp | ClockKind::Resolution))
         .filter(|running| running.paused_since.is_none())
         .map(|running| running.clock.deadline(calendar))
-        .min();
-    case::Entity::update_many()
-        .col_expr(case::Column::NextDueOn, Expr::value(next_due_on))
-        .filter(case::Column::Id.eq(case.id))
-        .exec(txn)
-        .await?;
-    Ok(())
+        .min()
 }
 
 /// Tells everyone (the citizen, through intake) the running clocks of

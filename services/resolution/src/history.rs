@@ -41,8 +41,9 @@ pub async fn record_all<C: ConnectionTrait>(conn: &C, envelopes: &[&Envelope]) -
 }
 
 /// The history's rows for `envelope`: its own, and for a merge the
-/// original's note of it; none for an event about no report.
-fn rows_of(envelope: &Envelope) -> Vec<report_history::ActiveModel> {
+/// original's note of it; none for an event about no report (and none for
+/// the ones the history does not tell, such as deadlines announced).
+pub fn rows_of(envelope: &Envelope) -> Vec<report_history::ActiveModel> {
     let (Some(event), Ok(report_id), Ok(id)) =
         (&envelope.event, Uuid::parse_str(&envelope.report_id), Uuid::parse_str(&envelope.message_id))
     else {

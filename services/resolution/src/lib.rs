@@ -7,7 +7,7 @@ mod casework;
 pub mod deadlines;
 pub mod entities;
 mod forwarding;
-mod history;
+pub mod history;
 mod inbox;
 pub mod migration;
 pub mod next_steps;
