@@ -201,6 +201,10 @@ impl Cluster {
     /// The database URL `service` is given: through the host of
     /// `database_hosts` when one is set.
     fn service_database_url(&self, service: ServiceName) -> String {
+        if service == ServiceName::Web {
+            // Web keeps only browser sessions.
+            return format!("sqlite://{}?mode=rwc", self.options.log_dir.join("web.sqlite").display());
+        }
         let url = self.database_url(service);
         match (self.options.database_hosts.get(&service), url.split_once('@')) {
             (Some(host), Some((credentials, rest))) => {
@@ -217,6 +221,13 @@ impl Cluster {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path)?;
         let delays: Vec<String> = self.options.retry_delays_ms.iter().map(u64::to_string).collect();
         let mut command = Command::new(&self.options.binary);
+        if service == ServiceName::Web {
+            command
+                .env("ADUAN_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+                .env("ADUAN_INTAKE_URL", self.base_url(ServiceName::Intake))
+                .env("ADUAN_RESOLUTION_URL", self.base_url(ServiceName::Resolution))
+                .env("ADUAN_AUDIT_URL", self.base_url(ServiceName::Audit));
+        }
         command
             .arg("serve")
             .arg(service.as_str())
@@ -245,6 +256,18 @@ impl Cluster {
         let base = format!("http://127.0.0.1:{port}");
         child::wait_ready(&mut child, &base, log_name, (&log_path, log_start), Duration::from_secs(60)).await?;
         Ok(child)
+    }
+
+    /// Starts web in front of the cluster's services (its sessions in a
+    /// SQLite file of the log folder); returns its base URL, which is also
+    /// its public address.
+    pub async fn start_web(&mut self) -> anyhow::Result<String> {
+        let (port, child) =
+            child::start_on_free_port(|port| self.start_process(ServiceName::Web, port, ServiceName::Web.as_str()))
+                .await?;
+        self.ports.insert(ServiceName::Web, port);
+        self.children.insert(ServiceName::Web, child);
+        Ok(self.base_url(ServiceName::Web))
     }
 
     /// kill -9: the process gets no chance to finish anything.

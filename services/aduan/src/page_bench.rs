@@ -6,6 +6,10 @@
 //! database and a full verification queue into routing's, signs a member of
 //! staff in through the sign-in page, then asks each page many times in
 //! turn and prints its latency percentiles and its size.
+//!
+//! With `--distributed`, the same pages are asked of web in front of a local
+//! cluster on PostgreSQL, after `aduan load` has filled intake, routing and
+//! resolution with `--reports` reports (the size is 10 million).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -15,11 +19,14 @@ use aduan_platform::proto::{self, Message as _};
 use aduan_registry::Registry;
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
-use sea_orm::{DatabaseConnection, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::child;
+use crate::cluster::{Cluster, ClusterOptions};
+use crate::load::{Stage, Targets};
+use crate::services::ServiceName;
 
 /// Options of `aduan bench pages`.
 #[derive(Debug, Clone, clap::Args)]
@@ -37,6 +44,14 @@ pub struct PageBenchOptions {
     /// The registry.
     #[arg(long, default_value = "services/registry/data/indonesia/registry.toml")]
     pub registry: PathBuf,
+    /// Measure web in front of a local distributed cluster on PostgreSQL
+    /// (each service its own process and database) instead of `aduan dev`.
+    #[arg(long)]
+    pub distributed: bool,
+    /// With `--distributed`: reports loaded by `aduan load` (`--cases` and
+    /// `--queued` are for `aduan dev`).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub reports: u64,
 }
 
 /// A page's figures.
@@ -64,11 +79,15 @@ const PASSWORD: &str = "bench-staff-password-1234";
 pub async fn run(options: PageBenchOptions) -> anyhow::Result<()> {
     let registry =
         Registry::load(&options.registry).with_context(|| format!("reading {}", options.registry.display()))?;
-    let data_dir = std::env::temp_dir().join(format!("aduan-page-bench-{}", Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&data_dir)?;
-    let result = measure(&options, &registry, &data_dir).await;
-    std::fs::remove_dir_all(&data_dir).ok();
-    let figures = result?;
+    let figures = if options.distributed {
+        measure_distributed(&options, &registry).await?
+    } else {
+        let data_dir = std::env::temp_dir().join(format!("aduan-page-bench-{}", Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&data_dir)?;
+        let result = measure(&options, &registry, &data_dir).await;
+        std::fs::remove_dir_all(&data_dir).ok();
+        result?
+    };
     println!("{:<66} {:>7} {:>7} {:>7} {:>7}", "page", "p50 ms", "p99 ms", "max ms", "KiB");
     for page in &figures {
         let over = if page.p99_ms > BUDGET_MS || page.bytes > BUDGET_BYTES { "  over budget" } else { "" };
@@ -158,19 +177,7 @@ async fn measure(options: &PageBenchOptions, registry: &Registry, data_dir: &Pat
     );
 
     let accounts = connect(data_dir, "accounts").await?;
-    let grants = ["verifier", "administrator"]
-        .into_iter()
-        .map(|role| aduan_access::Grant {
-            role: aduan_access::StaffRole::parse(role).unwrap_or(aduan_access::StaffRole::Verifier),
-            institution: None,
-        })
-        .chain(["coordinator", "officer", "supervisor"].into_iter().filter_map(|role| {
-            aduan_access::StaffRole::parse(role).map(|role| aduan_access::Grant::in_institution(role, busy.clone()))
-        }))
-        .collect();
-    aduan_accounts::add_user(&accounts, USERNAME, "Bench Staff", PASSWORD, grants).await?;
-    let cookie = sign_in(&client, &base).await?;
-
+    let cookie = add_staff_and_sign_in(&accounts, &client, &base, &busy).await?;
     let pages = [
         format!("/staff/institutions/{busy}/inbox"),
         format!("/staff/institutions/{busy}/inbox?status=open&sort=opened"),
@@ -185,9 +192,117 @@ async fn measure(options: &PageBenchOptions, registry: &Registry, data_dir: &Pat
     ];
     let mut figures = Vec::new();
     for page in pages {
-        figures.push(time_page(&client, &base, &page, &cookie, options.requests).await?);
+        let url = format!("{base}{page}");
+        figures.push(time_page(&page, options.requests, || client.get(&url).header(reqwest::header::COOKIE, &cookie)).await?);
     }
     Ok(figures)
+}
+
+/// Web in front of a local cluster whose databases `aduan load` filled.
+async fn measure_distributed(options: &PageBenchOptions, registry: &Registry) -> anyhow::Result<Vec<PageFigures>> {
+    let mut cluster_options = ClusterOptions::local(std::env::current_exe()?);
+    cluster_options.extra_env = vec![
+        ("ADUAN_REGISTRY".to_owned(), options.registry.display().to_string()),
+        // The bench's member of staff signs in with a password alone.
+        ("ADUAN_ACCOUNTS_TOTP_REQUIRED_ROLES".to_owned(), String::new()),
+        ("RUST_LOG".to_owned(), "warn".to_owned()),
+    ];
+    let mut cluster = Cluster::start(cluster_options).await?;
+    let result = measure_cluster(options, registry, &mut cluster).await;
+    cluster.destroy().await?;
+    result
+}
+
+async fn measure_cluster(
+    options: &PageBenchOptions,
+    registry: &Registry,
+    cluster: &mut Cluster,
+) -> anyhow::Result<Vec<PageFigures>> {
+    let base = cluster.start_web().await?;
+    let targets = Targets {
+        intake: cluster.database_url(ServiceName::Intake).to_owned(),
+        routing: cluster.database_url(ServiceName::Routing).to_owned(),
+        resolution: cluster.database_url(ServiceName::Resolution).to_owned(),
+    };
+    println!("a local cluster is up on the registry {}; loading {} reports", options.registry.display(), options.reports);
+    let loaded = crate::load::load(&targets, registry, options.reports, ("roads", "32.73")).await?;
+    let busy = loaded.busy_institution.clone();
+    let resolution = aduan_platform::database::connect(&targets.resolution, Default::default()).await?;
+    let open_here = |status: &str| {
+        aduan_resolution::entities::case::Entity::find()
+            .filter(aduan_resolution::entities::case::Column::InstitutionId.eq(busy.as_str()))
+            .filter(aduan_resolution::entities::case::Column::Status.eq(status))
+            .count(&resolution)
+    };
+    let open = open_here("assigned").await? + open_here("in_follow_up").await?;
+    println!(
+        "loaded {} reports ({} rows) in {:.0} s: {} waiting for a verifier, {} open cases, {open} of them in {busy}'s inbox",
+        options.reports,
+        loaded.rows,
+        loaded.seconds,
+        loaded.stages[0],
+        loaded.stages[1] + loaded.stages[2],
+    );
+    let sample = |stage: Stage, here: bool| {
+        loaded
+            .samples
+            .iter()
+            .find(|sample| sample.stage == stage && (!here || sample.institution_id == busy))
+            .cloned()
+            .with_context(|| format!("no loaded report {stage:?}"))
+    };
+    let case = sample(Stage::FollowedUp, true)?.case_id.context("a case")?;
+    let queued = sample(Stage::Queued, false)?.report_id;
+    let followed = sample(Stage::Closed, false)?;
+
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let accounts = aduan_platform::database::connect(cluster.database_url(ServiceName::Accounts), Default::default()).await?;
+    let cookie = add_staff_and_sign_in(&accounts, &client, &base, &busy).await?;
+    let code = &followed.tracking_code;
+    let pages = [
+        format!("/staff/institutions/{busy}/inbox"),
+        format!("/staff/institutions/{busy}/inbox?status=open&sort=opened"),
+        format!("/staff/institutions/{busy}/inbox?status=open&overdue=yes"),
+        format!("/staff/cases/{case}"),
+        "/staff/verification".to_owned(),
+        format!("/staff/verification/{queued}"),
+        "/staff".to_owned(),
+        format!("/track/{code}"),
+        "/reports".to_owned(),
+    ];
+    let mut figures = Vec::new();
+    for page in pages {
+        let url = format!("{base}{page}");
+        figures.push(time_page(&page, options.requests, || client.get(&url).header(reqwest::header::COOKIE, &cookie)).await?);
+    }
+    // The citizen's own view, with their secret, from intake's API.
+    let url = format!("{}/api/v1/reports/{code}", cluster.base_url(ServiceName::Intake));
+    let label = "intake API: the citizen's view with their secret".to_owned();
+    figures.push(time_page(&label, options.requests, || client.get(&url).header("x-report-secret", &followed.secret)).await?);
+    Ok(figures)
+}
+
+/// Adds the bench's member of staff (verifier and administrator, and
+/// coordinator, officer and supervisor of `busy`) and signs them in through
+/// the sign-in page; their session cookie.
+async fn add_staff_and_sign_in(
+    accounts: &DatabaseConnection,
+    client: &reqwest::Client,
+    base: &str,
+    busy: &str,
+) -> anyhow::Result<String> {
+    let grants = ["verifier", "administrator"]
+        .into_iter()
+        .map(|role| aduan_access::Grant {
+            role: aduan_access::StaffRole::parse(role).unwrap_or(aduan_access::StaffRole::Verifier),
+            institution: None,
+        })
+        .chain(["coordinator", "officer", "supervisor"].into_iter().filter_map(|role| {
+            aduan_access::StaffRole::parse(role).map(|role| aduan_access::Grant::in_institution(role, busy.to_owned()))
+        }))
+        .collect();
+    aduan_accounts::add_user(accounts, USERNAME, "Bench Staff", PASSWORD, grants).await?;
+    sign_in(client, base).await
 }
 
 async fn connect(data_dir: &Path, name: &str) -> anyhow::Result<DatabaseConnection> {
@@ -199,7 +314,6 @@ async fn wait_for_case(
     resolution: &DatabaseConnection,
     tracking_code: &str,
 ) -> anyhow::Result<aduan_resolution::entities::case::Model> {
-    use sea_orm::{ColumnTrait, QueryFilter};
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let case = aduan_resolution::entities::case::Entity::find()
@@ -368,18 +482,17 @@ async fn sign_in(client: &reqwest::Client, base: &str) -> anyhow::Result<String>
         .context("no session cookie after signing in")
 }
 
+/// Asks `request()` `requests` times after a tenth as many to warm up.
 async fn time_page(
-    client: &reqwest::Client,
-    base: &str,
     page: &str,
-    cookie: &str,
     requests: u32,
+    request: impl Fn() -> reqwest::RequestBuilder,
 ) -> anyhow::Result<PageFigures> {
     let mut latencies = hdrhistogram::Histogram::<u64>::new(3)?;
     let mut bytes = 0;
     for round in 0..(requests + requests / 10) {
         let started = Instant::now();
-        let response = client.get(format!("{base}{page}")).header(reqwest::header::COOKIE, cookie).send().await?;
+        let response = request().send().await?;
         let status = response.status();
         let location = response
             .headers()
