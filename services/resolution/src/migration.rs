@@ -25,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(EntryAuthorRoles),
             Box::new(StaffWorkspace),
             Box::new(DeliveryAtScale),
+            Box::new(InboxAtScale),
         ]
     }
 }
@@ -112,6 +113,38 @@ impl MigrationTrait for StaffWorkspace {
             .col_expr(case_clocks::Column::NextCheckAt, Expr::value(chrono::Utc::now()))
             .exec(manager.get_connection())
             .await?;
+        Ok(())
+    }
+}
+
+/// The inbox's orders over open cases alone: an institution that has
+/// closed a hundred thousand cases walks past none of them to list the few
+/// thousand still open, oldest first or nearest deadline first.
+#[derive(Debug)]
+struct InboxAtScale;
+
+impl MigrationName for InboxAtScale {
+    fn name(&self) -> &str {
+        "m20261130_600001_resolution_inbox_at_scale"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for InboxAtScale {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use aduan_procedure::Status;
+        // The procedure's own names, not input.
+        let open: Vec<String> =
+            Status::ALL.into_iter().filter(|status| status.is_open()).map(|status| format!("'{}'", status.as_str())).collect();
+        let open = open.join(", ");
+        for (name, key) in [("inbox_case_open_by_deadline", "next_due_on"), ("inbox_case_open_by_opening", "opened_at")] {
+            manager
+                .get_connection()
+                .execute_unprepared(&format!(
+                    "CREATE INDEX IF NOT EXISTS {name} ON inbox_case (institution_id, {key}, id) WHERE status IN ({open})"
+                ))
+                .await?;
+        }
         Ok(())
     }
 }

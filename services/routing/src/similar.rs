@@ -92,24 +92,29 @@ pub async fn suggestions(db: &impl ConnectionTrait, report: &routed_report::Mode
         return Ok(Vec::new());
     };
     let since = first_id_since(chrono::Utc::now() - chrono::Duration::days(WINDOW_DAYS));
-    let neighbours = routed_report::Entity::find()
+    // Their ids first, from the neighbourhood's index alone: a busy
+    // neighbourhood's whole rows would be read only to be set aside.
+    let neighbours: Vec<Uuid> = routed_report::Entity::find()
+        .select_only()
+        .column(routed_report::Column::ReportId)
         .filter(routed_report::Column::Category.eq(report.category.as_str()))
         .filter(routed_report::Column::Region.eq(report.region.as_str()))
         .filter(routed_report::Column::ReportId.gte(since))
         .filter(routed_report::Column::ReportId.lt(report.report_id))
         .order_by_desc(routed_report::Column::ReportId)
         .limit(RANKED_DIRECTLY + 1)
+        .into_tuple()
         .all(db)
         .await?;
-    let candidates = if neighbours.len() as u64 <= RANKED_DIRECTLY {
+    let ids = if neighbours.len() as u64 <= RANKED_DIRECTLY {
         neighbours
     } else {
-        let ids = candidates(db, report, text, since).await?;
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        routed_report::Entity::find().filter(routed_report::Column::ReportId.is_in(ids)).all(db).await?
+        candidates(db, report, text, since).await?
     };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let candidates = routed_report::Entity::find().filter(routed_report::Column::ReportId.is_in(ids)).all(db).await?;
     let own = trigrams(text);
     let mut found: Vec<Suggestion> = candidates
         .into_iter()

@@ -220,36 +220,38 @@ fn id_at(at: DateTime<Utc>) -> Uuid {
     Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, seconds, at.timestamp_subsec_nanos()))
 }
 
-const WORDS: [&str; 24] = [
-    "jalan",
-    "berlubang",
-    "lampu",
-    "mati",
-    "sampah",
-    "menumpuk",
-    "banjir",
-    "selokan",
-    "puskesmas",
-    "antrean",
-    "sekolah",
-    "rusak",
-    "air",
-    "bersih",
-    "izin",
-    "lambat",
-    "pasar",
-    "trotoar",
-    "parkir",
-    "liar",
-    "bus",
-    "terminal",
-    "kantor",
-    "pelayanan",
-];
+/// Syllables words are made of, as Indonesian words are.
+const ONSETS: [&str; 18] = ["", "b", "c", "d", "g", "h", "j", "k", "l", "m", "n", "ng", "ny", "p", "r", "s", "t", "w"];
+const VOWELS: [&str; 5] = ["a", "i", "u", "e", "o"];
+const CODAS: [&str; 8] = ["", "", "", "n", "ng", "r", "k", "t"];
 
+/// The word of a rank: two or three syllables, fixed for the rank.
+fn word(rank: u64) -> String {
+    let mut bits = mix(rank ^ 0x5EED);
+    let syllables = 2 + bits % 2;
+    bits /= 2;
+    let mut word = String::new();
+    for _ in 0..syllables {
+        word.push_str(ONSETS[(bits % ONSETS.len() as u64) as usize]);
+        bits /= ONSETS.len() as u64;
+        word.push_str(VOWELS[(bits % VOWELS.len() as u64) as usize]);
+        bits /= VOWELS.len() as u64;
+        word.push_str(CODAS[(bits % CODAS.len() as u64) as usize]);
+        bits /= CODAS.len() as u64;
+    }
+    word
+}
+
+/// `count` words drawn as a language uses them: a few hundred common ones
+/// most of the time and a long tail of rarer ones (ranks skewed towards 0
+/// out of 50,000), so that texts share their common words and differ in
+/// the rest, and a trigram search finds few reports alike, as in life.
 fn words(seed: u64, count: usize) -> String {
     (0..count)
-        .map(|i| WORDS[(mix(seed.wrapping_add(i as u64)) % WORDS.len() as u64) as usize])
+        .map(|i| {
+            let uniform = (mix(seed.wrapping_add(i as u64)) % 1_000_000) as f64 / 1_000_000.0;
+            word((uniform.powi(3) * 50_000.0) as u64)
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
