@@ -9,7 +9,7 @@
 //!
 //! With `--distributed`, the same pages are asked of web in front of a local
 //! cluster on PostgreSQL, after `aduan load` has filled intake, routing and
-//! resolution with `--reports` reports (the size is 10 million).
+//! resolution with `--reports` reports.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -178,23 +178,9 @@ async fn measure(options: &PageBenchOptions, registry: &Registry, data_dir: &Pat
 
     let accounts = connect(data_dir, "accounts").await?;
     let cookie = add_staff_and_sign_in(&accounts, &client, &base, &busy).await?;
-    let pages = [
-        format!("/staff/institutions/{busy}/inbox"),
-        format!("/staff/institutions/{busy}/inbox?status=open&sort=opened"),
-        format!("/staff/institutions/{busy}/inbox?status=open&overdue=yes"),
-        format!("/staff/cases/{}", case.id),
-        "/staff/verification".to_owned(),
-        format!("/staff/verification/{queued}"),
-        "/staff".to_owned(),
-        "/staff/administration/registry".to_owned(),
-        format!("/track/{code}"),
-        "/reports".to_owned(),
-    ];
-    let mut figures = Vec::new();
-    for page in pages {
-        let url = format!("{base}{page}");
-        figures.push(time_page(&page, options.requests, || client.get(&url).header(reqwest::header::COOKIE, &cookie)).await?);
-    }
+    let figures =
+        time_pages(&client, &base, &cookie, &busy, &case.id.to_string(), &queued.to_string(), &code, options.requests)
+            .await?;
     Ok(figures)
 }
 
@@ -224,17 +210,21 @@ async fn measure_cluster(
         routing: cluster.database_url(ServiceName::Routing).to_owned(),
         resolution: cluster.database_url(ServiceName::Resolution).to_owned(),
     };
-    println!("a local cluster is up on the registry {}; loading {} reports", options.registry.display(), options.reports);
+    println!(
+        "a local cluster is up on the registry {}; loading {} reports",
+        options.registry.display(),
+        options.reports
+    );
     let loaded = crate::load::load(&targets, registry, options.reports, ("roads", "32.73")).await?;
     let busy = loaded.busy_institution.clone();
     let resolution = aduan_platform::database::connect(&targets.resolution, Default::default()).await?;
-    let open_here = |status: &str| {
-        aduan_resolution::entities::case::Entity::find()
-            .filter(aduan_resolution::entities::case::Column::InstitutionId.eq(busy.as_str()))
-            .filter(aduan_resolution::entities::case::Column::Status.eq(status))
-            .count(&resolution)
-    };
-    let open = open_here("assigned").await? + open_here("in_follow_up").await?;
+    let open_statuses =
+        aduan_procedure::Status::ALL.into_iter().filter(|status| status.is_open()).map(|status| status.as_str());
+    let open = aduan_resolution::entities::case::Entity::find()
+        .filter(aduan_resolution::entities::case::Column::InstitutionId.eq(busy.as_str()))
+        .filter(aduan_resolution::entities::case::Column::Status.is_in(open_statuses))
+        .count(&resolution)
+        .await?;
     println!(
         "loaded {} reports ({} rows) in {:.0} s: {} waiting for a verifier, {} open cases, {open} of them in {busy}'s inbox",
         options.reports,
@@ -256,9 +246,37 @@ async fn measure_cluster(
     let followed = sample(Stage::Closed, false)?;
 
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
-    let accounts = aduan_platform::database::connect(cluster.database_url(ServiceName::Accounts), Default::default()).await?;
+    let accounts =
+        aduan_platform::database::connect(cluster.database_url(ServiceName::Accounts), Default::default()).await?;
     let cookie = add_staff_and_sign_in(&accounts, &client, &base, &busy).await?;
     let code = &followed.tracking_code;
+    let mut figures =
+        time_pages(&client, &base, &cookie, &busy, &case.to_string(), &queued.to_string(), code, options.requests)
+            .await?;
+    // The citizen's own view, with their secret, from intake's API.
+    let url = format!("{}/api/v1/reports/{code}", cluster.base_url(ServiceName::Intake));
+    let label = "intake API: the citizen's view with their secret".to_owned();
+    figures.push(
+        time_page(&label, options.requests, || {
+            client.get(&url).header(aduan_intake::api::SECRET_HEADER, &followed.secret)
+        })
+        .await?,
+    );
+    Ok(figures)
+}
+
+/// Times the pages staff and citizens use all day, as the staff member of `cookie`.
+#[allow(clippy::too_many_arguments)]
+async fn time_pages(
+    client: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    busy: &str,
+    case: &str,
+    queued: &str,
+    code: &str,
+    requests: u32,
+) -> anyhow::Result<Vec<PageFigures>> {
     let pages = [
         format!("/staff/institutions/{busy}/inbox"),
         format!("/staff/institutions/{busy}/inbox?status=open&sort=opened"),
@@ -267,18 +285,15 @@ async fn measure_cluster(
         "/staff/verification".to_owned(),
         format!("/staff/verification/{queued}"),
         "/staff".to_owned(),
+        "/staff/administration/registry".to_owned(),
         format!("/track/{code}"),
         "/reports".to_owned(),
     ];
     let mut figures = Vec::new();
     for page in pages {
         let url = format!("{base}{page}");
-        figures.push(time_page(&page, options.requests, || client.get(&url).header(reqwest::header::COOKIE, &cookie)).await?);
+        figures.push(time_page(&page, requests, || client.get(&url).header(reqwest::header::COOKIE, cookie)).await?);
     }
-    // The citizen's own view, with their secret, from intake's API.
-    let url = format!("{}/api/v1/reports/{code}", cluster.base_url(ServiceName::Intake));
-    let label = "intake API: the citizen's view with their secret".to_owned();
-    figures.push(time_page(&label, options.requests, || client.get(&url).header("x-report-secret", &followed.secret)).await?);
     Ok(figures)
 }
 

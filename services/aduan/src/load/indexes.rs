@@ -4,7 +4,6 @@
 //! which is what pg_restore does too. Keys and unique constraints stay, so
 //! a load that would break one still fails.
 
-use anyhow::Context as _;
 use sqlx::{AssertSqlSafe, Connection as _, PgConnection};
 
 /// The definitions of the indexes set aside.
@@ -33,14 +32,15 @@ pub async fn set_aside(connection: &mut PgConnection, tables: &[&str]) -> anyhow
     Ok(SetAside(found.into_iter().map(|(_, definition)| definition).collect()))
 }
 
-/// Builds again what `set_aside` dropped.
+/// Builds again what `set_aside` dropped: every one it can, then says which it could not.
 pub async fn rebuild(connection: &mut PgConnection, set_aside: &SetAside) -> anyhow::Result<()> {
-    sqlx::raw_sql("SET maintenance_work_mem = '512MB'").execute(&mut *connection).await?;
+    sqlx::raw_sql("SET maintenance_work_mem = '256MB'").execute(&mut *connection).await?;
+    let mut failed = Vec::new();
     for definition in &set_aside.0 {
-        sqlx::raw_sql(AssertSqlSafe(definition.clone()))
-            .execute(&mut *connection)
-            .await
-            .with_context(|| definition.clone())?;
+        if let Err(error) = sqlx::raw_sql(AssertSqlSafe(definition.clone())).execute(&mut *connection).await {
+            failed.push(format!("{definition}: {error}"));
+        }
     }
+    anyhow::ensure!(failed.is_empty(), "indexes not built again, to be built by hand:\n{}", failed.join("\n"));
     Ok(())
 }

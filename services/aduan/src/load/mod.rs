@@ -105,7 +105,11 @@ pub async fn load(targets: &Targets, registry: &Registry, reports: u64, busy: (&
         (ServiceName::Routing, &targets.routing),
         (ServiceName::Resolution, &targets.resolution),
     ] {
-        anyhow::ensure!(url.starts_with("postgres"), "the loader writes to PostgreSQL only, not {service:?}'s {url}");
+        let scheme = url.split(':').next().unwrap_or_default();
+        anyhow::ensure!(
+            scheme.starts_with("postgres"),
+            "the loader writes to PostgreSQL only: {service:?}'s database is a {scheme} URL"
+        );
         let db = aduan_platform::database::connect(url, Default::default()).await?;
         services::migrate(service, &db).await?;
         db.close().await?;
@@ -152,16 +156,19 @@ pub async fn load(targets: &Targets, registry: &Registry, reports: u64, busy: (&
         Some(error) => Err(error),
         None => copy_all(reports, &busy_institution, ready, [&mut intake, &mut routing, &mut resolution]).await,
     };
-    // Built again whatever happened, each database's at the same time: a
-    // failed load leaves no table without them. Then what autovacuum would
-    // do in its time, done now: statistics for the planner, and the
-    // visibility map that lets counts read an index alone.
+    // Built again whatever happened, each database's at the same time and
+    // on a connection of its own (a copy cut short leaves its connection
+    // unusable): a failed load leaves its tables their indexes. Then what
+    // autovacuum would do in its time, done now: statistics for the
+    // planner, and the visibility map that lets counts read an index alone.
+    drop((intake, routing, resolution));
     let mut set_aside = set_aside.into_iter();
-    tokio::try_join!(
-        finish(&mut intake, set_aside.next()),
-        finish(&mut routing, set_aside.next()),
-        finish(&mut resolution, set_aside.next()),
-    )?;
+    let finished = tokio::join!(
+        finish(&targets.intake, set_aside.next()),
+        finish(&targets.routing, set_aside.next()),
+        finish(&targets.resolution, set_aside.next()),
+    );
+    finished.0.and(finished.1).and(finished.2)?;
     let Copied { stages, samples, rows } = copied?;
     teller.join().map_err(|_| anyhow::anyhow!("the loader's story teller panicked"))?;
     Ok(Loaded { stages, rows, seconds: started.elapsed().as_secs_f64(), samples, busy_institution })
@@ -230,11 +237,12 @@ async fn copy_all(
 }
 
 /// Builds again the indexes a database's tables had, then vacuums it.
-async fn finish(connection: &mut sqlx::PgConnection, set_aside: Option<indexes::SetAside>) -> anyhow::Result<()> {
+async fn finish(url: &str, set_aside: Option<indexes::SetAside>) -> anyhow::Result<()> {
+    let mut connection = sqlx::PgConnection::connect(url).await?;
     if let Some(set_aside) = set_aside {
-        indexes::rebuild(connection, &set_aside).await?;
+        indexes::rebuild(&mut connection, &set_aside).await?;
     }
-    sqlx::raw_sql("VACUUM (ANALYZE)").execute(connection).await?;
+    sqlx::raw_sql("VACUUM (ANALYZE)").execute(&mut connection).await?;
     Ok(())
 }
 

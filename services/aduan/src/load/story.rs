@@ -15,7 +15,6 @@ use aduan_resolution::entities::{case, case_clocks, case_entry, report_history};
 use aduan_routing::routed_report;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use sea_orm::TryIntoModel as _;
-use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
 use super::copy::CopyRows;
@@ -47,7 +46,7 @@ impl Stage {
         }
     }
 
-    /// The stage of report `n`: of every 10,000 reports, 5 wait for a
+    /// The stage of a report by its mixed number: of every 10,000, 5 wait for a
     /// verifier, 500 are unanswered, 500 are followed up, the rest closed.
     fn of(mixed: u64) -> Self {
         match mixed % 10_000 {
@@ -77,8 +76,9 @@ pub struct Scene {
     placements: Vec<Placement>,
     /// The busy inbox: this placement takes one report in a hundred.
     busy: usize,
-    /// Where reports no rule places wait.
-    verifier: Placement,
+    /// Reports no rule places, with the national verifier: in the busy
+    /// region first, then in every region.
+    verifier: Vec<Placement>,
     now: DateTime<Utc>,
     /// Makes this load's tracking codes its own.
     salt: u64,
@@ -115,15 +115,26 @@ impl Scene {
             .iter()
             .position(|placement| placement.category == busy.0 && placement.region == busy.1)
             .ok_or_else(|| anyhow::anyhow!("no rule of the registry places {} in {}", busy.0, busy.1))?;
-        let unplaced = registry
-            .categories()
-            .iter()
-            .find(|category| {
-                registry.route(&category.id, busy_region(&placements, busy), &[]).matched_by
-                    == aduan_registry::MatchedBy::NationalVerifier
-            })
-            .map_or("other", |category| category.id.as_str());
-        let verifier = placement(unplaced, busy_region(&placements, busy), registry.national_verifier());
+        let unplaced = |region: &str| {
+            registry
+                .categories()
+                .iter()
+                .find(|category| {
+                    registry.route(&category.id, region, &[]).matched_by == aduan_registry::MatchedBy::NationalVerifier
+                })
+                .map(|category| placement(&category.id, region, registry.national_verifier()))
+        };
+        let verifier: Vec<Placement> = std::iter::once(placements[busy].region.as_str())
+            .chain(
+                registry
+                    .regions()
+                    .iter()
+                    .map(|region| region.code.as_str())
+                    .filter(|code| *code != placements[busy].region),
+            )
+            .filter_map(unplaced)
+            .collect();
+        anyhow::ensure!(!verifier.is_empty(), "every category has a rule everywhere: nothing waits for a verifier");
         Ok(Self { procedures, placements, busy, verifier, now, salt: rand::random::<u64>() })
     }
 
@@ -131,10 +142,6 @@ impl Scene {
     pub fn busy_institution(&self) -> &str {
         &self.placements[self.busy].institution_id
     }
-}
-
-fn busy_region(placements: &[Placement], busy: usize) -> &str {
-    &placements[busy].region
 }
 
 /// A report a bench can open as its citizen and as its institution.
@@ -180,13 +187,19 @@ pub struct Rows {
 }
 
 /// A fixed permutation of 64-bit numbers (splitmix64's finaliser): spreads
-/// report numbers over stages, places and times without a random generator,
-/// so a load is the same whatever its chunking.
+/// report numbers over stages, places, times and words, so that a load's
+/// shape is the same whatever its chunking (its ids and secrets are random).
 fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     x ^ (x >> 31)
+}
+
+/// A number below `below` for the `field`-th choice about a report: each
+/// choice from its own mix, so that none depends on another.
+fn draw(mixed: u64, field: u64, below: u64) -> u64 {
+    mix(mixed ^ field.wrapping_mul(0xA076_1D64_78BD_642F)) % below.max(1)
 }
 
 /// Crockford's base32, as intake writes tracking codes.
@@ -210,7 +223,7 @@ fn tracking_code(bits: u64) -> String {
 fn code_bits(salt: u64, n: u64) -> u64 {
     const MASK: u64 = (1 << 60) - 1;
     let x = salt.wrapping_add(n) & MASK;
-    let x = x.wrapping_mul(0x5DEE_CE66_D1CE_4E5B | 1) & MASK;
+    let x = x.wrapping_mul(0x5DEE_CE66_D1CE_4E5B) & MASK;
     x ^ (x >> 29)
 }
 
@@ -242,10 +255,11 @@ fn word(rank: u64) -> String {
     word
 }
 
-/// `count` words drawn as a language uses them: a few hundred common ones
-/// most of the time and a long tail of rarer ones (ranks skewed towards 0
-/// out of 50,000), so that texts share their common words and differ in
-/// the rest, and a trigram search finds few reports alike, as in life.
+/// `count` words drawn as a language uses them: ranks skewed towards the
+/// common ones (the cube of a uniform draw over 50,000 ranks puts a fifth
+/// of the words among the 500 commonest) with a long tail of rarer ones, so
+/// that texts share common words and differ in the rest, and a trigram
+/// search finds few reports alike, as in life.
 fn words(seed: u64, count: usize) -> String {
     (0..count)
         .map(|i| {
@@ -307,39 +321,41 @@ impl Rows {
         let mixed = mix(n);
         let stage = Stage::of(mixed);
         let placement = match stage {
-            Stage::Queued => &scene.verifier,
-            _ if mixed % 100 == 42 => &scene.placements[scene.busy],
-            _ => &scene.placements[(mix(mixed) % scene.placements.len() as u64) as usize],
+            // Half of them in the busy neighbourhood, the rest over the country.
+            Stage::Queued if draw(mixed, 1, 2) == 0 => &scene.verifier[0],
+            Stage::Queued => &scene.verifier[draw(mixed, 2, scene.verifier.len() as u64) as usize],
+            _ if draw(mixed, 3, 100) == 0 => &scene.placements[scene.busy],
+            _ => &scene.placements[draw(mixed, 4, scene.placements.len() as u64) as usize],
         };
         // Closed reports were filed over the last three years; open ones
         // today, so that no clock is overdue (a loaded system is not asked
         // to escalate a backlog the moment it starts).
         let filed_at = match stage {
             Stage::Closed => {
-                scene.now - Duration::days(30) - Duration::seconds((mix(mixed ^ 1) % (3 * 365 * 86_400)) as i64)
+                scene.now - Duration::days(30) - Duration::seconds(draw(mixed, 5, 3 * 365 * 86_400) as i64)
             }
-            _ => scene.now - Duration::seconds((mix(mixed ^ 1) % (6 * 3_600)) as i64) - Duration::minutes(10),
+            _ => scene.now - Duration::seconds(draw(mixed, 5, 6 * 3_600) as i64) - Duration::minutes(10),
         };
         let report_id = id_at(filed_at);
-        let secret = hex::encode(&Sha256::digest(format!("{}:{n}:{}", scene.salt, mixed).as_bytes())[..16]);
+        let secret = hex::encode(rand::random::<[u8; 16]>());
         let content = proto::ReportContent {
-            kind: match mixed % 10 {
+            kind: match draw(mixed, 6, 10) {
                 0 => proto::ReportKind::Aspiration,
                 1 => proto::ReportKind::InformationRequest,
                 _ => proto::ReportKind::Complaint,
             } as i32,
             category: placement.category.clone(),
             region: placement.region.clone(),
-            title: format!("Laporan {}", words(mixed, 5)),
-            description: words(mixed >> 7, 40 + (mixed % 40) as usize),
-            privacy: match (mixed >> 20) % 10 {
+            title: format!("Laporan {}", words(mix(mixed ^ 7), 5)),
+            description: words(mix(mixed ^ 8), 40 + draw(mixed, 9, 40) as usize),
+            privacy: match draw(mixed, 10, 10) {
                 0 => proto::Privacy::Confidential,
                 1 | 2 => proto::Privacy::Anonymous,
                 _ => proto::Privacy::Public,
             } as i32,
             tracking_code: tracking_code(code_bits(scene.salt, n)),
         };
-        let channel = if mixed % 3 == 0 { "api" } else { "web" };
+        let channel = if draw(mixed, 11, 3) == 0 { "api" } else { "web" };
         let citizen = aduan_intake::citizen_pseudonym(report_id);
         let story = vec![envelope(
             report_id,
@@ -504,11 +520,14 @@ impl Rows {
             created_at: at,
         };
         if stage != Stage::Assigned {
+            // Followed up, and for closed cases resolved, within twenty
+            // hours each: within every tier's deadline, so that no story
+            // owes an escalation it does not tell.
             at += match stage {
-                Stage::Closed => Duration::hours(2 + (mixed % 70) as i64),
+                Stage::Closed => Duration::minutes(30 + draw(mixed, 12, 20 * 60) as i64),
                 _ => Duration::minutes(5),
             };
-            let posted = entry("follow_up", at, format!("Kami akan memeriksa: {}", words(mixed, 8)));
+            let posted = entry("follow_up", at, format!("Kami akan memeriksa: {}", words(mix(mixed ^ 13), 8)));
             deadlines(story, &mut clocks, Action::PostFollowUp, at);
             next(
                 story,
@@ -526,8 +545,8 @@ impl Rows {
             case.updated_at = at;
         }
         if stage == Stage::Closed {
-            at += Duration::hours(4 + (mixed % 200) as i64);
-            let answer = entry("resolution", at, format!("Sudah ditangani: {}", words(mixed >> 3, 10)));
+            at += Duration::minutes(30 + draw(mixed, 14, 20 * 60) as i64);
+            let answer = entry("resolution", at, format!("Sudah ditangani: {}", words(mix(mixed ^ 15), 10)));
             deadlines(story, &mut clocks, Action::Resolve, at);
             next(
                 story,
@@ -541,9 +560,9 @@ impl Rows {
                 }),
             );
             self.case_entry.push(&answer)?;
-            at += Duration::hours(1 + (mixed % 90) as i64);
-            let rating = 1 + (mixed >> 11) % 5;
-            let fixed = match (mixed >> 15) % 3 {
+            at += Duration::hours(1 + draw(mixed, 16, 90) as i64);
+            let rating = 1 + draw(mixed, 17, 5);
+            let fixed = match draw(mixed, 18, 3) {
                 0 => (proto::Fixed::Yes, "yes"),
                 1 => (proto::Fixed::Partly, "partly"),
                 _ => (proto::Fixed::No, "no"),
