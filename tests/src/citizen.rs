@@ -92,6 +92,17 @@ pub async fn wait_for_status(client: &reqwest::Client, base: &str, report: &File
     .await
 }
 
+/// Waits until the citizen's timeline holds an update of `kind`. A status
+/// the citizen set themselves (accepting closes the report at once) shows
+/// before the event that tells its timeline why.
+pub async fn wait_for_update(client: &reqwest::Client, base: &str, report: &FiledReport, kind: &str) -> Value {
+    crate::eventually(std::time::Duration::from_secs(30), &format!("a {kind} update on the timeline"), || async {
+        let view = self::status(client, base, report).await;
+        view["updates"].as_array()?.iter().any(|update| update["kind"] == kind).then_some(view)
+    })
+    .await
+}
+
 /// A pothole in Kota Bandung, filed and opened as a case in the roads
 /// office's inbox (`bandung-dpu`): where most case-work tests start.
 #[derive(Debug, Clone)]
