@@ -56,23 +56,50 @@ fn as_stored(sequence: u64) -> i64 {
 /// or seen. The clock's row is locked until the transaction ends, so two
 /// events the service produces about one report never share a sequence.
 pub async fn next<C: ConnectionTrait>(conn: &C, report_id: Uuid) -> Result<u64, DbErr> {
+    let tops = next_all(conn, 1, &[report_id]).await?;
+    tops.get(&report_id).copied().ok_or(DbErr::RecordNotInserted)
+}
+
+/// Sequences for `count` new events about each of `reports` (distinct), in
+/// one statement: answers, per report, the greatest of them, `top`; its
+/// events take `top - count + 1 ..= top`, all above any given or seen. The
+/// clocks' rows are locked until the transaction ends, as by [`next`].
+pub async fn next_all<C: ConnectionTrait>(
+    conn: &C,
+    count: u64,
+    reports: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, u64>, DbErr> {
+    if reports.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
     let backend = conn.get_database_backend();
-    // One statement: the greatest seen, plus one, unless the clock is ahead.
+    let wanted: Vec<String> = (1..=reports.len()).map(|n| format!("(${n})")).collect();
+    // The greatest seen plus `count`, unless the clock is ahead of what was
+    // seen: then the clock plus `count`. (`WHERE true` lets SQLite tell the
+    // upsert's ON CONFLICT from a join's ON.)
     let sql = format!(
-        "INSERT INTO report_clock (report_id, sequence) \
-         SELECT $1, COALESCE(MAX(sequence), 0) + 1 FROM {SEEN_TABLE} WHERE report_id = $2 \
+        "WITH wanted (report_id) AS (VALUES {values}) \
+         INSERT INTO report_clock (report_id, sequence) \
+         SELECT wanted.report_id, \
+           COALESCE((SELECT MAX(seen.sequence) FROM {SEEN_TABLE} seen WHERE seen.report_id = wanted.report_id), 0) \
+           + {count} \
+         FROM wanted WHERE true \
          ON CONFLICT (report_id) DO UPDATE SET sequence = CASE \
-           WHEN report_clock.sequence >= excluded.sequence THEN report_clock.sequence + 1 \
+           WHEN report_clock.sequence + {count} >= excluded.sequence THEN report_clock.sequence + {count} \
            ELSE excluded.sequence END \
-         RETURNING sequence"
+         RETURNING report_id, sequence",
+        values = wanted.join(", "),
+        count = as_stored(count),
     );
-    let values: [Value; 2] = [report_id.into(), report_id.into()];
-    let row = conn
-        .query_one_raw(Statement::from_sql_and_values(backend, placeholders(backend, &sql), values))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotInserted)?;
-    let sequence: i64 = row.try_get("", "sequence")?;
-    Ok(u64::try_from(sequence).unwrap_or_default())
+    let values: Vec<Value> = reports.iter().map(|report_id| (*report_id).into()).collect();
+    let rows = conn.query_all_raw(Statement::from_sql_and_values(backend, placeholders(backend, &sql), values)).await?;
+    rows.iter()
+        .map(|row| {
+            let report_id: Uuid = row.try_get("", "report_id")?;
+            let sequence: i64 = row.try_get("", "sequence")?;
+            Ok((report_id, u64::try_from(sequence).unwrap_or_default()))
+        })
+        .collect()
 }
 
 /// Records that an event of `report_id` with `sequence` was seen.

@@ -166,6 +166,37 @@ async fn each_report_gets_the_next_sequence_above_any_seen() {
 }
 
 #[tokio::test]
+async fn events_enqueued_together_are_numbered_as_one_by_one() {
+    for test_db in TestDatabase::both().await {
+        let db = &test_db.db;
+        // One report seen at 10, one with a clock at 3, one new; the first
+        // two with three events each, interleaved, the third with one.
+        let (seen, given, new) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        report_order::observe(db, seen, 10).await.unwrap();
+        for _ in 0..3 {
+            report_order::next(db, given).await.unwrap();
+        }
+        let filed = |report| new_envelope(report, system_actor("test"), Event::Filed(ReportFiled::default()));
+        let order = [seen, given, seen, new, given, given, seen];
+        let envelopes: Vec<Envelope> = order.iter().map(|report| filed(*report)).collect();
+        let sequenced = outbox::enqueue_all(db, envelopes.clone()).await.unwrap();
+        let sequences: Vec<u64> = sequenced.iter().map(|envelope| envelope.sequence).collect();
+        assert_eq!(sequences, vec![11, 4, 12, 1, 5, 6, 13], "each report's next, in their order here");
+        let ids: Vec<&str> = sequenced.iter().map(|envelope| envelope.message_id.as_str()).collect();
+        let sent: Vec<&str> = envelopes.iter().map(|envelope| envelope.message_id.as_str()).collect();
+        assert_eq!(ids, sent);
+        assert_eq!(pending(db).await, 7, "every event is in the outbox");
+        assert_eq!(report_order::next(db, seen).await.unwrap(), 14, "the clock went past them");
+        assert_eq!(report_order::next(db, new).await.unwrap(), 2);
+        // Their rows carry them: what the relay publishes is numbered.
+        let row = outbox_message::Entity::find_by_id(uuid::Uuid::parse_str(ids[6]).unwrap()).one(db).await.unwrap();
+        let published = <Envelope as prost::Message>::decode(row.unwrap().payload.as_slice()).unwrap();
+        assert_eq!(published.sequence, 13);
+        test_db.drop_it().await;
+    }
+}
+
+#[tokio::test]
 async fn folding_what_was_seen_into_the_clocks_changes_no_sequence() {
     for test_db in TestDatabase::both().await {
         let db = &test_db.db;

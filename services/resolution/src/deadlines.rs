@@ -10,7 +10,7 @@ use std::time::Duration;
 use aduan_platform::clock::{ROUND, Today, every_tick, start_of_day};
 use aduan_platform::envelope::{new_envelope, system_actor};
 use aduan_platform::outbox;
-use aduan_platform::proto::{self, envelope::Event};
+use aduan_platform::proto::{self, Envelope, envelope::Event};
 use aduan_procedure::{Action, CaseClocks, ClockKind, Due, EscalationStep, ProcedureBook, Role, Status, Tier};
 use aduan_registry::RegistryChange;
 use aduan_registry_store::LiveRegistry;
@@ -47,15 +47,10 @@ pub fn deadlines_of(clocks: &CaseClocks, calendar: &aduan_procedure::Calendar) -
 /// follow-up or its resolution; the citizen's own windows are not the
 /// institution's to meet), which its inbox sorts by, with every store of its
 /// clocks.
-async fn keep_next_due(
-    txn: &DatabaseTransaction,
-    case: &case::Model,
-    clocks: &CaseClocks,
-    calendar: &aduan_procedure::Calendar,
-) -> Result<(), DbErr> {
+async fn keep_next_due(txn: &DatabaseTransaction, case_id: Uuid, next_due: Option<NaiveDate>) -> Result<(), DbErr> {
     case::Entity::update_many()
-        .col_expr(case::Column::NextDueOn, Expr::value(next_due_on(clocks, calendar)))
-        .filter(case::Column::Id.eq(case.id))
+        .col_expr(case::Column::NextDueOn, Expr::value(next_due))
+        .filter(case::Column::Id.eq(case_id))
         .exec(txn)
         .await?;
     Ok(())
@@ -73,9 +68,23 @@ pub fn next_due_on(clocks: &CaseClocks, calendar: &aduan_procedure::Calendar) ->
         .min()
 }
 
-/// Tells everyone (the citizen, through intake) the running clocks of
-/// `case` and their deadlines, when they differ from `before`: a look that
-/// changed nothing announces nothing.
+/// The event telling everyone (the citizen, through intake) the running
+/// clocks of `case` and their deadlines, when they differ from `before`: a
+/// look that changed nothing announces nothing.
+fn announcement(
+    case: &case::Model,
+    before: &[proto::Deadline],
+    clocks: &CaseClocks,
+    calendar: &aduan_procedure::Calendar,
+) -> Option<Envelope> {
+    let deadlines = deadlines_of(clocks, calendar);
+    (deadlines != before).then(|| {
+        let set = proto::DeadlinesSet { case_id: case.id.to_string(), deadlines };
+        new_envelope(case.report_id, system_actor(SERVICE), Event::DeadlinesSet(set))
+    })
+}
+
+/// Emits the [`announcement`] of `case`'s deadlines, if any.
 async fn announce(
     txn: &DatabaseTransaction,
     case: &case::Model,
@@ -83,13 +92,29 @@ async fn announce(
     clocks: &CaseClocks,
     calendar: &aduan_procedure::Calendar,
 ) -> Result<(), DbErr> {
-    let deadlines = deadlines_of(clocks, calendar);
-    if deadlines == before {
-        return Ok(());
+    if let Some(envelope) = announcement(case, before, clocks, calendar) {
+        history::emit(txn, envelope).await?;
     }
-    let set = proto::DeadlinesSet { case_id: case.id.to_string(), deadlines };
-    history::emit(txn, new_envelope(case.report_id, system_actor(SERVICE), Event::DeadlinesSet(set))).await?;
     Ok(())
+}
+
+/// A case's clocks moved by an action, ready to store.
+struct Stepped {
+    /// The clocks' row.
+    row: case_clocks::ActiveModel,
+    /// The case's nearest deadline for the institution.
+    next_due: Option<NaiveDate>,
+    /// The announcement of its deadlines, if they changed.
+    announcement: Option<Envelope>,
+}
+
+/// The first clocks of cases being opened, ready to store once the cases are.
+#[derive(Debug, Default)]
+pub struct FirstClocks {
+    /// The clocks' rows, one per case.
+    pub rows: Vec<case_clocks::ActiveModel>,
+    /// The announcements of their deadlines, in the cases' order.
+    pub announcements: Vec<Option<Envelope>>,
 }
 
 /// The clock of a unit's branch, in `escalated` events.
@@ -151,13 +176,44 @@ impl ClockKeeper {
     /// Updates the clocks of `case` for `action`, inside `txn`.
     pub async fn after(&self, txn: &DatabaseTransaction, case: &case::Model, action: Action) -> Result<(), DbErr> {
         let stored = case_clocks::Entity::find_by_id(case.id).lock_exclusive().one(txn).await?;
-        let mut clocks: CaseClocks = match &stored {
+        let clocks: CaseClocks = match &stored {
             Some(row) => serde_json::from_str(&row.state).map_err(|error| DbErr::Custom(error.to_string()))?,
             None => CaseClocks::default(),
         };
         // The newest version this transaction sees, so that a clock set just
         // after a registry change is set by the new calendars.
         self.registry.refresh(txn).await.map_err(|error| DbErr::Custom(format!("{error:#}")))?;
+        let stepped = self.step(case, clocks, action)?;
+        if stored.is_some() {
+            stepped.row.update(txn).await?;
+        } else {
+            stepped.row.insert(txn).await?;
+        }
+        keep_next_due(txn, case.id, stepped.next_due).await?;
+        if let Some(envelope) = stepped.announcement {
+            history::emit(txn, envelope).await?;
+        }
+        Ok(())
+    }
+
+    /// Starts the clocks of `cases`, which are being opened and not stored
+    /// yet, under the newest registry version this transaction sees: sets
+    /// each one's nearest deadline, and answers the clocks to store after
+    /// the cases and the announcements of their deadlines.
+    pub async fn start_all(&self, txn: &DatabaseTransaction, cases: &mut [case::Model]) -> Result<FirstClocks, DbErr> {
+        self.registry.refresh(txn).await.map_err(|error| DbErr::Custom(format!("{error:#}")))?;
+        let mut first = FirstClocks::default();
+        for case in cases {
+            let stepped = self.step(case, CaseClocks::default(), Action::Assign)?;
+            case.next_due_on = stepped.next_due;
+            first.rows.push(stepped.row);
+            first.announcements.push(stepped.announcement);
+        }
+        Ok(first)
+    }
+
+    /// `clocks` of `case` after `action`, under the registry as last refreshed.
+    fn step(&self, case: &case::Model, mut clocks: CaseClocks, action: Action) -> Result<Stepped, DbErr> {
         let registry = self.registry.current();
         let calendar = registry.calendar_for(&case.region);
         let offset = registry.utc_offset_for(&case.region);
@@ -171,13 +227,11 @@ impl ClockKeeper {
             state: Set(serde_json::to_string(&clocks).map_err(|error| DbErr::Custom(error.to_string()))?),
             next_check_at: Set(clocks.next_check(procedure, &calendar).map(|day| start_of_day(day, offset))),
         };
-        if stored.is_some() {
-            row.update(txn).await?;
-        } else {
-            row.insert(txn).await?;
-        }
-        keep_next_due(txn, case, &clocks, &calendar).await?;
-        announce(txn, case, &before, &clocks, &calendar).await
+        Ok(Stepped {
+            row,
+            next_due: next_due_on(&clocks, &calendar),
+            announcement: announcement(case, &before, &clocks, &calendar),
+        })
     }
 
     /// The deadlines of `case`'s running clocks under today's calendars.
@@ -357,7 +411,7 @@ impl ClockKeeper {
         active.state = Set(serde_json::to_string(&clocks)?);
         active.next_check_at = Set(clocks.next_check(procedure, &calendar).map(|day| start_of_day(day, offset)));
         active.update(txn).await?;
-        keep_next_due(txn, &case, &clocks, &calendar).await?;
+        keep_next_due(txn, case.id, next_due_on(&clocks, &calendar)).await?;
         announce(txn, &case, &before, &clocks, &calendar).await?;
         Ok(())
     }

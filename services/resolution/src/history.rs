@@ -16,10 +16,18 @@ use crate::entities::report_history;
 
 /// Announces `envelope` (through the outbox, in the caller's transaction)
 /// and records it in its report's history; answers its sequence.
-pub async fn emit<C: ConnectionTrait>(conn: &C, mut envelope: Envelope) -> Result<u64, DbErr> {
-    envelope.sequence = outbox::enqueue(conn, envelope.clone()).await?;
-    record(conn, &envelope).await?;
-    Ok(envelope.sequence)
+pub async fn emit<C: ConnectionTrait>(conn: &C, envelope: Envelope) -> Result<u64, DbErr> {
+    let sequenced = emit_all(conn, vec![envelope]).await?;
+    Ok(sequenced.first().map_or(0, |envelope| envelope.sequence))
+}
+
+/// Announces `envelopes` and records them as [`emit`] does one, in a few
+/// statements whatever their number; a report's events are numbered in
+/// their order here. Answers them with their sequences.
+pub async fn emit_all<C: ConnectionTrait>(conn: &C, envelopes: Vec<Envelope>) -> Result<Vec<Envelope>, DbErr> {
+    let sequenced = outbox::enqueue_all(conn, envelopes).await?;
+    record_all(conn, &sequenced.iter().collect::<Vec<_>>()).await?;
+    Ok(sequenced)
 }
 
 /// Records `envelope` in its report's history, once.

@@ -10,7 +10,7 @@ mod relay;
 use std::sync::Arc;
 
 use prost::Message as _;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait as _, Set};
 use tokio::sync::Notify;
 
 pub use relay::{OutboxRelay, RelaySettings};
@@ -80,27 +80,62 @@ impl OutboxSignal {
 /// transaction that makes the state change the event announces. An event
 /// about a report gets the report's next sequence (see [`crate::report_order`]);
 /// answers it (0 for an event about no report).
-pub async fn enqueue<C: ConnectionTrait>(conn: &C, mut envelope: Envelope) -> Result<u64, DbErr> {
-    let message_id = uuid::Uuid::parse_str(&envelope.message_id)
-        .map_err(|error| DbErr::Custom(format!("envelope message id is not a UUID: {error}")))?;
-    if let Ok(report_id) = uuid::Uuid::parse_str(&envelope.report_id) {
-        envelope.sequence = crate::report_order::next(conn, report_id).await?;
+pub async fn enqueue<C: ConnectionTrait>(conn: &C, envelope: Envelope) -> Result<u64, DbErr> {
+    let sequenced = enqueue_all(conn, vec![envelope]).await?;
+    Ok(sequenced.first().map_or(0, |envelope| envelope.sequence))
+}
+
+/// Writes `envelopes` to the outbox as [`enqueue`] writes one, in a few
+/// statements whatever their number: the events of one report take its next
+/// sequences in their order here. Answers them with their sequences.
+pub async fn enqueue_all<C: ConnectionTrait>(conn: &C, mut envelopes: Vec<Envelope>) -> Result<Vec<Envelope>, DbErr> {
+    use std::collections::{BTreeMap, HashMap};
+    // How many events each report has here, and its reports by that number:
+    // one statement gives a number of sequences to each report of a group.
+    let mut counts: HashMap<uuid::Uuid, u64> = HashMap::new();
+    for envelope in &envelopes {
+        if let Ok(report_id) = uuid::Uuid::parse_str(&envelope.report_id) {
+            *counts.entry(report_id).or_default() += 1;
+        }
     }
-    outbox_message::ActiveModel {
-        message_id: Set(message_id),
-        routing_key: Set(envelope.routing_key()),
-        payload: Set(envelope.encode_to_vec()),
-        traceparent: Set(telemetry::current_traceparent()),
-        created_at: Set(chrono::Utc::now()),
-        published_at: Set(None),
-        claimed_until: Set(None),
-        attempts: Set(0),
-        parked_at: Set(None),
-        park_reason: Set(None),
+    let mut by_count: BTreeMap<u64, Vec<uuid::Uuid>> = BTreeMap::new();
+    for (report_id, count) in &counts {
+        by_count.entry(*count).or_default().push(*report_id);
     }
-    .insert(conn)
-    .await?;
-    Ok(envelope.sequence)
+    // The first sequence each report's events here start from.
+    let mut next: HashMap<uuid::Uuid, u64> = HashMap::new();
+    for (count, reports) in &by_count {
+        for (report_id, top) in crate::report_order::next_all(conn, *count, reports).await? {
+            next.insert(report_id, top + 1 - count);
+        }
+    }
+    let mut rows = Vec::with_capacity(envelopes.len());
+    for envelope in &mut envelopes {
+        let message_id = uuid::Uuid::parse_str(&envelope.message_id)
+            .map_err(|error| DbErr::Custom(format!("envelope message id is not a UUID: {error}")))?;
+        if let Ok(report_id) = uuid::Uuid::parse_str(&envelope.report_id) {
+            let sequence = next.get_mut(&report_id).ok_or(DbErr::RecordNotInserted)?;
+            envelope.sequence = *sequence;
+            *sequence += 1;
+        }
+        rows.push(outbox_message::ActiveModel {
+            message_id: Set(message_id),
+            routing_key: Set(envelope.routing_key()),
+            payload: Set(envelope.encode_to_vec()),
+            traceparent: Set(telemetry::current_traceparent()),
+            created_at: Set(chrono::Utc::now()),
+            published_at: Set(None),
+            claimed_until: Set(None),
+            attempts: Set(0),
+            parked_at: Set(None),
+            park_reason: Set(None),
+        });
+    }
+    // Ten parameters a row: well within a statement's limit.
+    for chunk in rows.chunks(1000) {
+        outbox_message::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
+    }
+    Ok(envelopes)
 }
 
 /// A row set aside because the broker refused it for good.
