@@ -189,6 +189,7 @@ mod tests {
     #[test]
     fn today_is_the_date_where_the_case_is() {
         let today = Today::default();
+        #[cfg(feature = "test-clock")]
         let now = Utc::now();
         for offset in [hours(0), hours(7), hours(9), hours(-5)] {
             let local = today.date_at(offset);
