@@ -176,24 +176,68 @@ async fn call(router: &axum::Router, method: &str, uri: &str, body: Option<Value
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
-#[tokio::test]
-async fn intakes_status_never_goes_back_even_when_a_hosts_clock_runs_ahead() {
-    let fresh = FreshDatabase::create(ServiceName::Intake).await;
+/// Intake's state on `fresh`'s database, with the demo registry.
+async fn intake_state(fresh: &FreshDatabase) -> aduan_intake::IntakeState {
     let registry = LiveRegistry::open(&fresh.db, Registry::demo()).await.unwrap();
     let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
     let authenticator = Arc::new(aduan_platform::auth::Authenticator::new("http://127.0.0.1:9").unwrap());
-    let state = aduan_intake::IntakeState {
+    let identities = Arc::new(aduan_intake::IdentityKeys::parse(&format!("k1 {key}")).unwrap());
+    aduan_intake::IntakeState {
+        filer: aduan_intake::filer::Filer::start(fresh.db.clone(), identities.clone()),
         db: fresh.db.clone(),
         registry,
         procedures: procedures(),
         outbox: OutboxSignal::default(),
         today: Today::default(),
-        identities: Arc::new(aduan_intake::IdentityKeys::parse(&format!("k1 {key}")).unwrap()),
+        identities,
         // Nothing here takes an API key or a staff token: an address where no accounts answers.
         api_keys: aduan_platform::auth::ApiKeys::new("http://127.0.0.1:9", authenticator.clone()).unwrap(),
         authenticator,
         files: aduan_intake::photos::FileStore::local(&std::env::temp_dir().join("aduan-ordering-files")).unwrap(),
-    };
+    }
+}
+
+/// Citizens filing at the same moment share transactions (the filer writes
+/// those waiting together): each still gets a report of their own, stored
+/// with its own `filed` event, the first of its report's order.
+#[tokio::test]
+async fn filings_that_arrive_together_are_each_stored_with_their_own_event() {
+    use aduan_proto::Message as _;
+    let fresh = FreshDatabase::create(ServiceName::Intake).await;
+    let router = aduan_intake::api::router(intake_state(&fresh).await).split_for_parts().0;
+    let filings = (0..200).map(|n| {
+        let router = router.clone();
+        async move { call(&router, "POST", "/api/v1/reports", Some(aduan_e2e::citizen::pothole(n))).await }
+    });
+    let answers = futures::future::join_all(filings).await;
+    let mut codes = std::collections::HashSet::new();
+    for (status, filed) in &answers {
+        assert_eq!(*status, 201, "{filed}");
+        codes.insert(filed["tracking_code"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(codes.len(), 200, "each citizen has a report of their own");
+    let reports = aduan_intake::entities::report::Entity::find().all(&fresh.db).await.unwrap();
+    let stored: std::collections::HashSet<String> = reports.iter().map(|report| report.tracking_code.clone()).collect();
+    assert_eq!(stored, codes, "every answered filing is stored, and nothing else");
+    assert!(reports.iter().all(|report| report.status_sequence == 1), "each the first of its order");
+    let events = aduan_platform::outbox::outbox_message::Entity::find().all(&fresh.db).await.unwrap();
+    let mut announced = std::collections::HashMap::new();
+    for row in &events {
+        let envelope = aduan_platform::proto::Envelope::decode(row.payload.as_slice()).unwrap();
+        assert_eq!((row.routing_key.as_str(), envelope.sequence), ("report.filed", 1));
+        let Some(aduan_platform::proto::envelope::Event::Filed(filed)) = envelope.event else { panic!("{envelope:?}") };
+        announced.insert(envelope.report_id.clone(), filed.content.unwrap().tracking_code);
+    }
+    let filed: std::collections::HashMap<String, String> =
+        reports.iter().map(|report| (report.id.to_string(), report.tracking_code.clone())).collect();
+    assert_eq!(announced, filed, "one event per report, naming it");
+    fresh.drop_it().await;
+}
+
+#[tokio::test]
+async fn intakes_status_never_goes_back_even_when_a_hosts_clock_runs_ahead() {
+    let fresh = FreshDatabase::create(ServiceName::Intake).await;
+    let state = intake_state(&fresh).await;
     let (_, handler) = aduan_intake::consumer(&state);
     let router = aduan_intake::api::router(state).split_for_parts().0;
     let (status, filed) = call(&router, "POST", "/api/v1/reports", Some(aduan_e2e::citizen::pothole(1))).await;

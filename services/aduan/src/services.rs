@@ -199,6 +199,7 @@ pub async fn assemble(
                 aduan_intake::notifying::Notifier::new(db.clone(), identities.clone(), transports, notify, reminders);
             background.push(Box::pin(notifier.run(stop.clone())));
             let api_keys = aduan_platform::auth::ApiKeys::new(&settings.accounts_url, authenticator.clone())?;
+            let filer = aduan_intake::filer::Filer::start(db.clone(), identities.clone());
             let state = aduan_intake::IntakeState {
                 db,
                 registry,
@@ -209,6 +210,7 @@ pub async fn assemble(
                 api_keys,
                 authenticator,
                 files,
+                filer,
             };
             let consumer = aduan_intake::consumer(&state);
             let (router, openapi) = aduan_intake::api::router(state).split_for_parts();

@@ -3,12 +3,13 @@
 
 use aduan_platform::envelope::new_envelope;
 use aduan_platform::http::{ApiError, quoted};
-use aduan_platform::outbox;
+use aduan_platform::outbox::{self, Outgoing};
 use aduan_platform::proto::{self, Actor, Role, envelope::Event};
+use aduan_platform::telemetry;
 use aduan_procedure::Status;
 use aduan_registry::Registry;
 use aduan_text::TextRule;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, SqlErr};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Set, SqlErr};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -347,14 +348,49 @@ async fn try_file(
     channel: &str,
     photos: &[StoredPhoto],
 ) -> Result<Filed, sea_orm::DbErr> {
+    let prepared = prepare(keys, report, channel, telemetry::current_traceparent())?;
+    let txn = aduan_platform::database::begin_write(db).await?;
+    let filed = write_all(&txn, vec![prepared]).await?.pop().ok_or(sea_orm::DbErr::RecordNotInserted)?;
+    for photo in photos {
+        photo.row(filed.report_id).insert(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(filed)
+}
+
+/// A report ready to be written: its ids, secret, rows and event decided,
+/// its reporter sealed, nothing written yet.
+pub(crate) struct Prepared {
+    filed: Filed,
+    event: Outgoing,
+    report: report::ActiveModel,
+    reporter: Option<reporter_identity::ActiveModel>,
+}
+
+/// Decides everything about filing `report` that needs no database: sealing
+/// happens here, before any transaction, so nothing slow happens while one
+/// is open. `traceparent` is the filing request's trace.
+pub(crate) fn prepare(
+    keys: &IdentityKeys,
+    report: &NewReport,
+    channel: &str,
+    traceparent: Option<String>,
+) -> Result<Prepared, sea_orm::DbErr> {
     let report_id = Uuid::now_v7();
     let tracking_code = tracking::new_tracking_code();
     let secret = tracking::new_secret();
     let now = chrono::Utc::now();
-    // Sealed before the transaction: nothing slow happens while it is open.
-    let sealed = match &report.reporter {
+    let reporter = match &report.reporter {
         Some(identity) => {
-            Some(keys.seal(report_id, identity).map_err(|error| sea_orm::DbErr::Custom(format!("{error:#}")))?)
+            let sealed =
+                keys.seal(report_id, identity).map_err(|error| sea_orm::DbErr::Custom(format!("{error:#}")))?;
+            Some(reporter_identity::ActiveModel {
+                report_id: Set(report_id),
+                key_id: Set(sealed.key_id),
+                wrapped_key: Set(sealed.wrapped_key),
+                sealed: Set(sealed.sealed),
+                sealed_at: Set(now),
+            })
         }
         None => None,
     };
@@ -369,9 +405,7 @@ async fn try_file(
     };
     let actor = Actor { role: Role::Citizen as i32, pseudonym: tracking::citizen_pseudonym(report_id) };
     let event = Event::Filed(proto::ReportFiled { content: Some(content), channel: channel.to_owned() });
-    let txn = aduan_platform::database::begin_write(db).await?;
-    let sequence = outbox::enqueue(&txn, new_envelope(report_id, actor, event)).await?;
-    report::ActiveModel {
+    let row = report::ActiveModel {
         id: Set(report_id),
         tracking_code: Set(tracking_code.clone()),
         secret_hash: Set(tracking::hash_secret(&secret)),
@@ -384,7 +418,8 @@ async fn try_file(
         channel: Set(channel.to_owned()),
         status: Set(Status::Submitted.as_str().to_owned()),
         status_changed_at: Set(now),
-        status_sequence: Set(aduan_platform::report_order::stored(sequence)),
+        // Set by `write_all`, once the event has its sequence.
+        status_sequence: Set(0),
         merged_into: Set(None),
         rating: Set(None),
         fixed: Set(None),
@@ -407,25 +442,40 @@ async fn try_file(
         withdrawn_at: Set(None),
         deadlines: Set(None),
         deadlines_sequence: Set(0),
+    };
+    Ok(Prepared {
+        filed: Filed { report_id, tracking_code, secret },
+        event: Outgoing { envelope: new_envelope(report_id, actor, event), traceparent },
+        report: row,
+        reporter,
+    })
+}
+
+/// Writes `prepared` through `txn`: their `filed` events, reports and
+/// sealed reporters, in a few statements whatever their number.
+pub(crate) async fn write_all(
+    txn: &DatabaseTransaction,
+    prepared: Vec<Prepared>,
+) -> Result<Vec<Filed>, sea_orm::DbErr> {
+    let events = prepared.iter().map(|prepared| prepared.event.clone()).collect();
+    let sequenced = outbox::enqueue_all(txn, events).await?;
+    let mut reports = Vec::with_capacity(prepared.len());
+    let mut reporters = Vec::new();
+    let mut filed = Vec::with_capacity(prepared.len());
+    for (mut prepared, envelope) in prepared.into_iter().zip(sequenced) {
+        prepared.report.status_sequence = Set(aduan_platform::report_order::stored(envelope.sequence));
+        reports.push(prepared.report);
+        reporters.extend(prepared.reporter);
+        filed.push(prepared.filed);
     }
-    .insert(&txn)
-    .await?;
-    if let Some(sealed) = sealed {
-        reporter_identity::ActiveModel {
-            report_id: Set(report_id),
-            key_id: Set(sealed.key_id),
-            wrapped_key: Set(sealed.wrapped_key),
-            sealed: Set(sealed.sealed),
-            sealed_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
+    // About thirty parameters a report: well within a statement's limit.
+    for chunk in reports.chunks(500) {
+        report::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
     }
-    for photo in photos {
-        photo.row(report_id).insert(&txn).await?;
+    for chunk in reporters.chunks(1000) {
+        reporter_identity::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
     }
-    txn.commit().await?;
-    Ok(Filed { report_id, tracking_code, secret })
+    Ok(filed)
 }
 
 #[cfg(test)]

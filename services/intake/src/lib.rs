@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod entities;
+pub mod filer;
 mod filing;
 pub mod following;
 pub mod migration;
@@ -54,6 +55,8 @@ pub struct IntakeState {
     pub authenticator: Arc<Authenticator>,
     /// Where photos are kept.
     pub files: photos::FileStore,
+    /// Writes the filings that arrive together in one transaction.
+    pub filer: filer::Filer,
 }
 
 /// Intake's consumer: what it listens to, and the handler.

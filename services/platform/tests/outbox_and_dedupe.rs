@@ -179,7 +179,14 @@ async fn events_enqueued_together_are_numbered_as_one_by_one() {
         let filed = |report| new_envelope(report, system_actor("test"), Event::Filed(ReportFiled::default()));
         let order = [seen, given, seen, new, given, given, seen];
         let envelopes: Vec<Envelope> = order.iter().map(|report| filed(*report)).collect();
-        let sequenced = outbox::enqueue_all(db, envelopes.clone()).await.unwrap();
+        // Each with the trace of the work that caused it.
+        let trace = |n: usize| Some(format!("00-{:032x}-00f067aa0ba902b7-01", n + 1));
+        let outgoing = envelopes
+            .iter()
+            .enumerate()
+            .map(|(n, envelope)| outbox::Outgoing { envelope: envelope.clone(), traceparent: trace(n) })
+            .collect();
+        let sequenced = outbox::enqueue_all(db, outgoing).await.unwrap();
         let sequences: Vec<u64> = sequenced.iter().map(|envelope| envelope.sequence).collect();
         assert_eq!(sequences, vec![11, 4, 12, 1, 5, 6, 13], "each report's next, in their order here");
         let ids: Vec<&str> = sequenced.iter().map(|envelope| envelope.message_id.as_str()).collect();
@@ -190,8 +197,10 @@ async fn events_enqueued_together_are_numbered_as_one_by_one() {
         assert_eq!(report_order::next(db, new).await.unwrap(), 2);
         // Their rows carry them: what the relay publishes is numbered.
         let row = outbox_message::Entity::find_by_id(uuid::Uuid::parse_str(ids[6]).unwrap()).one(db).await.unwrap();
-        let published = <Envelope as prost::Message>::decode(row.unwrap().payload.as_slice()).unwrap();
+        let row = row.unwrap();
+        let published = <Envelope as prost::Message>::decode(row.payload.as_slice()).unwrap();
         assert_eq!(published.sequence, 13);
+        assert_eq!(row.traceparent, trace(6), "its own trace, not the batch's");
         test_db.drop_it().await;
     }
 }

@@ -5,7 +5,7 @@
 //! returns, and the institutions' work, and never an identity.
 
 use aduan_platform::envelope::occurred_at;
-use aduan_platform::outbox;
+use aduan_platform::outbox::{self, Outgoing};
 use aduan_platform::proto::{self, Envelope, envelope::Event};
 use aduan_platform::report_order;
 use sea_orm::sea_query::OnConflict;
@@ -17,15 +17,15 @@ use crate::entities::report_history;
 /// Announces `envelope` (through the outbox, in the caller's transaction)
 /// and records it in its report's history; answers its sequence.
 pub async fn emit<C: ConnectionTrait>(conn: &C, envelope: Envelope) -> Result<u64, DbErr> {
-    let sequenced = emit_all(conn, vec![envelope]).await?;
+    let sequenced = emit_all(conn, vec![Outgoing::here(envelope)]).await?;
     Ok(sequenced.first().map_or(0, |envelope| envelope.sequence))
 }
 
-/// Announces `envelopes` and records them as [`emit`] does one, in a few
+/// Announces `events` and records them as [`emit`] does one, in a few
 /// statements whatever their number; a report's events are numbered in
-/// their order here. Answers them with their sequences.
-pub async fn emit_all<C: ConnectionTrait>(conn: &C, envelopes: Vec<Envelope>) -> Result<Vec<Envelope>, DbErr> {
-    let sequenced = outbox::enqueue_all(conn, envelopes).await?;
+/// their order here. Answers their envelopes with their sequences.
+pub async fn emit_all<C: ConnectionTrait>(conn: &C, events: Vec<Outgoing>) -> Result<Vec<Envelope>, DbErr> {
+    let sequenced = outbox::enqueue_all(conn, events).await?;
     record_all(conn, &sequenced.iter().collect::<Vec<_>>()).await?;
     Ok(sequenced)
 }

@@ -7,7 +7,9 @@ use std::collections::{HashMap, HashSet};
 use aduan_platform::bus::{HandlerError, Incoming};
 use aduan_platform::consumer::ApplyEvent;
 use aduan_platform::envelope::{new_envelope, report_id, system_actor};
+use aduan_platform::outbox::Outgoing;
 use aduan_platform::proto::{self, Envelope, envelope::Event};
+use aduan_platform::telemetry;
 use aduan_procedure::{Action, Role, Status, Tier};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -132,7 +134,8 @@ async fn open_case(
 ) -> Result<(), HandlerError> {
     let existing = case::Entity::find().filter(case::Column::ReportId.eq(report_id)).lock_exclusive().one(txn).await?;
     let Some(existing) = existing else {
-        return open_new_cases(clocks, txn, &[Opening { report_id, assigned }]).await;
+        let span = tracing::Span::current();
+        return open_new_cases(clocks, txn, &[Opening { report_id, assigned, span: &span }]).await;
     };
     let mut current = Status::parse(&existing.status).unwrap_or(Status::Submitted);
     if assigned.matched_by == APPEAL && matches!(current, Status::Resolved | Status::Reopened) {
@@ -182,6 +185,8 @@ fn case_opened(case: &case::Model) -> Envelope {
 struct Opening<'a> {
     report_id: Uuid,
     assigned: &'a proto::AssignedToInstitution,
+    /// The assignment's span: the case's events continue its trace.
+    span: &'a tracing::Span,
 }
 
 /// The case `opening` opens, as of `now`, its clocks not started yet.
@@ -243,15 +248,17 @@ async fn open_new_cases(
         .map(|kept| (kept.report_id, kept))
         .collect();
     let mut events = Vec::with_capacity(cases.len() * 2);
-    for (case, announcement) in cases.into_iter().zip(first.announcements) {
+    for ((case, announcement), opening) in cases.into_iter().zip(first.announcements).zip(openings) {
         let case = match kept.get(&case.report_id) {
             Some(kept) if proto::Privacy::is_raise(&case.privacy, &kept.privacy) => {
                 apply_privacy(txn, case, &kept.privacy, &kept.reason).await?
             }
             _ => case,
         };
-        events.extend(announcement);
-        events.push(case_opened(&case));
+        let traceparent = opening.span.in_scope(telemetry::current_traceparent);
+        for envelope in announcement.into_iter().chain([case_opened(&case)]) {
+            events.push(Outgoing { envelope, traceparent: traceparent.clone() });
+        }
     }
     history::emit_all(txn, events).await?;
     Ok(())
@@ -430,7 +437,7 @@ impl KeepInboxes {
             let Ok(report_id) = report_id(&incoming.envelope) else { continue };
             let first_of_report = reports.insert(report_id);
             if let (true, Some(Event::Assigned(assigned))) = (first_of_report, &incoming.envelope.event) {
-                candidates.push((index, Opening { report_id, assigned }));
+                candidates.push((index, Opening { report_id, assigned, span: &incoming.span }));
             }
         }
         if candidates.is_empty() {

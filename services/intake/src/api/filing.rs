@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use serde::Serialize;
 
 use crate::IntakeState;
-use crate::filing::{FileReportRequest, NewReport, file_report};
+use crate::filing::{FileReportRequest, NewReport};
 
 /// What the citizen gets when a report is filed.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -43,7 +43,7 @@ pub(super) async fn create_report(
     ApiJson(request): ApiJson<FileReportRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let report = NewReport::parse(request, &state.registry.current())?;
-    let filed = file_report(&state.db, &state.identities, report, "api").await?;
+    let filed = state.filer.file(report, "api").await?;
     state.outbox.wake();
     tracing::info!(report_id = %filed.report_id, "report filed");
     let status_url = format!("/api/v1/reports/{}", filed.tracking_code);

@@ -81,15 +81,33 @@ impl OutboxSignal {
 /// about a report gets the report's next sequence (see [`crate::report_order`]);
 /// answers it (0 for an event about no report).
 pub async fn enqueue<C: ConnectionTrait>(conn: &C, envelope: Envelope) -> Result<u64, DbErr> {
-    let sequenced = enqueue_all(conn, vec![envelope]).await?;
+    let sequenced = enqueue_all(conn, vec![Outgoing::here(envelope)]).await?;
     Ok(sequenced.first().map_or(0, |envelope| envelope.sequence))
 }
 
-/// Writes `envelopes` to the outbox as [`enqueue`] writes one, in a few
+/// An event to write to the outbox, with the trace it continues.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// The event.
+    pub envelope: Envelope,
+    /// The W3C `traceparent` of the work that caused it.
+    pub traceparent: Option<String>,
+}
+
+impl Outgoing {
+    /// `envelope`, caused by the work of the current span.
+    pub fn here(envelope: Envelope) -> Self {
+        Self { envelope, traceparent: telemetry::current_traceparent() }
+    }
+}
+
+/// Writes `events` to the outbox as [`enqueue`] writes one, in a few
 /// statements whatever their number: the events of one report take its next
-/// sequences in their order here. Answers them with their sequences.
-pub async fn enqueue_all<C: ConnectionTrait>(conn: &C, mut envelopes: Vec<Envelope>) -> Result<Vec<Envelope>, DbErr> {
+/// sequences in their order here. Answers their envelopes with their sequences.
+pub async fn enqueue_all<C: ConnectionTrait>(conn: &C, events: Vec<Outgoing>) -> Result<Vec<Envelope>, DbErr> {
     use std::collections::{BTreeMap, HashMap};
+    let (mut envelopes, traceparents): (Vec<Envelope>, Vec<Option<String>>) =
+        events.into_iter().map(|outgoing| (outgoing.envelope, outgoing.traceparent)).unzip();
     // How many events each report has here, and its reports by that number:
     // one statement gives a number of sequences to each report of a group.
     let mut counts: HashMap<uuid::Uuid, u64> = HashMap::new();
@@ -110,7 +128,7 @@ pub async fn enqueue_all<C: ConnectionTrait>(conn: &C, mut envelopes: Vec<Envelo
         }
     }
     let mut rows = Vec::with_capacity(envelopes.len());
-    for envelope in &mut envelopes {
+    for (envelope, traceparent) in envelopes.iter_mut().zip(traceparents) {
         let message_id = uuid::Uuid::parse_str(&envelope.message_id)
             .map_err(|error| DbErr::Custom(format!("envelope message id is not a UUID: {error}")))?;
         if let Ok(report_id) = uuid::Uuid::parse_str(&envelope.report_id) {
@@ -122,7 +140,7 @@ pub async fn enqueue_all<C: ConnectionTrait>(conn: &C, mut envelopes: Vec<Envelo
             message_id: Set(message_id),
             routing_key: Set(envelope.routing_key()),
             payload: Set(envelope.encode_to_vec()),
-            traceparent: Set(telemetry::current_traceparent()),
+            traceparent: Set(traceparent),
             created_at: Set(chrono::Utc::now()),
             published_at: Set(None),
             claimed_until: Set(None),
