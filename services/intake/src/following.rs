@@ -11,7 +11,12 @@ use aduan_platform::proto::{self, Envelope, envelope::Event};
 use aduan_platform::report_order;
 use aduan_procedure::{EscalationStep, Status};
 use async_trait::async_trait;
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QuerySelect, Set};
+use std::collections::BTreeMap;
+
+use aduan_platform::database::placeholders;
+use sea_orm::{
+    ConnectionTrait as _, DatabaseTransaction, DbErr, EntityTrait, IdenStatic as _, QuerySelect, Set, Statement,
+};
 use uuid::Uuid;
 
 use crate::entities::{report, report_update};
@@ -321,25 +326,59 @@ fn report_event(envelope: &Envelope) -> Option<&Event> {
     envelope.event.as_ref().filter(|event| !matches!(event, Event::RegistryChanged(_)))
 }
 
-/// Writes what changed of `followed` since it was read as `read`.
-async fn store_changes(
-    txn: &DatabaseTransaction,
-    read: report::Model,
-    followed: &report::Model,
-) -> Result<(), HandlerError> {
+/// Writes what changed of each followed report since it was read, as pairs
+/// (read, followed): one statement for the reports whose same columns
+/// changed, whatever their number.
+async fn store_changes(txn: &DatabaseTransaction, pairs: Vec<(report::Model, report::Model)>) -> Result<(), DbErr> {
     use sea_orm::{Iterable as _, ModelTrait as _};
-    let mut active = read.clone().into_active_model();
-    let mut changed = false;
-    for column in report::Column::iter() {
-        let now = followed.get(column);
-        if read.get(column) != now {
-            active.set(column, now);
-            changed = true;
+    let mut by_columns: BTreeMap<Vec<&'static str>, (Vec<report::Column>, Vec<report::Model>)> = BTreeMap::new();
+    for (read, followed) in pairs {
+        let changed: Vec<report::Column> =
+            report::Column::iter().filter(|column| read.get(*column) != followed.get(*column)).collect();
+        if changed.is_empty() {
+            continue;
+        }
+        let names = changed.iter().map(|column| column.as_str()).collect();
+        by_columns.entry(names).or_insert_with(|| (changed, Vec::new())).1.push(followed);
+    }
+    for (columns, reports) in by_columns.values() {
+        // A few parameters a column and report: well within a statement's limit.
+        for chunk in reports.chunks(500) {
+            update_columns(txn, columns, chunk).await?;
         }
     }
-    if changed {
-        active.update(txn).await?;
+    Ok(())
+}
+
+/// Sets `columns` of each of `reports` to its value there, in one statement.
+async fn update_columns(
+    txn: &DatabaseTransaction,
+    columns: &[report::Column],
+    reports: &[report::Model],
+) -> Result<(), DbErr> {
+    use sea_orm::ModelTrait as _;
+    let backend = txn.get_database_backend();
+    let mut values = Vec::with_capacity(reports.len() * (columns.len() + 1));
+    let mut rows = Vec::with_capacity(reports.len());
+    for report in reports {
+        let mut row = Vec::with_capacity(columns.len() + 1);
+        for column in std::iter::once(&report::Column::Id).chain(columns) {
+            values.push(report.get(*column));
+            row.push(format!("${}", values.len()));
+        }
+        rows.push(format!("({})", row.join(", ")));
     }
+    let names: Vec<String> = columns.iter().map(|column| format!("\"{}\"", column.as_str())).collect();
+    let sets: Vec<String> = names.iter().map(|name| format!("{name} = changed.{name}")).collect();
+    // SQLite names a VALUES list's columns only through a common table expression.
+    let sql = format!(
+        "WITH changed (\"id\", {names}) AS (VALUES {rows}) \
+         UPDATE \"report\" SET {sets} FROM changed WHERE \"report\".\"id\" = changed.\"id\"",
+        names = names.join(", "),
+        rows = rows.join(", "),
+        sets = sets.join(", "),
+    );
+    txn.execute_raw(Statement::from_sql_and_values(backend, placeholders(backend, &sql), values)).await?;
     Ok(())
 }
 
@@ -356,13 +395,13 @@ impl ApplyEvent for FollowReports {
         let mut writes = Writes::default();
         follow(&mut writes, envelope, event, &mut report)?;
         writes.write(txn).await?;
-        store_changes(txn, read, &report).await
+        Ok(store_changes(txn, vec![(read, report)]).await?)
     }
 
     /// The batch's reports are read and locked in one statement (in the
     /// order of their ids, as every batch locks them), followed in memory
-    /// event by event, and written once each, with the timelines' entries
-    /// in one statement.
+    /// event by event, and written in one statement per set of columns
+    /// changed, with the timelines' entries in one statement.
     async fn apply_batch(&self, txn: &DatabaseTransaction, batch: &[&Incoming]) -> Result<(), HandlerError> {
         use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _};
         let mut wanted = std::collections::BTreeSet::new();
@@ -393,12 +432,8 @@ impl ApplyEvent for FollowReports {
             incoming.span.in_scope(|| follow(&mut writes, envelope, event, report))?;
         }
         writes.write(txn).await?;
-        for read in read {
-            if let Some(report) = followed.get(&read.id) {
-                let report = report.clone();
-                store_changes(txn, read, &report).await?;
-            }
-        }
-        Ok(())
+        let pairs =
+            read.into_iter().filter_map(|read| followed.remove(&read.id).map(|report| (read, report))).collect();
+        Ok(store_changes(txn, pairs).await?)
     }
 }

@@ -167,3 +167,24 @@ mod tests {
         assert_eq!(redact_url("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
     }
 }
+
+/// `sql` with PostgreSQL's numbered placeholders, or SQLite's `?` (the
+/// values are given in the order the placeholders appear).
+pub fn placeholders(backend: DbBackend, sql: &str) -> String {
+    if backend == DbBackend::Postgres {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

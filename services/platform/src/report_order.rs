@@ -21,7 +21,9 @@
 //! counts as the later may depend on how deliveries were batched.
 
 use sea_orm::sea_query::{Alias, ColumnDef, Index, Query, Table};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
+
+use crate::database::placeholders;
 use uuid::Uuid;
 
 /// The table of sequences seen: `report_id`, `sequence`, no key.
@@ -189,27 +191,6 @@ pub async fn fold_seen(db: &sea_orm::DatabaseConnection) -> Result<u64, DbErr> {
             None => return Ok(folded),
         }
     }
-}
-
-/// `sql` with PostgreSQL's numbered placeholders, or SQLite's `?` (the
-/// values are given in the order the placeholders appear).
-fn placeholders(backend: DbBackend, sql: &str) -> String {
-    if backend == DbBackend::Postgres {
-        return sql.to_owned();
-    }
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            while chars.peek().is_some_and(char::is_ascii_digit) {
-                chars.next();
-            }
-            out.push('?');
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Creates the table of sequences seen and its index (a migration's step).
