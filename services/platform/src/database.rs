@@ -155,19 +155,6 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::redact_url;
-
-    #[test]
-    fn passwords_never_reach_a_log_line() {
-        assert_eq!(redact_url("postgres://aduan:s3cret@db:5432/intake"), "postgres://aduan:***@db:5432/intake");
-        assert_eq!(redact_url("amqp://guest:guest@127.0.0.1:5672/%2f"), "amqp://guest:***@127.0.0.1:5672/%2f");
-        assert_eq!(redact_url("sqlite://data/intake.sqlite?mode=rwc"), "sqlite://data/intake.sqlite?mode=rwc");
-        assert_eq!(redact_url("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
-    }
-}
-
 /// `sql` with PostgreSQL's numbered placeholders, or SQLite's `?` (the
 /// values are given in the order the placeholders appear).
 pub fn placeholders(backend: DbBackend, sql: &str) -> String {
@@ -187,4 +174,17 @@ pub fn placeholders(backend: DbBackend, sql: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_never_reach_a_log_line() {
+        assert_eq!(redact_url("postgres://aduan:s3cret@db:5432/intake"), "postgres://aduan:***@db:5432/intake");
+        assert_eq!(redact_url("amqp://guest:guest@127.0.0.1:5672/%2f"), "amqp://guest:***@127.0.0.1:5672/%2f");
+        assert_eq!(redact_url("sqlite://data/intake.sqlite?mode=rwc"), "sqlite://data/intake.sqlite?mode=rwc");
+        assert_eq!(redact_url("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
+    }
 }
