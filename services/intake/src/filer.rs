@@ -3,14 +3,16 @@
 //! a sequence, an outbox row, the report, a durable commit). The filer hands
 //! the filings waiting at a moment to one transaction, whose commit answers
 //! them all: a citizen is still answered only once their report is durable.
-//! Alone, a filing is written at once: nothing waits for company.
+//! Nothing waits for company: a filing that finds a writer free is written
+//! at once, alone if it came alone.
 
 use std::sync::Arc;
 
 use aduan_platform::http::ApiError;
 use aduan_platform::telemetry;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, SqlErr};
 use tokio::sync::{Semaphore, mpsc, oneshot};
+use tracing::Instrument as _;
 
 use crate::filing::{self, Filed, NewReport};
 use crate::sealing::IdentityKeys;
@@ -25,8 +27,8 @@ const WRITERS: usize = 4;
 struct Waiting {
     report: NewReport,
     channel: &'static str,
-    /// The filing request's trace, which the `filed` event continues.
-    traceparent: Option<String>,
+    /// The filing request's span: the `filed` event continues its trace.
+    span: tracing::Span,
     answer: oneshot::Sender<Result<Filed, ApiError>>,
 }
 
@@ -49,9 +51,9 @@ impl Filer {
     /// Files `report` from `channel`; answers once it is durable.
     pub async fn file(&self, report: NewReport, channel: &'static str) -> Result<Filed, ApiError> {
         let (answer, answered) = oneshot::channel();
-        let waiting = Waiting { report, channel, traceparent: telemetry::current_traceparent(), answer };
+        let waiting = Waiting { report, channel, span: tracing::Span::current(), answer };
         if let Err(mpsc::error::SendError(waiting)) = self.waiting.send(waiting).await {
-            // The writers stopped (the process is shutting down): file it alone.
+            // The writers are gone (the runtime is going down): file it alone.
             return filing::file_report(&self.db, &self.keys, waiting.report, channel).await;
         }
         answered.await.map_err(|_| ApiError::internal("the filing was dropped before it was written"))?
@@ -80,42 +82,64 @@ async fn write_as_they_come(db: DatabaseConnection, keys: Arc<IdentityKeys>, mut
     }
 }
 
-/// Writes `together` in one transaction and answers each. If writing fails
-/// before the commit (one filing's tracking code taken, say), each is filed
-/// alone, so that one filing's trouble is no other's; a failed commit is
-/// answered as failed, not retried, since it may have been durable after all.
+/// Writes `together` in one transaction and answers each. A tracking code
+/// already taken (astronomically rare) fails the whole transaction: then
+/// each is filed alone, with codes of its own, so that one filing's bad luck
+/// is no other's. Any other failure (the database unreachable, say) is every
+/// filing's answer; a failed commit too, and is not retried, since it may
+/// have been durable after all.
 async fn write_together(db: &DatabaseConnection, keys: &IdentityKeys, together: Vec<Waiting>) {
-    let prepared: Result<Vec<filing::Prepared>, _> = together
-        .iter()
-        .map(|waiting| filing::prepare(keys, &waiting.report, waiting.channel, waiting.traceparent.clone()))
-        .collect();
+    let mut ready = Vec::with_capacity(together.len());
+    let mut prepared = Vec::with_capacity(together.len());
+    for waiting in together {
+        let traceparent = waiting.span.in_scope(telemetry::current_traceparent);
+        match filing::prepare(keys, &waiting.report, waiting.channel, traceparent) {
+            Ok(one) => {
+                prepared.push(one);
+                ready.push(waiting);
+            }
+            Err(error) => answer(waiting, Err(error.into())),
+        }
+    }
+    if ready.is_empty() {
+        return;
+    }
     let written = async {
         let txn = aduan_platform::database::begin_write(db).await?;
-        let filed = filing::write_all(&txn, prepared?).await?;
+        let filed = filing::write_all(&txn, prepared).await?;
         Ok::<_, sea_orm::DbErr>((txn, filed))
     }
     .await;
-    match written {
-        Ok((txn, filed)) => match txn.commit().await {
-            Ok(()) => {
-                for (waiting, filed) in together.into_iter().zip(filed) {
-                    // A citizen who left is not waiting for the answer; the report stands.
-                    let _ = waiting.answer.send(Ok(filed));
-                }
-            }
-            Err(error) => {
-                let error = ApiError::from(error);
-                for waiting in together {
-                    let _ = waiting.answer.send(Err(error.clone()));
-                }
-            }
-        },
-        Err(error) => {
-            tracing::debug!(%error, filings = together.len(), "filings written together failed; filing each alone");
-            for waiting in together {
-                let filed = filing::file_report(db, keys, waiting.report, waiting.channel).await;
+    let (txn, filed) = match written {
+        Ok(written) => written,
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            tracing::debug!(%error, filings = ready.len(), "a tracking code was taken; filing each alone");
+            for waiting in ready {
+                let span = waiting.span.clone();
+                let filed = filing::file_report(db, keys, waiting.report, waiting.channel).instrument(span).await;
                 let _ = waiting.answer.send(filed);
             }
+            return;
         }
+        Err(error) => return answer_all(ready, ApiError::from(error)),
+    };
+    match txn.commit().await {
+        Ok(()) => {
+            for (waiting, filed) in ready.into_iter().zip(filed) {
+                answer(waiting, Ok(filed));
+            }
+        }
+        Err(error) => answer_all(ready, ApiError::from(error)),
+    }
+}
+
+fn answer(waiting: Waiting, result: Result<Filed, ApiError>) {
+    // A citizen who left is not waiting for the answer; a filed report stands.
+    let _ = waiting.answer.send(result);
+}
+
+fn answer_all(waiting: Vec<Waiting>, error: ApiError) {
+    for waiting in waiting {
+        answer(waiting, Err(error.clone()));
     }
 }

@@ -342,7 +342,8 @@ async fn store_changes(txn: &DatabaseTransaction, pairs: Vec<(report::Model, rep
         by_columns.entry(names).or_insert_with(|| (changed, Vec::new())).1.push(followed);
     }
     for (columns, reports) in by_columns.values() {
-        // A few parameters a column and report: well within a statement's limit.
+        // (Columns changed + 1) parameters a report, at most about 15,000:
+        // within both databases' limits.
         for chunk in reports.chunks(500) {
             update_columns(txn, columns, chunk).await?;
         }

@@ -28,6 +28,28 @@ pub trait ApplyEvent: Send + Sync + 'static {
     }
 }
 
+/// The events of `batch` that `pick` takes (it answers what it needs of an
+/// event) and that are the first of their report in the batch, with their
+/// places in it: events a service may handle together, before the rest,
+/// without any of a report's events changing order.
+pub fn firsts_of_reports<'a, T>(
+    batch: &[&'a Incoming],
+    pick: impl Fn(&'a crate::proto::envelope::Event) -> Option<T>,
+) -> Vec<(usize, uuid::Uuid, T, &'a tracing::Span)> {
+    let mut reports = std::collections::HashSet::new();
+    let mut firsts = Vec::new();
+    for (index, incoming) in batch.iter().enumerate() {
+        let Ok(report_id) = crate::envelope::report_id(&incoming.envelope) else { continue };
+        if !reports.insert(report_id) {
+            continue;
+        }
+        if let Some(picked) = incoming.envelope.event.as_ref().and_then(&pick) {
+            firsts.push((index, report_id, picked, &incoming.span));
+        }
+    }
+    firsts
+}
+
 /// Runs an [`ApplyEvent`] exactly once per message id.
 #[derive(Debug)]
 pub struct TransactionalConsumer<A> {

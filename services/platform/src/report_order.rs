@@ -74,6 +74,11 @@ pub async fn next_all<C: ConnectionTrait>(
     if reports.is_empty() {
         return Ok(std::collections::HashMap::new());
     }
+    debug_assert_eq!(
+        reports.iter().collect::<std::collections::HashSet<_>>().len(),
+        reports.len(),
+        "a report named twice would be given its sequences twice"
+    );
     let backend = conn.get_database_backend();
     let wanted: Vec<String> = (1..=reports.len()).map(|n| format!("(${n})")).collect();
     // The greatest seen plus `count`, unless the clock is ahead of what was
@@ -85,7 +90,7 @@ pub async fn next_all<C: ConnectionTrait>(
          SELECT wanted.report_id, \
            COALESCE((SELECT MAX(seen.sequence) FROM {SEEN_TABLE} seen WHERE seen.report_id = wanted.report_id), 0) \
            + {count} \
-         FROM wanted WHERE true \
+         FROM wanted WHERE true ORDER BY wanted.report_id \
          ON CONFLICT (report_id) DO UPDATE SET sequence = CASE \
            WHEN report_clock.sequence + {count} >= excluded.sequence THEN report_clock.sequence + {count} \
            ELSE excluded.sequence END \

@@ -5,11 +5,10 @@
 use std::collections::{HashMap, HashSet};
 
 use aduan_platform::bus::{HandlerError, Incoming};
-use aduan_platform::consumer::ApplyEvent;
+use aduan_platform::consumer::{ApplyEvent, firsts_of_reports};
 use aduan_platform::envelope::{new_envelope, report_id, system_actor};
 use aduan_platform::outbox::Outgoing;
 use aduan_platform::proto::{self, Envelope, envelope::Event};
-use aduan_platform::telemetry;
 use aduan_procedure::{Action, Role, Status, Tier};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -218,10 +217,11 @@ fn new_case(clocks: &ClockKeeper, opening: &Opening<'_>, now: DateTime<Utc>) -> 
 }
 
 /// Opens the cases of reports that have none, all at once: one insert of
-/// the cases, one of their clocks, one of their events (each case's
-/// deadlines, then its opening), whatever their number. A privacy raise that
-/// came before its case (the report still waited for a verifier, or the
-/// raise overtook the assignment on the bus) applies as the case opens.
+/// the cases, one of their clocks, and their events (each case's deadlines,
+/// then its opening) in a few statements, whatever their number. A privacy
+/// raise that came before its case (the report still waited for a verifier,
+/// or the raise overtook the assignment on the bus) applies as the case
+/// opens, case by case (it is rare).
 async fn open_new_cases(
     clocks: &ClockKeeper,
     txn: &DatabaseTransaction,
@@ -255,9 +255,8 @@ async fn open_new_cases(
             }
             _ => case,
         };
-        let traceparent = opening.span.in_scope(telemetry::current_traceparent);
         for envelope in announcement.into_iter().chain([case_opened(&case)]) {
-            events.push(Outgoing { envelope, traceparent: traceparent.clone() });
+            events.push(Outgoing::in_span(envelope, opening.span));
         }
     }
     history::emit_all(txn, events).await?;
@@ -425,34 +424,35 @@ impl KeepInboxes {
     /// Opens the cases of the batch's assignments of reports that have no
     /// case and no earlier event in the batch (a report's first assignment,
     /// the usual case), together; answers the places in the batch it took.
-    /// Every other event keeps its order among its report's.
     async fn open_first_assignments(
         &self,
         txn: &DatabaseTransaction,
         batch: &[&Incoming],
     ) -> Result<HashSet<usize>, HandlerError> {
-        let mut reports = HashSet::new();
-        let mut candidates = Vec::new();
-        for (index, incoming) in batch.iter().enumerate() {
-            let Ok(report_id) = report_id(&incoming.envelope) else { continue };
-            let first_of_report = reports.insert(report_id);
-            if let (true, Some(Event::Assigned(assigned))) = (first_of_report, &incoming.envelope.event) {
-                candidates.push((index, Opening { report_id, assigned, span: &incoming.span }));
-            }
-        }
+        let candidates = firsts_of_reports(batch, |event| match event {
+            Event::Assigned(assigned) => Some(assigned),
+            _ => None,
+        });
         if candidates.is_empty() {
             return Ok(HashSet::new());
         }
+        // Those with a case go the one-by-one way, which moves it. (A case
+        // opened meanwhile by another batch fails this one's insert, and the
+        // batch is handled again one by one.)
         let with_case: HashSet<Uuid> = case::Entity::find()
-            .filter(case::Column::ReportId.is_in(candidates.iter().map(|(_, opening)| opening.report_id)))
-            .lock_exclusive()
+            .select_only()
+            .column(case::Column::ReportId)
+            .filter(case::Column::ReportId.is_in(candidates.iter().map(|(_, report_id, _, _)| *report_id)))
+            .into_tuple()
             .all(txn)
             .await?
             .into_iter()
-            .map(|case| case.report_id)
             .collect();
-        candidates.retain(|(_, opening)| !with_case.contains(&opening.report_id));
-        let (taken, openings): (HashSet<usize>, Vec<Opening<'_>>) = candidates.into_iter().unzip();
+        let (taken, openings): (HashSet<usize>, Vec<Opening<'_>>) = candidates
+            .into_iter()
+            .filter(|(_, report_id, _, _)| !with_case.contains(report_id))
+            .map(|(index, report_id, assigned, span)| (index, Opening { report_id, assigned, span }))
+            .unzip();
         open_new_cases(&self.clocks, txn, &openings).await?;
         Ok(taken)
     }

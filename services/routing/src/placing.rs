@@ -4,12 +4,11 @@
 use std::sync::Arc;
 
 use aduan_platform::bus::{HandlerError, Incoming};
-use aduan_platform::consumer::ApplyEvent;
+use aduan_platform::consumer::{ApplyEvent, firsts_of_reports};
 use aduan_platform::envelope::{new_envelope, occurred_at, report_id, system_actor};
 use aduan_platform::outbox;
 use aduan_platform::proto::{self, Envelope, Message as _, envelope::Event};
 use aduan_platform::report_order;
-use aduan_platform::telemetry;
 use aduan_procedure::{Action, EscalationStep, Role, Status};
 use aduan_registry::MatchedBy;
 use aduan_registry_store::LiveRegistry;
@@ -77,8 +76,7 @@ impl PlaceReports {
             routes.push(route);
             if let Some(assigned) = assigned {
                 let envelope = new_envelope(filing.report_id, system_actor(SERVICE), Event::Assigned(assigned));
-                let traceparent = filing.span.in_scope(telemetry::current_traceparent);
-                assignments.push(outbox::Outgoing { envelope, traceparent });
+                assignments.push(outbox::Outgoing::in_span(envelope, filing.span));
             }
         }
         // Sixteen parameters a row: well within a statement's limit.
@@ -141,30 +139,29 @@ impl PlaceReports {
         batch: &[&Incoming],
     ) -> Result<std::collections::HashSet<usize>, HandlerError> {
         use sea_orm::{ColumnTrait as _, QueryFilter as _};
-        let mut reports = std::collections::HashSet::new();
-        let mut candidates = Vec::new();
-        for (index, incoming) in batch.iter().enumerate() {
-            let Ok(report_id) = report_id(&incoming.envelope) else { continue };
-            let first_of_report = reports.insert(report_id);
-            if let (true, Some(Event::Filed(filed))) = (first_of_report, &incoming.envelope.event) {
-                candidates.push((index, Filing { report_id, filed, span: &incoming.span }));
-            }
-        }
+        let candidates = firsts_of_reports(batch, |event| match event {
+            Event::Filed(filed) => Some(filed),
+            _ => None,
+        });
         if candidates.is_empty() {
             return Ok(std::collections::HashSet::new());
         }
         let placed: std::collections::HashSet<Uuid> = routed_report::Entity::find()
             .select_only()
             .column(routed_report::Column::ReportId)
-            .filter(routed_report::Column::ReportId.is_in(candidates.iter().map(|(_, filing)| filing.report_id)))
+            .filter(routed_report::Column::ReportId.is_in(candidates.iter().map(|(_, report_id, _, _)| *report_id)))
             .into_tuple()
             .all(txn)
             .await?
             .into_iter()
             .collect();
         // Already placed under another message id (a re-published filing): nothing to do.
-        let (taken, filings): (std::collections::HashSet<usize>, Vec<Filing<'_>>) = candidates.into_iter().unzip();
-        let new: Vec<Filing<'_>> = filings.into_iter().filter(|filing| !placed.contains(&filing.report_id)).collect();
+        let taken = candidates.iter().map(|(index, _, _, _)| *index).collect();
+        let new: Vec<Filing<'_>> = candidates
+            .into_iter()
+            .filter(|(_, report_id, _, _)| !placed.contains(report_id))
+            .map(|(_, report_id, filed, span)| Filing { report_id, filed, span })
+            .collect();
         self.place_all(txn, &new).await?;
         Ok(taken)
     }

@@ -99,6 +99,12 @@ impl Outgoing {
     pub fn here(envelope: Envelope) -> Self {
         Self { envelope, traceparent: telemetry::current_traceparent() }
     }
+
+    /// `envelope`, caused by the work of `span` (one message of a batch
+    /// handled together).
+    pub fn in_span(envelope: Envelope, span: &tracing::Span) -> Self {
+        Self { envelope, traceparent: span.in_scope(telemetry::current_traceparent) }
+    }
 }
 
 /// Writes `events` to the outbox as [`enqueue`] writes one, in a few
@@ -122,7 +128,10 @@ pub async fn enqueue_all<C: ConnectionTrait>(conn: &C, events: Vec<Outgoing>) ->
     }
     // The first sequence each report's events here start from.
     let mut next: HashMap<uuid::Uuid, u64> = HashMap::new();
-    for (count, reports) in &by_count {
+    // Each group's clocks locked in the order of their reports, as every
+    // transaction locks them.
+    for (count, reports) in &mut by_count {
+        reports.sort_unstable();
         for (report_id, top) in crate::report_order::next_all(conn, *count, reports).await? {
             next.insert(report_id, top + 1 - count);
         }
