@@ -269,3 +269,167 @@ async fn intakes_status_never_goes_back_even_when_a_hosts_clock_runs_ahead() {
     assert_eq!(kinds, vec!["assigned", "follow_up", "resolved"], "the timeline is in the facts' order");
     fresh.drop_it().await;
 }
+
+/// `events` as a batch the bus delivered together.
+fn batch_of(events: Vec<Envelope>) -> Vec<aduan_platform::bus::Incoming> {
+    events.into_iter().map(|envelope| aduan_platform::bus::Incoming { envelope, span: tracing::Span::none() }).collect()
+}
+
+fn deadlines_set(report_id: Uuid, sequence: u64, clock: &str, due_on: &str) -> Envelope {
+    let deadline = aduan_platform::proto::Deadline { clock: clock.into(), due_on: due_on.into() };
+    let set = aduan_platform::proto::DeadlinesSet { case_id: Uuid::now_v7().to_string(), deadlines: vec![deadline] };
+    envelope(report_id, sequence, Utc::now(), Event::DeadlinesSet(set))
+}
+
+/// Intake follows a batch (its reports written in one statement per set of
+/// columns changed) as it follows the same events one by one.
+#[tokio::test]
+async fn intake_follows_a_batch_as_it_follows_its_events_one_by_one() {
+    let fresh = FreshDatabase::create(ServiceName::Intake).await;
+    let state = intake_state(&fresh).await;
+    let (_, handler) = aduan_intake::consumer(&state);
+    let router = aduan_intake::api::router(state).split_for_parts().0;
+    let mut reports = Vec::new();
+    for n in 0..4 {
+        let (status, filed) = call(&router, "POST", "/api/v1/reports", Some(aduan_e2e::citizen::pothole(n))).await;
+        assert_eq!(status, 201, "{filed}");
+        let code = filed["tracking_code"].as_str().unwrap().to_owned();
+        let report = aduan_intake::entities::report::Entity::find()
+            .filter(aduan_intake::entities::report::Column::TrackingCode.eq(code.as_str()))
+            .one(&fresh.db)
+            .await
+            .unwrap()
+            .unwrap();
+        reports.push(report.id);
+    }
+    // Two stories: one assigned with its deadlines; one assigned, resolved,
+    // and then followed up late (the follow-up's place is before the resolution).
+    let story = |first: Uuid, second: Uuid| {
+        let follow_up = FollowUpPosted { message: "We will inspect it.".into(), ..FollowUpPosted::default() };
+        let resolved = Resolved { summary: "Patched on Monday.".into(), ..Resolved::default() };
+        let now = Utc::now();
+        vec![
+            envelope(first, 2, now, assigned(content(ReportKind::Complaint, Privacy::Anonymous))),
+            envelope(second, 2, now, assigned(content(ReportKind::Complaint, Privacy::Anonymous))),
+            deadlines_set(first, 3, "first_follow_up", "2026-12-08"),
+            envelope(second, 10, now, Event::Resolved(resolved)),
+            deadlines_set(first, 5, "resolution", "2027-01-12"),
+            envelope(second, 9, now, Event::FollowUpPosted(follow_up)),
+        ]
+    };
+    let outcomes = handler.handle_batch(batch_of(story(reports[0], reports[1]))).await;
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    for event in story(reports[2], reports[3]) {
+        handler.handle(event).await.unwrap();
+    }
+
+    let seen = |id: Uuid| {
+        let db = fresh.db.clone();
+        async move {
+            let report = aduan_intake::entities::report::Entity::find_by_id(id).one(&db).await.unwrap().unwrap();
+            let timeline: Vec<(String, i64)> = aduan_intake::entities::report_update::Entity::find()
+                .filter(aduan_intake::entities::report_update::Column::ReportId.eq(id))
+                .all(&db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|update| (update.kind, update.sequence))
+                .collect();
+            let mut timeline = timeline;
+            timeline.sort_by_key(|(_, sequence)| *sequence);
+            let fields = (
+                report.status,
+                report.status_sequence,
+                report.institution_name,
+                report.deadlines,
+                report.deadlines_sequence,
+            );
+            (fields, timeline)
+        }
+    };
+    let (batched_first, batched_second) = (seen(reports[0]).await, seen(reports[1]).await);
+    assert_eq!(batched_first, seen(reports[2]).await, "the first story");
+    assert_eq!(batched_second, seen(reports[3]).await, "the second story");
+    assert_eq!(batched_first.0.0, "assigned");
+    assert!(
+        batched_first.0.3.as_deref().unwrap().contains("2027-01-12"),
+        "the later deadlines kept: {batched_first:?}"
+    );
+    assert_eq!(batched_second.0.0, "resolved", "the late follow-up did not set it back");
+    let kinds: Vec<&str> = batched_second.1.iter().map(|(kind, _)| kind.as_str()).collect();
+    assert_eq!(kinds, ["assigned", "follow_up", "resolved"]);
+    fresh.drop_it().await;
+}
+
+/// Resolution opens a batch's new cases together as it opens them one by
+/// one: the same cases, clocks and events, numbered alike, and a report's
+/// later event in the same batch finds its case.
+#[tokio::test]
+async fn resolution_opens_a_batch_of_cases_as_it_opens_them_one_by_one() {
+    use aduan_proto::Message as _;
+    let fresh = FreshDatabase::create(ServiceName::Resolution).await;
+    let registry = LiveRegistry::open(&fresh.db, Registry::demo()).await.unwrap();
+    let clocks =
+        aduan_resolution::deadlines::ClockKeeper { registry, procedures: procedures(), today: Today::default() };
+    let state = aduan_resolution::ResolutionState {
+        db: fresh.db.clone(),
+        outbox: OutboxSignal::default(),
+        clocks,
+        authenticator: no_staff(),
+    };
+    let (_, handler) = aduan_resolution::consumer(&state);
+    let reports: Vec<Uuid> = (0..6).map(|_| Uuid::now_v7()).collect();
+    let story = |ids: &[Uuid]| {
+        let now = Utc::now();
+        let raise = PrivacyRaised { privacy: Privacy::Confidential as i32, reason: "It names a neighbour.".into() };
+        vec![
+            envelope(ids[0], 2, now, assigned(content(ReportKind::Complaint, Privacy::Anonymous))),
+            envelope(ids[1], 2, now, assigned(content(ReportKind::InformationRequest, Privacy::Public))),
+            envelope(ids[0], 3, now, Event::PrivacyRaised(raise)),
+            envelope(ids[2], 2, now, assigned(content(ReportKind::Aspiration, Privacy::Public))),
+        ]
+    };
+    let outcomes = handler.handle_batch(batch_of(story(&reports[..3]))).await;
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    for event in story(&reports[3..]) {
+        handler.handle(event).await.unwrap();
+    }
+
+    let events = aduan_platform::outbox::outbox_message::Entity::find().all(&fresh.db).await.unwrap();
+    let seen = |id: Uuid| {
+        let db = fresh.db.clone();
+        let mut sent: Vec<(u64, String)> = events
+            .iter()
+            .map(|row| (Envelope::decode(row.payload.as_slice()).unwrap(), row.routing_key.clone()))
+            .filter(|(envelope, _)| envelope.report_id == id.to_string())
+            .map(|(envelope, key)| (envelope.sequence, key))
+            .collect();
+        sent.sort();
+        async move {
+            use aduan_resolution::entities::{case, case_clocks};
+            let case = case::Entity::find().filter(case::Column::ReportId.eq(id)).one(&db).await.unwrap().unwrap();
+            let clocks = case_clocks::Entity::find_by_id(case.id).one(&db).await.unwrap().unwrap();
+            let fields = (case.status, case.institution_id, case.tier, case.privacy, case.next_due_on);
+            (fields, clocks.state, clocks.next_check_at, sent)
+        }
+    };
+    for n in 0..3 {
+        let (mut batched, mut alone) = (seen(reports[n]).await, seen(reports[n + 3]).await);
+        let keys: Vec<&str> = batched.3.iter().map(|(_, key)| key.as_str()).collect();
+        assert_eq!(keys, ["report.deadlines_set", "report.case_opened"], "its deadlines, then its opening");
+        assert!(batched.0.4.is_some(), "its nearest deadline is kept for the inbox");
+        if n == 0 {
+            // The batch's raise (3) was seen before the case opened, so the
+            // case's events are numbered above it (4, 5); one by one, the
+            // raise came after them (3, 4). Both follow every fact they
+            // follow from (see `report_order`).
+            let sequences = |sent: &[(u64, String)]| sent.iter().map(|(sequence, _)| *sequence).collect::<Vec<_>>();
+            assert_eq!((sequences(&batched.3), sequences(&alone.3)), (vec![4, 5], vec![3, 4]));
+            batched.3.clear();
+            alone.3.clear();
+        }
+        assert_eq!(batched, alone, "report {n} of the batch");
+    }
+    assert_eq!(seen(reports[0]).await.0.3, "confidential", "the raise after the opening found the case");
+    fresh.drop_it().await;
+}
