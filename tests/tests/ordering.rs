@@ -68,19 +68,23 @@ fn procedures() -> Arc<ProcedureBook> {
     Arc::new(ProcedureBook::national(ProcedureDocument::shipped()))
 }
 
-#[tokio::test]
-async fn resolution_opens_a_case_as_private_as_a_raise_that_overtook_its_assignment() {
-    let fresh = FreshDatabase::create(ServiceName::Resolution).await;
+/// Resolution's state on `fresh`'s database, with the demo registry.
+async fn resolution_state(fresh: &FreshDatabase) -> aduan_resolution::ResolutionState {
     let registry = LiveRegistry::open(&fresh.db, Registry::demo()).await.unwrap();
     let clocks =
         aduan_resolution::deadlines::ClockKeeper { registry, procedures: procedures(), today: Today::default() };
-    let state = aduan_resolution::ResolutionState {
+    aduan_resolution::ResolutionState {
         db: fresh.db.clone(),
         outbox: OutboxSignal::default(),
         clocks,
         authenticator: no_staff(),
-    };
-    let (_, handler) = aduan_resolution::consumer(&state);
+    }
+}
+
+#[tokio::test]
+async fn resolution_opens_a_case_as_private_as_a_raise_that_overtook_its_assignment() {
+    let fresh = FreshDatabase::create(ServiceName::Resolution).await;
+    let (_, handler) = aduan_resolution::consumer(&resolution_state(&fresh).await);
     let now = Utc::now();
 
     // The verifier raised the report to confidential after routing assigned
@@ -368,16 +372,7 @@ async fn intake_follows_a_batch_as_it_follows_its_events_one_by_one() {
 async fn resolution_opens_a_batch_of_cases_as_it_opens_them_one_by_one() {
     use aduan_proto::Message as _;
     let fresh = FreshDatabase::create(ServiceName::Resolution).await;
-    let registry = LiveRegistry::open(&fresh.db, Registry::demo()).await.unwrap();
-    let clocks =
-        aduan_resolution::deadlines::ClockKeeper { registry, procedures: procedures(), today: Today::default() };
-    let state = aduan_resolution::ResolutionState {
-        db: fresh.db.clone(),
-        outbox: OutboxSignal::default(),
-        clocks,
-        authenticator: no_staff(),
-    };
-    let (_, handler) = aduan_resolution::consumer(&state);
+    let (_, handler) = aduan_resolution::consumer(&resolution_state(&fresh).await);
     let reports: Vec<Uuid> = (0..6).map(|_| Uuid::now_v7()).collect();
     let story = |ids: &[Uuid]| {
         let now = Utc::now();
