@@ -144,8 +144,13 @@ pub(super) async fn create(
     let photos = media.into_iter().map(crate::photos::cleaning::clean).collect::<Result<Vec<_>, _>>().map_err(fail)?;
     let report = NewReport::parse(report_request(fields, format)?, &state.registry.current()).map_err(fail)?;
     let stored = crate::photos::store(&state.files, photos).await.map_err(fail)?;
-    let filed =
-        file_report_with_photos(&state.db, &state.identities, report, "open311", &stored).await.map_err(fail)?;
+    // Filings without photos go with the others arriving at the moment.
+    let filed = if stored.is_empty() {
+        state.filer.file(report, "open311").await
+    } else {
+        file_report_with_photos(&state.db, &state.identities, report, "open311", &stored).await
+    }
+    .map_err(fail)?;
     state.outbox.wake();
     tracing::info!(report_id = %filed.report_id, partner = %partner.sub, photos = stored.len(), "report filed through Open311");
     let location = format!("{}/requests/{}.{}", super::BASE_PATH, filed.tracking_code, extension(format));
