@@ -180,6 +180,23 @@ async fn call(router: &axum::Router, method: &str, uri: &str, body: Option<Value
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
+/// Files pothole `n` through intake's `router`; answers its row.
+async fn file(
+    router: &axum::Router,
+    db: &sea_orm::DatabaseConnection,
+    n: usize,
+) -> aduan_intake::entities::report::Model {
+    let (status, filed) = call(router, "POST", "/api/v1/reports", Some(aduan_e2e::citizen::pothole(n))).await;
+    assert_eq!(status, 201, "{filed}");
+    let code = filed["tracking_code"].as_str().unwrap();
+    aduan_intake::entities::report::Entity::find()
+        .filter(aduan_intake::entities::report::Column::TrackingCode.eq(code))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 /// Intake's state on `fresh`'s database, with the demo registry.
 async fn intake_state(fresh: &FreshDatabase) -> aduan_intake::IntakeState {
     let registry = LiveRegistry::open(&fresh.db, Registry::demo()).await.unwrap();
@@ -235,6 +252,9 @@ async fn filings_that_arrive_together_are_each_stored_with_their_own_event() {
     let filed: std::collections::HashMap<String, String> =
         reports.iter().map(|report| (report.id.to_string(), report.tracking_code.clone())).collect();
     assert_eq!(announced, filed, "one event per report, naming it");
+    // Rows a transaction wrote share its id: the filings did share them.
+    let transactions = aduan_e2e::count(&fresh.db, "SELECT COUNT(DISTINCT xmin::text) FROM report").await;
+    assert!(transactions <= 100, "200 filings arriving together took {transactions} transactions");
     fresh.drop_it().await;
 }
 
@@ -244,15 +264,8 @@ async fn intakes_status_never_goes_back_even_when_a_hosts_clock_runs_ahead() {
     let state = intake_state(&fresh).await;
     let (_, handler) = aduan_intake::consumer(&state);
     let router = aduan_intake::api::router(state).split_for_parts().0;
-    let (status, filed) = call(&router, "POST", "/api/v1/reports", Some(aduan_e2e::citizen::pothole(1))).await;
-    assert_eq!(status, 201, "{filed}");
-    let code = filed["tracking_code"].as_str().unwrap().to_owned();
-    let report = aduan_intake::entities::report::Entity::find()
-        .filter(aduan_intake::entities::report::Column::TrackingCode.eq(code.as_str()))
-        .one(&fresh.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let report = file(&router, &fresh.db, 1).await;
+    let code = report.tracking_code.clone();
 
     // Resolution's follow-up (9) and resolution (10); the follow-up arrives
     // last, stamped by a host whose clock is two hours ahead.
@@ -295,16 +308,7 @@ async fn intake_follows_a_batch_as_it_follows_its_events_one_by_one() {
     let router = aduan_intake::api::router(state).split_for_parts().0;
     let mut reports = Vec::new();
     for n in 0..4 {
-        let (status, filed) = call(&router, "POST", "/api/v1/reports", Some(aduan_e2e::citizen::pothole(n))).await;
-        assert_eq!(status, 201, "{filed}");
-        let code = filed["tracking_code"].as_str().unwrap().to_owned();
-        let report = aduan_intake::entities::report::Entity::find()
-            .filter(aduan_intake::entities::report::Column::TrackingCode.eq(code.as_str()))
-            .one(&fresh.db)
-            .await
-            .unwrap()
-            .unwrap();
-        reports.push(report.id);
+        reports.push(file(&router, &fresh.db, n).await.id);
     }
     // Two stories: one assigned with its deadlines; one assigned, resolved,
     // and then followed up late (the follow-up's place is before the resolution).
