@@ -79,6 +79,10 @@ pub fn classify(error: &DbErr) -> Failure {
     }
 }
 
+/// How much of a SQLite file each connection maps into memory (address
+/// space, not memory used: the pages are the kernel's page cache).
+const SQLITE_MMAP_BYTES: &str = "1073741824";
+
 /// Opens the database at `url`; for SQLite, creates the file and switches it to
 /// WAL so readers do not wait for the writer.
 pub async fn connect(url: &str, pool: PoolSize) -> anyhow::Result<DatabaseConnection> {
@@ -91,6 +95,13 @@ pub async fn connect(url: &str, pool: PoolSize) -> anyhow::Result<DatabaseConnec
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .statement_timeout(STATEMENT_TIMEOUT)
         .sqlx_logging(false);
+    if is_sqlite {
+        // In WAL mode a connection drops its whole page cache whenever
+        // another connection of the pool wrote since its last transaction,
+        // which under steady writes is almost always: it would read (and
+        // copy) every page again. Mapping the file lets it read them in place.
+        options.map_sqlx_sqlite_opts(|sqlite| sqlite.pragma("mmap_size", SQLITE_MMAP_BYTES));
+    }
     let db = Database::connect(options)
         .await
         .with_context(|| format!("connecting to the database at {}", redact_url(url)))?;
