@@ -114,7 +114,11 @@ async fn the_dead_letters_of_aduan_dev_are_listed_and_replayed_by_the_running_pr
     let opened = envelope(
         report_id,
         50,
-        Event::CaseOpened(CaseOpened { case_id: Uuid::now_v7().to_string(), institution_id: "bandung-dpu".into() }),
+        Event::CaseOpened(CaseOpened {
+            case_id: Uuid::now_v7().to_string(),
+            institution_id: "bandung-dpu".into(),
+            ..Default::default()
+        }),
     );
     let bus =
         Database::connect(format!("sqlite://{}?mode=rw", dev.data_dir().join("bus.sqlite").display())).await.unwrap();

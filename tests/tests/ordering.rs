@@ -11,8 +11,8 @@ use aduan_e2e::{FreshDatabase, ServiceName};
 use aduan_platform::clock::Today;
 use aduan_platform::outbox::OutboxSignal;
 use aduan_platform::proto::{
-    Actor, AssignedToInstitution, Envelope, Escalated, FollowUpPosted, Privacy, PrivacyRaised, ReportContent,
-    ReportFiled, ReportKind, Resolved, Role, Timestamp, envelope::Event,
+    Actor, AssignedToInstitution, CaseOpened, Deadline, Envelope, Escalated, FollowUpPosted, Privacy, PrivacyRaised,
+    ReportContent, ReportFiled, ReportKind, Resolved, Role, Timestamp, envelope::Event,
 };
 use aduan_procedure::{ProcedureBook, ProcedureDocument};
 use aduan_registry::Registry;
@@ -293,9 +293,19 @@ fn batch_of(events: Vec<Envelope>) -> Vec<aduan_platform::bus::Incoming> {
 }
 
 fn deadlines_set(report_id: Uuid, sequence: u64, clock: &str, due_on: &str) -> Envelope {
-    let deadline = aduan_platform::proto::Deadline { clock: clock.into(), due_on: due_on.into() };
+    let deadline = Deadline { clock: clock.into(), due_on: due_on.into() };
     let set = aduan_platform::proto::DeadlinesSet { case_id: Uuid::now_v7().to_string(), deadlines: vec![deadline] };
     envelope(report_id, sequence, Utc::now(), Event::DeadlinesSet(set))
+}
+
+/// A case opening in the inbox of Bandung's public works, with the one deadline it announces.
+fn case_opened(report_id: Uuid, sequence: u64, clock: &str, due_on: &str) -> Envelope {
+    let opened = CaseOpened {
+        case_id: Uuid::now_v7().to_string(),
+        institution_id: "bandung-dpu".into(),
+        deadlines: vec![Deadline { clock: clock.into(), due_on: due_on.into() }],
+    };
+    envelope(report_id, sequence, Utc::now(), Event::CaseOpened(opened))
 }
 
 /// Intake follows a batch (its reports written in one statement per set of
@@ -310,8 +320,9 @@ async fn intake_follows_a_batch_as_it_follows_its_events_one_by_one() {
     for n in 0..4 {
         reports.push(file(&router, &fresh.db, n).await.id);
     }
-    // Two stories: one assigned with its deadlines; one assigned, resolved,
-    // and then followed up late (the follow-up's place is before the resolution).
+    // Two stories: one opened with its deadlines, which then move; one
+    // opened, resolved, and then followed up late (the follow-up's place is
+    // before the resolution).
     let story = |first: Uuid, second: Uuid| {
         let follow_up = FollowUpPosted { message: "We will inspect it.".into(), ..FollowUpPosted::default() };
         let resolved = Resolved { summary: "Patched on Monday.".into(), ..Resolved::default() };
@@ -319,7 +330,8 @@ async fn intake_follows_a_batch_as_it_follows_its_events_one_by_one() {
         vec![
             envelope(first, 2, now, assigned(content(ReportKind::Complaint, Privacy::Anonymous))),
             envelope(second, 2, now, assigned(content(ReportKind::Complaint, Privacy::Anonymous))),
-            deadlines_set(first, 3, "first_follow_up", "2026-12-08"),
+            case_opened(first, 3, "first_follow_up", "2026-12-08"),
+            case_opened(second, 3, "first_follow_up", "2026-12-09"),
             envelope(second, 10, now, Event::Resolved(resolved)),
             deadlines_set(first, 5, "resolution", "2027-01-12"),
             envelope(second, 9, now, Event::FollowUpPosted(follow_up)),
@@ -364,8 +376,12 @@ async fn intake_follows_a_batch_as_it_follows_its_events_one_by_one() {
         "the later deadlines kept: {batched_first:?}"
     );
     assert_eq!(batched_second.0.0, "resolved", "the late follow-up did not set it back");
+    assert!(
+        batched_second.0.3.as_deref().unwrap().contains("2026-12-09"),
+        "the deadlines the case opened with: {batched_second:?}"
+    );
     let kinds: Vec<&str> = batched_second.1.iter().map(|(kind, _)| kind.as_str()).collect();
-    assert_eq!(kinds, ["assigned", "follow_up", "resolved"]);
+    assert_eq!(kinds, ["assigned", "received", "follow_up", "resolved"]);
     fresh.drop_it().await;
 }
 
@@ -397,13 +413,21 @@ async fn resolution_opens_a_batch_of_cases_as_it_opens_them_one_by_one() {
     let events = aduan_platform::outbox::outbox_message::Entity::find().all(&fresh.db).await.unwrap();
     let seen = |id: Uuid| {
         let db = fresh.db.clone();
-        let mut sent: Vec<(u64, String)> = events
+        // Each event's sequence, routing key and the deadlines it announces.
+        let mut sent: Vec<(u64, String, Vec<Deadline>)> = events
             .iter()
             .map(|row| (Envelope::decode(row.payload.as_slice()).unwrap(), row.routing_key.clone()))
             .filter(|(envelope, _)| envelope.report_id == id.to_string())
-            .map(|(envelope, key)| (envelope.sequence, key))
+            .map(|(envelope, key)| {
+                let deadlines = match envelope.event {
+                    Some(Event::CaseOpened(opened)) => opened.deadlines,
+                    Some(Event::DeadlinesSet(set)) => set.deadlines,
+                    _ => Vec::new(),
+                };
+                (envelope.sequence, key, deadlines)
+            })
             .collect();
-        sent.sort();
+        sent.sort_by_key(|(sequence, _, _)| *sequence);
         async move {
             use aduan_resolution::entities::{case, case_clocks};
             let case = case::Entity::find().filter(case::Column::ReportId.eq(id)).one(&db).await.unwrap().unwrap();
@@ -413,19 +437,25 @@ async fn resolution_opens_a_batch_of_cases_as_it_opens_them_one_by_one() {
         }
     };
     for n in 0..3 {
-        let (mut batched, mut alone) = (seen(reports[n]).await, seen(reports[n + 3]).await);
-        let keys: Vec<&str> = batched.3.iter().map(|(_, key)| key.as_str()).collect();
-        assert_eq!(keys, ["report.deadlines_set", "report.case_opened"], "its deadlines, then its opening");
+        let (mut batched, alone) = (seen(reports[n]).await, seen(reports[n + 3]).await);
+        let keys: Vec<&str> = batched.3.iter().map(|(_, key, _)| key.as_str()).collect();
+        assert_eq!(keys, ["report.case_opened"], "its opening, which announces its deadlines");
+        assert!(
+            batched.3[0].2.iter().any(|deadline| deadline.clock == "first_follow_up" && !deadline.due_on.is_empty()),
+            "it opens with its first follow-up due: {:?}",
+            batched.3
+        );
         assert!(batched.0.4.is_some(), "its nearest deadline is kept for the inbox");
         if n == 0 {
             // The batch's raise (3) was seen before the case opened, so the
-            // case's events are numbered above it (4, 5); one by one, the
-            // raise came after them (3, 4). Both follow every fact they
-            // follow from (see `report_order`).
-            let sequences = |sent: &[(u64, String)]| sent.iter().map(|(sequence, _)| *sequence).collect::<Vec<_>>();
-            assert_eq!((sequences(&batched.3), sequences(&alone.3)), (vec![4, 5], vec![3, 4]));
-            batched.3.clear();
-            alone.3.clear();
+            // case's opening is numbered above it (4); one by one, the raise
+            // came after it (3). Both follow every fact they follow from
+            // (see `report_order`).
+            let sequences = |sent: &[(u64, String, Vec<Deadline>)]| {
+                sent.iter().map(|(sequence, _, _)| *sequence).collect::<Vec<_>>()
+            };
+            assert_eq!((sequences(&batched.3), sequences(&alone.3)), (vec![4], vec![3]));
+            batched.3[0].0 = alone.3[0].0;
         }
         assert_eq!(batched, alone, "report {n} of the batch");
     }

@@ -293,17 +293,20 @@ impl Story<'_> {
             }),
         );
         let case_id = uuid::Uuid::from_u128(self.rng.random::<u128>()).to_string();
-        self.emit(
-            at + 1,
-            Event::CaseOpened(proto::CaseOpened { case_id: case_id.clone(), institution_id: institution.to_owned() }),
-        );
         let due = |days: i64| date_of(at + days * DAY).to_string();
         let deadlines = vec![
             proto::Deadline { clock: "first_follow_up".into(), due_on: due(7) },
             proto::Deadline { clock: "resolution".into(), due_on: due(30) },
         ];
-        self.emit(at + 2, Event::DeadlinesSet(proto::DeadlinesSet { case_id: case_id.clone(), deadlines }));
-        (at + 2, case_id)
+        self.emit(
+            at + 1,
+            Event::CaseOpened(proto::CaseOpened {
+                case_id: case_id.clone(),
+                institution_id: institution.to_owned(),
+                deadlines,
+            }),
+        );
+        (at + 1, case_id)
     }
 
     /// The institution's work on the case it opened at `at`.

@@ -49,6 +49,16 @@ fn fixed_name(fixed: i32) -> Option<String> {
     }
 }
 
+/// The nearest of the announced `deadlines` the institution must meet (its
+/// first follow-up or its resolution; the citizen's windows are not its own).
+fn institution_due_on(deadlines: &[aduan_platform::proto::Deadline]) -> Option<NaiveDate> {
+    deadlines
+        .iter()
+        .filter(|deadline| matches!(deadline.clock.as_str(), "first_follow_up" | "resolution"))
+        .filter_map(|deadline| NaiveDate::parse_from_str(&deadline.due_on, "%Y-%m-%d").ok())
+        .min()
+}
+
 /// The order a report's events happened in: the sequence, then the time,
 /// then the message id (two producers may give one sequence to events
 /// neither saw the other of).
@@ -148,7 +158,11 @@ impl Folder {
             }
             Event::CaseOpened(opened) => {
                 self.case_holders.insert(opened.case_id.clone(), opened.institution_id.clone());
-                self.case_at(&opened.institution_id).case_id = Some(opened.case_id.clone());
+                let case = self.case_at(&opened.institution_id);
+                case.case_id = Some(opened.case_id.clone());
+                if !opened.deadlines.is_empty() {
+                    case.due_on = institution_due_on(&opened.deadlines);
+                }
             }
             Event::Returned(returned) => first(&mut self.case_at(&returned.institution_id).returned_at, when),
             Event::FollowUpPosted(posted) => first(&mut self.case_at(&posted.institution_id).first_response_at, when),
@@ -205,12 +219,7 @@ impl Folder {
                 if let Some(case) = self.case_by_id(&set.case_id)
                     && case.closed_at.is_none()
                 {
-                    case.due_on = set
-                        .deadlines
-                        .iter()
-                        .filter(|deadline| matches!(deadline.clock.as_str(), "first_follow_up" | "resolution"))
-                        .filter_map(|deadline| NaiveDate::parse_from_str(&deadline.due_on, "%Y-%m-%d").ok())
-                        .min();
+                    case.due_on = institution_due_on(&set.deadlines);
                 }
             }
             Event::QuestionAsked(asked) => {
@@ -319,7 +328,11 @@ mod tests {
             envelope(
                 5,
                 6,
-                Event::CaseOpened(CaseOpened { case_id: "c2".into(), institution_id: "bandung-dpu".into() }),
+                Event::CaseOpened(CaseOpened {
+                    case_id: "c2".into(),
+                    institution_id: "bandung-dpu".into(),
+                    ..Default::default()
+                }),
             ),
             envelope(
                 6,
@@ -361,7 +374,11 @@ mod tests {
     fn a_case_opened_again_elsewhere_closes_where_it_is_and_waiting_is_kept() {
         use aduan_platform::proto::{CitizenReplied, QuestionAsked};
         let opened = |institution: &str| {
-            Event::CaseOpened(CaseOpened { case_id: "c1".into(), institution_id: institution.into() })
+            Event::CaseOpened(CaseOpened {
+                case_id: "c1".into(),
+                institution_id: institution.into(),
+                ..Default::default()
+            })
         };
         let events = [
             envelope(1, 1, assigned("kemen-pu", "rule")),
@@ -398,7 +415,11 @@ mod tests {
             envelope(
                 2,
                 1,
-                Event::CaseOpened(CaseOpened { case_id: "c1".into(), institution_id: "bandung-dpu".into() }),
+                Event::CaseOpened(CaseOpened {
+                    case_id: "c1".into(),
+                    institution_id: "bandung-dpu".into(),
+                    ..Default::default()
+                }),
             ),
             envelope(3, 2, Event::Resolved(Resolved { institution_id: "bandung-dpu".into(), ..Resolved::default() })),
             envelope(4, 3, Event::Accepted(Accepted { rating: 4, fixed: Fixed::Partly.into(), ..Accepted::default() })),
@@ -411,5 +432,29 @@ mod tests {
             (Some(4), Some("partly"), Some("accepted"))
         );
         assert!(!case.is_open());
+    }
+
+    #[test]
+    fn a_case_is_due_from_the_deadlines_it_opens_with_until_they_move_or_it_closes() {
+        use aduan_platform::proto::{Deadline, DeadlinesSet};
+        let deadline = |clock: &str, due_on: &str| Deadline { clock: clock.into(), due_on: due_on.into() };
+        let opened = Event::CaseOpened(CaseOpened {
+            case_id: "c1".into(),
+            institution_id: "bandung-dpu".into(),
+            deadlines: vec![deadline("resolution", "2026-08-12"), deadline("first_follow_up", "2026-07-08")],
+        });
+        let moved = Event::DeadlinesSet(DeadlinesSet {
+            case_id: "c1".into(),
+            // The citizen's own window is not the institution's to meet.
+            deadlines: vec![deadline("citizen_answer", "2026-07-09"), deadline("resolution", "2026-08-12")],
+        });
+        let closed = Event::Closed(Closed { case_id: "c1".into(), reason: "accepted".into() });
+        let due = |events: &[Envelope]| fold(events.iter())["r1"].cases[0].due_on;
+        let mut events = vec![envelope(1, 1, assigned("bandung-dpu", "rule")), envelope(2, 1, opened)];
+        assert_eq!(due(&events), NaiveDate::from_ymd_opt(2026, 7, 8));
+        events.push(envelope(3, 2, moved));
+        assert_eq!(due(&events), NaiveDate::from_ymd_opt(2026, 8, 12));
+        events.push(envelope(4, 3, closed));
+        assert_eq!(due(&events), None);
     }
 }

@@ -231,17 +231,17 @@ pub struct DeadlineView {
     pub due_on: Option<chrono::NaiveDate>,
 }
 
-/// Keeps the clocks resolution announced, unless a later announcement is already kept.
+/// Keeps the clocks resolution announced (by a `deadlines_set`, or with a
+/// case's opening), unless a later announcement is already kept.
 fn keep_deadlines(
     envelope: &Envelope,
     report: &mut report::Model,
-    set: &proto::DeadlinesSet,
+    announced: &[proto::Deadline],
 ) -> Result<(), HandlerError> {
     if !report_order::is_later(envelope.sequence, report.deadlines_sequence) {
         return Ok(());
     }
-    let deadlines: Vec<DeadlineView> = set
-        .deadlines
+    let deadlines: Vec<DeadlineView> = announced
         .iter()
         .map(|deadline| DeadlineView { clock: deadline.clock.clone(), due_on: deadline.due_on.parse().ok() })
         .collect();
@@ -262,7 +262,12 @@ fn follow(
         return raise_privacy(writes, envelope, report, raised);
     }
     if let Event::DeadlinesSet(set) = event {
-        return keep_deadlines(envelope, report, set);
+        return keep_deadlines(envelope, report, &set.deadlines);
+    }
+    if let Event::CaseOpened(opened) = event
+        && !opened.deadlines.is_empty()
+    {
+        keep_deadlines(envelope, report, &opened.deadlines)?;
     }
     let institution = report.institution_name.clone().unwrap_or_else(|| "the institution".to_owned());
     let Some(change) = change_for(event, &institution) else {

@@ -69,22 +69,14 @@ pub fn next_due_on(clocks: &CaseClocks, calendar: &aduan_procedure::Calendar) ->
 }
 
 /// The event telling everyone (the citizen, through intake) the running
-/// clocks of `case` and their deadlines, when they differ from `before`: a
-/// look that changed nothing announces nothing.
-fn announcement(
-    case: &case::Model,
-    before: &[proto::Deadline],
-    clocks: &CaseClocks,
-    calendar: &aduan_procedure::Calendar,
-) -> Option<Envelope> {
-    let deadlines = deadlines_of(clocks, calendar);
-    (deadlines != before).then(|| {
-        let set = proto::DeadlinesSet { case_id: case.id.to_string(), deadlines };
-        new_envelope(case.report_id, system_actor(SERVICE), Event::DeadlinesSet(set))
-    })
+/// clocks of `case` and their `deadlines`.
+fn deadlines_set(case: &case::Model, deadlines: Vec<proto::Deadline>) -> Envelope {
+    let set = proto::DeadlinesSet { case_id: case.id.to_string(), deadlines };
+    new_envelope(case.report_id, system_actor(SERVICE), Event::DeadlinesSet(set))
 }
 
-/// Emits the [`announcement`] of `case`'s deadlines, if any.
+/// Announces the running clocks of `case` and their deadlines when they
+/// differ from `before`: a look that changed nothing announces nothing.
 async fn announce(
     txn: &DatabaseTransaction,
     case: &case::Model,
@@ -92,8 +84,9 @@ async fn announce(
     clocks: &CaseClocks,
     calendar: &aduan_procedure::Calendar,
 ) -> Result<(), DbErr> {
-    if let Some(envelope) = announcement(case, before, clocks, calendar) {
-        history::emit(txn, envelope).await?;
+    let deadlines = deadlines_of(clocks, calendar);
+    if deadlines != before {
+        history::emit(txn, deadlines_set(case, deadlines)).await?;
     }
     Ok(())
 }
@@ -104,8 +97,10 @@ struct Stepped {
     row: case_clocks::ActiveModel,
     /// The case's nearest deadline for the institution.
     next_due: Option<NaiveDate>,
-    /// The announcement of its deadlines, if they changed.
-    announcement: Option<Envelope>,
+    /// Its running clocks' deadlines.
+    deadlines: Vec<proto::Deadline>,
+    /// Whether they differ from before the action.
+    changed: bool,
 }
 
 /// The first clocks of cases being opened, ready to store once the cases are.
@@ -113,8 +108,9 @@ struct Stepped {
 pub struct FirstClocks {
     /// The clocks' rows, one per case.
     pub rows: Vec<case_clocks::ActiveModel>,
-    /// The announcements of their deadlines, in the cases' order.
-    pub announcements: Vec<Option<Envelope>>,
+    /// The deadlines each case opens with, in the cases' order: its
+    /// `case_opened` event announces them.
+    pub deadlines: Vec<Vec<proto::Deadline>>,
 }
 
 /// The clock of a unit's branch, in `escalated` events.
@@ -190,8 +186,8 @@ impl ClockKeeper {
             stepped.row.insert(txn).await?;
         }
         keep_next_due(txn, case.id, stepped.next_due).await?;
-        if let Some(envelope) = stepped.announcement {
-            history::emit(txn, envelope).await?;
+        if stepped.changed {
+            history::emit(txn, deadlines_set(case, stepped.deadlines)).await?;
         }
         Ok(())
     }
@@ -199,7 +195,7 @@ impl ClockKeeper {
     /// Starts the clocks of `cases`, which are being opened and not stored
     /// yet, under the newest registry version this transaction sees: sets
     /// each one's nearest deadline, and answers the clocks to store after
-    /// the cases and the announcements of their deadlines.
+    /// the cases and the deadlines their openings announce.
     pub async fn start_all(&self, txn: &DatabaseTransaction, cases: &mut [case::Model]) -> Result<FirstClocks, DbErr> {
         self.registry.refresh(txn).await.map_err(|error| DbErr::Custom(format!("{error:#}")))?;
         let mut first = FirstClocks::default();
@@ -207,7 +203,7 @@ impl ClockKeeper {
             let stepped = self.step(case, CaseClocks::default(), Action::Assign)?;
             case.next_due_on = stepped.next_due;
             first.rows.push(stepped.row);
-            first.announcements.push(stepped.announcement);
+            first.deadlines.push(stepped.deadlines);
         }
         Ok(first)
     }
@@ -227,11 +223,8 @@ impl ClockKeeper {
             state: Set(serde_json::to_string(&clocks).map_err(|error| DbErr::Custom(error.to_string()))?),
             next_check_at: Set(clocks.next_check(procedure, &calendar).map(|day| start_of_day(day, offset))),
         };
-        Ok(Stepped {
-            row,
-            next_due: next_due_on(&clocks, &calendar),
-            announcement: announcement(case, &before, &clocks, &calendar),
-        })
+        let deadlines = deadlines_of(&clocks, &calendar);
+        Ok(Stepped { row, next_due: next_due_on(&clocks, &calendar), changed: deadlines != before, deadlines })
     }
 
     /// The deadlines of `case`'s running clocks under today's calendars.

@@ -169,14 +169,17 @@ async fn open_case(
     active.opened_at = Set(now);
     active.updated_at = Set(now);
     let moved = active.update(txn).await?;
+    // Opened again elsewhere: its clocks announce themselves as they move.
     clocks.after(txn, &moved, Action::Assign).await?;
-    history::emit(txn, case_opened(&moved)).await?;
+    history::emit(txn, case_opened(&moved, Vec::new())).await?;
     Ok(())
 }
 
-/// The event saying `case` is in its institution's inbox.
-fn case_opened(case: &case::Model) -> Envelope {
-    let opened = proto::CaseOpened { case_id: case.id.to_string(), institution_id: case.institution_id.clone() };
+/// The event saying `case` is in its institution's inbox, with the
+/// `deadlines` of the clocks it starts with (empty: announced apart).
+fn case_opened(case: &case::Model, deadlines: Vec<proto::Deadline>) -> Envelope {
+    let opened =
+        proto::CaseOpened { case_id: case.id.to_string(), institution_id: case.institution_id.clone(), deadlines };
     new_envelope(case.report_id, system_actor(SERVICE), Event::CaseOpened(opened))
 }
 
@@ -217,8 +220,8 @@ fn new_case(clocks: &ClockKeeper, opening: &Opening<'_>, now: DateTime<Utc>) -> 
 }
 
 /// Opens the cases of reports that have none, all at once: one insert of
-/// the cases, one of their clocks, and their events (each case's deadlines,
-/// then its opening) in a few statements, whatever their number. A privacy
+/// the cases, one of their clocks, and their events (each case's opening,
+/// with its deadlines) in a few statements, whatever their number. A privacy
 /// raise that came before its case (the report still waited for a verifier,
 /// or the raise overtook the assignment on the bus) applies as the case
 /// opens, case by case (it is rare).
@@ -247,17 +250,15 @@ async fn open_new_cases(
         .into_iter()
         .map(|kept| (kept.report_id, kept))
         .collect();
-    let mut events = Vec::with_capacity(cases.len() * 2);
-    for ((case, announcement), opening) in cases.into_iter().zip(first.announcements).zip(openings) {
+    let mut events = Vec::with_capacity(cases.len());
+    for ((case, deadlines), opening) in cases.into_iter().zip(first.deadlines).zip(openings) {
         let case = match kept.get(&case.report_id) {
             Some(kept) if proto::Privacy::is_raise(&case.privacy, &kept.privacy) => {
                 apply_privacy(txn, case, &kept.privacy, &kept.reason).await?
             }
             _ => case,
         };
-        for envelope in announcement.into_iter().chain([case_opened(&case)]) {
-            events.push(Outgoing::in_span(envelope, opening.span));
-        }
+        events.push(Outgoing::in_span(case_opened(&case, deadlines), opening.span));
     }
     history::emit_all(txn, events).await?;
     Ok(())

@@ -303,14 +303,12 @@ struct ClockStep<'a> {
 }
 
 impl ClockStep<'_> {
-    fn after(&mut self, action: Action, at: DateTime<Utc>) -> proto::DeadlinesSet {
+    /// The running clocks' deadlines after `action` on `at`.
+    fn after(&mut self, action: Action, at: DateTime<Utc>) -> Vec<proto::Deadline> {
         let procedure = self.procedures.for_institution(&self.placement.institution_id);
         let on = day_at(at, self.placement.offset);
         self.clocks.on_action(action, on, self.tier, procedure, &self.placement.calendar);
-        proto::DeadlinesSet {
-            case_id: String::new(),
-            deadlines: aduan_resolution::deadlines::deadlines_of(&self.clocks, &self.placement.calendar),
-        }
+        aduan_resolution::deadlines::deadlines_of(&self.clocks, &self.placement.calendar)
     }
 }
 
@@ -495,11 +493,10 @@ impl Rows {
             next_due_on: None,
         };
         let deadlines = |story: &mut Vec<Envelope>, clocks: &mut ClockStep, action: Action, at: DateTime<Utc>| {
-            let mut set = clocks.after(action, at);
-            set.case_id = case_id.to_string();
+            let set = proto::DeadlinesSet { case_id: case_id.to_string(), deadlines: clocks.after(action, at) };
             next(story, at, resolution.clone(), Event::DeadlinesSet(set));
         };
-        deadlines(story, &mut clocks, Action::Assign, at);
+        // A new case announces the deadlines it opens with.
         next(
             story,
             at,
@@ -507,6 +504,7 @@ impl Rows {
             Event::CaseOpened(proto::CaseOpened {
                 case_id: case_id.to_string(),
                 institution_id: placement.institution_id.clone(),
+                deadlines: clocks.after(Action::Assign, at),
             }),
         );
         let entry = |kind: &str, at: DateTime<Utc>, text: String| case_entry::Model {
