@@ -19,9 +19,20 @@ use crate::sealing::IdentityKeys;
 
 /// Most filings one transaction writes.
 const MOST_AT_ONCE: usize = 64;
-/// Transactions writing filings at once: while they all are busy, the
-/// filings that arrive wait and go together in the next.
+/// Transactions writing filings at once on PostgreSQL: while they all are
+/// busy, the filings that arrive wait and go together in the next.
 const WRITERS: usize = 4;
+
+/// Transactions writing filings at once on `db`. SQLite lets one writer in
+/// at a time, and one that finds the file locked sleeps and tries again
+/// rather than being woken when it is free: a second writer would only
+/// wait there, holding back filings that could have joined the first.
+fn writers_for(db: &DatabaseConnection) -> usize {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => 1,
+        _ => WRITERS,
+    }
+}
 
 /// One citizen's filing, waiting for its transaction.
 struct Waiting {
@@ -63,7 +74,7 @@ impl Filer {
 /// Takes a writer, then every filing waiting (up to [`MOST_AT_ONCE`]), and
 /// writes them together on that writer; until the filer is dropped.
 async fn write_as_they_come(db: DatabaseConnection, keys: Arc<IdentityKeys>, mut arrivals: mpsc::Receiver<Waiting>) {
-    let writers = Arc::new(Semaphore::new(WRITERS));
+    let writers = Arc::new(Semaphore::new(writers_for(&db)));
     loop {
         let Ok(writer) = writers.clone().acquire_owned().await else { return };
         let Some(first) = arrivals.recv().await else { return };
