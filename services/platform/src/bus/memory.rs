@@ -62,6 +62,11 @@ pub mod dead_letter {
 struct MemorySubscriber {
     subscription: Subscription,
     handler: Arc<dyn MessageHandler>,
+    /// Taken for each batch's first attempt: the relays of several services
+    /// publish at once, and two batches of one consumer would only wait for
+    /// each other inside SQLite, which lets one writer in at a time and
+    /// makes the other sleep and retry rather than wake it when it may go.
+    turn: tokio::sync::Mutex<()>,
 }
 
 impl MemorySubscriber {
@@ -118,7 +123,10 @@ impl MemoryBus {
     /// dead letters.
     async fn deliver_all(&self, subscriber: &MemorySubscriber, messages: &[&OutgoingMessage]) -> Result<(), BusError> {
         let raws: Vec<RawDelivery<'_>> = messages.iter().map(|message| raw(subscriber, message, 1)).collect();
-        let decisions = process_batch(subscriber.handler.as_ref(), &self.policy, &raws).await;
+        let decisions = {
+            let _turn = subscriber.turn.lock().await;
+            process_batch(subscriber.handler.as_ref(), &self.policy, &raws).await
+        };
         for (message, decision) in messages.iter().zip(decisions) {
             self.follow(subscriber, message, decision).await?;
         }
@@ -314,7 +322,7 @@ impl Bus for MemoryBus {
             "consumer {} is already subscribed",
             subscription.consumer
         );
-        subscribers.push(MemorySubscriber { subscription, handler });
+        subscribers.push(MemorySubscriber { subscription, handler, turn: tokio::sync::Mutex::default() });
         Ok(())
     }
 
