@@ -7,7 +7,9 @@
 use std::time::Duration;
 
 use aduan_e2e::citizen::{self, FiledReport};
-use aduan_e2e::{ServiceName, count, eventually, get_json, open_database, start_cluster, strings};
+use aduan_e2e::{ServiceName, byte_strings, count, eventually, get_json, open_database, start_cluster, strings};
+use aduan_proto::Message as _;
+use aduan_proto::{CaseOpened, Envelope, envelope::Event};
 use serde_json::{Value, json};
 
 const SETTLE: Duration = Duration::from_secs(30);
@@ -239,6 +241,27 @@ async fn a_report_returned_as_not_our_authority_is_rerouted_up_the_tree() {
     })
     .await;
     assert_eq!(view["status"], "assigned");
+
+    // Each opening, the province's too, announces the clocks the case runs
+    // there: the ledger learns them with the institution that must meet them.
+    let resolution_db = open_database(cluster.database_url(ServiceName::Resolution)).await;
+    let sql = "SELECT payload FROM outbox_message WHERE routing_key = 'report.case_opened' ORDER BY created_at";
+    let openings: Vec<CaseOpened> = byte_strings(&resolution_db, sql)
+        .await
+        .iter()
+        .filter_map(|payload| match Envelope::decode(payload.as_slice()).unwrap().event {
+            Some(Event::CaseOpened(opened)) => Some(opened),
+            _ => None,
+        })
+        .collect();
+    let institutions: Vec<&str> = openings.iter().map(|opened| opened.institution_id.as_str()).collect();
+    assert_eq!(institutions, ["bandung-dpu", "jabar-dbmpr"]);
+    for opened in &openings {
+        assert!(
+            opened.deadlines.iter().any(|deadline| deadline.clock == "first_follow_up" && !deadline.due_on.is_empty()),
+            "an opening without its first follow-up's deadline: {opened:?}"
+        );
+    }
 
     // Returned again, it climbs to the national rule.
     let (status, body) = citizen::work(

@@ -457,4 +457,28 @@ mod tests {
         events.push(envelope(4, 3, closed));
         assert_eq!(due(&events), None);
     }
+
+    #[test]
+    fn a_case_opened_again_elsewhere_is_due_where_it_now_is() {
+        use aduan_platform::proto::Deadline;
+        let opened = |institution: &str, due_on: &str| {
+            Event::CaseOpened(CaseOpened {
+                case_id: "c1".into(),
+                institution_id: institution.into(),
+                deadlines: vec![Deadline { clock: "first_follow_up".into(), due_on: due_on.into() }],
+            })
+        };
+        let returned = ReturnedNotAuthority { institution_id: "bandung-dpu".into(), ..Default::default() };
+        let events = [
+            envelope(1, 1, assigned("bandung-dpu", "rule")),
+            envelope(2, 1, opened("bandung-dpu", "2026-07-08")),
+            envelope(3, 2, Event::Returned(returned)),
+            envelope(4, 3, assigned("jabar-dbmpr", "parent_institution")),
+            envelope(5, 3, opened("jabar-dbmpr", "2026-07-10")),
+        ];
+        let folded = fold(events.iter().rev());
+        let due = |id: &str| folded["r1"].cases.iter().find(|case| case.institution_id == id).unwrap().due_on;
+        assert_eq!(due("jabar-dbmpr"), NaiveDate::from_ymd_opt(2026, 7, 10));
+        assert_eq!(due("bandung-dpu"), NaiveDate::from_ymd_opt(2026, 7, 8), "the city's own date stays its own");
+    }
 }

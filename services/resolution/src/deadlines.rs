@@ -169,8 +169,30 @@ pub struct ClockKeeper {
 }
 
 impl ClockKeeper {
-    /// Updates the clocks of `case` for `action`, inside `txn`.
+    /// Updates the clocks of `case` for `action`, inside `txn`, and
+    /// announces their deadlines if they changed.
     pub async fn after(&self, txn: &DatabaseTransaction, case: &case::Model, action: Action) -> Result<(), DbErr> {
+        let (deadlines, changed) = self.store_step(txn, case, action).await?;
+        if changed {
+            history::emit(txn, deadlines_set(case, deadlines)).await?;
+        }
+        Ok(())
+    }
+
+    /// Updates the clocks of `case`, opened again at another institution,
+    /// inside `txn`; answers their deadlines, which its `case_opened` announces.
+    pub async fn reopened(&self, txn: &DatabaseTransaction, case: &case::Model) -> Result<Vec<proto::Deadline>, DbErr> {
+        Ok(self.store_step(txn, case, Action::Assign).await?.0)
+    }
+
+    /// Moves the stored clocks of `case` by `action` and stores them;
+    /// answers their deadlines and whether those changed.
+    async fn store_step(
+        &self,
+        txn: &DatabaseTransaction,
+        case: &case::Model,
+        action: Action,
+    ) -> Result<(Vec<proto::Deadline>, bool), DbErr> {
         let stored = case_clocks::Entity::find_by_id(case.id).lock_exclusive().one(txn).await?;
         let clocks: CaseClocks = match &stored {
             Some(row) => serde_json::from_str(&row.state).map_err(|error| DbErr::Custom(error.to_string()))?,
@@ -179,17 +201,14 @@ impl ClockKeeper {
         // The newest version this transaction sees, so that a clock set just
         // after a registry change is set by the new calendars.
         self.registry.refresh(txn).await.map_err(|error| DbErr::Custom(format!("{error:#}")))?;
-        let stepped = self.step(case, clocks, action)?;
+        let Stepped { row, next_due, deadlines, changed } = self.step(case, clocks, action)?;
         if stored.is_some() {
-            stepped.row.update(txn).await?;
+            row.update(txn).await?;
         } else {
-            stepped.row.insert(txn).await?;
+            row.insert(txn).await?;
         }
-        keep_next_due(txn, case.id, stepped.next_due).await?;
-        if stepped.changed {
-            history::emit(txn, deadlines_set(case, stepped.deadlines)).await?;
-        }
-        Ok(())
+        keep_next_due(txn, case.id, next_due).await?;
+        Ok((deadlines, changed))
     }
 
     /// Starts the clocks of `cases`, which are being opened and not stored

@@ -169,14 +169,13 @@ async fn open_case(
     active.opened_at = Set(now);
     active.updated_at = Set(now);
     let moved = active.update(txn).await?;
-    // Opened again elsewhere: its clocks announce themselves as they move.
-    clocks.after(txn, &moved, Action::Assign).await?;
-    history::emit(txn, case_opened(&moved, Vec::new())).await?;
+    let deadlines = clocks.reopened(txn, &moved).await?;
+    history::emit(txn, case_opened(&moved, deadlines)).await?;
     Ok(())
 }
 
 /// The event saying `case` is in its institution's inbox, with the
-/// `deadlines` of the clocks it starts with (empty: announced apart).
+/// `deadlines` of the clocks it runs there.
 fn case_opened(case: &case::Model, deadlines: Vec<proto::Deadline>) -> Envelope {
     let opened =
         proto::CaseOpened { case_id: case.id.to_string(), institution_id: case.institution_id.clone(), deadlines };
