@@ -1,7 +1,7 @@
 //! Accounts' schema, on PostgreSQL and SQLite alike.
 
 use aduan_platform::migrations::{
-    DeliveryAtScale, DeliveryOrderingAndParking, create_delivery_tables, create_table_for,
+    DeliveryAtScale, DeliveryOrderingAndParking, LighterOutbox, create_delivery_tables, create_table_for,
 };
 use sea_orm_migration::prelude::*;
 
@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(aduan_registry_store::CreateRegistryVersions),
             Box::new(DeliveryOrderingAndParking),
             Box::new(DeliveryAtScale),
+            Box::new(LighterOutbox),
         ]
     }
 }

@@ -2,7 +2,7 @@
 //! refusing to change or remove what was appended.
 
 use aduan_platform::migrations::{
-    DeliveryAtScale, DeliveryOrderingAndParking, create_delivery_tables, create_table_for,
+    DeliveryAtScale, DeliveryOrderingAndParking, LighterOutbox, create_delivery_tables, create_table_for,
 };
 use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
@@ -28,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateFacts),
             Box::new(CreateReviews),
             Box::new(DeliveryAtScale),
+            Box::new(LighterOutbox),
         ]
     }
 }

@@ -1,7 +1,8 @@
 //! Intake's schema, on PostgreSQL and SQLite alike.
 
 use aduan_platform::migrations::{
-    DeliveryAtScale, DeliveryOrderingAndParking, add_missing_columns, create_delivery_tables, create_table_for,
+    DeliveryAtScale, DeliveryOrderingAndParking, LighterOutbox, add_missing_columns, create_delivery_tables,
+    create_table_for,
 };
 use sea_orm_migration::prelude::*;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(Deadlines),
             Box::new(UpdatesRecorded),
             Box::new(DeliveryAtScale),
+            Box::new(LighterOutbox),
         ]
     }
 }

@@ -103,6 +103,38 @@ impl MigrationTrait for DeliveryAtScale {
     }
 }
 
+/// Every service's fourth delivery migration: fewer indexes for the outbox
+/// to keep up. Every event's row was entered in four indexes when written
+/// and three more when marked published; most of a busy database's work on
+/// it was that upkeep. Pending rows are found by `outbox_message_pending`;
+/// parked ones, rare, by a partial index that holds them alone; published
+/// ones are purged by their id (UUIDv7: the time they were written leads
+/// it), so `published_at` and `parked_at` need no index of their own.
+#[derive(Debug)]
+pub struct LighterOutbox;
+
+impl MigrationName for LighterOutbox {
+    fn name(&self) -> &str {
+        "m20261201_000001_lighter_outbox"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for LighterOutbox {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let conn = manager.get_connection();
+        // The same statements on PostgreSQL and SQLite.
+        conn.execute_unprepared(
+            "CREATE INDEX IF NOT EXISTS outbox_message_parked ON outbox_message (message_id) \
+             WHERE parked_at IS NOT NULL",
+        )
+        .await?;
+        conn.execute_unprepared(r#"DROP INDEX IF EXISTS "idx-outbox_message-published_at""#).await?;
+        conn.execute_unprepared(r#"DROP INDEX IF EXISTS "idx-outbox_message-parked_at""#).await?;
+        Ok(())
+    }
+}
+
 /// The in-process bus's own database (`aduan dev` only).
 #[derive(Debug)]
 pub struct BusMigrator;

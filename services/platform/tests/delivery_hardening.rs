@@ -110,6 +110,133 @@ async fn rabbitmq_holds_a_message_through_an_outage_without_spending_its_retries
     delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
 }
 
+/// What a [`Sorting`] handler does with a message.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Fate {
+    Apply,
+    FailOnce,
+    Refuse,
+}
+
+/// Applies, fails once, or refuses each message as told by its id; records every call.
+struct Sorting {
+    fates: std::collections::HashMap<String, Fate>,
+    calls: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl MessageHandler for Sorting {
+    async fn handle(&self, envelope: Envelope) -> Result<(), HandlerError> {
+        let mut calls = self.calls.lock().await;
+        let earlier = calls.iter().filter(|id| **id == envelope.message_id).count();
+        calls.push(envelope.message_id.clone());
+        match self.fates.get(&envelope.message_id) {
+            Some(Fate::FailOnce) if earlier == 0 => Err(HandlerError::Transient(anyhow::anyhow!("a deadlock"))),
+            Some(Fate::Refuse) => Err(HandlerError::Permanent("cannot apply this".into())),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// How many messages wait in `queue` (ready: after a consumer's channel
+/// closes, also every one it held unacknowledged).
+async fn waiting_in(queue: &str) -> u32 {
+    let connection = Connection::connect(&amqp_url(), ConnectionProperties::default()).await.unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let passive = QueueDeclareOptions { passive: true, ..QueueDeclareOptions::default() };
+    let declared = channel.queue_declare(queue.into(), passive, FieldTable::default()).await.unwrap();
+    connection.close(200, "counted".into()).await.unwrap();
+    declared.message_count()
+}
+
+/// Batches are acknowledged as a whole: what a batch applied, what it sent
+/// to be tried again and what it dead-lettered all leave the queue, once,
+/// and nothing else does.
+#[tokio::test(flavor = "multi_thread")]
+async fn rabbitmq_settles_every_message_of_mixed_batches_exactly_once() {
+    let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
+    let subscription = Subscription { consumer: "sorting".into(), bindings: vec!["report.filed".into()] };
+    let settings = settings(&namespace, &subscription);
+    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
+    let sent: Vec<OutgoingMessage> = (0..60).map(|_| message()).collect();
+    let fate_of = |index: usize| match index % 6 {
+        1 => Fate::FailOnce,
+        4 => Fate::Refuse,
+        _ => Fate::Apply,
+    };
+    let fates =
+        sent.iter().enumerate().map(|(index, message)| (message.message_id.to_string(), fate_of(index))).collect();
+    let handler = Arc::new(Sorting { fates, calls: Mutex::new(Vec::new()) });
+    bus.subscribe(subscription.clone(), handler.clone()).await.unwrap();
+    bus.publish(&sent).await.unwrap();
+    // Applied once, failed then applied, refused at once (dead-lettered on the first attempt).
+    let expected_calls = 40 + 10 * 2 + 10;
+    wait_for("every message settled", async || (handler.calls.lock().await.len() >= expected_calls).then_some(()))
+        .await;
+    let parked = DeadLetterQueue { url: amqp_url(), namespace: namespace.clone(), consumer: "sorting".into() };
+    wait_for("the refused messages parked", async || (parked.list(20).await.unwrap().len() == 10).then_some(())).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    bus.shutdown().await;
+    let calls = handler.calls.lock().await.clone();
+    assert_eq!(calls.len(), expected_calls, "no message handled more often than its fate says");
+    for (index, message) in sent.iter().enumerate() {
+        let id = message.message_id.to_string();
+        let times = calls.iter().filter(|call| **call == id).count();
+        let expected = match fate_of(index) {
+            Fate::Apply => 1,
+            Fate::FailOnce => 2,
+            Fate::Refuse => 1,
+        };
+        assert_eq!(times, expected, "message {index} ({:?})", fate_of(index));
+    }
+    assert_eq!(waiting_in(&Names::new(&namespace).queue("sorting")).await, 0, "nothing left unacknowledged");
+    delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
+}
+
+/// A batch held through an outage when the consumer stops goes back to the
+/// queue whole: acknowledging the rest of its lane's deliveries at once
+/// must not take the held ones with them.
+#[tokio::test(flavor = "multi_thread")]
+async fn rabbitmq_hands_back_what_it_held_when_it_stops() {
+    let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
+    let subscription = Subscription { consumer: "stopping".into(), bindings: vec!["report.filed".into()] };
+    let settings = settings(&namespace, &subscription);
+    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
+    // Applies the first message, then finds its database down for good.
+    let handler = Arc::new(UpThenDown { calls: Mutex::new(Vec::new()) });
+    bus.subscribe(subscription.clone(), handler.clone()).await.unwrap();
+    let first = message();
+    bus.publish(std::slice::from_ref(&first)).await.unwrap();
+    wait_for("the first message", async || (handler.calls.lock().await.len() == 1).then_some(())).await;
+    let held: Vec<OutgoingMessage> = (0..6).map(|_| message()).collect();
+    bus.publish(&held).await.unwrap();
+    wait_for("the later messages held", async || (handler.calls.lock().await.len() >= 7).then_some(())).await;
+    bus.shutdown().await;
+    assert_eq!(
+        waiting_in(&Names::new(&namespace).queue("stopping")).await,
+        6,
+        "the held messages are back, the applied one is not"
+    );
+    delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
+}
+
+/// Applies its first message, then finds its database down.
+struct UpThenDown {
+    calls: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl MessageHandler for UpThenDown {
+    async fn handle(&self, envelope: Envelope) -> Result<(), HandlerError> {
+        let mut calls = self.calls.lock().await;
+        calls.push(envelope.message_id.clone());
+        if calls.len() == 1 {
+            return Ok(());
+        }
+        Err(HandlerError::Unavailable(anyhow::anyhow!("connection refused")))
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn rabbitmq_dead_letters_can_be_listed_and_replayed_to_their_consumer() {
     let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());

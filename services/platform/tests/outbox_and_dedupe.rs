@@ -97,6 +97,85 @@ async fn an_event_leaves_with_its_transaction_in_order_and_is_marked_once_taken(
     }
 }
 
+/// A report filed `ago` before now: its message id tells that time.
+fn filed_ago(ago: chrono::Duration) -> Envelope {
+    let mut envelope = filed();
+    let millis = u64::try_from((chrono::Utc::now() - ago).timestamp_millis()).unwrap();
+    envelope.message_id = uuid::Builder::from_unix_timestamp_millis(millis, &[7; 10]).into_uuid().to_string();
+    envelope
+}
+
+#[tokio::test]
+async fn published_rows_are_kept_for_a_while_from_when_they_were_written_then_purged() {
+    for test_db in TestDatabase::both().await {
+        let db = &test_db.db;
+        let (bus, _recorder, dead_letters) = memory_bus().await;
+        let settings =
+            RelaySettings { keep_published: std::time::Duration::from_secs(3600), ..RelaySettings::default() };
+        let relay = OutboxRelay::new(db.clone(), bus.clone(), OutboxSignal::default(), settings);
+        let (old, recent) = (filed_ago(chrono::Duration::hours(2)), filed_ago(chrono::Duration::minutes(10)));
+        outbox::enqueue(db, old.clone()).await.unwrap();
+        outbox::enqueue(db, recent.clone()).await.unwrap();
+        assert_eq!(relay.publish_pending().await.unwrap().published, 2);
+        // As old, but not published yet (the broker was away): never purged.
+        let unpublished = filed_ago(chrono::Duration::hours(3));
+        outbox::enqueue(db, unpublished.clone()).await.unwrap();
+
+        assert_eq!(relay.purge_published().await.unwrap(), 1);
+        let mut left: Vec<String> = outbox_message::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| row.message_id.to_string())
+            .collect();
+        left.sort();
+        let mut expected = vec![recent.message_id, unpublished.message_id];
+        expected.sort();
+        assert_eq!(left, expected);
+        assert_eq!(relay.purge_published().await.unwrap(), 0);
+
+        dead_letters.drop_it().await;
+        test_db.drop_it().await;
+    }
+}
+
+/// The outbox's indexes after the migrations, by name.
+async fn outbox_indexes(db: &sea_orm::DatabaseConnection) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let sql = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "SELECT indexname FROM pg_indexes WHERE tablename = 'outbox_message'",
+        _ => "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox_message'",
+    };
+    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    let mut names: Vec<String> = rows.iter().map(|row| row.try_get_by_index::<String>(0).unwrap()).collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn an_outbox_of_an_earlier_release_loses_the_indexes_it_no_longer_needs() {
+    use sea_orm::ConnectionTrait;
+    use sea_orm_migration::{MigrationTrait as _, SchemaManager};
+    for test_db in TestDatabase::both().await {
+        let db = &test_db.db;
+        // As an earlier release made them.
+        for column in ["published_at", "parked_at"] {
+            db.execute_unprepared(&format!(
+                r#"CREATE INDEX "idx-outbox_message-{column}" ON outbox_message ({column})"#
+            ))
+            .await
+            .unwrap();
+        }
+        aduan_platform::migrations::LighterOutbox.up(&SchemaManager::new(db)).await.unwrap();
+        let names = outbox_indexes(db).await;
+        assert!(names.iter().all(|name| !name.starts_with("idx-outbox_message-")), "{names:?}");
+        assert!(names.contains(&"outbox_message_parked".to_owned()), "{names:?}");
+        assert!(names.contains(&"outbox_message_pending".to_owned()), "{names:?}");
+        test_db.drop_it().await;
+    }
+}
+
 fn event(event: Event) -> Envelope {
     new_envelope(uuid::Uuid::now_v7(), system_actor("test"), event)
 }

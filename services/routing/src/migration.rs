@@ -1,7 +1,8 @@
 //! Routing's schema, on PostgreSQL and SQLite alike.
 
 use aduan_platform::migrations::{
-    DeliveryAtScale, DeliveryOrderingAndParking, add_missing_columns, create_delivery_tables, create_table_for,
+    DeliveryAtScale, DeliveryOrderingAndParking, LighterOutbox, add_missing_columns, create_delivery_tables,
+    create_table_for,
 };
 use sea_orm_migration::prelude::*;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(CaseOrderAndAppeals),
             Box::new(SimilarReports),
             Box::new(DeliveryAtScale),
+            Box::new(LighterOutbox),
         ]
     }
 }

@@ -36,8 +36,10 @@ pub mod outbox_message {
         pub traceparent: Option<String>,
         /// When the row was written.
         pub created_at: DateTimeUtc,
-        /// When the bus confirmed it; `None` while pending.
-        #[sea_orm(indexed)]
+        /// When the bus confirmed it; `None` while pending. Not indexed:
+        /// the relay finds pending rows by the partial index
+        /// `outbox_message_pending`, and purges published ones by their id
+        /// (see the migration [`crate::migrations::LighterOutbox`]).
         pub published_at: Option<DateTimeUtc>,
         /// Until when a relay holds it (publishing it now); another relay
         /// takes it after that, as one that crashed would have left it.
@@ -46,8 +48,7 @@ pub mod outbox_message {
         #[sea_orm(default_value = 0)]
         pub attempts: i32,
         /// When it was set aside because the broker refuses it for good;
-        /// `None` unless parked.
-        #[sea_orm(indexed)]
+        /// `None` unless parked. Found by the partial index `outbox_message_parked`.
         pub parked_at: Option<DateTimeUtc>,
         /// Why it was parked, for the operator who replays it.
         #[sea_orm(column_type = "Text", nullable)]

@@ -28,7 +28,8 @@ pub struct RelaySettings {
     pub batch_size: u64,
     /// How often to look for rows when nobody signalled.
     pub poll_interval: Duration,
-    /// How long published rows are kept (for operators) before they are purged.
+    /// How long published rows are kept (for operators), from when they
+    /// were written, before they are purged.
     pub keep_published: Duration,
     /// How long a relay holds the rows it claimed. A publish that takes more
     /// than half of it is abandoned and its rows released, so a claim never
@@ -307,12 +308,20 @@ impl OutboxRelay {
         Ok(())
     }
 
-    async fn purge_published(&self) -> anyhow::Result<()> {
+    /// Deletes the published rows written more than `keep_published` ago;
+    /// answers how many.
+    /// Ids are UUIDv7, led by the time they were made, so the primary key
+    /// finds those rows without an index on `published_at` to keep up.
+    pub async fn purge_published(&self) -> Result<u64, sea_orm::DbErr> {
         let horizon = Utc::now() - chrono_of(self.settings.keep_published);
-        outbox_message::Entity::delete_many()
-            .filter(outbox_message::Column::PublishedAt.lt(horizon))
+        let millis = u64::try_from(horizon.timestamp_millis()).unwrap_or(0);
+        // The smallest id made at the horizon: every id below it is older.
+        let first_at_horizon = uuid::Builder::from_unix_timestamp_millis(millis, &[0; 10]).into_uuid();
+        let purged = outbox_message::Entity::delete_many()
+            .filter(outbox_message::Column::MessageId.lt(first_at_horizon))
+            .filter(outbox_message::Column::PublishedAt.is_not_null())
             .exec(&self.db)
             .await?;
-        Ok(())
+        Ok(purged.rows_affected)
     }
 }

@@ -3,7 +3,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use aduan_platform::migrations::{DeliveryAtScale, DeliveryOrderingAndParking, create_delivery_tables};
+use aduan_platform::migrations::{DeliveryAtScale, DeliveryOrderingAndParking, LighterOutbox, create_delivery_tables};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use sea_orm_migration::{MigrationTrait as _, SchemaManager};
 
@@ -12,6 +12,7 @@ async fn create_tables(db: &DatabaseConnection) {
     create_delivery_tables(&manager).await.unwrap();
     DeliveryOrderingAndParking.up(&manager).await.unwrap();
     DeliveryAtScale.up(&manager).await.unwrap();
+    LighterOutbox.up(&manager).await.unwrap();
 }
 
 pub struct TestDatabase {
