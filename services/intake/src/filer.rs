@@ -93,13 +93,15 @@ async fn write_as_they_come(db: DatabaseConnection, keys: Arc<IdentityKeys>, mut
     }
 }
 
-/// Writes `together` in one transaction and answers each. A tracking code
-/// already taken (astronomically rare) fails the whole transaction: then
-/// each is filed alone, with codes of its own, so that one filing's bad luck
-/// is no other's. Any other failure (the database unreachable, say) is every
-/// filing's answer; a failed commit too, and is not retried, since it may
-/// have been durable after all.
+/// Writes `together` in one transaction and answers each.
 async fn write_together(db: &DatabaseConnection, keys: &IdentityKeys, together: Vec<Waiting>) {
+    let (ready, prepared) = prepare_all(keys, together);
+    write_prepared(db, keys, ready, prepared).await;
+}
+
+/// Decides each filing (sealing its reporter); one that cannot be is
+/// answered at once. Answers the others with what was decided for each.
+fn prepare_all(keys: &IdentityKeys, together: Vec<Waiting>) -> (Vec<Waiting>, Vec<filing::Prepared>) {
     let mut ready = Vec::with_capacity(together.len());
     let mut prepared = Vec::with_capacity(together.len());
     for waiting in together {
@@ -112,6 +114,21 @@ async fn write_together(db: &DatabaseConnection, keys: &IdentityKeys, together: 
             Err(error) => answer(waiting, Err(error.into())),
         }
     }
+    (ready, prepared)
+}
+
+/// Writes `prepared` (one for each of `ready`) in one transaction and
+/// answers each. A tracking code already taken (astronomically rare) fails
+/// the whole transaction: then each is filed alone, with codes of its own,
+/// so that one filing's bad luck is no other's. Any other failure (the
+/// database unreachable, say) is every filing's answer; a failed commit too,
+/// and is not retried, since it may have been durable after all.
+async fn write_prepared(
+    db: &DatabaseConnection,
+    keys: &IdentityKeys,
+    ready: Vec<Waiting>,
+    prepared: Vec<filing::Prepared>,
+) {
     if ready.is_empty() {
         return;
     }
@@ -152,5 +169,115 @@ fn answer(waiting: Waiting, result: Result<Filed, ApiError>) {
 fn answer_all(waiting: Vec<Waiting>, error: ApiError) {
     for waiting in waiting {
         answer(waiting, Err(error.clone()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use aduan_registry::Registry;
+    use base64::Engine as _;
+    use sea_orm::{ConnectionTrait as _, Database, EntityTrait as _, PaginatorTrait as _};
+    use sea_orm_migration::MigratorTrait as _;
+
+    use super::*;
+    use crate::entities::report;
+    use crate::filing::FileReportRequest;
+
+    fn keys() -> IdentityKeys {
+        let key = base64::engine::general_purpose::STANDARD.encode([3u8; 32]);
+        IdentityKeys::parse(&format!("k1 {key}\n")).expect("keys")
+    }
+
+    fn a_report() -> NewReport {
+        let request = FileReportRequest {
+            kind: None,
+            category: "roads".into(),
+            region: "32.73".into(),
+            title: "Pothole on Jalan Braga".into(),
+            description: "A deep pothole in front of number 12.".into(),
+            privacy: None,
+            reporter: None,
+            location: None,
+            address: None,
+            language: None,
+        };
+        NewReport::parse(request, &Registry::demo()).expect("valid")
+    }
+
+    fn admin_url() -> String {
+        std::env::var("ADUAN_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    }
+
+    /// A migrated PostgreSQL database of the test's own, and its name.
+    async fn postgres() -> (DatabaseConnection, String) {
+        let name = format!("aduan_test_filer_{}", uuid::Uuid::now_v7().simple());
+        let admin = Database::connect(admin_url()).await.expect("connecting to PostgreSQL");
+        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("creating a database");
+        admin.close().await.expect("closing");
+        let url = format!("{}/{name}", admin_url().rsplit_once('/').expect("a database URL").0);
+        let db = aduan_platform::database::connect(&url, Default::default()).await.expect("connecting");
+        crate::migration::Migrator::up(&db, None).await.expect("migrating");
+        (db, name)
+    }
+
+    async fn drop_postgres(db: DatabaseConnection, name: &str) {
+        db.close().await.expect("closing");
+        let admin = Database::connect(admin_url()).await.expect("connecting to PostgreSQL");
+        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.expect("dropping");
+    }
+
+    /// A migrated SQLite file of the test's own, and its directory.
+    async fn sqlite() -> (DatabaseConnection, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("aduan-filer-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("intake.db").display());
+        let db = aduan_platform::database::connect(&url, Default::default()).await.expect("connecting");
+        crate::migration::Migrator::up(&db, None).await.expect("migrating");
+        (db, dir)
+    }
+
+    /// Three filings written together, one of which drew the tracking code
+    /// of a report filed before: all three are filed, each with a code of
+    /// its own, and nothing of the failed group's transaction is left.
+    async fn a_group_meeting_a_taken_code_is_filed_one_by_one(db: &DatabaseConnection) {
+        let keys = keys();
+        let taken = filing::file_report(db, &keys, a_report(), "web").await.expect("filed");
+        let mut answers = Vec::new();
+        let together: Vec<Waiting> = (0..3)
+            .map(|_| {
+                let (answer, answered) = oneshot::channel();
+                answers.push(answered);
+                Waiting { report: a_report(), channel: "api", span: tracing::Span::none(), answer }
+            })
+            .collect();
+        let (ready, prepared) = prepare_all(&keys, together);
+        let prepared = prepared
+            .into_iter()
+            .enumerate()
+            .map(|(index, one)| if index == 1 { one.with_tracking_code(&taken.tracking_code) } else { one })
+            .collect();
+        write_prepared(db, &keys, ready, prepared).await;
+        let mut codes = HashSet::from([taken.tracking_code]);
+        for answered in answers {
+            let filed = answered.await.expect("answered").expect("filed");
+            assert!(codes.insert(filed.tracking_code), "each filing has a code of its own");
+        }
+        assert_eq!(report::Entity::find().count(db).await.expect("counted"), 4);
+        let events = aduan_platform::outbox::outbox_message::Entity::find().count(db).await.expect("counted");
+        assert_eq!(events, 4, "one `filed` event each, none left by the group that failed");
+    }
+
+    #[tokio::test]
+    async fn a_group_meeting_a_taken_tracking_code_is_filed_one_by_one() {
+        let (db, name) = postgres().await;
+        a_group_meeting_a_taken_code_is_filed_one_by_one(&db).await;
+        drop_postgres(db, &name).await;
+        let (db, dir) = sqlite().await;
+        a_group_meeting_a_taken_code_is_filed_one_by_one(&db).await;
+        db.close().await.expect("closing");
+        std::fs::remove_dir_all(dir).expect("removing the test's files");
     }
 }

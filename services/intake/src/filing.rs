@@ -367,6 +367,16 @@ pub(crate) struct Prepared {
     reporter: Option<reporter_identity::ActiveModel>,
 }
 
+#[cfg(test)]
+impl Prepared {
+    /// The same filing under `code`, to make it meet a code already taken.
+    pub(crate) fn with_tracking_code(mut self, code: &str) -> Self {
+        self.report.tracking_code = Set(code.to_owned());
+        code.clone_into(&mut self.filed.tracking_code);
+        self
+    }
+}
+
 /// Decides everything about filing `report` that needs no database: sealing
 /// happens here, before any transaction, so nothing slow happens while one
 /// is open. `traceparent` is the filing request's trace.
