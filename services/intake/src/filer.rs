@@ -183,7 +183,6 @@ mod tests {
 
     use super::*;
     use crate::entities::report;
-    use crate::filing::FileReportRequest;
 
     fn keys() -> IdentityKeys {
         let key = base64::engine::general_purpose::STANDARD.encode([3u8; 32]);
@@ -191,19 +190,7 @@ mod tests {
     }
 
     fn a_report() -> NewReport {
-        let request = FileReportRequest {
-            kind: None,
-            category: "roads".into(),
-            region: "32.73".into(),
-            title: "Pothole on Jalan Braga".into(),
-            description: "A deep pothole in front of number 12.".into(),
-            privacy: None,
-            reporter: None,
-            location: None,
-            address: None,
-            language: None,
-        };
-        NewReport::parse(request, &Registry::demo()).expect("valid")
+        NewReport::parse(filing::good_request(), &Registry::demo()).expect("valid")
     }
 
     fn admin_url() -> String {

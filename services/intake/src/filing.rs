@@ -488,23 +488,29 @@ pub(crate) async fn write_all(
     Ok(filed)
 }
 
+/// A good report's request, for the tests of the modules that file.
+#[cfg(test)]
+pub(crate) fn good_request() -> FileReportRequest {
+    FileReportRequest {
+        kind: None,
+        category: "roads".into(),
+        region: "32.73".into(),
+        title: "Pothole on Jalan Braga".into(),
+        description: "A deep pothole in front of number 12.".into(),
+        privacy: None,
+        reporter: None,
+        location: None,
+        address: None,
+        language: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn request() -> FileReportRequest {
-        FileReportRequest {
-            kind: None,
-            category: "roads".into(),
-            region: "32.73".into(),
-            title: "Pothole on Jalan Braga".into(),
-            description: "A deep pothole in front of number 12.".into(),
-            privacy: None,
-            reporter: None,
-            location: None,
-            address: None,
-            language: None,
-        }
+        good_request()
     }
 
     fn code_of(request: FileReportRequest) -> &'static str {
