@@ -100,7 +100,7 @@ async fn write_together(db: &DatabaseConnection, keys: &IdentityKeys, together: 
 }
 
 /// Decides each filing (sealing its reporter); one that cannot be is
-/// answered at once. Answers the others with what was decided for each.
+/// answered at once. Returns the others, with what was decided for each.
 fn prepare_all(keys: &IdentityKeys, together: Vec<Waiting>) -> (Vec<Waiting>, Vec<filing::Prepared>) {
     let mut ready = Vec::with_capacity(together.len());
     let mut prepared = Vec::with_capacity(together.len());

@@ -369,7 +369,8 @@ pub(crate) struct Prepared {
 
 #[cfg(test)]
 impl Prepared {
-    /// The same filing under `code`, to make it meet a code already taken.
+    /// The same filing's rows under `code` (its `filed` event keeps the
+    /// code it drew), to make its write meet a code already taken.
     pub(crate) fn with_tracking_code(mut self, code: &str) -> Self {
         self.report.tracking_code = Set(code.to_owned());
         code.clone_into(&mut self.filed.tracking_code);

@@ -110,6 +110,9 @@ impl MigrationTrait for DeliveryAtScale {
 /// parked ones, rare, by a partial index that holds them alone; published
 /// ones are purged by their id (UUIDv7: the time they were written leads
 /// it), so `published_at` and `parked_at` need no index of their own.
+/// On PostgreSQL the partial index is built within the start's migration,
+/// holding the outbox's writers for the moments it takes to read the hour
+/// of rows the outbox keeps.
 #[derive(Debug)]
 pub struct LighterOutbox;
 

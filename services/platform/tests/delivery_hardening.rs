@@ -138,9 +138,8 @@ impl MessageHandler for Sorting {
     }
 }
 
-/// How many messages wait in `queue` (ready: after a consumer's channel
-/// closes, also every one it held unacknowledged).
-async fn waiting_in(queue: &str) -> u32 {
+/// How many messages `queue` holds ready for a consumer.
+async fn ready_in(queue: &str) -> u32 {
     let connection = Connection::connect(&amqp_url(), ConnectionProperties::default()).await.unwrap();
     let channel = connection.create_channel().await.unwrap();
     let passive = QueueDeclareOptions { passive: true, ..QueueDeclareOptions::default() };
@@ -149,9 +148,24 @@ async fn waiting_in(queue: &str) -> u32 {
     declared.message_count()
 }
 
-/// Batches are acknowledged as a whole: what a batch applied, what it sent
-/// to be tried again and what it dead-lettered all leave the queue, once,
-/// and nothing else does.
+/// How many messages `queue` holds, ready or delivered and not yet acknowledged.
+fn held_by(queue: &str) -> u32 {
+    let output = std::process::Command::new("rabbitmqctl")
+        .args(["list_queues", "-q", "name", "messages"])
+        .output()
+        .expect("running rabbitmqctl");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .find(|(name, _)| *name == queue)
+        .map(|(_, count)| count.trim().parse().expect("a count"))
+        .expect("the queue is listed")
+}
+
+/// Each delivery of a batch is settled once, whatever became of it: what a
+/// batch applied, what it sent to be tried again and what it dead-lettered
+/// all leave the queue, once, and nothing else does.
 #[tokio::test(flavor = "multi_thread")]
 async fn rabbitmq_settles_every_message_of_mixed_batches_exactly_once() {
     let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
@@ -175,6 +189,8 @@ async fn rabbitmq_settles_every_message_of_mixed_batches_exactly_once() {
         .await;
     let parked = DeadLetterQueue { url: amqp_url(), namespace: namespace.clone(), consumer: "sorting".into() };
     wait_for("the refused messages parked", async || (parked.list(20).await.unwrap().len() == 10).then_some(())).await;
+    let queue = Names::new(&namespace).queue("sorting");
+    wait_for("every delivery acknowledged", async || (held_by(&queue) == 0).then_some(())).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     bus.shutdown().await;
     let calls = handler.calls.lock().await.clone();
@@ -189,13 +205,11 @@ async fn rabbitmq_settles_every_message_of_mixed_batches_exactly_once() {
         };
         assert_eq!(times, expected, "message {index} ({:?})", fate_of(index));
     }
-    assert_eq!(waiting_in(&Names::new(&namespace).queue("sorting")).await, 0, "nothing left unacknowledged");
     delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
 }
 
-/// A batch held through an outage when the consumer stops goes back to the
-/// queue whole: acknowledging the rest of its lane's deliveries at once
-/// must not take the held ones with them.
+/// What a consumer holds through an outage when it stops goes back to the
+/// queue, and what it applied does not.
 #[tokio::test(flavor = "multi_thread")]
 async fn rabbitmq_hands_back_what_it_held_when_it_stops() {
     let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
@@ -210,13 +224,16 @@ async fn rabbitmq_hands_back_what_it_held_when_it_stops() {
     wait_for("the first message", async || (handler.calls.lock().await.len() == 1).then_some(())).await;
     let held: Vec<OutgoingMessage> = (0..6).map(|_| message()).collect();
     bus.publish(&held).await.unwrap();
-    wait_for("the later messages held", async || (handler.calls.lock().await.len() >= 7).then_some(())).await;
+    // All six delivered: some held by the handler, the rest waiting in the
+    // consumer's hands for a batch to be free.
+    let queue = Names::new(&namespace).queue("stopping");
+    wait_for("the later messages delivered and some held", async || {
+        (handler.calls.lock().await.len() >= 2 && ready_in(&queue).await == 0).then_some(())
+    })
+    .await;
     bus.shutdown().await;
-    assert_eq!(
-        waiting_in(&Names::new(&namespace).queue("stopping")).await,
-        6,
-        "the held messages are back, the applied one is not"
-    );
+    wait_for("the held messages back, the applied one not", async || (held_by(&queue) == 6).then_some(())).await;
+    wait_for("them ready for the next consumer", async || (ready_in(&queue).await == 6).then_some(())).await;
     delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
 }
 

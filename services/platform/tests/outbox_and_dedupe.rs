@@ -101,23 +101,37 @@ async fn an_event_leaves_with_its_transaction_in_order_and_is_marked_once_taken(
 fn filed_ago(ago: chrono::Duration) -> Envelope {
     let mut envelope = filed();
     let millis = u64::try_from((chrono::Utc::now() - ago).timestamp_millis()).unwrap();
-    envelope.message_id = uuid::Builder::from_unix_timestamp_millis(millis, &[7; 10]).into_uuid().to_string();
+    let fresh = uuid::Uuid::now_v7();
+    let random: &[u8; 10] = fresh.as_bytes()[6..].try_into().unwrap();
+    envelope.message_id = uuid::Builder::from_unix_timestamp_millis(millis, random).into_uuid().to_string();
     envelope
 }
 
 #[tokio::test]
-async fn published_rows_are_kept_for_a_while_from_when_they_were_written_then_purged() {
+async fn published_rows_are_kept_for_a_while_then_purged() {
+    use sea_orm::sea_query::Expr;
     for test_db in TestDatabase::both().await {
         let db = &test_db.db;
         let (bus, _recorder, dead_letters) = memory_bus().await;
         let settings =
             RelaySettings { keep_published: std::time::Duration::from_secs(3600), ..RelaySettings::default() };
         let relay = OutboxRelay::new(db.clone(), bus.clone(), OutboxSignal::default(), settings);
-        let (old, recent) = (filed_ago(chrono::Duration::hours(2)), filed_ago(chrono::Duration::minutes(10)));
-        outbox::enqueue(db, old.clone()).await.unwrap();
-        outbox::enqueue(db, recent.clone()).await.unwrap();
-        assert_eq!(relay.publish_pending().await.unwrap().published, 2);
-        // As old, but not published yet (the broker was away): never purged.
+        let old = filed_ago(chrono::Duration::hours(2));
+        // Written as long ago, but published only now (the broker was away).
+        let late = filed_ago(chrono::Duration::hours(3));
+        let recent = filed_ago(chrono::Duration::minutes(10));
+        for envelope in [&old, &late, &recent] {
+            outbox::enqueue(db, envelope.clone()).await.unwrap();
+        }
+        assert_eq!(relay.publish_pending().await.unwrap().published, 3);
+        // The old one was published when it was written.
+        outbox_message::Entity::update_many()
+            .col_expr(outbox_message::Column::PublishedAt, Expr::value(chrono::Utc::now() - chrono::Duration::hours(2)))
+            .filter(outbox_message::Column::MessageId.eq(uuid::Uuid::parse_str(&old.message_id).unwrap()))
+            .exec(db)
+            .await
+            .unwrap();
+        // As old, and not published yet: never purged.
         let unpublished = filed_ago(chrono::Duration::hours(3));
         outbox::enqueue(db, unpublished.clone()).await.unwrap();
 
@@ -130,7 +144,7 @@ async fn published_rows_are_kept_for_a_while_from_when_they_were_written_then_pu
             .map(|row| row.message_id.to_string())
             .collect();
         left.sort();
-        let mut expected = vec![recent.message_id, unpublished.message_id];
+        let mut expected = vec![late.message_id, recent.message_id, unpublished.message_id];
         expected.sort();
         assert_eq!(left, expected);
         assert_eq!(relay.purge_published().await.unwrap(), 0);
@@ -138,6 +152,40 @@ async fn published_rows_are_kept_for_a_while_from_when_they_were_written_then_pu
         dead_letters.drop_it().await;
         test_db.drop_it().await;
     }
+}
+
+#[tokio::test]
+async fn only_uuidv7_ids_enter_the_outbox() {
+    for test_db in TestDatabase::both().await {
+        let db = &test_db.db;
+        let random = Envelope { message_id: uuid::Uuid::new_v4().to_string(), ..filed() };
+        let error = outbox::enqueue(db, random).await.expect_err("refused");
+        assert!(error.to_string().contains("not a UUIDv7"), "{error}");
+        assert_eq!(outbox_message::Entity::find().count(db).await.unwrap(), 0);
+        test_db.drop_it().await;
+    }
+}
+
+/// The outbox as an earlier release declared it: `published_at` and
+/// `parked_at` with indexes of their own.
+mod earlier_outbox {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "outbox_message")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub message_id: Uuid,
+        #[sea_orm(indexed)]
+        pub published_at: Option<DateTimeUtc>,
+        #[sea_orm(indexed)]
+        pub parked_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
 }
 
 /// The outbox's indexes after the migrations, by name.
@@ -159,15 +207,15 @@ async fn an_outbox_of_an_earlier_release_loses_the_indexes_it_no_longer_needs() 
     use sea_orm_migration::{MigrationTrait as _, SchemaManager};
     for test_db in TestDatabase::both().await {
         let db = &test_db.db;
-        // As an earlier release made them.
-        for column in ["published_at", "parked_at"] {
-            db.execute_unprepared(&format!(
-                r#"CREATE INDEX "idx-outbox_message-{column}" ON outbox_message ({column})"#
-            ))
-            .await
-            .unwrap();
-        }
-        aduan_platform::migrations::LighterOutbox.up(&SchemaManager::new(db)).await.unwrap();
+        let manager = SchemaManager::new(db);
+        // As an earlier release left it: its indexes, under the names
+        // sea-orm gave them, and no partial one for parked rows.
+        aduan_platform::migrations::create_indexes_for(&manager, earlier_outbox::Entity).await.unwrap();
+        db.execute_unprepared("DROP INDEX outbox_message_parked").await.unwrap();
+        let before = outbox_indexes(db).await;
+        assert_eq!(before.iter().filter(|name| name.starts_with("idx-outbox_message-")).count(), 2, "{before:?}");
+
+        aduan_platform::migrations::LighterOutbox.up(&manager).await.unwrap();
         let names = outbox_indexes(db).await;
         assert!(names.iter().all(|name| !name.starts_with("idx-outbox_message-")), "{names:?}");
         assert!(names.contains(&"outbox_message_parked".to_owned()), "{names:?}");

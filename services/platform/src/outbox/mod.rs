@@ -141,6 +141,11 @@ pub async fn enqueue_all<C: ConnectionTrait>(conn: &C, events: Vec<Outgoing>) ->
     for (envelope, traceparent) in envelopes.iter_mut().zip(traceparents) {
         let message_id = uuid::Uuid::parse_str(&envelope.message_id)
             .map_err(|error| DbErr::Custom(format!("envelope message id is not a UUID: {error}")))?;
+        // The relay publishes in id order and purges by id range: both
+        // take the id's leading time for when the row was written.
+        if message_id.get_version() != Some(uuid::Version::SortRand) {
+            return Err(DbErr::Custom(format!("envelope message id {message_id} is not a UUIDv7")));
+        }
         if let Ok(report_id) = uuid::Uuid::parse_str(&envelope.report_id) {
             let sequence = next.get_mut(&report_id).ok_or(DbErr::RecordNotInserted)?;
             envelope.sequence = *sequence;
