@@ -150,17 +150,8 @@ async fn ready_in(queue: &str) -> u32 {
 
 /// How many messages `queue` holds, ready or delivered and not yet acknowledged.
 fn held_by(queue: &str) -> u32 {
-    let output = std::process::Command::new("rabbitmqctl")
-        .args(["list_queues", "-q", "name", "messages"])
-        .output()
-        .expect("running rabbitmqctl");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| line.split_once('\t'))
-        .find(|(name, _)| *name == queue)
-        .map(|(_, count)| count.trim().parse().expect("a count"))
-        .expect("the queue is listed")
+    let (_, count) = list_queues("messages").into_iter().find(|(name, _)| name == queue).expect("the queue is listed");
+    count.trim().parse().expect("a count")
 }
 
 /// Each delivery of a batch is settled once, whatever became of it: what a
@@ -295,18 +286,22 @@ async fn rabbitmq_dead_letters_can_be_listed_and_replayed_to_their_consumer() {
     delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
 }
 
-fn queue_arguments(namespace: &str) -> Vec<(String, String)> {
+/// Every queue of the broker with its `column` (`rabbitmqctl list_queues`).
+fn list_queues(column: &str) -> Vec<(String, String)> {
     let output = std::process::Command::new("rabbitmqctl")
-        .args(["list_queues", "-q", "name", "arguments"])
+        .args(["list_queues", "-q", "name", column])
         .output()
         .expect("running rabbitmqctl");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| line.split_once('\t'))
-        .filter(|(name, _)| name.starts_with(namespace))
-        .map(|(name, arguments)| (name.to_owned(), arguments.to_owned()))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
         .collect()
+}
+
+fn queue_arguments(namespace: &str) -> Vec<(String, String)> {
+    list_queues("arguments").into_iter().filter(|(name, _)| name.starts_with(namespace)).collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
