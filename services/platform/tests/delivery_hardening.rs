@@ -116,6 +116,8 @@ enum Fate {
     Apply,
     FailOnce,
     Refuse,
+    /// Its database is down for as long as the test lasts.
+    Unreachable,
 }
 
 /// Applies, fails once, or refuses each message as told by its id; records every call.
@@ -133,6 +135,7 @@ impl MessageHandler for Sorting {
         match self.fates.get(&envelope.message_id) {
             Some(Fate::FailOnce) if earlier == 0 => Err(HandlerError::Transient(anyhow::anyhow!("a deadlock"))),
             Some(Fate::Refuse) => Err(HandlerError::Permanent("cannot apply this".into())),
+            Some(Fate::Unreachable) => Err(HandlerError::Unavailable(anyhow::anyhow!("the database is down"))),
             _ => Ok(()),
         }
     }
@@ -193,6 +196,7 @@ async fn rabbitmq_settles_every_message_of_mixed_batches_exactly_once() {
             Fate::Apply => 1,
             Fate::FailOnce => 2,
             Fate::Refuse => 1,
+            Fate::Unreachable => unreachable!("no message of this test is unreachable"),
         };
         assert_eq!(times, expected, "message {index} ({:?})", fate_of(index));
     }
@@ -225,6 +229,41 @@ async fn rabbitmq_hands_back_what_it_held_when_it_stops() {
     bus.shutdown().await;
     wait_for("the held messages back, the applied one not", async || (held_by(&queue) == 6).then_some(())).await;
     wait_for("them ready for the next consumer", async || (ready_in(&queue).await == 6).then_some(())).await;
+    delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
+}
+
+/// Deliveries applied after others that are held through an outage are not
+/// acknowledged ahead of them: acknowledging them together would take the
+/// held ones off the queue too, and they would be lost when the consumer stops.
+#[tokio::test(flavor = "multi_thread")]
+async fn rabbitmq_acknowledges_nothing_held_when_it_acknowledges_later_deliveries() {
+    let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
+    let subscription = Subscription { consumer: "watermark".into(), bindings: vec!["report.filed".into()] };
+    // A batch each at worst: held batches keep their turn, and every message must be tried.
+    let settings = RabbitSettings { concurrency: 6, ..settings(&namespace, &subscription) };
+    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
+    let sent: Vec<OutgoingMessage> = (0..6).map(|_| message()).collect();
+    // The first three (the lowest delivery tags) are held, the last three applied.
+    let fates = sent
+        .iter()
+        .enumerate()
+        .map(|(index, message)| {
+            (message.message_id.to_string(), if index < 3 { Fate::Unreachable } else { Fate::Apply })
+        })
+        .collect();
+    let handler = Arc::new(Sorting { fates, calls: Mutex::new(Vec::new()) });
+    bus.subscribe(subscription.clone(), handler.clone()).await.unwrap();
+    bus.publish(&sent).await.unwrap();
+    let queue = Names::new(&namespace).queue("watermark");
+    wait_for("every message tried", async || {
+        let calls = handler.calls.lock().await.clone();
+        sent.iter().all(|message| calls.contains(&message.message_id.to_string())).then_some(())
+    })
+    .await;
+    bus.shutdown().await;
+    wait_for("the held messages back, the applied ones acknowledged", async || (held_by(&queue) == 3).then_some(()))
+        .await;
+    wait_for("them ready for the next consumer", async || (ready_in(&queue).await == 3).then_some(())).await;
     delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
 }
 

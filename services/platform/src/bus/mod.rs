@@ -6,6 +6,7 @@
 //! subscriber's handler is retried with back-off, then dead-lettered with a
 //! reason, while the subscriber goes on with the next message.
 
+mod acknowledgements;
 mod delivery;
 pub mod memory;
 pub mod rabbit;

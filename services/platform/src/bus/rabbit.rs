@@ -26,9 +26,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::StreamExt as _;
 use lapin::options::{
-    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions, BasicPublishOptions,
-    BasicQosOptions, ConfirmSelectOptions, ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions,
-    QueueDeclareOptions, QueueDeleteOptions,
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicGetOptions, BasicPublishOptions, BasicQosOptions,
+    ConfirmSelectOptions, ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions,
+    QueueDeleteOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind};
@@ -36,6 +36,7 @@ use tokio::sync::{Mutex, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::acknowledgements::Acknowledger;
 use super::delivery::{RawDelivery, process_batch};
 use super::{
     Bus, BusError, DeadLetter, Decision, MessageHandler, OutgoingMessage, Published, RetryPolicy, Subscription,
@@ -59,7 +60,7 @@ const BATCH_LINGER: Duration = Duration::from_millis(2);
 const HEALTHY_SESSION: Duration = Duration::from_secs(30);
 
 /// Runs a broker operation with [`BROKER_TIMEOUT`].
-async fn within<T, E: std::fmt::Display>(
+pub(super) async fn within<T, E: std::fmt::Display>(
     what: &str,
     operation: impl std::future::Future<Output = Result<T, E>>,
 ) -> Result<T, BusError> {
@@ -450,6 +451,8 @@ struct ConsumerContext {
     handler: Arc<dyn MessageHandler>,
     /// A confirm-mode channel for retries and dead letters.
     republisher: Channel,
+    /// Settles the deliveries of the consuming channel.
+    acknowledger: Acknowledger,
     /// Cancelled when the process stops.
     stopping: CancellationToken,
 }
@@ -463,21 +466,29 @@ async fn handle_deliveries(context: &ConsumerContext, mut deliveries: Vec<lapin:
     loop {
         let decisions = decide_batch(context, &deliveries).await;
         let mut held = Vec::new();
+        let mut handled = Vec::new();
+        let mut handed_back = Vec::new();
         for (delivery, decision) in deliveries.into_iter().zip(decisions) {
             match decision {
                 Decision::Pause => held.push(delivery),
-                decision => settle(context, delivery, decision).await,
+                decision => match park(context, &delivery, decision).await {
+                    Ok(()) => handled.push(delivery.delivery_tag),
+                    Err(error) => {
+                        // Could not park it: hand it back so it is delivered again.
+                        tracing::warn!(%error, "could not move a message to its retry or dead-letter queue");
+                        handed_back.push(delivery.delivery_tag);
+                    }
+                },
             }
         }
+        context.acknowledger.settle(handled, handed_back).await;
         if held.is_empty() {
             return;
         }
         tokio::select! {
             () = context.stopping.cancelled() => {
-                for delivery in held {
-                    let requeue = BasicNackOptions { requeue: true, ..BasicNackOptions::default() };
-                    let _ = tokio::time::timeout(BROKER_TIMEOUT, delivery.acker.nack(requeue)).await;
-                }
+                let held = held.iter().map(|delivery| delivery.delivery_tag).collect();
+                context.acknowledger.settle(Vec::new(), held).await;
                 return;
             }
             () = tokio::time::sleep(pause) => {}
@@ -511,42 +522,30 @@ async fn decide_batch(context: &ConsumerContext, deliveries: &[lapin::message::D
     process_batch(context.handler.as_ref(), &context.policy, &raws).await
 }
 
-/// Acts on a decision: ack, or move the message to a retry or dead-letter
-/// queue (confirmed) and then ack. The original is acked only once its next
-/// home holds it.
-async fn settle(context: &ConsumerContext, delivery: lapin::message::Delivery, decision: Decision) {
+/// Moves a message its handler did not apply to its retry or dead-letter
+/// queue, confirmed; only then may the original be acknowledged.
+async fn park(
+    context: &ConsumerContext,
+    delivery: &lapin::message::Delivery,
+    decision: Decision,
+) -> Result<(), BusError> {
     let properties = &delivery.properties;
-    let parked = match decision {
-        Decision::Ack => Ok(()),
-        // Held by `handle_deliveries`; never settled here.
-        Decision::Pause => return,
+    match decision {
+        Decision::Ack | Decision::Pause => Ok(()),
         Decision::Retry { next_attempt, delay } => {
             let properties = with_header(properties, ATTEMPT_HEADER, AMQPValue::LongLongInt(i64::from(next_attempt)))
-                .with_type(ShortString::from(original_routing_key(&delivery)));
+                .with_type(ShortString::from(original_routing_key(delivery)));
             let queue = context.names.retry_queue(&context.consumer, delay);
             republish(&context.republisher, &queue, &delivery.data, properties).await
         }
         Decision::DeadLetter { reason } => {
             let properties = with_header(properties, DEAD_REASON_HEADER, AMQPValue::LongString(reason.as_str().into()))
-                .with_type(ShortString::from(original_routing_key(&delivery)));
+                .with_type(ShortString::from(original_routing_key(delivery)));
             let properties =
                 with_header(&properties, DEAD_CONSUMER_HEADER, AMQPValue::LongString(context.consumer.as_str().into()));
             let queue = context.names.dead_letter_queue(&context.consumer);
             republish(&context.republisher, &queue, &delivery.data, properties).await
         }
-    };
-    let acked = match parked {
-        Ok(()) => within("acknowledging", delivery.acker.ack(BasicAckOptions::default())).await,
-        Err(error) => {
-            // Could not park it: hand it back so it is delivered again.
-            tracing::warn!(%error, "could not move a message to its retry or dead-letter queue");
-            let requeue = BasicNackOptions { requeue: true, ..BasicNackOptions::default() };
-            within("handing a message back", delivery.acker.nack(requeue)).await
-        }
-    };
-    if let Err(error) = acked {
-        // The channel is gone; the broker redelivers, and dedupe absorbs it.
-        tracing::warn!(%error, "could not acknowledge a delivery");
     }
 }
 
@@ -595,6 +594,7 @@ impl Inner {
             policy: self.settings.retry.clone(),
             handler,
             republisher: republisher.clone(),
+            acknowledger: Acknowledger::new(channel.clone()),
             stopping: self.stopping.clone(),
         });
         let tag = format!("{}-{}", subscription.consumer, uuid::Uuid::now_v7());
@@ -647,6 +647,7 @@ impl Inner {
                     Err(_) => break,
                 }
             }
+            context.acknowledger.taken(&batch).await;
             let context = context.clone();
             in_flight.spawn(async move {
                 handle_deliveries(&context, batch).await;
