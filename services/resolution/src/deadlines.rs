@@ -475,20 +475,77 @@ impl ClockKeeper {
 
     /// Tells the metrics how many open cases are past their nearest deadline.
     async fn count_overdue(&self, db: &DatabaseConnection) -> anyhow::Result<()> {
-        use sea_orm::PaginatorTrait;
         let today = self.today.date_at(self.registry.current().national_utc_offset());
-        let open: Vec<&str> = Status::ALL.into_iter().filter(|status| status.is_open()).map(Status::as_str).collect();
-        let overdue = case::Entity::find()
-            .filter(case::Column::Status.is_in(open))
-            .filter(case::Column::NextDueOn.lt(today))
-            .count(db)
-            .await?;
+        let overdue = overdue_cases(db, today).await?;
         metrics::gauge!("aduan_cases_overdue").set(overdue as f64);
         Ok(())
     }
+}
+
+/// How many open cases are past their nearest deadline on `today`. The
+/// open cases' partial index by deadline holds the answer, whatever the
+/// number of closed cases.
+async fn overdue_cases(db: &DatabaseConnection, today: NaiveDate) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    case::Entity::find().filter(case::open()).filter(case::Column::NextDueOn.lt(today)).count(db).await
 }
 
 /// How often the overdue cases are counted for the metrics.
 /// (It reads every open case's deadline: a minute apart would be a scan a
 /// minute on every replica.)
 const OVERDUE_COUNT_EVERY: Duration = Duration::from_secs(300);
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ActiveModelTrait as _, ConnectOptions, Database, IntoActiveModel as _};
+    use sea_orm_migration::MigratorTrait as _;
+
+    use super::*;
+
+    fn case_in(status: Status, next_due_on: Option<NaiveDate>) -> case::Model {
+        case::Model {
+            id: Uuid::now_v7(),
+            report_id: Uuid::now_v7(),
+            institution_id: "kota-bandung".into(),
+            institution_name: "Pemerintah Kota Bandung".into(),
+            status: status.as_str().into(),
+            tracking_code: format!("LAP-{}", Uuid::now_v7().simple()),
+            kind: "complaint".into(),
+            category: "jalan".into(),
+            region: "32.73".into(),
+            tier: "city".into(),
+            privacy: "public".into(),
+            title: "Jalan berlubang".into(),
+            description: "Lubang besar di Jalan Braga.".into(),
+            pending_resolution: None,
+            rating: None,
+            fixed: None,
+            opened_at: Utc::now(),
+            updated_at: Utc::now(),
+            next_due_on,
+        }
+    }
+
+    #[tokio::test]
+    async fn only_open_cases_past_their_deadline_are_overdue() {
+        // One connection: each connection to `sqlite::memory:` is a database of its own.
+        let options = ConnectOptions::new("sqlite::memory:").max_connections(1).to_owned();
+        let db = Database::connect(options).await.expect("an in-memory database");
+        crate::Migrator::up(&db, None).await.expect("migrated");
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).expect("a day");
+        let yesterday = today.pred_opt().expect("a day before");
+        for (status, due) in [
+            (Status::Assigned, Some(yesterday)),
+            (Status::InFollowUp, Some(yesterday)),
+            (Status::Reopened, Some(yesterday)),
+            (Status::Assigned, Some(today)),
+            (Status::Assigned, None),
+            (Status::AwaitingCitizen, Some(yesterday)),
+            (Status::Resolved, Some(yesterday)),
+            (Status::Closed, Some(yesterday)),
+        ] {
+            case_in(status, due).into_active_model().insert(&db).await.expect("a case");
+        }
+        assert_eq!(overdue_cases(&db, today).await.expect("counted"), 3);
+    }
+}

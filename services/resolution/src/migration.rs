@@ -28,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(DeliveryAtScale),
             Box::new(InboxAtScale),
             Box::new(LighterOutbox),
+            Box::new(LeanerInboxCase),
         ]
     }
 }
@@ -154,6 +155,31 @@ impl MigrationTrait for InboxAtScale {
     }
 }
 
+/// Two indexes of `inbox_case` that nothing needs: every read by
+/// institution walks one of the indexes led by the institution (a page by
+/// status too), and the one read of open cases across institutions (the
+/// overdue count for the metrics) walks the partial index of open cases by
+/// deadline. Each case written or moved to another status was entered in
+/// them for nothing.
+#[derive(Debug)]
+struct LeanerInboxCase;
+
+impl MigrationName for LeanerInboxCase {
+    fn name(&self) -> &str {
+        "m20261202_000001_resolution_leaner_inbox_case"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for LeanerInboxCase {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for index in ["idx-inbox_case-institution_id", "idx-inbox_case-status"] {
+            manager.drop_index(Index::drop().if_exists().name(index).table(case::Entity).to_owned()).await?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, DeriveMigrationName)]
 struct CreateResolutionTables;
 
@@ -183,5 +209,36 @@ mod tests {
         // Should this fail, the inbox lists other statuses than the indexes
         // hold: a new migration must build them again.
         assert_eq!(super::OPEN_STATUSES, open.join(", "));
+    }
+
+    async fn case_indexes(db: &sea_orm::DatabaseConnection) -> Vec<String> {
+        use sea_orm::{ConnectionTrait as _, Statement};
+        let sql = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbox_case' ORDER BY name";
+        let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.expect("listed");
+        rows.iter().map(|row| row.try_get::<String>("", "name").expect("a name")).collect()
+    }
+
+    #[tokio::test]
+    async fn cases_of_an_earlier_release_lose_the_indexes_nothing_reads() {
+        use sea_orm::{ConnectOptions, Database, sea_query::Index};
+        use sea_orm_migration::{MigrationTrait as _, MigratorTrait as _, SchemaManager};
+
+        use crate::entities::case;
+        let options = ConnectOptions::new("sqlite::memory:").max_connections(1).to_owned();
+        let db = Database::connect(options).await.expect("an in-memory database");
+        super::Migrator::up(&db, None).await.expect("migrated");
+        let fresh = case_indexes(&db).await;
+        assert!(fresh.iter().all(|name| !name.starts_with("idx-inbox_case-")), "{fresh:?}");
+        // As an earlier release's entity had sea-orm make them: `idx-<table>-<column>`.
+        let manager = SchemaManager::new(&db);
+        for column in [case::Column::InstitutionId, case::Column::Status] {
+            let name = format!("idx-inbox_case-{}", sea_orm::IdenStatic::as_str(&column));
+            let index = Index::create().name(name).table(case::Entity).col(column).to_owned();
+            manager.create_index(index).await.expect("an earlier index");
+        }
+        assert_eq!(case_indexes(&db).await.len(), fresh.len() + 2);
+        super::LeanerInboxCase.up(&manager).await.expect("migrated again");
+        assert_eq!(case_indexes(&db).await, fresh, "the inbox's own indexes stay");
+        assert!(fresh.contains(&"inbox_case_by_status".to_owned()), "{fresh:?}");
     }
 }

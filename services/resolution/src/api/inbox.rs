@@ -8,7 +8,7 @@ use aduan_procedure::{Status, Tier};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, IntoCondition as _, NullOrdering};
+use sea_orm::sea_query::{IntoCondition as _, NullOrdering};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -111,15 +111,6 @@ impl Order {
     }
 }
 
-/// Open cases, their statuses written as literals (the procedure's names,
-/// not input): only so can PostgreSQL match them to the partial indexes of
-/// open cases in every plan, a prepared statement's generic one included.
-/// The indexes' own list, which a test keeps equal to `Status::is_open`.
-fn open_statuses() -> Condition {
-    let open = crate::migration::OPEN_STATUSES;
-    Condition::all().add(Expr::cust(format!("\"inbox_case\".\"status\" IN ({open})")))
-}
-
 /// An institution's inbox.
 #[utoipa::path(
     get,
@@ -139,7 +130,7 @@ pub(super) async fn inbox(
     let registry = state.clocks.registry.current();
     permit(&caller, Action::ReadInbox, &institution_id, &registry)?;
     let status = match query.status.as_deref() {
-        None | Some("open") => open_statuses(),
+        None | Some("open") => case::open(),
         Some(name) => {
             let status = Status::parse(name).ok_or_else(|| {
                 ApiError::invalid("invalid_status", format!("{} is not a status", aduan_platform::http::quoted(name)))
