@@ -263,6 +263,8 @@ impl ServiceConfig {
             log_json: config.log_json.unwrap_or(false),
             // Enough held to fill every batch at once (prefetch at least
             // concurrency times the batch), unless configured otherwise.
+            // Deliveries handled after a batch still in hand count against
+            // it until that batch is done (they are acknowledged together).
             prefetch: config.prefetch.unwrap_or(256),
             concurrency: config.concurrency.unwrap_or(8),
             batch_size: config.batch_size.unwrap_or(32),

@@ -118,6 +118,8 @@ enum Fate {
     Refuse,
     /// Its database is down for as long as the test lasts.
     Unreachable,
+    /// The handler panics on its first attempt (a bug), then applies it.
+    PanicOnce,
 }
 
 /// Applies, fails once, or refuses each message as told by its id; records every call.
@@ -134,6 +136,10 @@ impl MessageHandler for Sorting {
         calls.push(envelope.message_id.clone());
         match self.fates.get(&envelope.message_id) {
             Some(Fate::FailOnce) if earlier == 0 => Err(HandlerError::Transient(anyhow::anyhow!("a deadlock"))),
+            Some(Fate::PanicOnce) if earlier == 0 => {
+                drop(calls);
+                panic!("a bug in the handler")
+            }
             Some(Fate::Refuse) => Err(HandlerError::Permanent("cannot apply this".into())),
             Some(Fate::Unreachable) => Err(HandlerError::Unavailable(anyhow::anyhow!("the database is down"))),
             _ => Ok(()),
@@ -196,7 +202,7 @@ async fn rabbitmq_settles_every_message_of_mixed_batches_exactly_once() {
             Fate::Apply => 1,
             Fate::FailOnce => 2,
             Fate::Refuse => 1,
-            Fate::Unreachable => unreachable!("no message of this test is unreachable"),
+            Fate::Unreachable | Fate::PanicOnce => unreachable!("no message of this test has this fate"),
         };
         assert_eq!(times, expected, "message {index} ({:?})", fate_of(index));
     }
@@ -264,6 +270,41 @@ async fn rabbitmq_acknowledges_nothing_held_when_it_acknowledges_later_deliverie
     wait_for("the held messages back, the applied ones acknowledged", async || (held_by(&queue) == 3).then_some(()))
         .await;
     wait_for("them ready for the next consumer", async || (ready_in(&queue).await == 3).then_some(())).await;
+    delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
+}
+
+/// A handler that panics costs its batch an attempt, like any failure: the
+/// batch is retried and applied, and the deliveries after it are still
+/// acknowledged (a batch left in hand would hold up every acknowledgement).
+#[tokio::test(flavor = "multi_thread")]
+async fn rabbitmq_retries_the_batch_of_a_handler_that_panicked() {
+    let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
+    let subscription = Subscription { consumer: "panicking".into(), bindings: vec!["report.filed".into()] };
+    let settings = settings(&namespace, &subscription);
+    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
+    let sent: Vec<OutgoingMessage> = (0..20).map(|_| message()).collect();
+    let fates = sent
+        .iter()
+        .enumerate()
+        .map(|(index, message)| {
+            (message.message_id.to_string(), if index == 3 { Fate::PanicOnce } else { Fate::Apply })
+        })
+        .collect();
+    let handler = Arc::new(Sorting { fates, calls: Mutex::new(Vec::new()) });
+    bus.subscribe(subscription.clone(), handler.clone()).await.unwrap();
+    bus.publish(&sent).await.unwrap();
+    let queue = Names::new(&namespace).queue("panicking");
+    wait_for("the panicking message applied on its second attempt", async || {
+        let calls = handler.calls.lock().await.clone();
+        (calls.iter().filter(|id| **id == sent[3].message_id.to_string()).count() == 2).then_some(())
+    })
+    .await;
+    wait_for("every delivery acknowledged", async || (held_by(&queue) == 0).then_some(())).await;
+    let calls = handler.calls.lock().await.clone();
+    assert!(sent.iter().all(|message| calls.contains(&message.message_id.to_string())), "every message handled");
+    let parked = DeadLetterQueue { url: amqp_url(), namespace: namespace.clone(), consumer: "panicking".into() };
+    assert!(parked.list(20).await.unwrap().is_empty(), "nothing dead-lettered");
+    bus.shutdown().await;
     delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
 }
 

@@ -476,7 +476,7 @@ impl ClockKeeper {
     /// Tells the metrics how many open cases are past their nearest deadline.
     async fn count_overdue(&self, db: &DatabaseConnection) -> anyhow::Result<()> {
         let today = self.today.date_at(self.registry.current().national_utc_offset());
-        let overdue = overdue_cases(db, today).await?;
+        let overdue = count_overdue_cases(db, today).await?;
         metrics::gauge!("aduan_cases_overdue").set(overdue as f64);
         Ok(())
     }
@@ -485,9 +485,9 @@ impl ClockKeeper {
 /// How many open cases are past their nearest deadline on `today`. The
 /// open cases' partial index by deadline holds the answer, whatever the
 /// number of closed cases.
-async fn overdue_cases(db: &DatabaseConnection, today: NaiveDate) -> Result<u64, DbErr> {
+async fn count_overdue_cases(db: &DatabaseConnection, today: NaiveDate) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
-    case::Entity::find().filter(case::open()).filter(case::Column::NextDueOn.lt(today)).count(db).await
+    case::Entity::find().filter(case::open_cases()).filter(case::Column::NextDueOn.lt(today)).count(db).await
 }
 
 /// How often the overdue cases are counted for the metrics.
@@ -546,6 +546,6 @@ mod tests {
         ] {
             case_in(status, due).into_active_model().insert(&db).await.expect("a case");
         }
-        assert_eq!(overdue_cases(&db, today).await.expect("counted"), 3);
+        assert_eq!(count_overdue_cases(&db, today).await.expect("counted"), 3);
     }
 }

@@ -7,6 +7,10 @@
 //! must not acknowledge an earlier batch's deliveries that are still being
 //! handled (or held through an outage), so their acknowledgement waits until
 //! the earlier batch is done too.
+//!
+//! Delivery tags count from one on each channel; a consumer session has a
+//! channel, and an `Acknowledger`, of its own (lapin's automatic recovery,
+//! which would start the count again on the same channel, is not used).
 
 use std::collections::BTreeSet;
 
@@ -93,8 +97,8 @@ impl Acknowledger {
     /// their own, to be delivered again.
     pub(crate) async fn settle(&self, handled: Vec<u64>, handed_back: Vec<u64>) {
         let mut watermark = self.watermark.lock().await;
+        let requeue = BasicNackOptions { requeue: true, ..BasicNackOptions::default() };
         for tag in handed_back {
-            let requeue = BasicNackOptions { requeue: true, ..BasicNackOptions::default() };
             // Sent before any acknowledgement that could cover it: a delivery
             // acknowledged first could not be handed back (the broker closes
             // the channel on an unknown tag).
@@ -111,8 +115,9 @@ impl Acknowledger {
     }
 }
 
-/// A frame that could not be sent means the channel is gone: the broker
-/// delivers what it did not hear about again, and dedupe absorbs it.
+/// A frame not sent in time, or refused, leaves the deliveries unsettled
+/// until the channel goes: the broker then delivers them again, and dedupe
+/// absorbs what was applied.
 fn report(sent: Result<(), BusError>) {
     if let Err(error) = sent {
         tracing::warn!(%error, "could not settle deliveries");

@@ -3,6 +3,7 @@
 //! continues the producer's trace, then ask the retry policy.
 
 use async_trait::async_trait;
+use futures::FutureExt as _;
 use prost::Message as _;
 use tracing::{Instrument as _, Span};
 
@@ -140,8 +141,16 @@ pub(crate) async fn process_batch(
         }
     }
     if !work.is_empty() {
-        // A handler that returns too few outcomes gets the rest retried, never dropped.
-        let outcomes = handler.handle_batch(work).await.into_iter().chain(std::iter::repeat_with(|| {
+        // A handler that panics gets its batch retried (then dead-lettered
+        // with the reason), like any failure: a batch left in hand would hold
+        // up the acknowledgement of every delivery after it. One that returns
+        // too few outcomes gets the rest retried, never dropped.
+        let outcomes =
+            std::panic::AssertUnwindSafe(handler.handle_batch(work)).catch_unwind().await.unwrap_or_else(|_| {
+                tracing::error!(consumer = deliveries[0].consumer, "the handler panicked; its batch will be retried");
+                Vec::new()
+            });
+        let outcomes = outcomes.into_iter().chain(std::iter::repeat_with(|| {
             Err(HandlerError::Transient(anyhow::anyhow!("the handler returned no outcome for this message")))
         }));
         for ((index, span), outcome) in work_index.into_iter().zip(outcomes) {

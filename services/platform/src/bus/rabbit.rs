@@ -48,7 +48,9 @@ use crate::telemetry::TRACEPARENT;
 pub const BROKER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long shutdown waits for consumers to finish the messages they hold;
-/// after that they are left unacknowledged and the broker delivers them again.
+/// after that they are left unacknowledged and the broker delivers them again,
+/// with those handled after them whose acknowledgement waited for them (see
+/// `acknowledgements`); dedupe absorbs the second delivery.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// How long a consumer waits for more deliveries to join a batch once it
@@ -469,16 +471,22 @@ async fn handle_deliveries(context: &ConsumerContext, mut deliveries: Vec<lapin:
         let mut handled = Vec::new();
         let mut handed_back = Vec::new();
         for (delivery, decision) in deliveries.into_iter().zip(decisions) {
-            match decision {
-                Decision::Pause => held.push(delivery),
-                decision => match park(context, &delivery, decision).await {
-                    Ok(()) => handled.push(delivery.delivery_tag),
-                    Err(error) => {
-                        // Could not park it: hand it back so it is delivered again.
-                        tracing::warn!(%error, "could not move a message to its retry or dead-letter queue");
-                        handed_back.push(delivery.delivery_tag);
-                    }
-                },
+            if decision == Decision::Pause {
+                held.push(delivery);
+                continue;
+            }
+            let Some((queue, properties)) = next_home(context, &delivery, decision) else {
+                handled.push(delivery.delivery_tag);
+                continue;
+            };
+            // Parked (confirmed) before the original counts as handled.
+            match republish(&context.republisher, &queue, &delivery.data, properties).await {
+                Ok(()) => handled.push(delivery.delivery_tag),
+                Err(error) => {
+                    // Could not park it: hand it back so it is delivered again.
+                    tracing::warn!(%error, "could not move a message to its retry or dead-letter queue");
+                    handed_back.push(delivery.delivery_tag);
+                }
             }
         }
         context.acknowledger.settle(handled, handed_back).await;
@@ -522,29 +530,28 @@ async fn decide_batch(context: &ConsumerContext, deliveries: &[lapin::message::D
     process_batch(context.handler.as_ref(), &context.policy, &raws).await
 }
 
-/// Moves a message its handler did not apply to its retry or dead-letter
-/// queue, confirmed; only then may the original be acknowledged.
-async fn park(
+/// Where a message its handler did not apply goes next, and with which
+/// headers: a retry queue or the dead-letter queue. None for a message
+/// applied (or held, which `handle_deliveries` keeps).
+fn next_home(
     context: &ConsumerContext,
     delivery: &lapin::message::Delivery,
     decision: Decision,
-) -> Result<(), BusError> {
+) -> Option<(String, BasicProperties)> {
     let properties = &delivery.properties;
     match decision {
-        Decision::Ack | Decision::Pause => Ok(()),
+        Decision::Ack | Decision::Pause => None,
         Decision::Retry { next_attempt, delay } => {
             let properties = with_header(properties, ATTEMPT_HEADER, AMQPValue::LongLongInt(i64::from(next_attempt)))
                 .with_type(ShortString::from(original_routing_key(delivery)));
-            let queue = context.names.retry_queue(&context.consumer, delay);
-            republish(&context.republisher, &queue, &delivery.data, properties).await
+            Some((context.names.retry_queue(&context.consumer, delay), properties))
         }
         Decision::DeadLetter { reason } => {
             let properties = with_header(properties, DEAD_REASON_HEADER, AMQPValue::LongString(reason.as_str().into()))
                 .with_type(ShortString::from(original_routing_key(delivery)));
             let properties =
                 with_header(&properties, DEAD_CONSUMER_HEADER, AMQPValue::LongString(context.consumer.as_str().into()));
-            let queue = context.names.dead_letter_queue(&context.consumer);
-            republish(&context.republisher, &queue, &delivery.data, properties).await
+            Some((context.names.dead_letter_queue(&context.consumer), properties))
         }
     }
 }
@@ -666,7 +673,7 @@ impl Inner {
         // not finished in time the broker delivers again once the channel goes.
         in_flight.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, in_flight.wait()).await.is_err() {
-            tracing::warn!(consumer = %subscription.consumer, "messages still in hand at the deadline; the broker will deliver them again");
+            tracing::warn!(consumer = %subscription.consumer, "messages still in hand at the deadline; the broker will deliver them again, and those not yet acknowledged after them");
         }
         let _ = tokio::time::timeout(BROKER_TIMEOUT, republisher.close(200, "consumer stopped".into())).await;
         let _ = tokio::time::timeout(BROKER_TIMEOUT, channel.close(200, "consumer stopped".into())).await;

@@ -130,7 +130,7 @@ pub(super) async fn inbox(
     let registry = state.clocks.registry.current();
     permit(&caller, Action::ReadInbox, &institution_id, &registry)?;
     let status = match query.status.as_deref() {
-        None | Some("open") => case::open(),
+        None | Some("open") => case::open_cases(),
         Some(name) => {
             let status = Status::parse(name).ok_or_else(|| {
                 ApiError::invalid("invalid_status", format!("{} is not a status", aduan_platform::http::quoted(name)))

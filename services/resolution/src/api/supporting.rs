@@ -4,7 +4,6 @@
 use aduan_platform::auth::Caller;
 use aduan_platform::http::{ApiError, ApiJson, ErrorBody};
 use aduan_platform::page::{Cursor, Page, PageQuery, before};
-use aduan_procedure::Status;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -124,7 +123,6 @@ pub(super) async fn supported_cases(
     let Query(query) = query?;
     permit(&caller, Action::ReadSupporting, &institution_id, &state.clocks.registry.current())?;
     let limit = query.limit(100)?;
-    let open: Vec<&str> = Status::ALL.into_iter().filter(|s| s.is_open()).map(Status::as_str).collect();
     // Joined here, not declared as a relation: a declared one would add a
     // foreign key to the table made from the entity.
     let to_case = case_supporter::Entity::belongs_to(case::Entity)
@@ -135,7 +133,7 @@ pub(super) async fn supported_cases(
         .join(JoinType::InnerJoin, to_case)
         .select_also(case::Entity)
         .filter(case_supporter::Column::InstitutionId.eq(institution_id))
-        .filter(case::Column::Status.is_in(open));
+        .filter(case::open_cases());
     if let Some(cursor) = query.cursor()? {
         let (at, id) = (cursor.key_as::<DateTime<Utc>>()?, cursor.id_as::<Uuid>()?);
         select = select.filter(before(case_supporter::Column::AskedAt, at, case_supporter::Column::CaseId, id));

@@ -60,7 +60,7 @@ impl ActiveModelBehavior for ActiveModel {}
 /// not input): only so can PostgreSQL match them to the partial indexes of
 /// open cases in every plan, a prepared statement's generic one included.
 /// The indexes' own list, which a test keeps equal to `Status::is_open`.
-pub fn open() -> sea_orm::Condition {
+pub fn open_cases() -> sea_orm::Condition {
     let open = crate::migration::OPEN_STATUSES;
     sea_orm::Condition::all().add(Expr::cust(format!("\"inbox_case\".\"status\" IN ({open})")))
 }
