@@ -128,6 +128,15 @@ struct Sorting {
     calls: Mutex<Vec<String>>,
 }
 
+impl Sorting {
+    /// A handler for `sent`, each message's fate told by its place.
+    fn of(sent: &[OutgoingMessage], fate_of: impl Fn(usize) -> Fate) -> Arc<Self> {
+        let fates =
+            sent.iter().enumerate().map(|(index, message)| (message.message_id.to_string(), fate_of(index))).collect();
+        Arc::new(Self { fates, calls: Mutex::new(Vec::new()) })
+    }
+}
+
 #[async_trait]
 impl MessageHandler for Sorting {
     async fn handle(&self, envelope: Envelope) -> Result<(), HandlerError> {
@@ -178,9 +187,7 @@ async fn rabbitmq_settles_every_message_of_mixed_batches_exactly_once() {
         4 => Fate::Refuse,
         _ => Fate::Apply,
     };
-    let fates =
-        sent.iter().enumerate().map(|(index, message)| (message.message_id.to_string(), fate_of(index))).collect();
-    let handler = Arc::new(Sorting { fates, calls: Mutex::new(Vec::new()) });
+    let handler = Sorting::of(&sent, fate_of);
     bus.subscribe(subscription.clone(), handler.clone()).await.unwrap();
     bus.publish(&sent).await.unwrap();
     // Applied once, failed then applied, refused at once (dead-lettered on the first attempt).
@@ -250,14 +257,7 @@ async fn rabbitmq_acknowledges_nothing_held_when_it_acknowledges_later_deliverie
     let bus = RabbitBus::connect(settings.clone()).await.unwrap();
     let sent: Vec<OutgoingMessage> = (0..6).map(|_| message()).collect();
     // The first three (the lowest delivery tags) are held, the last three applied.
-    let fates = sent
-        .iter()
-        .enumerate()
-        .map(|(index, message)| {
-            (message.message_id.to_string(), if index < 3 { Fate::Unreachable } else { Fate::Apply })
-        })
-        .collect();
-    let handler = Arc::new(Sorting { fates, calls: Mutex::new(Vec::new()) });
+    let handler = Sorting::of(&sent, |index| if index < 3 { Fate::Unreachable } else { Fate::Apply });
     bus.subscribe(subscription.clone(), handler.clone()).await.unwrap();
     bus.publish(&sent).await.unwrap();
     let queue = Names::new(&namespace).queue("watermark");
@@ -283,14 +283,7 @@ async fn rabbitmq_retries_the_batch_of_a_handler_that_panicked() {
     let settings = settings(&namespace, &subscription);
     let bus = RabbitBus::connect(settings.clone()).await.unwrap();
     let sent: Vec<OutgoingMessage> = (0..20).map(|_| message()).collect();
-    let fates = sent
-        .iter()
-        .enumerate()
-        .map(|(index, message)| {
-            (message.message_id.to_string(), if index == 3 { Fate::PanicOnce } else { Fate::Apply })
-        })
-        .collect();
-    let handler = Arc::new(Sorting { fates, calls: Mutex::new(Vec::new()) });
+    let handler = Sorting::of(&sent, |index| if index == 3 { Fate::PanicOnce } else { Fate::Apply });
     bus.subscribe(subscription.clone(), handler.clone()).await.unwrap();
     bus.publish(&sent).await.unwrap();
     let queue = Names::new(&namespace).queue("panicking");
