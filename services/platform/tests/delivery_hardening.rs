@@ -85,12 +85,48 @@ fn settings(namespace: &str, subscription: &Subscription) -> RabbitSettings {
     }
 }
 
+/// A consumer of `report.filed` in a namespace of its own, removed at the end.
+struct Fixture {
+    namespace: String,
+    subscription: Subscription,
+    settings: RabbitSettings,
+}
+
+impl Fixture {
+    fn new(consumer: &str) -> Self {
+        let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
+        let subscription = Subscription { consumer: consumer.into(), bindings: vec!["report.filed".into()] };
+        let settings = settings(&namespace, &subscription);
+        Self { namespace, subscription, settings }
+    }
+
+    async fn bus(&self) -> RabbitBus {
+        RabbitBus::connect(self.settings.clone()).await.unwrap()
+    }
+
+    /// The consumer's queue.
+    fn queue(&self) -> String {
+        Names::new(&self.namespace).queue(&self.subscription.consumer)
+    }
+
+    /// The consumer's dead-letter queue.
+    fn parked(&self) -> DeadLetterQueue {
+        DeadLetterQueue {
+            url: amqp_url(),
+            namespace: self.namespace.clone(),
+            consumer: self.subscription.consumer.clone(),
+        }
+    }
+
+    async fn remove(self) {
+        delete_namespace(&amqp_url(), &self.namespace, &[self.subscription], &self.settings.retry).await.unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn rabbitmq_holds_a_message_through_an_outage_without_spending_its_retries() {
-    let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
-    let subscription = Subscription { consumer: "patient".into(), bindings: vec!["report.filed".into()] };
-    let settings = settings(&namespace, &subscription);
-    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
+    let fixture = Fixture::new("patient");
+    let (subscription, bus) = (fixture.subscription.clone(), fixture.bus().await);
     // Down for four calls: more than the three attempts the budget allows.
     let handler = Arc::new(DownThenUp { outage: 4, hopeless: false, calls: Mutex::new(Vec::new()) });
     bus.subscribe(subscription.clone(), handler.clone()).await.unwrap();
@@ -104,10 +140,10 @@ async fn rabbitmq_holds_a_message_through_an_outage_without_spending_its_retries
     assert!(calls.iter().all(|id| *id == sent.message_id.to_string()));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(handler.calls.lock().await.len(), 5, "handled once it was up, and not again");
-    let parked = DeadLetterQueue { url: amqp_url(), namespace: namespace.clone(), consumer: "patient".into() };
+    let parked = fixture.parked();
     assert!(parked.list(10).await.unwrap().is_empty(), "an outage is not a failure of the message");
     bus.shutdown().await;
-    delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
+    fixture.remove().await;
 }
 
 /// What a [`Sorting`] handler does with a message.
@@ -177,10 +213,8 @@ fn held_by(queue: &str) -> u32 {
 /// all leave the queue, once, and nothing else does.
 #[tokio::test(flavor = "multi_thread")]
 async fn rabbitmq_settles_every_message_of_mixed_batches_exactly_once() {
-    let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
-    let subscription = Subscription { consumer: "sorting".into(), bindings: vec!["report.filed".into()] };
-    let settings = settings(&namespace, &subscription);
-    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
+    let fixture = Fixture::new("sorting");
+    let (subscription, bus) = (fixture.subscription.clone(), fixture.bus().await);
     let sent: Vec<OutgoingMessage> = (0..60).map(|_| message()).collect();
     let fate_of = |index: usize| match index % 6 {
         1 => Fate::FailOnce,
@@ -194,9 +228,9 @@ async fn rabbitmq_settles_every_message_of_mixed_batches_exactly_once() {
     let expected_calls = 40 + 10 * 2 + 10;
     wait_for("every message settled", async || (handler.calls.lock().await.len() >= expected_calls).then_some(()))
         .await;
-    let parked = DeadLetterQueue { url: amqp_url(), namespace: namespace.clone(), consumer: "sorting".into() };
+    let parked = fixture.parked();
     wait_for("the refused messages parked", async || (parked.list(20).await.unwrap().len() == 10).then_some(())).await;
-    let queue = Names::new(&namespace).queue("sorting");
+    let queue = fixture.queue();
     wait_for("every delivery acknowledged", async || (held_by(&queue) == 0).then_some(())).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     bus.shutdown().await;
@@ -213,28 +247,25 @@ async fn rabbitmq_settles_every_message_of_mixed_batches_exactly_once() {
         };
         assert_eq!(times, expected, "message {index} ({:?})", fate_of(index));
     }
-    delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
+    fixture.remove().await;
 }
 
 /// What a consumer holds through an outage when it stops goes back to the
 /// queue, and what it applied does not.
 #[tokio::test(flavor = "multi_thread")]
 async fn rabbitmq_hands_back_what_it_held_when_it_stops() {
-    let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
-    let subscription = Subscription { consumer: "stopping".into(), bindings: vec!["report.filed".into()] };
-    let settings = settings(&namespace, &subscription);
-    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
-    // Applies the first message, then finds its database down for good.
-    let handler = Arc::new(UpThenDown { calls: Mutex::new(Vec::new()) });
+    let fixture = Fixture::new("stopping");
+    let (subscription, bus) = (fixture.subscription.clone(), fixture.bus().await);
+    // Applies the first message; its database is down for the six after it.
+    let sent: Vec<OutgoingMessage> = (0..7).map(|_| message()).collect();
+    let handler = Sorting::of(&sent, |index| if index == 0 { Fate::Apply } else { Fate::Unreachable });
     bus.subscribe(subscription.clone(), handler.clone()).await.unwrap();
-    let first = message();
-    bus.publish(std::slice::from_ref(&first)).await.unwrap();
+    bus.publish(&sent[..1]).await.unwrap();
     wait_for("the first message", async || (handler.calls.lock().await.len() == 1).then_some(())).await;
-    let held: Vec<OutgoingMessage> = (0..6).map(|_| message()).collect();
-    bus.publish(&held).await.unwrap();
+    bus.publish(&sent[1..]).await.unwrap();
     // All six delivered: some held by the handler, the rest waiting in the
     // consumer's hands for a batch to be free.
-    let queue = Names::new(&namespace).queue("stopping");
+    let queue = fixture.queue();
     wait_for("the later messages delivered and some held", async || {
         (handler.calls.lock().await.len() >= 2 && ready_in(&queue).await == 0).then_some(())
     })
@@ -242,7 +273,7 @@ async fn rabbitmq_hands_back_what_it_held_when_it_stops() {
     bus.shutdown().await;
     wait_for("the held messages back, the applied one not", async || (held_by(&queue) == 6).then_some(())).await;
     wait_for("them ready for the next consumer", async || (ready_in(&queue).await == 6).then_some(())).await;
-    delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
+    fixture.remove().await;
 }
 
 /// Deliveries applied after others that are held through an outage are not
@@ -250,17 +281,16 @@ async fn rabbitmq_hands_back_what_it_held_when_it_stops() {
 /// held ones off the queue too, and they would be lost when the consumer stops.
 #[tokio::test(flavor = "multi_thread")]
 async fn rabbitmq_acknowledges_nothing_held_when_it_acknowledges_later_deliveries() {
-    let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
-    let subscription = Subscription { consumer: "watermark".into(), bindings: vec!["report.filed".into()] };
+    let mut fixture = Fixture::new("watermark");
     // A batch each at worst: held batches keep their turn, and every message must be tried.
-    let settings = RabbitSettings { concurrency: 6, ..settings(&namespace, &subscription) };
-    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
+    fixture.settings.concurrency = 6;
+    let (subscription, bus) = (fixture.subscription.clone(), fixture.bus().await);
     let sent: Vec<OutgoingMessage> = (0..6).map(|_| message()).collect();
     // The first three (the lowest delivery tags) are held, the last three applied.
     let handler = Sorting::of(&sent, |index| if index < 3 { Fate::Unreachable } else { Fate::Apply });
     bus.subscribe(subscription.clone(), handler.clone()).await.unwrap();
     bus.publish(&sent).await.unwrap();
-    let queue = Names::new(&namespace).queue("watermark");
+    let queue = fixture.queue();
     wait_for("every message tried", async || {
         let calls = handler.calls.lock().await.clone();
         sent.iter().all(|message| calls.contains(&message.message_id.to_string())).then_some(())
@@ -270,7 +300,7 @@ async fn rabbitmq_acknowledges_nothing_held_when_it_acknowledges_later_deliverie
     wait_for("the held messages back, the applied ones acknowledged", async || (held_by(&queue) == 3).then_some(()))
         .await;
     wait_for("them ready for the next consumer", async || (ready_in(&queue).await == 3).then_some(())).await;
-    delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
+    fixture.remove().await;
 }
 
 /// A handler that panics costs its batch an attempt, like any failure: the
@@ -278,15 +308,13 @@ async fn rabbitmq_acknowledges_nothing_held_when_it_acknowledges_later_deliverie
 /// acknowledged (a batch left in hand would hold up every acknowledgement).
 #[tokio::test(flavor = "multi_thread")]
 async fn rabbitmq_retries_the_batch_of_a_handler_that_panicked() {
-    let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
-    let subscription = Subscription { consumer: "panicking".into(), bindings: vec!["report.filed".into()] };
-    let settings = settings(&namespace, &subscription);
-    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
+    let fixture = Fixture::new("panicking");
+    let (subscription, bus) = (fixture.subscription.clone(), fixture.bus().await);
     let sent: Vec<OutgoingMessage> = (0..20).map(|_| message()).collect();
     let handler = Sorting::of(&sent, |index| if index == 3 { Fate::PanicOnce } else { Fate::Apply });
     bus.subscribe(subscription.clone(), handler.clone()).await.unwrap();
     bus.publish(&sent).await.unwrap();
-    let queue = Names::new(&namespace).queue("panicking");
+    let queue = fixture.queue();
     wait_for("the panicking message applied on its second attempt", async || {
         let calls = handler.calls.lock().await.clone();
         (calls.iter().filter(|id| **id == sent[3].message_id.to_string()).count() == 2).then_some(())
@@ -295,40 +323,21 @@ async fn rabbitmq_retries_the_batch_of_a_handler_that_panicked() {
     wait_for("every delivery acknowledged", async || (held_by(&queue) == 0).then_some(())).await;
     let calls = handler.calls.lock().await.clone();
     assert!(sent.iter().all(|message| calls.contains(&message.message_id.to_string())), "every message handled");
-    let parked = DeadLetterQueue { url: amqp_url(), namespace: namespace.clone(), consumer: "panicking".into() };
+    let parked = fixture.parked();
     assert!(parked.list(20).await.unwrap().is_empty(), "nothing dead-lettered");
     bus.shutdown().await;
-    delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
-}
-
-/// Applies its first message, then finds its database down.
-struct UpThenDown {
-    calls: Mutex<Vec<String>>,
-}
-
-#[async_trait]
-impl MessageHandler for UpThenDown {
-    async fn handle(&self, envelope: Envelope) -> Result<(), HandlerError> {
-        let mut calls = self.calls.lock().await;
-        calls.push(envelope.message_id.clone());
-        if calls.len() == 1 {
-            return Ok(());
-        }
-        Err(HandlerError::Unavailable(anyhow::anyhow!("connection refused")))
-    }
+    fixture.remove().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rabbitmq_dead_letters_can_be_listed_and_replayed_to_their_consumer() {
-    let namespace = format!("aduan-hardening-{}", uuid::Uuid::now_v7().simple());
-    let subscription = Subscription { consumer: "picky".into(), bindings: vec!["report.filed".into()] };
-    let settings = settings(&namespace, &subscription);
-    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
+    let fixture = Fixture::new("picky");
+    let (subscription, bus) = (fixture.subscription.clone(), fixture.bus().await);
     let refuses = Arc::new(DownThenUp { outage: 0, hopeless: true, calls: Mutex::new(Vec::new()) });
     bus.subscribe(subscription.clone(), refuses.clone()).await.unwrap();
     let sent = message();
     bus.publish(std::slice::from_ref(&sent)).await.unwrap();
-    let queue = DeadLetterQueue { url: amqp_url(), namespace: namespace.clone(), consumer: "picky".into() };
+    let queue = fixture.parked();
     let listed = wait_for("the message to be parked", async || {
         let listed = queue.list(10).await.unwrap();
         (!listed.is_empty()).then_some(listed)
@@ -342,7 +351,7 @@ async fn rabbitmq_dead_letters_can_be_listed_and_replayed_to_their_consumer() {
     bus.shutdown().await;
 
     // The cause is fixed (a consumer that can apply it now): the replay gives it back.
-    let bus = RabbitBus::connect(settings.clone()).await.unwrap();
+    let bus = fixture.bus().await;
     let accepts = Arc::new(DownThenUp { outage: 0, hopeless: false, calls: Mutex::new(Vec::new()) });
     bus.subscribe(subscription.clone(), accepts.clone()).await.unwrap();
     assert_eq!(queue.replay().await.unwrap(), 1);
@@ -353,10 +362,10 @@ async fn rabbitmq_dead_letters_can_be_listed_and_replayed_to_their_consumer() {
     .await;
     assert_eq!(calls, vec![sent.message_id.to_string()]);
     assert!(queue.list(10).await.unwrap().is_empty());
-    let unknown = DeadLetterQueue { url: amqp_url(), namespace: namespace.clone(), consumer: "nobody".into() };
+    let unknown = DeadLetterQueue { consumer: "nobody".into(), ..fixture.parked() };
     assert!(unknown.list(1).await.is_err(), "an unknown consumer is an error, not an empty list");
     bus.shutdown().await;
-    delete_namespace(&amqp_url(), &namespace, &[subscription], &settings.retry).await.unwrap();
+    fixture.remove().await;
 }
 
 /// Every queue of the broker with its `column` (`rabbitmqctl list_queues`).
