@@ -131,6 +131,8 @@ pub async fn get_json<T: serde::de::DeserializeOwned>(client: &reqwest::Client, 
 pub struct FreshDatabase {
     /// The connection.
     pub db: DatabaseConnection,
+    /// Its URL.
+    pub url: String,
     name: String,
 }
 
@@ -148,7 +150,7 @@ impl FreshDatabase {
         let url = format!("{}/{name}", admin_url().rsplit_once('/').expect("a database URL").0);
         let db = aduan_platform::database::connect(&url, Default::default()).await.expect("connecting");
         aduan::services::migrate(service, &db).await.expect("migrating");
-        Self { db, name }
+        Self { db, url, name }
     }
 
     /// Drops it.

@@ -10,7 +10,7 @@ use aduan_e2e::citizen::{self, FiledReport};
 use aduan_e2e::staff::verifier_step;
 use std::time::Duration;
 
-use aduan_e2e::{ServiceName, count, eventually, open_database, start_cluster};
+use aduan_e2e::{FreshDatabase, ServiceName, count, eventually, open_database, start_cluster, strings};
 use serde_json::{Value, json};
 
 const REPORTS: u64 = 4_000;
@@ -38,11 +38,11 @@ async fn loaded_reports_are_whole_in_every_service_and_the_procedure_goes_on_wit
     let intake = cluster.base_url(ServiceName::Intake);
     let routing = cluster.base_url(ServiceName::Routing);
     let resolution = cluster.base_url(ServiceName::Resolution);
-    let targets = Targets {
-        intake: cluster.database_url(ServiceName::Intake).to_owned(),
-        routing: cluster.database_url(ServiceName::Routing).to_owned(),
-        resolution: cluster.database_url(ServiceName::Resolution).to_owned(),
-    };
+    let targets = Targets::all(
+        cluster.database_url(ServiceName::Intake),
+        cluster.database_url(ServiceName::Routing),
+        cluster.database_url(ServiceName::Resolution),
+    );
     let loaded = aduan::load::load(&targets, &aduan_registry::Registry::demo(), REPORTS, ("roads", "32.73"))
         .await
         .expect("loading");
@@ -52,9 +52,9 @@ async fn loaded_reports_are_whole_in_every_service_and_the_procedure_goes_on_wit
     let [queued, assigned, followed_up, closed] = loaded.stages.map(|n| i64::try_from(n).unwrap());
 
     // Each service holds every report, and a clock for each.
-    let intake_db = open_database(&targets.intake).await;
-    let routing_db = open_database(&targets.routing).await;
-    let resolution_db = open_database(&targets.resolution).await;
+    let intake_db = open_database(cluster.database_url(ServiceName::Intake)).await;
+    let routing_db = open_database(cluster.database_url(ServiceName::Routing)).await;
+    let resolution_db = open_database(cluster.database_url(ServiceName::Resolution)).await;
     let all = i64::try_from(REPORTS).unwrap();
     assert_eq!(count(&intake_db, "SELECT COUNT(*) FROM report").await, all);
     assert_eq!(count(&intake_db, "SELECT COUNT(*) FROM report WHERE status = 'closed'").await, closed);
@@ -139,4 +139,27 @@ async fn loaded_reports_are_whole_in_every_service_and_the_procedure_goes_on_wit
     })
     .await;
     citizen::wait_for_status(&client, &intake, &handle(&unplaced), "assigned").await;
+}
+
+/// A disk too small for a country's reports in every service at once can
+/// hold them in some: a load writes the databases it is given, alone, and
+/// leaves each the indexes it had.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_load_into_some_services_writes_theirs_alone() {
+    let registry = aduan_registry::Registry::demo();
+    let busy = ("roads", "32.73");
+    let error = aduan::load::load(&Targets::default(), &registry, 10, busy).await.expect_err("no database");
+    assert!(error.to_string().contains("no database to load"), "{error}");
+
+    let resolution = FreshDatabase::create(ServiceName::Resolution).await;
+    let indexes = "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname";
+    let before = strings(&resolution.db, indexes).await;
+    let targets = Targets { resolution: Some(resolution.url.clone()), ..Targets::default() };
+    let loaded = aduan::load::load(&targets, &registry, 1_000, busy).await.expect("loading");
+    let queued = i64::try_from(loaded.stages[0]).unwrap();
+    assert_eq!(count(&resolution.db, "SELECT COUNT(*) FROM inbox_case").await, 1_000 - queued);
+    assert_eq!(count(&resolution.db, "SELECT COUNT(*) FROM report_clock").await, 1_000);
+    assert_eq!(count(&resolution.db, "SELECT COUNT(*) FROM report_history WHERE event = 'filed'").await, 1_000);
+    assert_eq!(strings(&resolution.db, indexes).await, before, "the indexes set aside are built again");
+    resolution.drop_it().await;
 }

@@ -52,6 +52,29 @@ pub struct PageBenchOptions {
     /// `--queued` are for `aduan dev`).
     #[arg(long, default_value_t = 1_000_000)]
     pub reports: u64,
+    /// With `--distributed`: the services whose databases are loaded, and
+    /// whose pages are timed (all three by default). A disk too small for
+    /// ten million reports in every service at once can time them in turns:
+    /// each page reads the databases of the services it names.
+    #[arg(long, value_delimiter = ',', default_values = ["intake", "routing", "resolution"])]
+    pub loaded: Vec<ServiceName>,
+}
+
+/// The services `aduan load` fills.
+const LOADED: [ServiceName; 3] = [ServiceName::Intake, ServiceName::Routing, ServiceName::Resolution];
+
+/// What the pages are asked about.
+struct Subjects {
+    /// The busy inbox's institution.
+    busy: String,
+    /// A case there.
+    case: String,
+    /// A report waiting for a verifier.
+    queued: String,
+    /// A report's tracking code.
+    code: String,
+    /// The services whose data the pages may read.
+    loaded: Vec<ServiceName>,
 }
 
 /// A page's figures.
@@ -178,10 +201,9 @@ async fn measure(options: &PageBenchOptions, registry: &Registry, data_dir: &Pat
 
     let accounts = connect(data_dir, "accounts").await?;
     let cookie = add_staff_and_sign_in(&accounts, &client, &base, &busy).await?;
-    let figures =
-        time_pages(&client, &base, &cookie, &busy, &case.id.to_string(), &queued.to_string(), &code, options.requests)
-            .await?;
-    Ok(figures)
+    let subjects =
+        Subjects { busy, case: case.id.to_string(), queued: queued.to_string(), code, loaded: LOADED.to_vec() };
+    time_pages(&client, &base, &cookie, &subjects, options.requests).await
 }
 
 /// Web in front of a local cluster whose databases `aduan load` filled.
@@ -204,35 +226,44 @@ async fn measure_cluster(
     registry: &Registry,
     cluster: &mut Cluster,
 ) -> anyhow::Result<Vec<PageFigures>> {
+    if let Some(other) = options.loaded.iter().find(|service| !LOADED.contains(service)) {
+        anyhow::bail!("{other:?} is not loaded by `aduan load`: --loaded takes intake, routing and resolution");
+    }
     let base = cluster.start_web().await?;
+    let url =
+        |service: ServiceName| options.loaded.contains(&service).then(|| cluster.database_url(service).to_owned());
     let targets = Targets {
-        intake: cluster.database_url(ServiceName::Intake).to_owned(),
-        routing: cluster.database_url(ServiceName::Routing).to_owned(),
-        resolution: cluster.database_url(ServiceName::Resolution).to_owned(),
+        intake: url(ServiceName::Intake),
+        routing: url(ServiceName::Routing),
+        resolution: url(ServiceName::Resolution),
     };
     println!(
-        "a local cluster is up on the registry {}; loading {} reports",
+        "a local cluster is up on the registry {}; loading {} reports into {:?}",
         options.registry.display(),
-        options.reports
+        options.reports,
+        options.loaded
     );
     let loaded = crate::load::load(&targets, registry, options.reports, ("roads", "32.73")).await?;
     let busy = loaded.busy_institution.clone();
-    let resolution = aduan_platform::database::connect(&targets.resolution, Default::default()).await?;
-    let open_statuses =
-        aduan_procedure::Status::ALL.into_iter().filter(|status| status.is_open()).map(|status| status.as_str());
-    let open = aduan_resolution::entities::case::Entity::find()
-        .filter(aduan_resolution::entities::case::Column::InstitutionId.eq(busy.as_str()))
-        .filter(aduan_resolution::entities::case::Column::Status.is_in(open_statuses))
-        .count(&resolution)
-        .await?;
     println!(
-        "loaded {} reports ({} rows) in {:.0} s: {} waiting for a verifier, {} open cases, {open} of them in {busy}'s inbox",
+        "loaded {} reports ({} rows) in {:.0} s: {} waiting for a verifier, {} open cases",
         options.reports,
         loaded.rows,
         loaded.seconds,
         loaded.stages[0],
         loaded.stages[1] + loaded.stages[2],
     );
+    if let Some(resolution) = &targets.resolution {
+        let resolution = aduan_platform::database::connect(resolution, Default::default()).await?;
+        let open_statuses =
+            aduan_procedure::Status::ALL.into_iter().filter(|status| status.is_open()).map(|status| status.as_str());
+        let open = aduan_resolution::entities::case::Entity::find()
+            .filter(aduan_resolution::entities::case::Column::InstitutionId.eq(busy.as_str()))
+            .filter(aduan_resolution::entities::case::Column::Status.is_in(open_statuses))
+            .count(&resolution)
+            .await?;
+        println!("{open} open cases in {busy}'s inbox");
+    }
     let sample = |stage: Stage, here: bool| {
         loaded
             .samples
@@ -249,50 +280,60 @@ async fn measure_cluster(
     let accounts =
         aduan_platform::database::connect(cluster.database_url(ServiceName::Accounts), Default::default()).await?;
     let cookie = add_staff_and_sign_in(&accounts, &client, &base, &busy).await?;
-    let code = &followed.tracking_code;
-    let mut figures =
-        time_pages(&client, &base, &cookie, &busy, &case.to_string(), &queued.to_string(), code, options.requests)
-            .await?;
-    // The citizen's own view, with their secret, from intake's API.
-    let url = format!("{}/api/v1/reports/{code}", cluster.base_url(ServiceName::Intake));
-    let label = "intake API: the citizen's view with their secret".to_owned();
-    figures.push(
-        time_page(&label, options.requests, || {
-            client.get(&url).header(aduan_intake::api::SECRET_HEADER, &followed.secret)
-        })
-        .await?,
-    );
+    let code = followed.tracking_code.clone();
+    let subjects = Subjects {
+        busy,
+        case: case.to_string(),
+        queued: queued.to_string(),
+        code: code.clone(),
+        loaded: options.loaded.clone(),
+    };
+    let mut figures = time_pages(&client, &base, &cookie, &subjects, options.requests).await?;
+    if options.loaded.contains(&ServiceName::Intake) {
+        // The citizen's own view, with their secret, from intake's API.
+        let url = format!("{}/api/v1/reports/{code}", cluster.base_url(ServiceName::Intake));
+        let label = "intake API: the citizen's view with their secret".to_owned();
+        figures.push(
+            time_page(&label, options.requests, || {
+                client.get(&url).header(aduan_intake::api::SECRET_HEADER, &followed.secret)
+            })
+            .await?,
+        );
+    }
     Ok(figures)
 }
 
-/// Times the pages staff and citizens use all day, as the staff member of `cookie`.
-#[allow(clippy::too_many_arguments)]
+/// Times the pages staff and citizens use all day, as the staff member of
+/// `cookie`: those whose services' data is loaded.
 async fn time_pages(
     client: &reqwest::Client,
     base: &str,
     cookie: &str,
-    busy: &str,
-    case: &str,
-    queued: &str,
-    code: &str,
+    subjects: &Subjects,
     requests: u32,
 ) -> anyhow::Result<Vec<PageFigures>> {
-    let pages = [
-        format!("/staff/institutions/{busy}/inbox"),
-        format!("/staff/institutions/{busy}/inbox?status=open&sort=opened"),
-        format!("/staff/institutions/{busy}/inbox?status=open&overdue=yes"),
-        format!("/staff/cases/{case}"),
-        "/staff/verification".to_owned(),
-        format!("/staff/verification/{queued}"),
-        "/staff".to_owned(),
-        "/staff/administration/registry".to_owned(),
-        format!("/track/{code}"),
-        "/reports".to_owned(),
+    use ServiceName::{Intake, Resolution, Routing};
+    let Subjects { busy, case, queued, code, loaded } = subjects;
+    let pages: [(String, &[ServiceName]); 10] = [
+        (format!("/staff/institutions/{busy}/inbox"), &[Resolution]),
+        (format!("/staff/institutions/{busy}/inbox?status=open&sort=opened"), &[Resolution]),
+        (format!("/staff/institutions/{busy}/inbox?status=open&overdue=yes"), &[Resolution]),
+        // The case's photos come from intake.
+        (format!("/staff/cases/{case}"), &[Resolution, Intake]),
+        ("/staff/verification".to_owned(), &[Routing]),
+        (format!("/staff/verification/{queued}"), &[Routing]),
+        ("/staff".to_owned(), &[]),
+        ("/staff/administration/registry".to_owned(), &[]),
+        (format!("/track/{code}"), &[Intake]),
+        ("/reports".to_owned(), &[Intake]),
     ];
     let mut figures = Vec::new();
-    for page in pages {
-        let url = format!("{base}{page}");
-        figures.push(time_page(&page, requests, || client.get(&url).header(reqwest::header::COOKIE, cookie)).await?);
+    for (page, reads) in pages {
+        if reads.iter().all(|service| loaded.contains(service)) {
+            let url = format!("{base}{page}");
+            figures
+                .push(time_page(&page, requests, || client.get(&url).header(reqwest::header::COOKIE, cookie)).await?);
+        }
     }
     Ok(figures)
 }

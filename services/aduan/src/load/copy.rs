@@ -32,9 +32,14 @@ impl<E: EntityTrait> CopyRows<E> {
         Ok(())
     }
 
+    /// The table they go to.
+    pub fn table(&self) -> &'static str {
+        E::default().table_name()
+    }
+
     /// The statement that takes these rows.
     pub fn statement(&self) -> String {
-        let table = E::default().table_name().to_owned();
+        let table = self.table();
         let columns: Vec<String> = E::Column::iter().map(|column| format!("\"{}\"", column.as_str())).collect();
         format!("COPY \"{table}\" ({}) FROM STDIN", columns.join(", "))
     }

@@ -29,15 +29,15 @@ pub struct LoadOptions {
     /// How many reports.
     #[arg(long)]
     pub reports: u64,
-    /// Intake's database.
+    /// Intake's database; without it, intake's rows are not written.
     #[arg(long, env = "ADUAN_LOAD_INTAKE_DATABASE_URL")]
-    pub intake_database: String,
-    /// Routing's database.
+    pub intake_database: Option<String>,
+    /// Routing's database; without it, routing's rows are not written.
     #[arg(long, env = "ADUAN_LOAD_ROUTING_DATABASE_URL")]
-    pub routing_database: String,
-    /// Resolution's database.
+    pub routing_database: Option<String>,
+    /// Resolution's database; without it, resolution's rows are not written.
     #[arg(long, env = "ADUAN_LOAD_RESOLUTION_DATABASE_URL")]
-    pub resolution_database: String,
+    pub resolution_database: Option<String>,
     /// The registry the services run on.
     #[arg(long, default_value = "services/registry/data/indonesia/registry.toml")]
     pub registry: PathBuf,
@@ -49,15 +49,40 @@ pub struct LoadOptions {
     pub busy_region: String,
 }
 
-/// Where the reports go.
-#[derive(Debug, Clone)]
+/// Where the reports go. A service left out gets none of their rows: a
+/// disk too small for a country's reports in every service at once can
+/// hold them in some, and each service's pages read its own database.
+#[derive(Debug, Clone, Default)]
 pub struct Targets {
     /// Intake's database URL.
-    pub intake: String,
+    pub intake: Option<String>,
     /// Routing's.
-    pub routing: String,
+    pub routing: Option<String>,
     /// Resolution's.
-    pub resolution: String,
+    pub resolution: Option<String>,
+}
+
+impl Targets {
+    /// All three services' databases.
+    pub fn all(intake: &str, routing: &str, resolution: &str) -> Self {
+        Self {
+            intake: Some(intake.to_owned()),
+            routing: Some(routing.to_owned()),
+            resolution: Some(resolution.to_owned()),
+        }
+    }
+
+    /// The services written to, in the loader's order (intake, routing, resolution), with their URLs.
+    fn chosen(&self) -> Vec<(ServiceName, &str)> {
+        [
+            (ServiceName::Intake, &self.intake),
+            (ServiceName::Routing, &self.routing),
+            (ServiceName::Resolution, &self.resolution),
+        ]
+        .into_iter()
+        .filter_map(|(service, url)| Some((service, url.as_deref()?)))
+        .collect()
+    }
 }
 
 /// What a load wrote.
@@ -100,11 +125,9 @@ pub async fn run(options: LoadOptions) -> anyhow::Result<()> {
 /// in a hundred goes to the inbox of the rule for `busy` (category, region).
 pub async fn load(targets: &Targets, registry: &Registry, reports: u64, busy: (&str, &str)) -> anyhow::Result<Loaded> {
     let started = Instant::now();
-    for (service, url) in [
-        (ServiceName::Intake, &targets.intake),
-        (ServiceName::Routing, &targets.routing),
-        (ServiceName::Resolution, &targets.resolution),
-    ] {
+    let chosen = targets.chosen();
+    anyhow::ensure!(!chosen.is_empty(), "no database to load: give intake's, routing's or resolution's, or several");
+    for &(service, url) in &chosen {
         let scheme = url.split(':').next().unwrap_or_default();
         anyhow::ensure!(
             scheme.starts_with("postgres"),
@@ -132,19 +155,17 @@ pub async fn load(targets: &Targets, registry: &Registry, reports: u64, busy: (&
         }
     });
 
-    let mut intake = sqlx::PgConnection::connect(&targets.intake).await?;
-    let mut routing = sqlx::PgConnection::connect(&targets.routing).await?;
-    let mut resolution = sqlx::PgConnection::connect(&targets.resolution).await?;
+    let mut databases = Vec::with_capacity(chosen.len());
+    for &(service, url) in &chosen {
+        databases.push((service, url, sqlx::PgConnection::connect(url).await?));
+    }
     // Indexes are built once at the end rather than kept row by row: many
     // times faster for a trigram index, and what pg_restore does too.
     let mut set_aside = Vec::new();
     let mut failed = None;
-    for (connection, tables) in [
-        (&mut intake, &["report", "report_update", "report_clock"][..]),
-        (&mut routing, &["routed_report", "report_clock"][..]),
-        (&mut resolution, &["inbox_case", "case_clocks", "case_entry", "report_history", "report_clock"][..]),
-    ] {
-        match indexes::set_aside(connection, tables).await {
+    for (service, _, connection) in &mut databases {
+        let tables: Vec<&str> = tables_of(&mut Rows::default(), *service).iter().map(|table| table.table()).collect();
+        match indexes::set_aside(connection, &tables).await {
             Ok(indexes) => set_aside.push(indexes),
             Err(error) => {
                 failed = Some(error);
@@ -154,21 +175,20 @@ pub async fn load(targets: &Targets, registry: &Registry, reports: u64, busy: (&
     }
     let copied = match failed {
         Some(error) => Err(error),
-        None => copy_all(reports, &busy_institution, ready, [&mut intake, &mut routing, &mut resolution]).await,
+        None => {
+            let writers = databases.iter_mut().map(|(service, _, connection)| (*service, connection)).collect();
+            copy_all(reports, &busy_institution, ready, writers).await
+        }
     };
     // Built again whatever happened, each database's at the same time and
     // on a connection of its own (a copy cut short leaves its connection
     // unusable): a failed load leaves its tables their indexes. Then what
     // autovacuum would do in its time, done now: statistics for the
     // planner, and the visibility map that lets counts read an index alone.
-    drop((intake, routing, resolution));
+    let urls: Vec<&str> = databases.into_iter().map(|(_, url, _)| url).collect();
     let mut set_aside = set_aside.into_iter();
-    let finished = tokio::join!(
-        finish(&targets.intake, set_aside.next()),
-        finish(&targets.routing, set_aside.next()),
-        finish(&targets.resolution, set_aside.next()),
-    );
-    finished.0.and(finished.1).and(finished.2)?;
+    let finishing = urls.into_iter().map(|url| finish(url, set_aside.next()));
+    futures::future::join_all(finishing).await.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
     let Copied { stages, samples, rows } = copied?;
     teller.join().map_err(|_| anyhow::anyhow!("the loader's story teller panicked"))?;
     Ok(Loaded { stages, rows, seconds: started.elapsed().as_secs_f64(), samples, busy_institution })
@@ -181,13 +201,12 @@ struct Copied {
     rows: u64,
 }
 
-/// Writes the chunks as they are told into intake's, routing's and
-/// resolution's databases.
+/// Writes the chunks as they are told into the chosen services' databases.
 async fn copy_all(
     reports: u64,
     busy_institution: &str,
     mut ready: mpsc::Receiver<anyhow::Result<(Rows, Vec<Sample>)>>,
-    [intake, routing, resolution]: [&mut sqlx::PgConnection; 3],
+    mut writers: Vec<(ServiceName, &mut sqlx::PgConnection)>,
 ) -> anyhow::Result<Copied> {
     let started = Instant::now();
     let mut stages = [0; 4];
@@ -205,28 +224,12 @@ async fn copy_all(
                 samples.push(sample);
             }
         }
-        let Rows {
-            report,
-            report_update,
-            intake_clock,
-            routed_report,
-            routing_clock,
-            case,
-            case_clocks,
-            case_entry,
-            report_history,
-            resolution_clock,
-        } = &mut chunk;
-        let mut intake_tables: [&mut dyn Table; 3] = [report, report_update, intake_clock];
-        let mut routing_tables: [&mut dyn Table; 2] = [routed_report, routing_clock];
-        let mut resolution_tables: [&mut dyn Table; 5] =
-            [case, case_clocks, case_entry, report_history, resolution_clock];
-        let (a, b, c) = tokio::try_join!(
-            write(intake, &mut intake_tables),
-            write(routing, &mut routing_tables),
-            write(resolution, &mut resolution_tables),
-        )?;
-        rows += a + b + c;
+        let mut by_service = tables_by_service(&mut chunk);
+        let writes = writers.iter_mut().map(|(service, connection)| {
+            let tables = by_service.iter_mut().find(|(of, _)| of == service).map(|(_, tables)| std::mem::take(tables));
+            write(connection, tables.unwrap_or_default())
+        });
+        rows += futures::future::try_join_all(writes).await?.into_iter().sum::<u64>();
         if done % (CHUNK * 25) == 0 {
             let seconds = started.elapsed().as_secs_f64();
             println!("{done} reports, {rows} rows, {:.0} reports/s", done as f64 / seconds);
@@ -254,11 +257,46 @@ fn tell(scene: &Scene, numbers: std::ops::Range<u64>) -> anyhow::Result<(Rows, V
 
 /// A table's rows to copy.
 trait Table: Send {
+    fn table(&self) -> &'static str;
     fn statement(&self) -> String;
     fn take_text(&mut self) -> String;
 }
 
+/// A chunk's tables, by the service whose database keeps them: the one
+/// place that says which tables a load fills.
+fn tables_by_service(rows: &mut Rows) -> [(ServiceName, Vec<&mut dyn Table>); 3] {
+    let Rows {
+        report,
+        report_update,
+        intake_clock,
+        routed_report,
+        routing_clock,
+        case,
+        case_clocks,
+        case_entry,
+        report_history,
+        resolution_clock,
+    } = rows;
+    [
+        (ServiceName::Intake, vec![report as &mut dyn Table, report_update, intake_clock]),
+        (ServiceName::Routing, vec![routed_report as &mut dyn Table, routing_clock]),
+        (
+            ServiceName::Resolution,
+            vec![case as &mut dyn Table, case_clocks, case_entry, report_history, resolution_clock],
+        ),
+    ]
+}
+
+/// The tables of `service` in `rows`.
+fn tables_of(rows: &mut Rows, service: ServiceName) -> Vec<&mut dyn Table> {
+    tables_by_service(rows).into_iter().find(|(of, _)| *of == service).map(|(_, tables)| tables).unwrap_or_default()
+}
+
 impl<E: sea_orm::EntityTrait> Table for copy::CopyRows<E> {
+    fn table(&self) -> &'static str {
+        copy::CopyRows::table(self)
+    }
+
     fn statement(&self) -> String {
         copy::CopyRows::statement(self)
     }
@@ -269,10 +307,10 @@ impl<E: sea_orm::EntityTrait> Table for copy::CopyRows<E> {
 }
 
 /// Copies `tables` into one database in one transaction; answers the rows written.
-async fn write(connection: &mut sqlx::PgConnection, tables: &mut [&mut dyn Table]) -> anyhow::Result<u64> {
+async fn write(connection: &mut sqlx::PgConnection, tables: Vec<&mut dyn Table>) -> anyhow::Result<u64> {
     let mut transaction = connection.begin().await?;
     let mut rows = 0;
-    for table in tables.iter_mut() {
+    for table in tables {
         let statement = table.statement();
         let text = table.take_text();
         if text.is_empty() {
