@@ -84,7 +84,7 @@ async fn loaded_reports_are_whole_in_every_service_and_the_procedure_goes_on_wit
     assert_eq!(case["status"], "closed", "{case}");
 
     // The busy inbox counts what was loaded into it.
-    let open_here = |status: &str| {
+    let held_here = |status: &str| {
         format!("SELECT COUNT(*) FROM inbox_case WHERE institution_id = 'bandung-dpu' AND status = '{status}'")
     };
     let counts: Value =
@@ -93,11 +93,32 @@ async fn loaded_reports_are_whole_in_every_service_and_the_procedure_goes_on_wit
             .json()
             .await
             .unwrap();
-    for status in ["assigned", "in_follow_up"] {
-        let expected = count(&resolution_db, &open_here(status)).await;
-        let counted = counts.as_array().unwrap().iter().find(|c| c["status"] == status).map(|c| c["count"].clone());
-        assert_eq!(counted, Some(json!(expected)), "{status}: {counts}");
+    let open_counts: Value = aduan_e2e::staff::get(
+        &client,
+        &format!("{resolution}/api/v1/institutions/bandung-dpu/inbox/counts?status=open"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    for status in ["assigned", "in_follow_up", "closed"] {
+        let expected = count(&resolution_db, &held_here(status)).await;
+        let counted = |counts: &Value| {
+            counts.as_array().unwrap().iter().find(|c| c["status"] == status).map(|c| c["count"].clone())
+        };
+        assert_eq!(counted(&counts), Some(json!(expected)), "{status}: {counts}");
+        // The open cases alone, when asked for them.
+        let open = status != "closed";
+        assert_eq!(counted(&open_counts), open.then(|| json!(expected)), "{status}: {open_counts}");
     }
+    let refused = aduan_e2e::staff::get(
+        &client,
+        &format!("{resolution}/api/v1/institutions/bandung-dpu/inbox/counts?status=closed"),
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_status", "{body}");
     assert!(assigned > 0 && followed_up > 0);
 
     // An officer resolves a loaded case that was followed up: its citizen

