@@ -56,7 +56,7 @@ pub struct PageBenchOptions {
     /// whose pages are timed (all three by default). A disk too small for
     /// ten million reports in every service at once can time them in turns:
     /// each page reads the databases of the services it names.
-    #[arg(long, value_delimiter = ',', default_values = ["intake", "routing", "resolution"])]
+    #[arg(long, requires = "distributed", value_delimiter = ',', default_values = ["intake", "routing", "resolution"])]
     pub loaded: Vec<ServiceName>,
 }
 
@@ -208,6 +208,12 @@ async fn measure(options: &PageBenchOptions, registry: &Registry, data_dir: &Pat
 
 /// Web in front of a local cluster whose databases `aduan load` filled.
 async fn measure_distributed(options: &PageBenchOptions, registry: &Registry) -> anyhow::Result<Vec<PageFigures>> {
+    if let Some(other) = options.loaded.iter().find(|service| !LOADED.contains(service)) {
+        anyhow::bail!(
+            "{} is not loaded by `aduan load`: --loaded takes intake, routing and resolution",
+            other.as_str()
+        );
+    }
     let mut cluster_options = ClusterOptions::local(std::env::current_exe()?);
     cluster_options.extra_env = vec![
         ("ADUAN_REGISTRY".to_owned(), options.registry.display().to_string()),
@@ -226,9 +232,6 @@ async fn measure_cluster(
     registry: &Registry,
     cluster: &mut Cluster,
 ) -> anyhow::Result<Vec<PageFigures>> {
-    if let Some(other) = options.loaded.iter().find(|service| !LOADED.contains(service)) {
-        anyhow::bail!("{other:?} is not loaded by `aduan load`: --loaded takes intake, routing and resolution");
-    }
     let base = cluster.start_web().await?;
     let url =
         |service: ServiceName| options.loaded.contains(&service).then(|| cluster.database_url(service).to_owned());

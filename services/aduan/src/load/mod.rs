@@ -104,10 +104,12 @@ pub struct Loaded {
 pub async fn run(options: LoadOptions) -> anyhow::Result<()> {
     let registry =
         Registry::load(&options.registry).with_context(|| format!("reading {}", options.registry.display()))?;
+    // An empty variable in the environment is no database.
+    let given = |url: Option<String>| url.filter(|url| !url.is_empty());
     let targets = Targets {
-        intake: options.intake_database,
-        routing: options.routing_database,
-        resolution: options.resolution_database,
+        intake: given(options.intake_database),
+        routing: given(options.routing_database),
+        resolution: given(options.resolution_database),
     };
     let busy = (options.busy_category.as_str(), options.busy_region.as_str());
     let loaded = load(&targets, &registry, options.reports, busy).await?;
@@ -126,7 +128,11 @@ pub async fn run(options: LoadOptions) -> anyhow::Result<()> {
 pub async fn load(targets: &Targets, registry: &Registry, reports: u64, busy: (&str, &str)) -> anyhow::Result<Loaded> {
     let started = Instant::now();
     let chosen = targets.chosen();
-    anyhow::ensure!(!chosen.is_empty(), "no database to load: give intake's, routing's or resolution's, or several");
+    anyhow::ensure!(
+        !chosen.is_empty(),
+        "no database to load: give --intake-database, --routing-database or --resolution-database \
+         (or ADUAN_LOAD_INTAKE_DATABASE_URL, ...), one or several"
+    );
     for &(service, url) in &chosen {
         let scheme = url.split(':').next().unwrap_or_default();
         anyhow::ensure!(
@@ -185,6 +191,7 @@ pub async fn load(targets: &Targets, registry: &Registry, reports: u64, busy: (&
     // unusable): a failed load leaves its tables their indexes. Then what
     // autovacuum would do in its time, done now: statistics for the
     // planner, and the visibility map that lets counts read an index alone.
+    // The copies' connections are closed here, before the indexes are built.
     let urls: Vec<&str> = databases.into_iter().map(|(_, url, _)| url).collect();
     let mut set_aside = set_aside.into_iter();
     let finishing = urls.into_iter().map(|url| finish(url, set_aside.next()));

@@ -189,24 +189,20 @@ pub struct StatusCount {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CountsQuery {
-    /// `open`: the open statuses alone, what the inbox holds, counted from
-    /// the open cases. Without it every status is counted, the closed ones
-    /// too, from the institution's whole history: at ten million reports a
-    /// busy institution's hundred thousand cases took 30 ms to count, its
-    /// open ones 7.
+    /// `false` to leave the closed cases out (default `true`: every status).
     #[serde(default)]
-    #[param(pattern = "^open$")]
-    pub status: Option<String>,
+    pub closed: Option<bool>,
 }
 
-/// How many cases an institution holds in each status (the statuses it holds none in are left out).
+/// How many cases an institution holds in each status (the statuses it
+/// holds none in are left out); with `closed=false`, every status but closed.
 #[utoipa::path(
     get,
     path = "/api/v1/institutions/{institution_id}/inbox/counts",
     tag = "institutions",
     params(("institution_id" = String, Path, description = "The institution"), CountsQuery),
     security(("access_token" = [])),
-    responses((status = 200, body = Vec<StatusCount>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = Vec<StatusCount>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
 pub(super) async fn counts(
     State(state): State<ResolutionState>,
@@ -216,15 +212,15 @@ pub(super) async fn counts(
 ) -> Result<ApiJson<Vec<StatusCount>>, ApiError> {
     let Query(query) = query?;
     permit(&caller, Action::ReadInbox, &institution_id, &state.clocks.registry.current())?;
-    let statuses = match query.status.as_deref() {
-        None => Condition::all(),
-        Some("open") => case::open_cases(),
-        Some(other) => {
-            return Err(ApiError::invalid(
-                "invalid_status",
-                format!("{} is not counted by: leave it out, or give open", aduan_platform::http::quoted(other)),
-            ));
-        }
+    // The closed cases are most of an institution's after a few years (at
+    // ten million reports a busy one's hundred thousand cases took 32-35 ms
+    // to count, the rest a fifth of that): the inbox leaves them out. The
+    // statuses kept are named, so the index is read for those alone.
+    let statuses = if query.closed == Some(false) {
+        let kept = Status::ALL.into_iter().filter(|status| *status != Status::Closed).map(Status::as_str);
+        case::Column::Status.is_in(kept).into_condition()
+    } else {
+        Condition::all()
     };
     let rows: Vec<(String, i64)> = case::Entity::find()
         .select_only()

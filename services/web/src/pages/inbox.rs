@@ -231,9 +231,9 @@ pub async fn inbox(
     });
     let heading = VIEWS.iter().find(|(name, _)| *name == view).map_or_else(String::new, |(_, key)| tr.t(key));
     let counted: Value = if view == "open" {
-        // What the inbox holds: the closed cases of years are not counted on every visit.
+        // The cases in hand: the closed ones of years are not counted on every visit.
         let path = format!("/api/v1/institutions/{encoded}/inbox/counts");
-        state.services.get(Service::Resolution, &path, &[("status", "open")], staff.token()).await?
+        state.services.get(Service::Resolution, &path, &[("closed", "false")], staff.token()).await?
     } else {
         Value::Null
     };
