@@ -60,9 +60,6 @@ pub struct PageBenchOptions {
     pub loaded: Vec<ServiceName>,
 }
 
-/// The services `aduan load` fills.
-const LOADED: [ServiceName; 3] = [ServiceName::Intake, ServiceName::Routing, ServiceName::Resolution];
-
 /// What the pages are asked about.
 struct Subjects {
     /// The busy inbox's institution.
@@ -201,14 +198,19 @@ async fn measure(options: &PageBenchOptions, registry: &Registry, data_dir: &Pat
 
     let accounts = connect(data_dir, "accounts").await?;
     let cookie = add_staff_and_sign_in(&accounts, &client, &base, &busy).await?;
-    let subjects =
-        Subjects { busy, case: case.id.to_string(), queued: queued.to_string(), code, loaded: LOADED.to_vec() };
+    let subjects = Subjects {
+        busy,
+        case: case.id.to_string(),
+        queued: queued.to_string(),
+        code,
+        loaded: crate::load::SERVICES.to_vec(),
+    };
     time_pages(&client, &base, &cookie, &subjects, options.requests).await
 }
 
 /// Web in front of a local cluster whose databases `aduan load` filled.
 async fn measure_distributed(options: &PageBenchOptions, registry: &Registry) -> anyhow::Result<Vec<PageFigures>> {
-    if let Some(other) = options.loaded.iter().find(|service| !LOADED.contains(service)) {
+    if let Some(other) = options.loaded.iter().find(|service| !crate::load::SERVICES.contains(service)) {
         anyhow::bail!(
             "{} is not loaded by `aduan load`: --loaded takes intake, routing and resolution",
             other.as_str()

@@ -72,18 +72,24 @@ impl Targets {
         }
     }
 
-    /// The services written to, in the loader's order (intake, routing, resolution), with their URLs.
+    /// `service`'s database, if it is written to.
+    fn url(&self, service: ServiceName) -> Option<&str> {
+        match service {
+            ServiceName::Intake => self.intake.as_deref(),
+            ServiceName::Routing => self.routing.as_deref(),
+            ServiceName::Resolution => self.resolution.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The services written to, in the order of [`SERVICES`], with their URLs.
     fn chosen(&self) -> Vec<(ServiceName, &str)> {
-        [
-            (ServiceName::Intake, &self.intake),
-            (ServiceName::Routing, &self.routing),
-            (ServiceName::Resolution, &self.resolution),
-        ]
-        .into_iter()
-        .filter_map(|(service, url)| Some((service, url.as_deref()?)))
-        .collect()
+        SERVICES.into_iter().filter_map(|service| Some((service, self.url(service)?))).collect()
     }
 }
+
+/// The services whose databases a load fills.
+pub const SERVICES: [ServiceName; 3] = [ServiceName::Intake, ServiceName::Routing, ServiceName::Resolution];
 
 /// What a load wrote.
 #[derive(Debug, Clone)]
@@ -163,16 +169,16 @@ pub async fn load(targets: &Targets, registry: &Registry, reports: u64, busy: (&
 
     let mut databases = Vec::with_capacity(chosen.len());
     for &(service, url) in &chosen {
-        databases.push((service, url, sqlx::PgConnection::connect(url).await?));
+        databases.push((service, url, sqlx::PgConnection::connect(url).await?, None));
     }
     // Indexes are built once at the end rather than kept row by row: many
-    // times faster for a trigram index, and what pg_restore does too.
-    let mut set_aside = Vec::new();
+    // times faster for a trigram index, and what pg_restore does too. Each
+    // database keeps what was set aside from it.
     let mut failed = None;
-    for (service, _, connection) in &mut databases {
+    for (service, _, connection, set_aside) in &mut databases {
         let tables: Vec<&str> = tables_of(&mut Rows::default(), *service).iter().map(|table| table.table()).collect();
         match indexes::set_aside(connection, &tables).await {
-            Ok(indexes) => set_aside.push(indexes),
+            Ok(indexes) => *set_aside = Some(indexes),
             Err(error) => {
                 failed = Some(error);
                 break;
@@ -182,7 +188,7 @@ pub async fn load(targets: &Targets, registry: &Registry, reports: u64, busy: (&
     let copied = match failed {
         Some(error) => Err(error),
         None => {
-            let writers = databases.iter_mut().map(|(service, _, connection)| (*service, connection)).collect();
+            let writers = databases.iter_mut().map(|(service, _, connection, _)| (*service, connection)).collect();
             copy_all(reports, &busy_institution, ready, writers).await
         }
     };
@@ -192,9 +198,8 @@ pub async fn load(targets: &Targets, registry: &Registry, reports: u64, busy: (&
     // autovacuum would do in its time, done now: statistics for the
     // planner, and the visibility map that lets counts read an index alone.
     // The copies' connections are closed here, before the indexes are built.
-    let urls: Vec<&str> = databases.into_iter().map(|(_, url, _)| url).collect();
-    let mut set_aside = set_aside.into_iter();
-    let finishing = urls.into_iter().map(|url| finish(url, set_aside.next()));
+    let finishing: Vec<_> =
+        databases.into_iter().map(|(_, url, _connection, set_aside)| finish(url, set_aside)).collect();
     futures::future::join_all(finishing).await.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
     let Copied { stages, samples, rows } = copied?;
     teller.join().map_err(|_| anyhow::anyhow!("the loader's story teller panicked"))?;
