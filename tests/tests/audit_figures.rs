@@ -226,3 +226,49 @@ async fn figures_show_what_institutions_did_and_anyone_with_the_entries_gets_the
     );
     cluster.destroy().await.unwrap();
 }
+
+/// The facts take in every entry of every report they catch up with, on a
+/// PostgreSQL ledger that has no statistics yet (where the reports' entries
+/// are looked up one report at a time, not planned from a guess): more
+/// reports than one lookup holds, each with entries from two catch-ups.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_facts_catch_up_with_every_entry_of_every_report() {
+    use aduan_audit::entities::audit_report;
+    use aduan_platform::envelope::{new_envelope, system_actor};
+    use aduan_platform::proto::envelope::Event;
+    use aduan_platform::proto::{AssignedToInstitution, ReportFiled};
+    use sea_orm::{EntityTrait as _, TransactionTrait as _};
+
+    let ledger = aduan_e2e::FreshDatabase::create(ServiceName::Audit).await;
+    let reports: Vec<uuid::Uuid> = (0..700).map(|_| uuid::Uuid::now_v7()).collect();
+    let filed: Vec<Envelope> = reports
+        .iter()
+        .map(|report| new_envelope(*report, system_actor("test"), Event::Filed(ReportFiled::default())))
+        .collect();
+    let assigned: Vec<Envelope> = reports
+        .iter()
+        .map(|report| {
+            let to = AssignedToInstitution { institution_id: "bandung-dpu".into(), ..Default::default() };
+            new_envelope(*report, system_actor("test"), Event::Assigned(to))
+        })
+        .collect();
+    for round in [&filed, &assigned] {
+        let txn = ledger.db.begin().await.unwrap();
+        aduan_audit::appending::append_all(&txn, &round.iter().collect::<Vec<_>>()).await.unwrap();
+        txn.commit().await.unwrap();
+        assert_eq!(aduan_audit::projection::catch_up(&ledger.db).await.unwrap(), 700);
+    }
+
+    let facts = audit_report::Entity::find().all(&ledger.db).await.unwrap();
+    let mut folded: Vec<String> = facts
+        .iter()
+        .filter(|report| report.filed_at.is_some() && report.holder.as_deref() == Some("bandung-dpu"))
+        .map(|report| report.report_id.clone())
+        .collect();
+    folded.sort();
+    let mut expected: Vec<String> = reports.iter().map(ToString::to_string).collect();
+    expected.sort();
+    assert_eq!(facts.len(), 700, "one row of facts per report");
+    assert_eq!(folded, expected, "every report folded from both its entries");
+    ledger.drop_it().await;
+}

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use aduan_platform::proto::{Envelope, Message as _};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, Iterable,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel,
+    Iterable, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
 };
 
 use crate::entities::{audit_case, audit_facts_progress, audit_report, ledger_entry};
@@ -141,10 +141,31 @@ pub async fn keep_caught_up(db: DatabaseConnection, stop: tokio_util::sync::Canc
 
 /// The entries of `reports`, by report.
 async fn entries_of<C: ConnectionTrait>(conn: &C, reports: &[String]) -> Result<HashMap<String, Vec<Envelope>>, DbErr> {
-    let rows = ledger_entry::Entity::find()
-        .filter(ledger_entry::Column::ReportId.is_in(reports.iter().cloned()))
-        .all(conn)
-        .await?;
+    let wanted = ledger_entry::Entity::find();
+    let rows = match conn.get_database_backend() {
+        // PostgreSQL plans `report_id IN (…)` from the ledger's statistics,
+        // and a ledger that has none yet (a deployment's first minute, a
+        // restore, just after `pg_upgrade`) is guessed to match 0.5 % of its
+        // entries per id: a batch of hundreds of reports then reads the
+        // whole ledger, every half second, until autovacuum analyzes it
+        // (measured: 77 ms a batch over 200,000 entries, against 8 ms by the
+        // index). Looked up one report at a time in a lateral join (kept a
+        // subquery by `OFFSET 0`), each id is one index probe whatever the
+        // statistics say; with statistics it is as fast as the list.
+        DbBackend::Postgres => {
+            let ids: Vec<String> = (1..=reports.len()).map(|n| format!("(${n})")).collect();
+            let sql = format!(
+                "SELECT entry.* FROM (VALUES {}) AS wanted (report_id) \
+                 CROSS JOIN LATERAL (SELECT * FROM ledger_entry \
+                   WHERE ledger_entry.report_id = wanted.report_id OFFSET 0) AS entry",
+                ids.join(", ")
+            );
+            let values = reports.iter().map(|report| Value::from(report.as_str()));
+            wanted.from_raw_sql(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).all(conn).await?
+        }
+        // SQLite looks each id of a list up in the index, statistics or not.
+        _ => wanted.filter(ledger_entry::Column::ReportId.is_in(reports.iter().cloned())).all(conn).await?,
+    };
     let mut by_report: HashMap<String, Vec<Envelope>> = HashMap::new();
     for row in rows {
         if let Some(report) = row.report_id.clone() {
