@@ -228,9 +228,10 @@ async fn figures_show_what_institutions_did_and_anyone_with_the_entries_gets_the
 }
 
 /// The facts take in every entry of every report they catch up with, on a
-/// PostgreSQL ledger that has no statistics yet (where the reports' entries
-/// are looked up one report at a time, not planned from a guess): more
-/// reports than one lookup holds, each with entries from two catch-ups.
+/// PostgreSQL ledger that has no statistics yet, where the reports' entries
+/// are read by a lateral join rather than a list: more reports than one
+/// statement reads, each with entries from two catch-ups. (What it checks
+/// is what is read; how fast is in PERFORMANCE.md.)
 #[tokio::test(flavor = "multi_thread")]
 async fn the_facts_catch_up_with_every_entry_of_every_report() {
     use aduan_audit::entities::audit_report;

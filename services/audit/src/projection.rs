@@ -65,6 +65,9 @@ async fn save<C: ConnectionTrait>(conn: &C, folded: Vec<Folded>) -> Result<(), D
 /// Entries taken at a time by [`catch_up`].
 const CATCH_UP_BATCH: u64 = 5_000;
 
+/// Reports whose entries one statement reads (one parameter each).
+const REPORTS_AT_A_TIME: usize = 500;
+
 /// The name of the lock that makes catching up take turns across replicas.
 const CATCH_UP_LOCK: &str = "audit facts catch-up";
 
@@ -112,7 +115,7 @@ pub async fn catch_up(db: &DatabaseConnection) -> Result<u64, DbErr> {
         reports.sort_unstable();
         reports.dedup();
         let mut folded = Vec::with_capacity(reports.len());
-        for chunk in reports.chunks(500) {
+        for chunk in reports.chunks(REPORTS_AT_A_TIME) {
             for (report, mut envelopes) in entries_of(&txn, chunk).await? {
                 folded.push(fold_report(&report, &mut envelopes));
             }
@@ -139,8 +142,12 @@ pub async fn keep_caught_up(db: DatabaseConnection, stop: tokio_util::sync::Canc
     }
 }
 
-/// The entries of `reports`, by report.
+/// The entries of `reports` (distinct: a report named twice would have its
+/// entries twice), by report.
 async fn entries_of<C: ConnectionTrait>(conn: &C, reports: &[String]) -> Result<HashMap<String, Vec<Envelope>>, DbErr> {
+    if reports.is_empty() {
+        return Ok(HashMap::new());
+    }
     let wanted = ledger_entry::Entity::find();
     let rows = match conn.get_database_backend() {
         // PostgreSQL plans `report_id IN (…)` from the ledger's statistics,
