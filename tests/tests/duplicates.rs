@@ -1,7 +1,7 @@
 //! A report waiting for a verifier comes with the earlier reports it may
-//! duplicate, over every report, not only the queue's page (in a busy
-//! neighbourhood found by the database's trigram index: `pg_trgm` on
-//! PostgreSQL, FTS5 on SQLite), and is merged in one step.
+//! duplicate, over every report, not only the queue's page (found by the
+//! sketches of their trigrams, on PostgreSQL and SQLite alike), and is
+//! merged in one step.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -128,27 +128,30 @@ async fn on_sqlite_the_queue_suggests_earlier_alike_reports_to_merge() {
     suggests_and_merges(&dev.base_url(), &dev.base_url()).await;
 }
 
-/// A busy neighbourhood (more earlier reports in one category and region
-/// than are ranked one by one): the trigram index finds the alike one among
-/// hundreds, on either database.
-async fn the_index_finds_the_original_in_a_busy_neighbourhood(db: &sea_orm::DatabaseConnection) {
+/// A busy neighbourhood: the sketches find the alike one among hundreds,
+/// on either database, for one report and for a page of them, including an
+/// original routed before there were sketches; a closed alike report is not
+/// offered.
+async fn the_sketches_find_the_original_in_a_busy_neighbourhood(db: &sea_orm::DatabaseConnection) {
     use aduan_platform::proto::{self, Message as _};
-    use aduan_routing::routed_report;
+    use aduan_routing::{routed_report, similar};
     use sea_orm::{EntityTrait, Set};
-    let row = |n: usize, title: String, description: String| {
+    let row = |n: usize, title: &str, description: &str| {
         let content = proto::ReportContent {
             category: "roads".into(),
             region: "31.71".into(),
-            title,
-            description,
+            title: title.into(),
+            description: description.into(),
             tracking_code: format!("ADU-TEST-{n:04}"),
             ..proto::ReportContent::default()
         };
+        let text = similar::search_text(&content);
         routed_report::ActiveModel {
             report_id: Set(uuid::Uuid::now_v7()),
             category: Set("roads".into()),
             region: Set("31.71".into()),
-            search_text: Set(Some(aduan_routing::similar::search_text(&content))),
+            likeness_sketch: Set(Some(similar::sketch(&text))),
+            search_text: Set(Some(text)),
             content: Set(content.encode_to_vec()),
             status: Set("submitted".into()),
             institution_id: Set("sp4n-verifier".into()),
@@ -163,54 +166,68 @@ async fn the_index_finds_the_original_in_a_busy_neighbourhood(db: &sea_orm::Data
             verification_overdue_at: Set(None),
         }
     };
-    let original = row(
-        0,
-        "Jembatan Cikapundung retak".into(),
-        "Retakan panjang di lantai jembatan Cikapundung dekat taman.".into(),
-    );
+    let bridge = "Retakan panjang di lantai jembatan Cikapundung dekat taman.";
+    let mut closed = row(1, "Jembatan Cikapundung retak", bridge);
+    closed.status = Set("closed".into());
+    routed_report::Entity::insert(closed).exec(db).await.unwrap();
+    // Routed before there were sketches: neither text nor sketch yet.
+    let mut original = row(0, "Jembatan Cikapundung retak", bridge);
+    (original.search_text, original.likeness_sketch) = (Set(None), Set(None));
     let original_id = original.report_id.clone().unwrap();
     routed_report::Entity::insert(original).exec(db).await.unwrap();
     let streets = ["Sudirman", "Thamrin", "Gatot Subroto", "Rasuna Said", "Kuningan", "Senayan"];
-    let others: Vec<_> = (1..=260)
+    let others: Vec<_> = (2..=400)
         .map(|n| {
             let street = streets[n % streets.len()];
             row(
                 n,
-                format!("Lampu jalan {street} padam {n}"),
-                format!("Lampu penerangan jalan di {street} nomor {n} mati sejak minggu lalu."),
+                &format!("Lampu jalan {street} padam {n}"),
+                &format!("Lampu penerangan jalan di {street} nomor {n} mati sejak minggu lalu."),
             )
         })
         .collect();
     for chunk in others.chunks(100) {
         routed_report::Entity::insert_many(chunk.to_vec()).exec(db).await.unwrap();
     }
-    let later = row(
-        999,
-        "Retak di jembatan Cikapundung".into(),
-        "Lantai jembatan Cikapundung retak panjang, dekat taman kota.".into(),
-    );
-    let later_id = later.report_id.clone().unwrap();
-    routed_report::Entity::insert(later).exec(db).await.unwrap();
+    let later =
+        row(999, "Retak di jembatan Cikapundung", "Lantai jembatan Cikapundung retak panjang, dekat taman kota.");
+    let lamp =
+        row(998, "Lampu jalan Thamrin padam 7", "Lampu penerangan jalan di Thamrin nomor 7 mati sejak minggu lalu.");
+    let (later_id, lamp_id) = (later.report_id.clone().unwrap(), lamp.report_id.clone().unwrap());
+    routed_report::Entity::insert_many([later, lamp]).exec(db).await.unwrap();
+    similar::backfill(db).await.unwrap();
+
     let report = routed_report::Entity::find_by_id(later_id).one(db).await.unwrap().unwrap();
-    let found = aduan_routing::similar::suggestions(db, &report).await.unwrap();
+    let found = similar::suggestions(db, &report).await.unwrap();
     let ids: Vec<_> = found.iter().map(|suggestion| suggestion.original.report_id).collect();
     assert_eq!(ids, [original_id], "{:?}", found.iter().map(|s| s.likeness).collect::<Vec<_>>());
+    assert!(found[0].likeness >= similar::LIKENESS);
+
+    // A page: each report gets its own, the lamp the lamps before it.
+    let lamp = routed_report::Entity::find_by_id(lamp_id).one(db).await.unwrap().unwrap();
+    let page = similar::suggestions_for(db, &[report, lamp]).await.unwrap();
+    let ids: Vec<_> = page[&later_id].iter().map(|suggestion| suggestion.original.report_id).collect();
+    assert_eq!(ids, [original_id]);
+    let lamps = &page[&lamp_id];
+    assert_eq!(lamps.len(), similar::SHOWN, "{lamps:?}");
+    assert!(lamps.iter().all(|suggestion| suggestion.original.search_text.as_deref().unwrap().contains("thamrin")));
+    assert!(lamps.windows(2).all(|pair| pair[0].likeness >= pair[1].likeness));
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn pg_trgm_finds_the_original_among_hundreds() {
+async fn on_postgresql_the_sketches_find_the_original_among_hundreds() {
     let fresh = aduan_e2e::FreshDatabase::create(aduan::services::ServiceName::Routing).await;
-    the_index_finds_the_original_in_a_busy_neighbourhood(&fresh.db).await;
+    the_sketches_find_the_original_in_a_busy_neighbourhood(&fresh.db).await;
     fresh.drop_it().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn fts5_finds_the_original_among_hundreds() {
+async fn on_sqlite_the_sketches_find_the_original_among_hundreds() {
     let file = std::env::temp_dir().join(format!("aduan-similar-{}.sqlite", uuid::Uuid::now_v7().simple()));
     let url = format!("sqlite://{}?mode=rwc", file.display());
     let db = aduan_platform::database::connect(&url, Default::default()).await.unwrap();
     aduan::services::migrate(aduan::services::ServiceName::Routing, &db).await.unwrap();
-    the_index_finds_the_original_in_a_busy_neighbourhood(&db).await;
+    the_sketches_find_the_original_in_a_busy_neighbourhood(&db).await;
     db.close().await.unwrap();
     std::fs::remove_file(&file).ok();
 }

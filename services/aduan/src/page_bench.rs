@@ -468,8 +468,8 @@ fn due_on(today: NaiveDate, n: u64) -> NaiveDate {
 
 /// `queued` reports waiting for a verifier: half of them in one busy
 /// neighbourhood (Kota Bandung), the rest over the regions of the registry.
-/// Answers the newest of the busy neighbourhood's, whose duplicates the
-/// trigram index looks for.
+/// Answers the newest of the busy neighbourhood's, which has the most
+/// earlier reports to be compared with.
 async fn load_queue(db: &DatabaseConnection, registry: &Registry, queued: u64) -> anyhow::Result<Uuid> {
     use aduan_routing::routed_report;
     let regions = registry.regions();
@@ -493,11 +493,13 @@ async fn load_queue(db: &DatabaseConnection, registry: &Registry, queued: u64) -
             privacy: proto::Privacy::Public as i32,
             ..proto::ReportContent::default()
         };
+        let search_text = aduan_routing::similar::search_text(&content);
         batch.push(routed_report::ActiveModel {
             report_id: Set(report_id),
             category: Set(content.category.clone()),
             region: Set(region.to_owned()),
-            search_text: Set(Some(aduan_routing::similar::search_text(&content))),
+            search_text: Set(Some(search_text.clone())),
+            likeness_sketch: Set(Some(aduan_routing::similar::sketch(&search_text))),
             content: Set(content.encode_to_vec()),
             status: Set("submitted".into()),
             institution_id: Set(verifier.clone()),

@@ -253,9 +253,13 @@ async fn verification_queue(
         .all(&state.db)
         .await?;
     let page = Page::from_rows(waiting, limit, |routed| Cursor::new(routed.routed_at.to_rfc3339(), routed.report_id));
-    let mut queue = Vec::with_capacity(page.items.len());
-    for routed in page.items.into_iter().filter(|routed| sees_queued(&caller, &routed.region, &registry)) {
-        queue.push(queued_report(&state, &caller, routed).await?);
+    let seen: Vec<routed_report::Model> =
+        page.items.into_iter().filter(|routed| sees_queued(&caller, &routed.region, &registry)).collect();
+    let mut similar = crate::similar::suggestions_for(&state.db, &seen).await?;
+    let mut queue = Vec::with_capacity(seen.len());
+    for routed in seen {
+        let suggestions = similar.remove(&routed.report_id).unwrap_or_default();
+        queue.push(queued_report(&state, &caller, routed, suggestions)?);
     }
     Ok(ApiJson(Page { items: queue, next: page.next }))
 }
@@ -265,16 +269,17 @@ async fn verification_queue(
 const WITHHELD: &str = "(confidential)";
 
 /// A waiting report as the queue shows it, with its possible duplicates.
-async fn queued_report(
+fn queued_report(
     state: &RoutingState,
     caller: &Caller,
     routed: routed_report::Model,
+    suggestions: Vec<crate::similar::Suggestion>,
 ) -> Result<QueuedReport, ApiError> {
     let content = proto::ReportContent::decode(routed.content.as_slice()).map_err(ApiError::internal)?;
     let due = state.verification.due(&routed);
     let registry = state.registry.current();
     let mut similar = Vec::new();
-    for suggestion in crate::similar::suggestions(&state.db, &routed).await? {
+    for suggestion in suggestions {
         let original =
             proto::ReportContent::decode(suggestion.original.content.as_slice()).map_err(ApiError::internal)?;
         let confidential = original.privacy == proto::Privacy::Confidential as i32;
@@ -320,7 +325,8 @@ async fn queued(
     if routed.status != Status::Submitted.as_str() {
         return Err(not_waiting());
     }
-    Ok(ApiJson(queued_report(&state, &caller, routed).await?))
+    let suggestions = crate::similar::suggestions(&state.db, &routed).await?;
+    Ok(ApiJson(queued_report(&state, &caller, routed, suggestions)?))
 }
 
 fn parse_report_id(text: &str) -> Result<Uuid, ApiError> {

@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(SimilarReports),
             Box::new(DeliveryAtScale),
             Box::new(LighterOutbox),
+            Box::new(LikenessSketches),
         ]
     }
 }
@@ -55,7 +56,7 @@ impl MigrationTrait for CreateRoutingTables {
     }
 }
 
-/// The text possible duplicates are found by, and its trigram index.
+/// The text possible duplicates are found by, and the neighbourhood's index.
 #[derive(Debug)]
 struct SimilarReports;
 
@@ -70,5 +71,26 @@ impl MigrationTrait for SimilarReports {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         add_missing_columns(manager, routed_report::Entity).await?;
         crate::similar::create_index(manager.get_connection()).await
+    }
+}
+
+/// A sketch of each report's trigrams, which suggestions are found by
+/// instead of a text index (`crate::similar`).
+#[derive(Debug)]
+struct LikenessSketches;
+
+impl MigrationName for LikenessSketches {
+    fn name(&self) -> &str {
+        "m20261201_000001_routing_likeness_sketches"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for LikenessSketches {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_missing_columns(manager, routed_report::Entity).await?;
+        let db = manager.get_connection();
+        crate::similar::drop_text_indexes(db).await?;
+        crate::similar::backfill(db).await
     }
 }

@@ -101,6 +101,7 @@ impl PlaceReports {
         let assigned = self.assigned(content.clone(), &[]);
         let certain = assigned.matched_by != MatchedBy::NationalVerifier.as_str();
         let status = if certain { Status::Assigned } else { Status::Submitted };
+        let search_text = crate::similar::search_text(&content);
         let mut routed = routed_report::ActiveModel {
             report_id: Set(report_id),
             category: Set(content.category.clone()),
@@ -117,7 +118,8 @@ impl PlaceReports {
             case_sequence: Set(0),
             verification_clock: Set(None),
             verification_overdue_at: Set(None),
-            search_text: Set(Some(crate::similar::search_text(&content))),
+            search_text: Set(Some(search_text.clone())),
+            likeness_sketch: Set(Some(crate::similar::sketch(&search_text))),
         };
         let _in_its_trace = filing.span.enter();
         if certain {

@@ -58,6 +58,10 @@ pub struct Model {
     /// found by (`crate::similar`).
     #[sea_orm(column_type = "Text", nullable)]
     pub search_text: Option<String>,
+    /// The smallest hashes of its search text's trigrams, that likeness is
+    /// estimated by (`crate::similar::sketch`); `None` only for reports
+    /// filed before the window of possible originals when sketches came.
+    pub likeness_sketch: Option<Vec<u8>>,
 }
 
 impl Model {

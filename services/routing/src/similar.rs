@@ -1,18 +1,26 @@
 //! Possible duplicates of a waiting report: earlier reports, still being
 //! handled, in the same category and region, filed within a window, whose
-//! words are alike. A quiet neighbourhood's reports are ranked one by one;
-//! in a busy one (a capital's roads) the database's trigram index finds the
-//! candidates (`pg_trgm` on PostgreSQL, an FTS5 trigram table on SQLite).
-//! One likeness, computed here the way `pg_trgm` computes it, ranks them, so
-//! both databases suggest the same reports.
+//! words are alike. Likeness is `pg_trgm`'s (shared trigrams over all of
+//! them), computed here, so both databases suggest the same reports.
+//!
+//! Every report keeps a sketch of its trigrams: the smallest [`SKETCHED`] of
+//! their hashes, a few hundred bytes whatever its length. Two sketches
+//! estimate the likeness of two reports in a few hundred steps (a bottom-k
+//! sketch: the smallest hashes of a union are an even sample of it, and
+//! each sketch tells which of them its report holds), and exactly when both
+//! reports are short. A neighbourhood's sketches are read in one query; the
+//! likeliest are ranked exactly by their words.
+//!
+//! There is no text index: at ten million reports a trigram index read a
+//! posting list across every report for each of a paragraph's trigrams, or
+//! recomputed the likeness of every neighbour from its text, and a busy
+//! neighbourhood's report took a second (PERFORMANCE.md).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use aduan_platform::proto::ReportContent;
 use aduan_procedure::Status;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::routed_report;
@@ -23,12 +31,18 @@ pub const WINDOW_DAYS: i64 = 30;
 pub const LIKENESS: f64 = 0.3;
 /// How many suggestions a report gets.
 pub const SHOWN: usize = 3;
-/// How many candidates the index hands over to be ranked.
-const CANDIDATES: u64 = 25;
+/// How many trigram hashes a sketch keeps. The estimate's standard error
+/// at the threshold is about 0.04; texts of fewer trigrams are kept whole.
+pub const SKETCHED: usize = 128;
+/// How alike a sketch must look for its report to be ranked by its words:
+/// far enough below [`LIKENESS`] that a report truly at it is not missed.
+const LOOKS_ALIKE: f64 = 0.15;
+/// How many of the likeliest by sketch are ranked by their words.
+const CANDIDATES: usize = 25;
 /// How much of a report's text is indexed and compared.
 const INDEXED_CHARACTERS: usize = 2000;
-/// How many of its words a report searches by on SQLite.
-const SEARCHED_WORDS: usize = 32;
+/// How many reports are read by id in one statement.
+const READ_AT_A_TIME: usize = 500;
 
 /// The text a report is found by: its title and description, lower-cased.
 pub fn search_text(content: &ReportContent) -> String {
@@ -57,6 +71,60 @@ pub fn likeness(a: &HashSet<[char; 3]>, b: &HashSet<[char; 3]>) -> f64 {
     if union == 0 { 0.0 } else { a.intersection(b).count() as f64 / union as f64 }
 }
 
+/// A trigram's hash: FNV-1a over its UTF-8, then MurmurHash3's finaliser, so
+/// that the smallest hashes are an even sample of the trigrams. Sketches are
+/// stored: a change here must compute every report's sketch again.
+fn trigram_hash(trigram: &[char; 3]) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    let mut utf8 = [0_u8; 4];
+    for character in trigram {
+        for byte in character.encode_utf8(&mut utf8).bytes() {
+            hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+        }
+    }
+    hash ^= hash >> 16;
+    hash = hash.wrapping_mul(0x85eb_ca6b);
+    hash ^= hash >> 13;
+    hash = hash.wrapping_mul(0xc2b2_ae35);
+    hash ^ (hash >> 16)
+}
+
+/// A text's sketch as stored: the smallest [`SKETCHED`] hashes of its
+/// trigrams, ascending, four bytes each, big-endian.
+pub fn sketch(text: &str) -> Vec<u8> {
+    let mut hashes: Vec<u32> = trigrams(text).iter().map(trigram_hash).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes.truncate(SKETCHED);
+    hashes.into_iter().flat_map(u32::to_be_bytes).collect()
+}
+
+fn sketch_hashes(stored: &[u8]) -> Vec<u32> {
+    stored.chunks_exact(4).map(|four| u32::from_be_bytes([four[0], four[1], four[2], four[3]])).collect()
+}
+
+/// The likeness two sketches estimate: of the smallest [`SKETCHED`] hashes
+/// of both reports' trigrams together, the share both hold. A hash among
+/// those that a report holds is among its own smallest, so its sketch tells.
+fn estimated_likeness(a: &[u32], b: &[u32]) -> f64 {
+    let (mut i, mut j, mut taken, mut shared) = (0, 0, 0_usize, 0_usize);
+    while taken < SKETCHED {
+        match (a.get(i), b.get(j)) {
+            (None, None) => break,
+            (Some(x), Some(y)) if x == y => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+            (Some(x), Some(y)) if x > y => j += 1,
+            (Some(_), _) => i += 1,
+            (None, Some(_)) => j += 1,
+        }
+        taken += 1;
+    }
+    if taken == 0 { 0.0 } else { shared as f64 / taken as f64 }
+}
+
 /// Whether a report may be the original a duplicate is merged into: it is
 /// still being handled somewhere, so the duplicate's citizen can follow it.
 pub fn may_be_original(status: Status) -> bool {
@@ -73,6 +141,11 @@ fn first_id_since(at: chrono::DateTime<chrono::Utc>) -> Uuid {
     Uuid::from_bytes(bytes)
 }
 
+/// The first report id in the window now.
+fn window_start() -> Uuid {
+    first_id_since(chrono::Utc::now() - chrono::Duration::days(WINDOW_DAYS))
+}
+
 /// A suggested original and how alike it is.
 #[derive(Debug, Clone)]
 pub struct Suggestion {
@@ -82,180 +155,162 @@ pub struct Suggestion {
     pub likeness: f64,
 }
 
-/// How many earlier reports of the same category and region are ranked one
-/// by one; a busier neighbourhood asks the trigram index for candidates.
-const RANKED_DIRECTLY: u64 = 200;
-
 /// The earlier reports `report` may duplicate, most alike first.
 pub async fn suggestions(db: &impl ConnectionTrait, report: &routed_report::Model) -> Result<Vec<Suggestion>, DbErr> {
-    let Some(text) = report.search_text.as_deref().filter(|text| !text.trim().is_empty()) else {
-        return Ok(Vec::new());
-    };
-    let since = first_id_since(chrono::Utc::now() - chrono::Duration::days(WINDOW_DAYS));
-    // Their ids first, from the neighbourhood's index alone: a busy
-    // neighbourhood's whole rows would be read only to be set aside.
-    let neighbours: Vec<Uuid> = routed_report::Entity::find()
-        .select_only()
-        .column(routed_report::Column::ReportId)
-        .filter(routed_report::Column::Category.eq(report.category.as_str()))
-        .filter(routed_report::Column::Region.eq(report.region.as_str()))
-        .filter(routed_report::Column::ReportId.gte(since))
-        .filter(routed_report::Column::ReportId.lt(report.report_id))
-        .order_by_desc(routed_report::Column::ReportId)
-        .limit(RANKED_DIRECTLY + 1)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let ids = if neighbours.len() as u64 <= RANKED_DIRECTLY {
-        neighbours
-    } else {
-        candidates(db, report, text, since).await?
-    };
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    let mut found = suggestions_for(db, std::slice::from_ref(report)).await?;
+    Ok(found.remove(&report.report_id).unwrap_or_default())
+}
+
+/// The suggestions of each of `reports` (a page of the queue), reading each
+/// neighbourhood's sketches once for all of its reports.
+pub async fn suggestions_for(
+    db: &impl ConnectionTrait,
+    reports: &[routed_report::Model],
+) -> Result<HashMap<Uuid, Vec<Suggestion>>, DbErr> {
+    let since = window_start();
+    let mut neighbourhoods: HashMap<(&str, &str), Vec<(&routed_report::Model, Vec<u32>)>> = HashMap::new();
+    for report in reports.iter().filter(|report| report.report_id > since) {
+        let own = match &report.likeness_sketch {
+            Some(stored) => sketch_hashes(stored),
+            None => sketch_hashes(&sketch(report.search_text.as_deref().unwrap_or_default())),
+        };
+        if !own.is_empty() {
+            neighbourhoods.entry((&report.category, &report.region)).or_default().push((report, own));
+        }
     }
-    let candidates = routed_report::Entity::find().filter(routed_report::Column::ReportId.is_in(ids)).all(db).await?;
-    let own = trigrams(text);
-    let mut found: Vec<Suggestion> = candidates
-        .into_iter()
-        .filter(|original| Status::parse(&original.status).is_some_and(may_be_original))
-        .map(|original| {
-            let likeness = likeness(&own, &trigrams(original.search_text.as_deref().unwrap_or_default()));
-            Suggestion { original, likeness }
-        })
-        .filter(|suggestion| suggestion.likeness >= LIKENESS)
+    // Each report's likeliest earlier neighbours, by their sketches.
+    let mut likeliest: Vec<(&routed_report::Model, Vec<Uuid>)> = Vec::new();
+    for ((category, region), members) in neighbourhoods {
+        let Some(latest) = members.iter().map(|(report, _)| report.report_id).max() else { continue };
+        let neighbours = sketches(db, category, region, since, latest).await?;
+        for (report, own) in members {
+            let mut looked: Vec<(f64, Uuid)> = neighbours
+                .iter()
+                .filter(|(id, _)| *id < report.report_id)
+                .map(|(id, theirs)| (estimated_likeness(&own, theirs), *id))
+                .filter(|(estimate, _)| *estimate >= LOOKS_ALIKE)
+                .collect();
+            looked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+            looked.truncate(CANDIDATES);
+            likeliest.push((report, looked.into_iter().map(|(_, id)| id).collect()));
+        }
+    }
+    // Ranked by their words, each candidate read once.
+    let wanted: HashSet<Uuid> = likeliest.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
+    let candidates = read_reports(db, wanted.into_iter().collect()).await?;
+    let words: HashMap<Uuid, HashSet<[char; 3]>> = candidates
+        .values()
+        .map(|candidate| (candidate.report_id, trigrams(candidate.search_text.as_deref().unwrap_or_default())))
         .collect();
-    found.sort_by(|a, b| b.likeness.total_cmp(&a.likeness).then(b.original.report_id.cmp(&a.original.report_id)));
-    found.truncate(SHOWN);
+    let mut found = HashMap::new();
+    for (report, ids) in likeliest {
+        let own = trigrams(report.search_text.as_deref().unwrap_or_default());
+        let mut alike: Vec<Suggestion> = ids
+            .iter()
+            .filter_map(|id| Some((candidates.get(id)?, words.get(id)?)))
+            .filter(|(original, _)| Status::parse(&original.status).is_some_and(may_be_original))
+            .map(|(original, theirs)| Suggestion { original: original.clone(), likeness: likeness(&own, theirs) })
+            .filter(|suggestion| suggestion.likeness >= LIKENESS)
+            .collect();
+        alike.sort_by(|a, b| b.likeness.total_cmp(&a.likeness).then(b.original.report_id.cmp(&a.original.report_id)));
+        alike.truncate(SHOWN);
+        found.insert(report.report_id, alike);
+    }
     Ok(found)
 }
 
-/// Report ids the trigram index finds alike, in the report's category and
-/// region, filed in the window and before it.
-async fn candidates(
+/// The sketches of a neighbourhood's reports that may be originals, filed
+/// in the window before `before`, from the neighbourhood's index.
+async fn sketches(
     db: &impl ConnectionTrait,
-    report: &routed_report::Model,
-    text: &str,
+    category: &str,
+    region: &str,
     since: Uuid,
-) -> Result<Vec<Uuid>, DbErr> {
-    let backend = db.get_database_backend();
-    // Reports no longer handled are never offered: they must not crowd the
-    // candidates out. (The names are the procedure's own, not input.)
-    let not_original: Vec<String> = Status::ALL
-        .into_iter()
-        .filter(|status| !may_be_original(*status))
-        .map(|status| format!("'{}'", status.as_str()))
-        .collect();
-    let not_original = not_original.join(", ");
-    let (sql, search): (String, String) = match backend {
-        DbBackend::Postgres => (
-            format!(
-                "SELECT report_id FROM routed_report \
-                 WHERE search_text % $1 AND category = $2 AND region = $3 AND report_id >= $4 AND report_id < $5 \
-                 AND status NOT IN ({not_original}) \
-                 ORDER BY similarity(search_text, $1) DESC LIMIT {CANDIDATES}"
-            ),
-            text.to_owned(),
-        ),
-        _ => {
-            // CROSS JOIN keeps the text index the outer loop: driven from the
-            // neighbourhood's index instead, SQLite would search the text
-            // once per neighbour.
-            let Some(search) = fts5_query(text) else { return Ok(Vec::new()) };
-            (
-                format!(
-                    "SELECT r.report_id AS report_id FROM routed_report_text t \
-                     CROSS JOIN routed_report r ON r.report_id = t.report_id \
-                     WHERE routed_report_text MATCH ? AND r.category = ? AND r.region = ? \
-                     AND r.report_id >= ? AND r.report_id < ? AND r.status NOT IN ({not_original}) \
-                     ORDER BY bm25(routed_report_text) LIMIT {CANDIDATES}"
-                ),
-                search,
-            )
-        }
-    };
-    let values: [Value; 5] = [
-        search.into(),
-        report.category.clone().into(),
-        report.region.clone().into(),
-        since.into(),
-        report.report_id.into(),
-    ];
-    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
-    rows.iter().map(|row| row.try_get::<Uuid>("", "report_id")).collect()
+    before: Uuid,
+) -> Result<Vec<(Uuid, Vec<u32>)>, DbErr> {
+    let not_original: Vec<&str> =
+        Status::ALL.into_iter().filter(|status| !may_be_original(*status)).map(|status| status.as_str()).collect();
+    let rows: Vec<(Uuid, Option<Vec<u8>>)> = routed_report::Entity::find()
+        .select_only()
+        .column(routed_report::Column::ReportId)
+        .column(routed_report::Column::LikenessSketch)
+        .filter(routed_report::Column::Category.eq(category))
+        .filter(routed_report::Column::Region.eq(region))
+        .filter(routed_report::Column::ReportId.gte(since))
+        .filter(routed_report::Column::ReportId.lt(before))
+        .filter(routed_report::Column::Status.is_not_in(not_original))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(id, stored)| Some((id, sketch_hashes(&stored?)))).collect())
 }
 
-/// An FTS5 query for any of the text's words of three characters or more
-/// (the trigram tokenizer finds nothing shorter), each quoted as a phrase.
-fn fts5_query(text: &str) -> Option<String> {
-    let mut seen = HashSet::new();
-    let phrases: Vec<String> = words(text)
-        .filter(|word| word.chars().count() >= 3 && seen.insert(word.clone()))
-        .take(SEARCHED_WORDS)
-        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
-        .collect();
-    (!phrases.is_empty()).then(|| phrases.join(" OR "))
+/// Whole reports by id, a statement per [`READ_AT_A_TIME`].
+async fn read_reports(db: &impl ConnectionTrait, ids: Vec<Uuid>) -> Result<HashMap<Uuid, routed_report::Model>, DbErr> {
+    let mut read = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(READ_AT_A_TIME) {
+        let rows =
+            routed_report::Entity::find().filter(routed_report::Column::ReportId.is_in(chunk.to_vec())).all(db).await?;
+        read.extend(rows.into_iter().map(|row| (row.report_id, row)));
+    }
+    Ok(read)
 }
 
-/// The index behind the suggestions, on either database, and the text of
-/// reports routed before there was one.
+/// The neighbourhood's index the sketches are read by.
 pub async fn create_index(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     db.execute_unprepared(
         "CREATE INDEX IF NOT EXISTS routed_report_neighbours ON routed_report (category, region, report_id)",
     )
     .await?;
-    match db.get_database_backend() {
-        DbBackend::Postgres => {
-            // pg_trgm is a trusted extension: the database's owner may add it.
-            db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm").await?;
-            db.execute_unprepared(
-                "CREATE INDEX IF NOT EXISTS routed_report_search_text_trgm ON routed_report \
-                 USING gin (search_text gin_trgm_ops)",
-            )
-            .await?;
-        }
-        _ => {
-            // Its own table keyed by report id (a rowid may change on VACUUM),
-            // kept by triggers so no writer can forget it.
-            for statement in [
-                "CREATE VIRTUAL TABLE IF NOT EXISTS routed_report_text \
-                 USING fts5(report_id UNINDEXED, search_text, tokenize = 'trigram')",
-                "CREATE TRIGGER IF NOT EXISTS routed_report_text_insert AFTER INSERT ON routed_report \
-                 WHEN new.search_text IS NOT NULL BEGIN \
-                 INSERT INTO routed_report_text (report_id, search_text) VALUES (new.report_id, new.search_text); END",
-                "CREATE TRIGGER IF NOT EXISTS routed_report_text_update AFTER UPDATE OF search_text ON routed_report BEGIN \
-                 DELETE FROM routed_report_text WHERE report_id = old.report_id; \
-                 INSERT INTO routed_report_text (report_id, search_text) \
-                 SELECT new.report_id, new.search_text WHERE new.search_text IS NOT NULL; END",
-                "CREATE TRIGGER IF NOT EXISTS routed_report_text_delete AFTER DELETE ON routed_report BEGIN \
-                 DELETE FROM routed_report_text WHERE report_id = old.report_id; END",
-            ] {
-                db.execute_unprepared(statement).await?;
-            }
-        }
-    }
-    backfill(db).await
+    Ok(())
 }
 
-/// Gives every report routed before the index its search text, a batch at
-/// a time (a country's worth of reports does not fit in memory at once).
-async fn backfill(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+/// Drops the text indexes suggestions were once found by (a `pg_trgm` index
+/// on PostgreSQL; an FTS5 table and its triggers on SQLite): sketches
+/// replaced them, and every new report would still pay to keep them.
+pub async fn drop_text_indexes(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    let statements: &[&str] = match db.get_database_backend() {
+        DbBackend::Postgres => &["DROP INDEX IF EXISTS routed_report_search_text_trgm"],
+        _ => &[
+            "DROP TRIGGER IF EXISTS routed_report_text_insert",
+            "DROP TRIGGER IF EXISTS routed_report_text_update",
+            "DROP TRIGGER IF EXISTS routed_report_text_delete",
+            "DROP TABLE IF EXISTS routed_report_text",
+        ],
+    };
+    for statement in statements {
+        db.execute_unprepared(statement).await?;
+    }
+    Ok(())
+}
+
+/// Gives the reports in the window that were routed before sketches their
+/// text and sketch, a batch at a time. Older ones are never compared again.
+pub async fn backfill(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     use aduan_platform::proto::Message as _;
     use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let since = window_start();
     loop {
-        let unindexed = routed_report::Entity::find()
-            .filter(routed_report::Column::SearchText.is_null())
-            .limit(500)
+        let unsketched = routed_report::Entity::find()
+            .filter(routed_report::Column::LikenessSketch.is_null())
+            .filter(routed_report::Column::ReportId.gte(since))
+            .limit(READ_AT_A_TIME as u64)
             .all(db)
             .await?;
-        if unindexed.is_empty() {
+        if unsketched.is_empty() {
             return Ok(());
         }
-        for routed in unindexed {
-            let text = ReportContent::decode(routed.content.as_slice()).map(|content| search_text(&content)).ok();
+        for routed in unsketched {
+            let text = match &routed.search_text {
+                Some(text) => text.clone(),
+                // Never left without a sketch, even when the content cannot be read: the loop ends.
+                None => ReportContent::decode(routed.content.as_slice())
+                    .map(|content| search_text(&content))
+                    .unwrap_or_default(),
+            };
             let mut active = routed.into_active_model();
-            // Never null again, even when the content cannot be read: the loop ends.
-            active.search_text = Set(Some(text.unwrap_or_default()));
+            active.likeness_sketch = Set(Some(sketch(&text)));
+            active.search_text = Set(Some(text));
             active.update(db).await?;
         }
     }
@@ -292,9 +347,67 @@ mod tests {
         assert!(first_id_since(at - chrono::Duration::days(1)) < first);
     }
 
+    fn hashes(text: &str) -> Vec<u32> {
+        sketch_hashes(&sketch(text))
+    }
+
     #[test]
-    fn sqlite_searches_by_quoted_words_of_three_characters_or_more() {
-        assert_eq!(fts5_query("Jalan \"rusak\" di RT 3").as_deref(), Some("\"jalan\" OR \"rusak\""));
-        assert_eq!(fts5_query("di RT 3"), None);
+    fn short_texts_are_sketched_whole_and_estimated_exactly() {
+        let (a, b) =
+            ("Jalan berlubang besar di depan nomor 12 Jalan Braga", "Lubang besar di Jalan Braga depan nomor 12");
+        assert_eq!(hashes(a).len(), trigrams(a).len());
+        let exact = likeness(&trigrams(a), &trigrams(b));
+        assert!((estimated_likeness(&hashes(a), &hashes(b)) - exact).abs() < 1e-9, "{exact}");
+        assert_eq!(estimated_likeness(&hashes(a), &hashes(a)), 1.0);
+        assert_eq!(estimated_likeness(&[], &[]), 0.0);
+    }
+
+    /// A text of `count` words of eight random-looking letters, the same
+    /// words for the same numbers: texts share trigrams only as they share
+    /// words.
+    fn paragraph(first: u64, count: u64) -> String {
+        let word = |n: u64| {
+            let mut bits = n.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            bits ^= bits >> 31;
+            (0..8)
+                .map(|_| {
+                    let letter = char::from(b'a' + (bits % 26) as u8);
+                    bits /= 26;
+                    letter
+                })
+                .collect::<String>()
+        };
+        (first..first + count).map(word).collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn long_texts_keep_their_smallest_hashes_and_estimate_near_the_truth() {
+        let a = paragraph(0, 120);
+        let stored = hashes(&a);
+        assert_eq!(stored.len(), SKETCHED);
+        assert!(stored.windows(2).all(|pair| pair[0] < pair[1]));
+        let mut all: Vec<u32> = trigrams(&a).iter().map(trigram_hash).collect();
+        all.sort_unstable();
+        all.dedup();
+        assert!(all.len() > SKETCHED * 2, "{}", all.len());
+        assert_eq!(stored, all[..SKETCHED]);
+        // A third, a half and two thirds of their words shared: about 0.2,
+        // 0.33 and 0.5 alike, around the threshold. The estimate's standard
+        // error is about 0.04; the hash is fixed, so these never vary.
+        for offset in [80_u64, 60, 40] {
+            let b = paragraph(offset, 120);
+            let exact = likeness(&trigrams(&a), &trigrams(&b));
+            let estimate = estimated_likeness(&stored, &hashes(&b));
+            assert!((estimate - exact).abs() < 0.12, "offset {offset}: exact {exact}, estimated {estimate}");
+        }
+        let unrelated = paragraph(5_000, 120);
+        assert!(estimated_likeness(&stored, &hashes(&unrelated)) < LOOKS_ALIKE);
+    }
+
+    #[test]
+    fn a_sketch_is_stored_as_it_always_was() {
+        // Sketches are kept in the database: the hash must not drift.
+        assert_eq!(sketch("Cat"), sketch("cat"));
+        assert_eq!(hashes("cat"), [1_409_838_845, 1_777_262_737, 3_793_438_448, 4_028_485_276]);
     }
 }

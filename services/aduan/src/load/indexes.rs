@@ -1,8 +1,8 @@
 //! The secondary indexes of the tables a load fills, set aside while it
 //! copies and built again once after it: building an index once is many
-//! times faster than keeping it row by row (a trigram index most of all),
-//! which is what pg_restore does too. Keys and unique constraints stay, so
-//! a load that would break one still fails.
+//! times faster than keeping it row by row, which is what pg_restore does
+//! too. Keys and unique constraints stay, so a load that would break one
+//! still fails.
 
 use sqlx::{AssertSqlSafe, Connection as _, PgConnection};
 

@@ -364,6 +364,7 @@ impl Rows {
         )];
         let filed = filed_report(report_id, &content, channel, &secret, filed_at);
         let routed_at = filed_at + Duration::seconds(2);
+        let search_text = aduan_routing::similar::search_text(&content);
         let routed = routed_report::Model {
             report_id,
             category: content.category.clone(),
@@ -380,7 +381,8 @@ impl Rows {
             case_sequence: 0,
             verification_clock: None,
             verification_overdue_at: None,
-            search_text: Some(aduan_routing::similar::search_text(&content)),
+            likeness_sketch: Some(aduan_routing::similar::sketch(&search_text)),
+            search_text: Some(search_text),
         };
         let mut told = Told { story, routed, filed };
         let mut case_id = None;
