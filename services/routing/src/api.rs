@@ -215,7 +215,7 @@ async fn verification_queue(
     let registry = state.registry.current();
     permit(&caller, Action::ReadQueue, Target::Anywhere, &registry)?;
     let limit = query.limit(100)?;
-    let mut select = routed_report::Entity::find().filter(routed_report::Column::Status.eq(Status::Submitted.as_str()));
+    let mut select = routed_report::Entity::find().filter(routed_report::waiting());
     if let Some(category) = filter.category.as_deref().map(str::trim).filter(|category| !category.is_empty()) {
         select = select.filter(routed_report::Column::Category.eq(category));
     }

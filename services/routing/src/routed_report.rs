@@ -64,6 +64,18 @@ pub struct Model {
     pub likeness_sketch: Option<Vec<u8>>,
 }
 
+/// The status of the reports waiting for a verifier, as SQL: the
+/// procedure's name, not input.
+pub const WAITING: &str = "'submitted'";
+
+/// The reports waiting for a verifier, their status written as a literal:
+/// only so can PostgreSQL match it to the partial index of the queue in
+/// every plan, a prepared statement's generic one included (which, given
+/// a parameter, sorted every waiting report to show 25).
+pub fn waiting() -> sea_orm::Condition {
+    sea_orm::Condition::all().add(Expr::cust(format!("\"routed_report\".\"status\" = {WAITING}")))
+}
+
 impl Model {
     /// The institutions that returned it.
     pub fn returned_by(&self) -> Vec<String> {
@@ -75,3 +87,13 @@ impl Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+#[cfg(test)]
+mod tests {
+    use aduan_procedure::Status;
+
+    #[test]
+    fn waiting_is_the_procedures_submitted() {
+        assert_eq!(super::WAITING, format!("'{}'", Status::Submitted.as_str()));
+    }
+}
