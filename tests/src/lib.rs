@@ -143,13 +143,19 @@ fn admin_url() -> String {
 impl FreshDatabase {
     /// Creates and migrates it.
     pub async fn create(service: ServiceName) -> Self {
+        let fresh = Self::create_empty(service).await;
+        aduan::services::migrate(service, &fresh.db).await.expect("migrating");
+        fresh
+    }
+
+    /// Creates it without migrating it, for tests of the migrations themselves.
+    pub async fn create_empty(service: ServiceName) -> Self {
         let name = format!("aduan_test_{}_{}", service.as_str(), uuid::Uuid::now_v7().simple());
         let admin = Database::connect(admin_url()).await.expect("connecting to PostgreSQL");
         admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("creating a database");
         admin.close().await.expect("closing");
         let url = format!("{}/{name}", admin_url().rsplit_once('/').expect("a database URL").0);
         let db = aduan_platform::database::connect(&url, Default::default()).await.expect("connecting");
-        aduan::services::migrate(service, &db).await.expect("migrating");
         Self { db, url, name }
     }
 

@@ -231,3 +231,101 @@ async fn on_sqlite_the_sketches_find_the_original_among_hundreds() {
     db.close().await.unwrap();
     std::fs::remove_file(&file).ok();
 }
+
+/// An installation from before sketches: the text index it kept (a
+/// `pg_trgm` index, or an FTS5 table kept by triggers) is dropped, and the
+/// reports in the window get their sketches, so they are suggested.
+async fn an_installation_from_before_sketches_is_brought_over(db: &sea_orm::DatabaseConnection, legacy: &[&str]) {
+    use aduan_platform::proto::{self, Message as _};
+    use aduan_routing::{Migrator, routed_report, similar};
+    use sea_orm::{ConnectionTrait, EntityTrait, Set, Statement};
+    use sea_orm_migration::MigratorTrait;
+    // Up to the migration that brought sketches, not including it.
+    let before = Migrator::migrations()
+        .iter()
+        .position(|migration| migration.name() == "m20261201_000001_routing_likeness_sketches")
+        .unwrap();
+    Migrator::up(db, Some(u32::try_from(before).unwrap())).await.unwrap();
+    for statement in legacy {
+        db.execute_unprepared(statement).await.unwrap();
+    }
+    let unsketched = |n: usize, description: &str| {
+        let content = proto::ReportContent {
+            category: "roads".into(),
+            region: "31.71".into(),
+            title: "Jembatan Cikapundung retak".into(),
+            description: description.into(),
+            tracking_code: format!("ADU-OLD-{n:04}"),
+            ..proto::ReportContent::default()
+        };
+        routed_report::ActiveModel {
+            report_id: Set(uuid::Uuid::now_v7()),
+            category: Set("roads".into()),
+            region: Set("31.71".into()),
+            search_text: Set(Some(similar::search_text(&content))),
+            likeness_sketch: Set(None),
+            content: Set(content.encode_to_vec()),
+            status: Set("submitted".into()),
+            institution_id: Set("sp4n-verifier".into()),
+            matched_by: Set("national_verifier".into()),
+            returned_by: Set("[]".into()),
+            returns: Set(0),
+            routed_at: Set(chrono::Utc::now()),
+            escalated_to_verifier_at: Set(None),
+            escalation_reason: Set(None),
+            case_sequence: Set(0),
+            verification_clock: Set(None),
+            verification_overdue_at: Set(None),
+        }
+    };
+    let original = unsketched(1, "Retakan panjang di lantai jembatan dekat taman.");
+    let later = unsketched(2, "Lantai jembatan retak panjang, dekat taman kota.");
+    let (original_id, later_id) = (original.report_id.clone().unwrap(), later.report_id.clone().unwrap());
+    routed_report::Entity::insert_many([original, later]).exec(db).await.unwrap();
+
+    Migrator::up(db, None).await.unwrap();
+    let backend = db.get_database_backend();
+    let left = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "SELECT count(*) AS n FROM pg_indexes WHERE indexname = 'routed_report_search_text_trgm'"
+        }
+        _ => "SELECT count(*) AS n FROM sqlite_master WHERE name LIKE 'routed_report_text%'",
+    };
+    let row = db.query_one_raw(Statement::from_string(backend, left)).await.unwrap().unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 0, "the text index is left");
+    let later = routed_report::Entity::find_by_id(later_id).one(db).await.unwrap().unwrap();
+    assert!(later.likeness_sketch.as_ref().is_some_and(|sketch| !sketch.is_empty()));
+    let ids: Vec<_> = similar::suggestions(db, &later)
+        .await
+        .unwrap()
+        .iter()
+        .map(|suggestion| suggestion.original.report_id)
+        .collect();
+    assert_eq!(ids, [original_id]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_postgresql_an_installation_from_before_sketches_is_brought_over() {
+    let fresh = aduan_e2e::FreshDatabase::create_empty(aduan::services::ServiceName::Routing).await;
+    let legacy = [
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        "CREATE INDEX routed_report_search_text_trgm ON routed_report USING gin (search_text gin_trgm_ops)",
+    ];
+    an_installation_from_before_sketches_is_brought_over(&fresh.db, &legacy).await;
+    fresh.drop_it().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_sqlite_an_installation_from_before_sketches_is_brought_over() {
+    let file = std::env::temp_dir().join(format!("aduan-sketches-{}.sqlite", uuid::Uuid::now_v7().simple()));
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let db = aduan_platform::database::connect(&url, Default::default()).await.unwrap();
+    let legacy = [
+        "CREATE VIRTUAL TABLE routed_report_text USING fts5(report_id UNINDEXED, search_text, tokenize = 'trigram')",
+        "CREATE TRIGGER routed_report_text_insert AFTER INSERT ON routed_report WHEN new.search_text IS NOT NULL \
+         BEGIN INSERT INTO routed_report_text (report_id, search_text) VALUES (new.report_id, new.search_text); END",
+    ];
+    an_installation_from_before_sketches_is_brought_over(&db, &legacy).await;
+    db.close().await.unwrap();
+    std::fs::remove_file(&file).ok();
+}

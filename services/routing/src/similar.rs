@@ -161,33 +161,48 @@ pub async fn suggestions(db: &impl ConnectionTrait, report: &routed_report::Mode
     Ok(found.remove(&report.report_id).unwrap_or_default())
 }
 
-/// The suggestions of each of `reports` (a page of the queue), reading each
-/// neighbourhood's sketches once for all of its reports.
+/// The suggestions of each of `reports` (a page of the queue).
 pub async fn suggestions_for(
     db: &impl ConnectionTrait,
     reports: &[routed_report::Model],
 ) -> Result<HashMap<Uuid, Vec<Suggestion>>, DbErr> {
+    let likeliest = likeliest_by_sketch(db, reports).await?;
+    ranked_by_words(db, likeliest).await
+}
+
+/// A report whose suggestions are asked for, with its sketch.
+struct Asking<'a> {
+    report: &'a routed_report::Model,
+    sketch: Vec<u32>,
+}
+
+/// Each report's likeliest earlier neighbours by their sketches, at most
+/// [`CANDIDATES`]; each neighbourhood's sketches are read once for all of
+/// its reports.
+async fn likeliest_by_sketch<'a>(
+    db: &impl ConnectionTrait,
+    reports: &'a [routed_report::Model],
+) -> Result<Vec<(&'a routed_report::Model, Vec<Uuid>)>, DbErr> {
     let since = window_start();
-    let mut neighbourhoods: HashMap<(&str, &str), Vec<(&routed_report::Model, Vec<u32>)>> = HashMap::new();
+    let mut neighbourhoods: HashMap<(&str, &str), Vec<Asking<'a>>> = HashMap::new();
     for report in reports.iter().filter(|report| report.report_id > since) {
-        let own = match &report.likeness_sketch {
+        let sketch = match &report.likeness_sketch {
             Some(stored) => sketch_hashes(stored),
             None => sketch_hashes(&sketch(report.search_text.as_deref().unwrap_or_default())),
         };
-        if !own.is_empty() {
-            neighbourhoods.entry((&report.category, &report.region)).or_default().push((report, own));
+        if !sketch.is_empty() {
+            neighbourhoods.entry((&report.category, &report.region)).or_default().push(Asking { report, sketch });
         }
     }
-    // Each report's likeliest earlier neighbours, by their sketches.
-    let mut likeliest: Vec<(&routed_report::Model, Vec<Uuid>)> = Vec::new();
-    for ((category, region), members) in neighbourhoods {
-        let Some(latest) = members.iter().map(|(report, _)| report.report_id).max() else { continue };
+    let mut likeliest = Vec::with_capacity(reports.len());
+    for ((category, region), asking) in neighbourhoods {
+        let Some(latest) = asking.iter().map(|asking| asking.report.report_id).max() else { continue };
         let neighbours = sketches(db, category, region, since, latest).await?;
-        for (report, own) in members {
+        for Asking { report, sketch } in asking {
             let mut looked: Vec<(f64, Uuid)> = neighbours
                 .iter()
                 .filter(|(id, _)| *id < report.report_id)
-                .map(|(id, theirs)| (estimated_likeness(&own, theirs), *id))
+                .map(|(id, theirs)| (estimated_likeness(&sketch, theirs), *id))
                 .filter(|(estimate, _)| *estimate >= LOOKS_ALIKE)
                 .collect();
             looked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
@@ -195,14 +210,23 @@ pub async fn suggestions_for(
             likeliest.push((report, looked.into_iter().map(|(_, id)| id).collect()));
         }
     }
-    // Ranked by their words, each candidate read once.
+    Ok(likeliest)
+}
+
+/// The suggestions among each report's likeliest: those still being handled
+/// and alike enough by their words, most alike first. Each is read once,
+/// whichever reports it is likely for.
+async fn ranked_by_words(
+    db: &impl ConnectionTrait,
+    likeliest: Vec<(&routed_report::Model, Vec<Uuid>)>,
+) -> Result<HashMap<Uuid, Vec<Suggestion>>, DbErr> {
     let wanted: HashSet<Uuid> = likeliest.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
     let candidates = read_reports(db, wanted.into_iter().collect()).await?;
     let words: HashMap<Uuid, HashSet<[char; 3]>> = candidates
         .values()
         .map(|candidate| (candidate.report_id, trigrams(candidate.search_text.as_deref().unwrap_or_default())))
         .collect();
-    let mut found = HashMap::new();
+    let mut found = HashMap::with_capacity(likeliest.len());
     for (report, ids) in likeliest {
         let own = trigrams(report.search_text.as_deref().unwrap_or_default());
         let mut alike: Vec<Suggestion> = ids
