@@ -302,6 +302,25 @@ async fn an_installation_from_before_sketches_is_brought_over(db: &sea_orm::Data
         .map(|suggestion| suggestion.original.report_id)
         .collect();
     assert_eq!(ids, [original_id]);
+
+    // Written without a sketch by an older version still running while
+    // this one is rolled out: still suggested.
+    let straggler = unsketched(3, "Retakan panjang di lantai jembatan dekat taman kota.");
+    let straggler_id = straggler.report_id.clone().unwrap();
+    routed_report::Entity::insert(straggler).exec(db).await.unwrap();
+    let mut newest = unsketched(4, "Lantai jembatan retak panjang dekat taman kota.");
+    let text = newest.search_text.clone().unwrap().unwrap();
+    newest.likeness_sketch = Set(Some(similar::sketch(&text)));
+    let newest_id = newest.report_id.clone().unwrap();
+    routed_report::Entity::insert(newest).exec(db).await.unwrap();
+    let newest = routed_report::Entity::find_by_id(newest_id).one(db).await.unwrap().unwrap();
+    let ids: Vec<_> = similar::suggestions(db, &newest)
+        .await
+        .unwrap()
+        .iter()
+        .map(|suggestion| suggestion.original.report_id)
+        .collect();
+    assert!(ids.contains(&straggler_id), "{ids:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -324,6 +343,12 @@ async fn on_sqlite_an_installation_from_before_sketches_is_brought_over() {
         "CREATE VIRTUAL TABLE routed_report_text USING fts5(report_id UNINDEXED, search_text, tokenize = 'trigram')",
         "CREATE TRIGGER routed_report_text_insert AFTER INSERT ON routed_report WHEN new.search_text IS NOT NULL \
          BEGIN INSERT INTO routed_report_text (report_id, search_text) VALUES (new.report_id, new.search_text); END",
+        "CREATE TRIGGER routed_report_text_update AFTER UPDATE OF search_text ON routed_report BEGIN \
+         DELETE FROM routed_report_text WHERE report_id = old.report_id; \
+         INSERT INTO routed_report_text (report_id, search_text) \
+         SELECT new.report_id, new.search_text WHERE new.search_text IS NOT NULL; END",
+        "CREATE TRIGGER routed_report_text_delete AFTER DELETE ON routed_report BEGIN \
+         DELETE FROM routed_report_text WHERE report_id = old.report_id; END",
     ];
     an_installation_from_before_sketches_is_brought_over(&db, &legacy).await;
     db.close().await.unwrap();

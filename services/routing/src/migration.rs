@@ -8,6 +8,11 @@ use sea_orm_migration::prelude::*;
 
 use crate::routed_report;
 
+/// The status of the reports waiting for a verifier, as SQL, as it is
+/// today: a migration does not change with the code after it. A test keeps
+/// it the procedure's `submitted`.
+pub const WAITING: &str = "'submitted'";
+
 /// Applies routing's migrations to its own database.
 #[derive(Debug)]
 pub struct Migrator;
@@ -24,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(DeliveryAtScale),
             Box::new(LighterOutbox),
             Box::new(LikenessSketches),
+            Box::new(SketchesOfTheWindow),
             Box::new(QueueInWaitingOrder),
         ]
     }
@@ -58,6 +64,8 @@ impl MigrationTrait for CreateRoutingTables {
 }
 
 /// The text possible duplicates are found by, and the neighbourhood's index.
+/// (It also made a text index and gave every older report its text, until
+/// sketches replaced the index: `LikenessSketches` drops one made then.)
 #[derive(Debug)]
 struct SimilarReports;
 
@@ -90,9 +98,30 @@ impl MigrationName for LikenessSketches {
 impl MigrationTrait for LikenessSketches {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         add_missing_columns(manager, routed_report::Entity).await?;
-        let db = manager.get_connection();
-        crate::similar::drop_text_indexes(db).await?;
-        crate::similar::backfill(db).await
+        crate::similar::drop_text_indexes(manager.get_connection()).await
+    }
+}
+
+/// The sketches of the reports in the window that were routed before
+/// there were sketches. A transaction per batch rather than one for all:
+/// a month of a country's reports takes a while, and routing goes on.
+#[derive(Debug)]
+struct SketchesOfTheWindow;
+
+impl MigrationName for SketchesOfTheWindow {
+    fn name(&self) -> &str {
+        "m20261201_000002_routing_sketches_of_the_window"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for SketchesOfTheWindow {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        crate::similar::backfill(manager.get_connection()).await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(false)
     }
 }
 
@@ -104,22 +133,21 @@ struct QueueInWaitingOrder;
 
 impl MigrationName for QueueInWaitingOrder {
     fn name(&self) -> &str {
-        "m20261201_000002_routing_queue_in_waiting_order"
+        "m20261201_000003_routing_queue_in_waiting_order"
     }
 }
 
 #[async_trait::async_trait]
 impl MigrationTrait for QueueInWaitingOrder {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // The status as it is today, written out: a migration does not
-        // change with the code after it. The queue names it as a literal
-        // too (`routed_report::waiting`), so the planner can match them.
+        // The queue names the status as the same literal
+        // (`routed_report::waiting`), so the planner can match them.
         manager
             .get_connection()
-            .execute_unprepared(
+            .execute_unprepared(&format!(
                 "CREATE INDEX IF NOT EXISTS routed_report_waiting ON routed_report (routed_at, report_id) \
-                 WHERE status = 'submitted'",
-            )
+                 WHERE status = {WAITING}"
+            ))
             .await?;
         Ok(())
     }

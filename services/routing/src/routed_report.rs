@@ -64,16 +64,14 @@ pub struct Model {
     pub likeness_sketch: Option<Vec<u8>>,
 }
 
-/// The status of the reports waiting for a verifier, as SQL: the
-/// procedure's name, not input.
-pub const WAITING: &str = "'submitted'";
-
-/// The reports waiting for a verifier, their status written as a literal:
-/// only so can PostgreSQL match it to the partial index of the queue in
-/// every plan, a prepared statement's generic one included (which, given
-/// a parameter, sorted every waiting report to show 25).
+/// The reports waiting for a verifier, their status written as a literal
+/// (the procedure's name, not input): only so can PostgreSQL match it to
+/// the partial index of the queue in every plan, a prepared statement's
+/// generic one included (which, given a parameter, sorted every waiting
+/// report to show 25). The index's own literal.
 pub fn waiting() -> sea_orm::Condition {
-    sea_orm::Condition::all().add(Expr::cust(format!("\"routed_report\".\"status\" = {WAITING}")))
+    let waiting = crate::migration::WAITING;
+    sea_orm::Condition::all().add(Expr::cust(format!("\"routed_report\".\"status\" = {waiting}")))
 }
 
 impl Model {
@@ -94,6 +92,6 @@ mod tests {
 
     #[test]
     fn waiting_is_the_procedures_submitted() {
-        assert_eq!(super::WAITING, format!("'{}'", Status::Submitted.as_str()));
+        assert_eq!(crate::migration::WAITING, format!("'{}'", Status::Submitted.as_str()));
     }
 }

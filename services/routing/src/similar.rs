@@ -7,9 +7,10 @@
 //! their hashes, a few hundred bytes whatever its length. Two sketches
 //! estimate the likeness of two reports in a few hundred steps (a bottom-k
 //! sketch: the smallest hashes of a union are an even sample of it, and
-//! each sketch tells which of them its report holds), and exactly when both
-//! reports are short. A neighbourhood's sketches are read in one query; the
-//! likeliest are ranked exactly by their words.
+//! each sketch tells which of them its report holds), exactly when the two
+//! together hold no more trigrams than a sketch keeps. A neighbourhood's
+//! sketches are read in one query; the likeliest are ranked exactly by their
+//! words.
 //!
 //! There is no text index: at ten million reports a trigram index read a
 //! posting list across every report for each of a paragraph's trigrams, or
@@ -20,7 +21,10 @@ use std::collections::{HashMap, HashSet};
 
 use aduan_platform::proto::ReportContent;
 use aduan_procedure::Status;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
 use uuid::Uuid;
 
 use crate::routed_report;
@@ -43,6 +47,9 @@ const CANDIDATES: usize = 25;
 const INDEXED_CHARACTERS: usize = 2000;
 /// How many reports are read by id in one statement.
 const READ_AT_A_TIME: usize = 500;
+/// How many reports' sketches are made and written in one transaction by
+/// the backfill.
+const BACKFILLED_AT_A_TIME: u64 = 500;
 
 /// The text a report is found by: its title and description, lower-cased.
 pub fn search_text(content: &ReportContent) -> String {
@@ -117,6 +124,7 @@ fn estimated_likeness(a: &[u32], b: &[u32]) -> f64 {
                 j += 1;
             }
             (Some(x), Some(y)) if x > y => j += 1,
+            // The smaller is a's, or b's are all taken.
             (Some(_), _) => i += 1,
             (None, Some(_)) => j += 1,
         }
@@ -167,80 +175,108 @@ pub async fn suggestions_for(
     reports: &[routed_report::Model],
 ) -> Result<HashMap<Uuid, Vec<Suggestion>>, DbErr> {
     let likeliest = likeliest_by_sketch(db, reports).await?;
-    ranked_by_words(db, likeliest).await
+    let wanted: HashSet<Uuid> = likeliest.iter().flat_map(|likely| likely.candidates.iter().copied()).collect();
+    let candidates = read_reports(db, wanted.into_iter().collect()).await?;
+    off_the_workers(move || ranked_by_words(likeliest, &candidates)).await
 }
 
-/// A report whose suggestions are asked for, with its sketch.
-struct Asking<'a> {
-    report: &'a routed_report::Model,
+/// A report whose suggestions are asked for, and its likeliest earlier
+/// neighbours by their sketches.
+struct Likely {
+    report_id: Uuid,
+    search_text: String,
     sketch: Vec<u32>,
+    candidates: Vec<Uuid>,
 }
 
 /// Each report's likeliest earlier neighbours by their sketches, at most
 /// [`CANDIDATES`]; each neighbourhood's sketches are read once for all of
 /// its reports.
-async fn likeliest_by_sketch<'a>(
+async fn likeliest_by_sketch(
     db: &impl ConnectionTrait,
-    reports: &'a [routed_report::Model],
-) -> Result<Vec<(&'a routed_report::Model, Vec<Uuid>)>, DbErr> {
+    reports: &[routed_report::Model],
+) -> Result<Vec<Likely>, DbErr> {
     let since = window_start();
-    let mut neighbourhoods: HashMap<(&str, &str), Vec<Asking<'a>>> = HashMap::new();
+    let mut neighbourhoods: HashMap<(&str, &str), Vec<Likely>> = HashMap::new();
     for report in reports.iter().filter(|report| report.report_id > since) {
-        let sketch = match &report.likeness_sketch {
-            Some(stored) => sketch_hashes(stored),
-            None => sketch_hashes(&sketch(report.search_text.as_deref().unwrap_or_default())),
-        };
+        let search_text = report.search_text.clone().unwrap_or_default();
+        let sketch = sketch_hashes(&match &report.likeness_sketch {
+            Some(stored) => stored.clone(),
+            None => sketch(&search_text),
+        });
         if !sketch.is_empty() {
-            neighbourhoods.entry((&report.category, &report.region)).or_default().push(Asking { report, sketch });
+            let likely = Likely { report_id: report.report_id, search_text, sketch, candidates: Vec::new() };
+            neighbourhoods.entry((&report.category, &report.region)).or_default().push(likely);
         }
     }
     let mut likeliest = Vec::with_capacity(reports.len());
     for ((category, region), asking) in neighbourhoods {
-        let Some(latest) = asking.iter().map(|asking| asking.report.report_id).max() else { continue };
+        let Some(latest) = asking.iter().map(|likely| likely.report_id).max() else { continue };
         let neighbours = sketches(db, category, region, since, latest).await?;
-        for Asking { report, sketch } in asking {
-            let mut looked: Vec<(f64, Uuid)> = neighbours
-                .iter()
-                .filter(|(id, _)| *id < report.report_id)
-                .map(|(id, theirs)| (estimated_likeness(&sketch, theirs), *id))
-                .filter(|(estimate, _)| *estimate >= LOOKS_ALIKE)
-                .collect();
-            looked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
-            looked.truncate(CANDIDATES);
-            likeliest.push((report, looked.into_iter().map(|(_, id)| id).collect()));
-        }
+        likeliest.extend(off_the_workers(move || compared(&neighbours, asking)).await?);
     }
     Ok(likeliest)
 }
 
+/// Each asking report with its likeliest neighbours filed before it, by
+/// their sketches: at most [`CANDIDATES`], those that look at least
+/// [`LOOKS_ALIKE`].
+fn compared(neighbours: &[(Uuid, Vec<u32>)], asking: Vec<Likely>) -> Vec<Likely> {
+    let likeliest_first = |a: &(f64, Uuid), b: &(f64, Uuid)| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1));
+    asking
+        .into_iter()
+        .map(|mut likely| {
+            let mut looked: Vec<(f64, Uuid)> = neighbours
+                .iter()
+                .filter(|(id, _)| *id < likely.report_id)
+                .map(|(id, theirs)| (estimated_likeness(&likely.sketch, theirs), *id))
+                .filter(|(estimate, _)| *estimate >= LOOKS_ALIKE)
+                .collect();
+            if looked.len() > CANDIDATES {
+                looked.select_nth_unstable_by(CANDIDATES, likeliest_first);
+                looked.truncate(CANDIDATES);
+            }
+            likely.candidates = looked.into_iter().map(|(_, id)| id).collect();
+            likely
+        })
+        .collect()
+}
+
 /// The suggestions among each report's likeliest: those still being handled
-/// and alike enough by their words, most alike first. Each is read once,
-/// whichever reports it is likely for.
-async fn ranked_by_words(
-    db: &impl ConnectionTrait,
-    likeliest: Vec<(&routed_report::Model, Vec<Uuid>)>,
-) -> Result<HashMap<Uuid, Vec<Suggestion>>, DbErr> {
-    let wanted: HashSet<Uuid> = likeliest.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
-    let candidates = read_reports(db, wanted.into_iter().collect()).await?;
+/// and alike enough by their words, most alike first. Each candidate's
+/// trigrams are formed once, whichever reports it is likely for.
+fn ranked_by_words(
+    likeliest: Vec<Likely>,
+    candidates: &HashMap<Uuid, routed_report::Model>,
+) -> HashMap<Uuid, Vec<Suggestion>> {
     let words: HashMap<Uuid, HashSet<[char; 3]>> = candidates
         .values()
+        .filter(|candidate| Status::parse(&candidate.status).is_some_and(may_be_original))
         .map(|candidate| (candidate.report_id, trigrams(candidate.search_text.as_deref().unwrap_or_default())))
         .collect();
     let mut found = HashMap::with_capacity(likeliest.len());
-    for (report, ids) in likeliest {
-        let own = trigrams(report.search_text.as_deref().unwrap_or_default());
-        let mut alike: Vec<Suggestion> = ids
+    for likely in likeliest {
+        let own = trigrams(&likely.search_text);
+        let mut alike: Vec<Suggestion> = likely
+            .candidates
             .iter()
             .filter_map(|id| Some((candidates.get(id)?, words.get(id)?)))
-            .filter(|(original, _)| Status::parse(&original.status).is_some_and(may_be_original))
             .map(|(original, theirs)| Suggestion { original: original.clone(), likeness: likeness(&own, theirs) })
             .filter(|suggestion| suggestion.likeness >= LIKENESS)
             .collect();
         alike.sort_by(|a, b| b.likeness.total_cmp(&a.likeness).then(b.original.report_id.cmp(&a.original.report_id)));
         alike.truncate(SHOWN);
-        found.insert(report.report_id, alike);
+        found.insert(likely.report_id, alike);
     }
-    Ok(found)
+    found
+}
+
+/// Runs comparisons off the async workers: a busy neighbourhood's take
+/// milliseconds, which would hold up every other request on the worker.
+async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, DbErr> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|failed| DbErr::Custom(format!("comparing reports for possible duplicates failed: {failed}")))
 }
 
 /// The sketches of a neighbourhood's reports that may be originals, filed
@@ -254,10 +290,13 @@ async fn sketches(
 ) -> Result<Vec<(Uuid, Vec<u32>)>, DbErr> {
     let not_original: Vec<&str> =
         Status::ALL.into_iter().filter(|status| !may_be_original(*status)).map(|status| status.as_str()).collect();
-    let rows: Vec<(Uuid, Option<Vec<u8>>)> = routed_report::Entity::find()
+    // The text only of a report without a sketch (one written by an older
+    // version while this one was rolled out), to sketch it here.
+    let rows: Vec<(Uuid, Option<Vec<u8>>, Option<String>)> = routed_report::Entity::find()
         .select_only()
         .column(routed_report::Column::ReportId)
         .column(routed_report::Column::LikenessSketch)
+        .expr(Expr::cust("CASE WHEN likeness_sketch IS NULL THEN search_text END"))
         .filter(routed_report::Column::Category.eq(category))
         .filter(routed_report::Column::Region.eq(region))
         .filter(routed_report::Column::ReportId.gte(since))
@@ -266,7 +305,13 @@ async fn sketches(
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().filter_map(|(id, stored)| Some((id, sketch_hashes(&stored?)))).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, stored, text)| {
+            let stored = stored.unwrap_or_else(|| sketch(text.as_deref().unwrap_or_default()));
+            (id, sketch_hashes(&stored))
+        })
+        .collect())
 }
 
 /// Whole reports by id, a statement per [`READ_AT_A_TIME`].
@@ -309,34 +354,42 @@ pub async fn drop_text_indexes(db: &impl ConnectionTrait) -> Result<(), DbErr> {
 }
 
 /// Gives the reports in the window that were routed before sketches their
-/// text and sketch, a batch at a time. Older ones are never compared again.
-pub async fn backfill(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+/// sketch (and their text, if they had none), a transaction per batch so
+/// that routing goes on meanwhile. Older ones are never compared again.
+pub async fn backfill(db: &(impl ConnectionTrait + TransactionTrait)) -> Result<(), DbErr> {
     use aduan_platform::proto::Message as _;
-    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set, TransactionSession as _};
     let since = window_start();
     loop {
+        let transaction = db.begin().await?;
         let unsketched = routed_report::Entity::find()
             .filter(routed_report::Column::LikenessSketch.is_null())
             .filter(routed_report::Column::ReportId.gte(since))
-            .limit(READ_AT_A_TIME as u64)
-            .all(db)
+            .limit(BACKFILLED_AT_A_TIME)
+            .all(&transaction)
             .await?;
         if unsketched.is_empty() {
-            return Ok(());
+            return transaction.commit().await;
         }
         for routed in unsketched {
-            let text = match &routed.search_text {
-                Some(text) => text.clone(),
-                // Never left without a sketch, even when the content cannot be read: the loop ends.
-                None => ReportContent::decode(routed.content.as_slice())
-                    .map(|content| search_text(&content))
-                    .unwrap_or_default(),
+            let (text, untexted) = match &routed.search_text {
+                Some(text) => (text.clone(), false),
+                // Sketched even when the content cannot be read: the loop ends.
+                None => (
+                    ReportContent::decode(routed.content.as_slice())
+                        .map(|content| search_text(&content))
+                        .unwrap_or_default(),
+                    true,
+                ),
             };
             let mut active = routed.into_active_model();
             active.likeness_sketch = Set(Some(sketch(&text)));
-            active.search_text = Set(Some(text));
-            active.update(db).await?;
+            if untexted {
+                active.search_text = Set(Some(text));
+            }
+            active.update(&transaction).await?;
         }
+        transaction.commit().await?;
     }
 }
 

@@ -258,8 +258,8 @@ fn word(rank: u64) -> String {
 /// `count` words drawn as a language uses them: ranks skewed towards the
 /// common ones (the cube of a uniform draw over 50,000 ranks puts a fifth
 /// of the words among the 500 commonest) with a long tail of rarer ones, so
-/// that texts share common words and differ in the rest, and a trigram
-/// search finds few reports alike, as in life.
+/// that texts share common words and differ in the rest, and few reports
+/// are found alike, as in life.
 fn words(seed: u64, count: usize) -> String {
     (0..count)
         .map(|i| {
