@@ -128,50 +128,54 @@ async fn on_sqlite_the_queue_suggests_earlier_alike_reports_to_merge() {
     suggests_and_merges(&dev.base_url(), &dev.base_url()).await;
 }
 
+/// A report waiting for a verifier in the roads of Jakarta Selatan, sketched.
+fn waiting(n: usize, title: &str, description: &str) -> aduan_routing::routed_report::ActiveModel {
+    use aduan_platform::proto::{self, Message as _};
+    use aduan_routing::{routed_report, similar};
+    use sea_orm::Set;
+    let content = proto::ReportContent {
+        category: "roads".into(),
+        region: "31.71".into(),
+        title: title.into(),
+        description: description.into(),
+        tracking_code: format!("ADU-TEST-{n:04}"),
+        ..proto::ReportContent::default()
+    };
+    let text = similar::search_text(&content);
+    routed_report::ActiveModel {
+        report_id: Set(uuid::Uuid::now_v7()),
+        category: Set("roads".into()),
+        region: Set("31.71".into()),
+        likeness_sketch: Set(Some(similar::sketch(&text))),
+        search_text: Set(Some(text)),
+        content: Set(content.encode_to_vec()),
+        status: Set("submitted".into()),
+        institution_id: Set("sp4n-verifier".into()),
+        matched_by: Set("national_verifier".into()),
+        returned_by: Set("[]".into()),
+        returns: Set(0),
+        routed_at: Set(chrono::Utc::now()),
+        escalated_to_verifier_at: Set(None),
+        escalation_reason: Set(None),
+        case_sequence: Set(0),
+        verification_clock: Set(None),
+        verification_overdue_at: Set(None),
+    }
+}
+
 /// A busy neighbourhood: the sketches find the alike one among hundreds,
 /// on either database, for one report and for a page of them, including an
 /// original routed before there were sketches; a closed alike report is not
 /// offered.
 async fn the_sketches_find_the_original_in_a_busy_neighbourhood(db: &sea_orm::DatabaseConnection) {
-    use aduan_platform::proto::{self, Message as _};
     use aduan_routing::{routed_report, similar};
     use sea_orm::{EntityTrait, Set};
-    let row = |n: usize, title: &str, description: &str| {
-        let content = proto::ReportContent {
-            category: "roads".into(),
-            region: "31.71".into(),
-            title: title.into(),
-            description: description.into(),
-            tracking_code: format!("ADU-TEST-{n:04}"),
-            ..proto::ReportContent::default()
-        };
-        let text = similar::search_text(&content);
-        routed_report::ActiveModel {
-            report_id: Set(uuid::Uuid::now_v7()),
-            category: Set("roads".into()),
-            region: Set("31.71".into()),
-            likeness_sketch: Set(Some(similar::sketch(&text))),
-            search_text: Set(Some(text)),
-            content: Set(content.encode_to_vec()),
-            status: Set("submitted".into()),
-            institution_id: Set("sp4n-verifier".into()),
-            matched_by: Set("national_verifier".into()),
-            returned_by: Set("[]".into()),
-            returns: Set(0),
-            routed_at: Set(chrono::Utc::now()),
-            escalated_to_verifier_at: Set(None),
-            escalation_reason: Set(None),
-            case_sequence: Set(0),
-            verification_clock: Set(None),
-            verification_overdue_at: Set(None),
-        }
-    };
     let bridge = "Retakan panjang di lantai jembatan Cikapundung dekat taman.";
-    let mut closed = row(1, "Jembatan Cikapundung retak", bridge);
+    let mut closed = waiting(1, "Jembatan Cikapundung retak", bridge);
     closed.status = Set("closed".into());
     routed_report::Entity::insert(closed).exec(db).await.unwrap();
     // Routed before there were sketches: neither text nor sketch yet.
-    let mut original = row(0, "Jembatan Cikapundung retak", bridge);
+    let mut original = waiting(0, "Jembatan Cikapundung retak", bridge);
     (original.search_text, original.likeness_sketch) = (Set(None), Set(None));
     let original_id = original.report_id.clone().unwrap();
     routed_report::Entity::insert(original).exec(db).await.unwrap();
@@ -179,7 +183,7 @@ async fn the_sketches_find_the_original_in_a_busy_neighbourhood(db: &sea_orm::Da
     let others: Vec<_> = (2..=400)
         .map(|n| {
             let street = streets[n % streets.len()];
-            row(
+            waiting(
                 n,
                 &format!("Lampu jalan {street} padam {n}"),
                 &format!("Lampu penerangan jalan di {street} nomor {n} mati sejak minggu lalu."),
@@ -190,9 +194,12 @@ async fn the_sketches_find_the_original_in_a_busy_neighbourhood(db: &sea_orm::Da
         routed_report::Entity::insert_many(chunk.to_vec()).exec(db).await.unwrap();
     }
     let later =
-        row(999, "Retak di jembatan Cikapundung", "Lantai jembatan Cikapundung retak panjang, dekat taman kota.");
-    let lamp =
-        row(998, "Lampu jalan Thamrin padam 7", "Lampu penerangan jalan di Thamrin nomor 7 mati sejak minggu lalu.");
+        waiting(999, "Retak di jembatan Cikapundung", "Lantai jembatan Cikapundung retak panjang, dekat taman kota.");
+    let lamp = waiting(
+        998,
+        "Lampu jalan Thamrin padam 7",
+        "Lampu penerangan jalan di Thamrin nomor 7 mati sejak minggu lalu.",
+    );
     let (later_id, lamp_id) = (later.report_id.clone().unwrap(), lamp.report_id.clone().unwrap());
     routed_report::Entity::insert_many([later, lamp]).exec(db).await.unwrap();
     similar::backfill(db).await.unwrap();
@@ -236,7 +243,6 @@ async fn on_sqlite_the_sketches_find_the_original_among_hundreds() {
 /// `pg_trgm` index, or an FTS5 table kept by triggers) is dropped, and the
 /// reports in the window get their sketches, so they are suggested.
 async fn an_installation_from_before_sketches_is_brought_over(db: &sea_orm::DatabaseConnection, legacy: &[&str]) {
-    use aduan_platform::proto::{self, Message as _};
     use aduan_routing::{Migrator, routed_report, similar};
     use sea_orm::{ConnectionTrait, EntityTrait, Set, Statement};
     use sea_orm_migration::MigratorTrait;
@@ -249,34 +255,11 @@ async fn an_installation_from_before_sketches_is_brought_over(db: &sea_orm::Data
     for statement in legacy {
         db.execute_unprepared(statement).await.unwrap();
     }
+    // As routed before sketches: a text, no sketch.
     let unsketched = |n: usize, description: &str| {
-        let content = proto::ReportContent {
-            category: "roads".into(),
-            region: "31.71".into(),
-            title: "Jembatan Cikapundung retak".into(),
-            description: description.into(),
-            tracking_code: format!("ADU-OLD-{n:04}"),
-            ..proto::ReportContent::default()
-        };
-        routed_report::ActiveModel {
-            report_id: Set(uuid::Uuid::now_v7()),
-            category: Set("roads".into()),
-            region: Set("31.71".into()),
-            search_text: Set(Some(similar::search_text(&content))),
-            likeness_sketch: Set(None),
-            content: Set(content.encode_to_vec()),
-            status: Set("submitted".into()),
-            institution_id: Set("sp4n-verifier".into()),
-            matched_by: Set("national_verifier".into()),
-            returned_by: Set("[]".into()),
-            returns: Set(0),
-            routed_at: Set(chrono::Utc::now()),
-            escalated_to_verifier_at: Set(None),
-            escalation_reason: Set(None),
-            case_sequence: Set(0),
-            verification_clock: Set(None),
-            verification_overdue_at: Set(None),
-        }
+        let mut report = waiting(n, "Jembatan Cikapundung retak", description);
+        report.likeness_sketch = Set(None);
+        report
     };
     let original = unsketched(1, "Retakan panjang di lantai jembatan dekat taman.");
     let later = unsketched(2, "Lantai jembatan retak panjang, dekat taman kota.");
@@ -308,9 +291,7 @@ async fn an_installation_from_before_sketches_is_brought_over(db: &sea_orm::Data
     let straggler = unsketched(3, "Retakan panjang di lantai jembatan dekat taman kota.");
     let straggler_id = straggler.report_id.clone().unwrap();
     routed_report::Entity::insert(straggler).exec(db).await.unwrap();
-    let mut newest = unsketched(4, "Lantai jembatan retak panjang dekat taman kota.");
-    let text = newest.search_text.clone().unwrap().unwrap();
-    newest.likeness_sketch = Set(Some(similar::sketch(&text)));
+    let newest = waiting(4, "Jembatan Cikapundung retak", "Lantai jembatan retak panjang dekat taman kota.");
     let newest_id = newest.report_id.clone().unwrap();
     routed_report::Entity::insert(newest).exec(db).await.unwrap();
     let newest = routed_report::Entity::find_by_id(newest_id).one(db).await.unwrap().unwrap();
