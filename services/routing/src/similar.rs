@@ -39,7 +39,8 @@ pub const SHOWN: usize = 3;
 /// at the threshold is about 0.04; texts of fewer trigrams are kept whole.
 pub const SKETCHED: usize = 128;
 /// How alike a sketch must look for its report to be ranked by its words:
-/// far enough below [`LIKENESS`] that a report truly at it is not missed.
+/// nearly four standard errors below [`LIKENESS`], so that a report truly at
+/// it is all but never missed.
 const LOOKS_ALIKE: f64 = 0.15;
 /// How many of the likeliest by sketch are ranked by their words.
 const CANDIDATES: usize = 25;
