@@ -59,8 +59,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub search_text: Option<String>,
     /// The smallest hashes of its search text's trigrams, that likeness is
-    /// estimated by (`crate::similar::sketch`); `None` only for reports
-    /// filed before the window of possible originals when sketches came.
+    /// estimated by (`crate::similar::sketch`); `None` for a report filed
+    /// before the window of possible originals when sketches came, or
+    /// written by an older version while this one was rolled out.
     pub likeness_sketch: Option<Vec<u8>>,
 }
 
