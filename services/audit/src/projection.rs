@@ -160,12 +160,11 @@ async fn entries_of<C: ConnectionTrait>(conn: &C, reports: &[String]) -> Result<
         // subquery by `OFFSET 0`), each id is one index probe whatever the
         // statistics say; with statistics it is as fast as the list.
         DbBackend::Postgres => {
-            let ids: Vec<String> = (1..=reports.len()).map(|n| format!("(${n})")).collect();
             let sql = format!(
                 "SELECT entry.* FROM (VALUES {}) AS wanted (report_id) \
                  CROSS JOIN LATERAL (SELECT * FROM ledger_entry \
                    WHERE ledger_entry.report_id = wanted.report_id OFFSET 0) AS entry",
-                ids.join(", ")
+                aduan_platform::database::one_column_rows(reports.len())
             );
             let values = reports.iter().map(|report| Value::from(report.as_str()));
             wanted.from_raw_sql(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).all(conn).await?

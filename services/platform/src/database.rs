@@ -187,9 +187,21 @@ pub fn placeholders(backend: DbBackend, sql: &str) -> String {
     out
 }
 
+/// The rows of a one-column `VALUES` list of `count` values, numbered from
+/// `$1`: `($1), ($2), …`.
+pub fn one_column_rows(count: usize) -> String {
+    (1..=count).map(|n| format!("(${n})")).collect::<Vec<_>>().join(", ")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::{one_column_rows, redact_url};
+
+    #[test]
+    fn a_values_list_numbers_its_rows_from_one() {
+        assert_eq!(one_column_rows(3), "($1), ($2), ($3)");
+        assert_eq!(one_column_rows(1), "($1)");
+    }
 
     #[test]
     fn passwords_never_reach_a_log_line() {

@@ -23,7 +23,7 @@
 use sea_orm::sea_query::{Alias, ColumnDef, Index, Query, Table};
 use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
 
-use crate::database::placeholders;
+use crate::database::{one_column_rows, placeholders};
 use uuid::Uuid;
 
 /// The table of sequences seen: `report_id`, `sequence`, no key.
@@ -80,7 +80,6 @@ pub async fn next_all<C: ConnectionTrait>(
         "a report named twice would be given its sequences twice"
     );
     let backend = conn.get_database_backend();
-    let wanted: Vec<String> = (1..=reports.len()).map(|n| format!("(${n})")).collect();
     // The greatest seen plus `count`, unless the clock is ahead of what was
     // seen: then the clock plus `count`. (`WHERE true` lets SQLite tell the
     // upsert's ON CONFLICT from a join's ON.)
@@ -95,7 +94,7 @@ pub async fn next_all<C: ConnectionTrait>(
            WHEN report_clock.sequence + {count} >= excluded.sequence THEN report_clock.sequence + {count} \
            ELSE excluded.sequence END \
          RETURNING report_id, sequence",
-        values = wanted.join(", "),
+        values = one_column_rows(reports.len()),
         count = as_stored(count),
     );
     let values: Vec<Value> = reports.iter().map(|report_id| (*report_id).into()).collect();

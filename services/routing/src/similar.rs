@@ -62,14 +62,17 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// A text's trigrams as `pg_trgm` forms them: each word lower-cased, with
-/// two spaces before it and one after.
-pub fn trigrams(text: &str) -> HashSet<[char; 3]> {
-    let mut found = HashSet::new();
-    for word in words(text) {
+/// two spaces before it and one after; repeated as often as they occur.
+fn each_trigram(text: &str) -> impl Iterator<Item = [char; 3]> + '_ {
+    words(text).flat_map(|word| {
         let padded: Vec<char> = "  ".chars().chain(word.chars()).chain(" ".chars()).collect();
-        found.extend(padded.windows(3).map(|three| [three[0], three[1], three[2]]));
-    }
-    found
+        padded.windows(3).map(|three| [three[0], three[1], three[2]]).collect::<Vec<_>>()
+    })
+}
+
+/// A text's trigrams, each once.
+pub fn trigrams(text: &str) -> HashSet<[char; 3]> {
+    each_trigram(text).collect()
 }
 
 /// How alike two texts are: shared trigrams over all of them (`pg_trgm`'s
@@ -100,7 +103,7 @@ fn trigram_hash(trigram: &[char; 3]) -> u32 {
 /// A text's sketch as stored: the smallest [`SKETCHED`] hashes of its
 /// trigrams, ascending, four bytes each, big-endian.
 pub fn sketch(text: &str) -> Vec<u8> {
-    let mut hashes: Vec<u32> = trigrams(text).iter().map(trigram_hash).collect();
+    let mut hashes: Vec<u32> = each_trigram(text).map(|trigram| trigram_hash(&trigram)).collect();
     hashes.sort_unstable();
     hashes.dedup();
     hashes.truncate(SKETCHED);
@@ -201,10 +204,10 @@ async fn likeliest_by_sketch(
     let mut neighbourhoods: HashMap<(&str, &str), Vec<Likely>> = HashMap::new();
     for report in reports.iter().filter(|report| report.report_id > since) {
         let search_text = report.search_text.clone().unwrap_or_default();
-        let sketch = sketch_hashes(&match &report.likeness_sketch {
-            Some(stored) => stored.clone(),
-            None => sketch(&search_text),
-        });
+        let sketch = match &report.likeness_sketch {
+            Some(stored) => sketch_hashes(stored),
+            None => sketch_hashes(&sketch(&search_text)),
+        };
         if !sketch.is_empty() {
             let likely = Likely { report_id: report.report_id, search_text, sketch, candidates: Vec::new() };
             neighbourhoods.entry((&report.category, &report.region)).or_default().push(likely);

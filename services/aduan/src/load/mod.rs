@@ -172,8 +172,8 @@ pub async fn load(targets: &Targets, registry: &Registry, reports: u64, busy: (&
         databases.push((service, url, sqlx::PgConnection::connect(url).await?, None));
     }
     // Indexes are built once at the end rather than kept row by row: many
-    // times faster, and what pg_restore does too. Each
-    // database keeps what was set aside from it.
+    // times faster, and what pg_restore does too. Each database keeps what
+    // was set aside from it.
     let mut failed = None;
     for (service, _, connection, set_aside) in &mut databases {
         let tables: Vec<&str> = tables_of(&mut Rows::default(), *service).iter().map(|table| table.table()).collect();
