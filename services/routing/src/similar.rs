@@ -17,7 +17,9 @@
 //! recomputed the likeness of every neighbour from its text, and a busy
 //! neighbourhood's report took a second (PERFORMANCE.md).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 
 use aduan_platform::proto::ReportContent;
 use aduan_procedure::Status;
@@ -57,29 +59,70 @@ pub fn search_text(content: &ReportContent) -> String {
     format!("{}\n{}", content.title, content.description).to_lowercase().chars().take(INDEXED_CHARACTERS).collect()
 }
 
-fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty()).map(str::to_lowercase)
-}
-
-/// A text's trigrams as `pg_trgm` forms them: each word lower-cased, with
-/// two spaces before it and one after; repeated as often as they occur.
-fn each_trigram(text: &str) -> impl Iterator<Item = [char; 3]> + '_ {
-    words(text).flat_map(|word| {
-        let padded: Vec<char> = "  ".chars().chain(word.chars()).chain(" ".chars()).collect();
-        padded.windows(3).map(|three| [three[0], three[1], three[2]]).collect::<Vec<_>>()
+/// A text's words, lower-cased; borrowed when they already are, as a
+/// search text's are.
+fn words(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    let unchanged_by_lowering = |word: &str| {
+        word.chars().all(|c| {
+            let mut lowered = c.to_lowercase();
+            lowered.next() == Some(c) && lowered.next().is_none()
+        })
+    };
+    text.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty()).map(move |word| {
+        if unchanged_by_lowering(word) { Cow::Borrowed(word) } else { Cow::Owned(word.to_lowercase()) }
     })
 }
 
-/// A text's trigrams, each once.
-pub fn trigrams(text: &str) -> HashSet<[char; 3]> {
-    each_trigram(text).collect()
+/// Gives each of a text's trigrams, as `pg_trgm` forms them, to `each`: each
+/// word lower-cased, with two spaces before it and one after; repeated as
+/// often as they occur. A window of three slides along the padded word, so
+/// nothing is allocated for a word already lower-case.
+fn for_each_trigram(text: &str, mut each: impl FnMut([char; 3])) {
+    for word in words(text) {
+        let mut window = [' '; 3];
+        for next in word.chars().chain([' ']) {
+            window = [window[1], window[2], next];
+            each(window);
+        }
+    }
+}
+
+/// A text's trigrams, each once, three characters of 21 bits packed in a
+/// `u64` and sorted: two texts are compared by one merge of two lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Trigrams(Vec<u64>);
+
+impl Trigrams {
+    /// The trigrams of `text`.
+    fn of(text: &str) -> Self {
+        let mut packed = Vec::with_capacity(text.len() + 2);
+        for_each_trigram(text, |[a, b, c]| packed.push(u64::from(a) << 42 | u64::from(b) << 21 | u64::from(c)));
+        packed.sort_unstable();
+        packed.dedup();
+        Self(packed)
+    }
+}
+
+/// How many values two ascending lists share. The merge steps on by
+/// comparisons, not branches: hashes and trigrams come in no order a branch
+/// predictor could learn.
+fn shared<T: Ord + Copy>(a: &[T], b: &[T]) -> usize {
+    let (mut i, mut j, mut shared) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        shared += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+    shared
 }
 
 /// How alike two texts are: shared trigrams over all of them (`pg_trgm`'s
 /// `similarity`).
-pub fn likeness(a: &HashSet<[char; 3]>, b: &HashSet<[char; 3]>) -> f64 {
-    let union = a.union(b).count();
-    if union == 0 { 0.0 } else { a.intersection(b).count() as f64 / union as f64 }
+fn likeness(a: &Trigrams, b: &Trigrams) -> f64 {
+    let both = shared(&a.0, &b.0);
+    let union = a.0.len() + b.0.len() - both;
+    if union == 0 { 0.0 } else { both as f64 / union as f64 }
 }
 
 /// A trigram's hash: FNV-1a over its UTF-8, then MurmurHash3's finaliser, so
@@ -103,7 +146,8 @@ fn trigram_hash(trigram: &[char; 3]) -> u32 {
 /// A text's sketch as stored: the smallest [`SKETCHED`] hashes of its
 /// trigrams, ascending, four bytes each, big-endian.
 pub fn sketch(text: &str) -> Vec<u8> {
-    let mut hashes: Vec<u32> = each_trigram(text).map(|trigram| trigram_hash(&trigram)).collect();
+    let mut hashes = Vec::with_capacity(text.len() + 2);
+    for_each_trigram(text, |trigram| hashes.push(trigram_hash(&trigram)));
     hashes.sort_unstable();
     hashes.dedup();
     hashes.truncate(SKETCHED);
@@ -119,21 +163,17 @@ fn sketch_hashes(stored: &[u8]) -> Vec<u32> {
 /// those that a report holds is among its own smallest, so its sketch tells.
 fn estimated_likeness(a: &[u32], b: &[u32]) -> f64 {
     let (mut i, mut j, mut taken, mut shared) = (0, 0, 0_usize, 0_usize);
-    while taken < SKETCHED {
-        match (a.get(i), b.get(j)) {
-            (None, None) => break,
-            (Some(x), Some(y)) if x == y => {
-                shared += 1;
-                i += 1;
-                j += 1;
-            }
-            (Some(x), Some(y)) if x > y => j += 1,
-            // The smaller is a's, or b's are all taken.
-            (Some(_), _) => i += 1,
-            (None, Some(_)) => j += 1,
-        }
+    // Stepped on by comparisons, not branches, as `shared` is: this runs
+    // for every neighbour of every report on a page.
+    while taken < SKETCHED && i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        shared += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
         taken += 1;
     }
+    // Once one sketch is passed, the other's hashes left are held by it alone.
+    taken += (SKETCHED - taken).min(a.len() - i + b.len() - j);
     if taken == 0 { 0.0 } else { shared as f64 / taken as f64 }
 }
 
@@ -173,15 +213,28 @@ pub async fn suggestions(db: &impl ConnectionTrait, report: &routed_report::Mode
     Ok(found.remove(&report.report_id).unwrap_or_default())
 }
 
-/// The suggestions of each of `reports` (a page of the queue).
+/// The suggestions of each of `reports` (a page of the queue). The
+/// candidates' words are read alone; whole reports only for those shown.
 pub async fn suggestions_for(
     db: &impl ConnectionTrait,
     reports: &[routed_report::Model],
 ) -> Result<HashMap<Uuid, Vec<Suggestion>>, DbErr> {
     let likeliest = likeliest_by_sketch(db, reports).await?;
     let wanted: HashSet<Uuid> = likeliest.iter().flat_map(|likely| likely.candidates.iter().copied()).collect();
-    let candidates = read_reports(db, wanted.into_iter().collect()).await?;
-    off_the_workers(move || ranked_by_words(likeliest, &candidates)).await
+    let words = read_words(db, wanted.into_iter().collect()).await?;
+    let ranked = off_the_workers(move || ranked_by_words(likeliest, words)).await?;
+    let shown: HashSet<Uuid> = ranked.values().flatten().map(|(original, _)| *original).collect();
+    let originals = read_reports(db, shown.into_iter().collect()).await?;
+    Ok(ranked
+        .into_iter()
+        .map(|(report_id, alike)| {
+            let suggestions = alike
+                .into_iter()
+                .filter_map(|(id, likeness)| Some(Suggestion { original: originals.get(&id)?.clone(), likeness }))
+                .collect();
+            (report_id, suggestions)
+        })
+        .collect())
 }
 
 /// A report whose suggestions are asked for, and its likeliest earlier
@@ -246,29 +299,26 @@ fn compared(neighbours: &[(Uuid, Vec<u32>)], asking: Vec<Likely>) -> Vec<Likely>
         .collect()
 }
 
-/// The suggestions among each report's likeliest: those still being handled
-/// and alike enough by their words, most alike first. Each candidate's
-/// trigrams are formed once, whichever reports it is likely for.
-fn ranked_by_words(
-    likeliest: Vec<Likely>,
-    candidates: &HashMap<Uuid, routed_report::Model>,
-) -> HashMap<Uuid, Vec<Suggestion>> {
-    let words: HashMap<Uuid, HashSet<[char; 3]>> = candidates
-        .values()
-        .filter(|candidate| Status::parse(&candidate.status).is_some_and(may_be_original))
-        .map(|candidate| (candidate.report_id, trigrams(candidate.search_text.as_deref().unwrap_or_default())))
+/// The originals among each report's likeliest, by id, with how alike
+/// they are: those still being handled and alike enough by their words,
+/// most alike first. Each candidate's trigrams are formed once, whichever
+/// reports it is likely for.
+fn ranked_by_words(likeliest: Vec<Likely>, words: Vec<Words>) -> HashMap<Uuid, Vec<(Uuid, f64)>> {
+    let trigrams: HashMap<Uuid, Trigrams> = words
+        .into_iter()
+        .filter(|(_, status, _)| Status::parse(status).is_some_and(may_be_original))
+        .map(|(id, _, text)| (id, Trigrams::of(text.as_deref().unwrap_or_default())))
         .collect();
     let mut found = HashMap::with_capacity(likeliest.len());
     for likely in likeliest {
-        let own = trigrams(&likely.search_text);
-        let mut alike: Vec<Suggestion> = likely
+        let own = Trigrams::of(&likely.search_text);
+        let mut alike: Vec<(Uuid, f64)> = likely
             .candidates
             .iter()
-            .filter_map(|id| Some((candidates.get(id)?, words.get(id)?)))
-            .map(|(original, theirs)| Suggestion { original: original.clone(), likeness: likeness(&own, theirs) })
-            .filter(|suggestion| suggestion.likeness >= LIKENESS)
+            .filter_map(|id| Some((*id, likeness(&own, trigrams.get(id)?))))
+            .filter(|(_, likeness)| *likeness >= LIKENESS)
             .collect();
-        alike.sort_by(|a, b| b.likeness.total_cmp(&a.likeness).then(b.original.report_id.cmp(&a.original.report_id)));
+        alike.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
         alike.truncate(SHOWN);
         found.insert(likely.report_id, alike);
     }
@@ -318,15 +368,43 @@ async fn sketches(
         .collect())
 }
 
-/// Whole reports by id, a statement per [`READ_AT_A_TIME`].
+/// A candidate's id, status and search text.
+type Words = (Uuid, String, Option<String>);
+
+/// The words of the candidates by id: their text, and their status to tell
+/// whether they may still be originals.
+async fn read_words(db: &impl ConnectionTrait, ids: Vec<Uuid>) -> Result<Vec<Words>, DbErr> {
+    by_ids(ids, |chunk| {
+        routed_report::Entity::find()
+            .select_only()
+            .column(routed_report::Column::ReportId)
+            .column(routed_report::Column::Status)
+            .column(routed_report::Column::SearchText)
+            .filter(routed_report::Column::ReportId.is_in(chunk))
+            .into_tuple()
+            .all(db)
+    })
+    .await
+}
+
+/// Whole reports by id.
 async fn read_reports(db: &impl ConnectionTrait, ids: Vec<Uuid>) -> Result<HashMap<Uuid, routed_report::Model>, DbErr> {
-    let mut read = HashMap::with_capacity(ids.len());
+    let rows =
+        by_ids(ids, |chunk| routed_report::Entity::find().filter(routed_report::Column::ReportId.is_in(chunk)).all(db))
+            .await?;
+    Ok(rows.into_iter().map(|row| (row.report_id, row)).collect())
+}
+
+/// Rows read by id, a statement per [`READ_AT_A_TIME`] ids.
+async fn by_ids<T, Read>(ids: Vec<Uuid>, read: impl Fn(Vec<Uuid>) -> Read) -> Result<Vec<T>, DbErr>
+where
+    Read: Future<Output = Result<Vec<T>, DbErr>>,
+{
+    let mut rows = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(READ_AT_A_TIME) {
-        let rows =
-            routed_report::Entity::find().filter(routed_report::Column::ReportId.is_in(chunk.to_vec())).all(db).await?;
-        read.extend(rows.into_iter().map(|row| (row.report_id, row)));
+        rows.extend(read(chunk.to_vec()).await?);
     }
-    Ok(read)
+    Ok(rows)
 }
 
 /// The neighbourhood's index the sketches are read by.
@@ -403,19 +481,43 @@ mod tests {
 
     #[test]
     fn alike_reports_are_offered_and_different_ones_are_not() {
-        let a = trigrams("Jalan berlubang besar di depan nomor 12 Jalan Braga");
-        let b = trigrams("Lubang besar di Jalan Braga depan nomor 12");
-        let c = trigrams("Lampu jalan mati sejak seminggu");
+        let a = Trigrams::of("Jalan berlubang besar di depan nomor 12 Jalan Braga");
+        let b = Trigrams::of("Lubang besar di Jalan Braga depan nomor 12");
+        let c = Trigrams::of("Lampu jalan mati sejak seminggu");
         assert!(likeness(&a, &b) >= LIKENESS, "{}", likeness(&a, &b));
         assert!(likeness(&a, &c) < LIKENESS, "{}", likeness(&a, &c));
-        assert_eq!(likeness(&HashSet::new(), &HashSet::new()), 0.0);
+        assert_eq!(likeness(&a, &a), 1.0);
+        assert_eq!(likeness(&Trigrams::of(""), &Trigrams::of("")), 0.0);
+    }
+
+    fn each_trigram(text: &str) -> Vec<[char; 3]> {
+        let mut all = Vec::new();
+        for_each_trigram(text, |trigram| all.push(trigram));
+        all
+    }
+
+    /// Trigrams as they were formed when the first sketches were stored:
+    /// each word lower-cased whole, padded, and cut in windows.
+    fn padded_windows(text: &str) -> Vec<[char; 3]> {
+        let words = text.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty());
+        words
+            .flat_map(|word| {
+                let padded: Vec<char> = format!("  {} ", word.to_lowercase()).chars().collect();
+                padded.windows(3).map(|three| [three[0], three[1], three[2]]).collect::<Vec<_>>()
+            })
+            .collect()
     }
 
     #[test]
     fn trigrams_are_formed_as_pg_trgm_forms_them() {
         // SELECT show_trgm('Cat'): {"  c"," ca","at ",cat}
-        let expected: HashSet<[char; 3]> = [[' ', ' ', 'c'], [' ', 'c', 'a'], ['c', 'a', 't'], ['a', 't', ' ']].into();
-        assert_eq!(trigrams("Cat"), expected);
+        assert_eq!(each_trigram("Cat"), [[' ', ' ', 'c'], [' ', 'c', 'a'], ['c', 'a', 't'], ['a', 't', ' ']]);
+        assert_eq!(each_trigram("a, b"), [[' ', ' ', 'a'], [' ', 'a', ' '], [' ', ' ', 'b'], [' ', 'b', ' ']]);
+        // Words that lower-casing changes, one letter at a time or as a
+        // whole (a final sigma), are formed as before.
+        for text in ["Jalan BRAGA no. 12", "ΟΔΟΣ Αθηνάς", "İstanbul ǅemal", "jalan_rusak 3km ke-2", ""] {
+            assert_eq!(each_trigram(text), padded_windows(text), "{text}");
+        }
     }
 
     #[test]
@@ -436,8 +538,8 @@ mod tests {
     fn short_texts_are_sketched_whole_and_estimated_exactly() {
         let (a, b) =
             ("Jalan berlubang besar di depan nomor 12 Jalan Braga", "Lubang besar di Jalan Braga depan nomor 12");
-        assert_eq!(hashes(a).len(), trigrams(a).len());
-        let exact = likeness(&trigrams(a), &trigrams(b));
+        assert_eq!(hashes(a).len(), Trigrams::of(a).0.len());
+        let exact = likeness(&Trigrams::of(a), &Trigrams::of(b));
         assert!((estimated_likeness(&hashes(a), &hashes(b)) - exact).abs() < 1e-9, "{exact}");
         assert_eq!(estimated_likeness(&hashes(a), &hashes(a)), 1.0);
         assert_eq!(estimated_likeness(&[], &[]), 0.0);
@@ -467,7 +569,7 @@ mod tests {
         let stored = hashes(&a);
         assert_eq!(stored.len(), SKETCHED);
         assert!(stored.windows(2).all(|pair| pair[0] < pair[1]));
-        let mut all: Vec<u32> = trigrams(&a).iter().map(trigram_hash).collect();
+        let mut all: Vec<u32> = each_trigram(&a).iter().map(trigram_hash).collect();
         all.sort_unstable();
         all.dedup();
         assert!(all.len() > SKETCHED * 2, "{}", all.len());
@@ -477,12 +579,38 @@ mod tests {
         // error is about 0.04; the hash is fixed, so these never vary.
         for offset in [80_u64, 60, 40] {
             let b = paragraph(offset, 120);
-            let exact = likeness(&trigrams(&a), &trigrams(&b));
+            let exact = likeness(&Trigrams::of(&a), &Trigrams::of(&b));
             let estimate = estimated_likeness(&stored, &hashes(&b));
             assert!((estimate - exact).abs() < 0.12, "offset {offset}: exact {exact}, estimated {estimate}");
         }
         let unrelated = paragraph(5_000, 120);
         assert!(estimated_likeness(&stored, &hashes(&unrelated)) < LOOKS_ALIKE);
+    }
+
+    /// The estimate as it is defined: of the smallest [`SKETCHED`] hashes
+    /// of both sketches together, the share both hold.
+    fn share_among_the_smallest(a: &[u32], b: &[u32]) -> f64 {
+        let mut both: Vec<u32> = a.iter().chain(b).copied().collect();
+        both.sort_unstable();
+        both.dedup();
+        both.truncate(SKETCHED);
+        let held = both.iter().filter(|hash| a.contains(hash) && b.contains(hash)).count();
+        if both.is_empty() { 0.0 } else { held as f64 / both.len() as f64 }
+    }
+
+    #[test]
+    fn the_estimate_is_the_share_held_by_both_among_the_smallest() {
+        // Sketches whole and cut, of texts sharing none to all of their words.
+        let texts: Vec<String> = [(0, 3), (1, 3), (0, 120), (40, 120), (60, 20), (100, 60), (5_000, 120)]
+            .into_iter()
+            .map(|(first, count)| paragraph(first, count))
+            .collect();
+        for a in &texts {
+            for b in &texts {
+                let (a, b) = (hashes(a), hashes(b));
+                assert_eq!(estimated_likeness(&a, &b), share_among_the_smallest(&a, &b), "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]
