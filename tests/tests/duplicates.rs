@@ -180,7 +180,7 @@ async fn the_sketches_find_the_original_in_a_busy_neighbourhood(db: &sea_orm::Da
     let original_id = original.report_id.clone().unwrap();
     routed_report::Entity::insert(original).exec(db).await.unwrap();
     let streets = ["Sudirman", "Thamrin", "Gatot Subroto", "Rasuna Said", "Kuningan", "Senayan"];
-    let others: Vec<_> = (2..=400)
+    let others: Vec<routed_report::ActiveModel> = (2..=400)
         .map(|n| {
             let street = streets[n % streets.len()];
             waiting(
@@ -210,9 +210,27 @@ async fn the_sketches_find_the_original_in_a_busy_neighbourhood(db: &sea_orm::Da
     assert_eq!(ids, [original_id], "{:?}", found.iter().map(|s| s.likeness).collect::<Vec<_>>());
     assert!(found[0].likeness >= similar::LIKENESS);
 
-    // A page: each report gets its own, the lamp the lamps before it.
+    // A page: each report gets its own, the lamp the lamps before it, and
+    // so do other lamps of the page, as they get them one at a time (a
+    // page's reports of a neighbourhood are compared with it together).
     let lamp = routed_report::Entity::find_by_id(lamp_id).one(db).await.unwrap().unwrap();
-    let page = similar::suggestions_for(db, &[report, lamp]).await.unwrap();
+    let mut on_the_page = vec![report, lamp];
+    for other in &others[others.len() - 3..] {
+        let id = other.report_id.clone().unwrap();
+        on_the_page.push(routed_report::Entity::find_by_id(id).one(db).await.unwrap().unwrap());
+    }
+    let page = similar::suggestions_for(db, &on_the_page).await.unwrap();
+    for other in &on_the_page[2..] {
+        let alone = similar::suggestions(db, other).await.unwrap();
+        let found = |suggestions: &[similar::Suggestion]| {
+            suggestions
+                .iter()
+                .map(|suggestion| (suggestion.original.report_id, suggestion.likeness))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found(&page[&other.report_id]), found(&alone));
+        assert_eq!(alone.len(), similar::SHOWN);
+    }
     let ids: Vec<_> = page[&later_id].iter().map(|suggestion| suggestion.original.report_id).collect();
     assert_eq!(ids, [original_id]);
     let lamps = &page[&lamp_id];
