@@ -106,7 +106,9 @@ pub async fn suggestions_for(
     let words = read_words(db, wanted.into_iter().collect()).await?;
     let ranked = off_the_workers(move || ranked_by_words(likeliest, words)).await?;
     let shown: HashSet<Uuid> = ranked.values().flatten().map(|(original, _)| *original).collect();
-    let originals = read_reports(db, shown.into_iter().collect()).await?;
+    let mut originals = read_reports(db, shown.into_iter().collect()).await?;
+    // One may have been closed since its words were read.
+    originals.retain(|_, original| Status::parse(&original.status).is_some_and(may_be_original));
     Ok(ranked
         .into_iter()
         .map(|(report_id, alike)| {
