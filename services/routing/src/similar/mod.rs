@@ -41,8 +41,8 @@ pub const LIKENESS: f64 = 0.3;
 /// How many suggestions a report gets.
 pub const SHOWN: usize = 3;
 /// How alike a sketch must look for its report to be ranked by its words:
-/// nearly four standard errors below [`LIKENESS`], so that a report truly at
-/// it is all but never missed.
+/// at least nearly four standard errors below [`LIKENESS`], so that a
+/// report truly at it is all but never missed.
 const LOOKS_ALIKE: f64 = 0.15;
 /// How many of the likeliest by sketch are ranked by their words.
 const CANDIDATES: usize = 25;
@@ -96,18 +96,19 @@ pub async fn suggestions(db: &impl ConnectionTrait, report: &routed_report::Mode
 }
 
 /// The suggestions of each of `reports` (a page of the queue). The
-/// candidates' words are read alone; whole reports only for those shown.
+/// candidates' texts are read alone; whole reports only for those shown.
 pub async fn suggestions_for(
     db: &impl ConnectionTrait,
     reports: &[routed_report::Model],
 ) -> Result<HashMap<Uuid, Vec<Suggestion>>, DbErr> {
     let likeliest = likeliest_by_sketch(db, reports).await?;
     let wanted: HashSet<Uuid> = likeliest.iter().flat_map(|likely| likely.candidates.iter().copied()).collect();
-    let words = read_words(db, wanted.into_iter().collect()).await?;
-    let ranked = off_the_workers(move || ranked_by_words(likeliest, words)).await?;
+    let texts = read_texts(db, wanted.into_iter().collect()).await?;
+    let ranked = off_the_workers(move || ranked_by_words(likeliest, texts)).await?;
     let shown: HashSet<Uuid> = ranked.values().flatten().map(|(original, _)| *original).collect();
     let mut originals = read_reports(db, shown.into_iter().collect()).await?;
-    // One may have been closed since its words were read.
+    // One may have been closed since its text was read: it is left out,
+    // and its report shows one fewer.
     originals.retain(|_, original| Status::parse(&original.status).is_some_and(may_be_original));
     Ok(ranked
         .into_iter()
@@ -191,8 +192,8 @@ fn compared(neighbours: &[(Uuid, Vec<u32>)], mut asking: Vec<Likely>) -> Vec<Lik
 /// they are: those still being handled and alike enough by their words,
 /// most alike first. Each candidate's trigrams are formed once, whichever
 /// reports it is likely for.
-fn ranked_by_words(likeliest: Vec<Likely>, words: Vec<Words>) -> HashMap<Uuid, Vec<(Uuid, f64)>> {
-    let trigrams: HashMap<Uuid, Trigrams> = words
+fn ranked_by_words(likeliest: Vec<Likely>, texts: Vec<CandidateText>) -> HashMap<Uuid, Vec<(Uuid, f64)>> {
+    let trigrams: HashMap<Uuid, Trigrams> = texts
         .into_iter()
         .filter(|(_, status, _)| Status::parse(status).is_some_and(may_be_original))
         .map(|(id, _, text)| (id, Trigrams::of(text.as_deref().unwrap_or_default())))
@@ -256,12 +257,12 @@ async fn sketches(
         .collect())
 }
 
-/// A candidate's id, status and search text.
-type Words = (Uuid, String, Option<String>);
+/// A candidate as its words are read: id, status and search text.
+type CandidateText = (Uuid, String, Option<String>);
 
-/// The words of the candidates by id: their text, and their status to tell
-/// whether they may still be originals.
-async fn read_words(db: &impl ConnectionTrait, ids: Vec<Uuid>) -> Result<Vec<Words>, DbErr> {
+/// The texts of the candidates by id, and their status to tell whether
+/// they may still be originals.
+async fn read_texts(db: &impl ConnectionTrait, ids: Vec<Uuid>) -> Result<Vec<CandidateText>, DbErr> {
     by_ids(ids, |chunk| {
         routed_report::Entity::find()
             .select_only()

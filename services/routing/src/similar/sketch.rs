@@ -11,15 +11,16 @@
 use super::words::{for_each_trigram, share, shared};
 
 /// How many trigram hashes a sketch keeps. The estimate's standard error
-/// at the threshold is about 0.04; texts of fewer trigrams are kept whole.
+/// at the threshold is at most about 0.04 (it counts 128 to 256 hashes);
+/// texts of fewer trigrams are kept whole.
 pub const SKETCHED: usize = 128;
 
 /// From how many reports of a neighbourhood at once their neighbours are
 /// compared through a table of their hashes rather than by one merge each:
 /// the table costs a look-up per neighbour's hash, a merge a pass over two
 /// sketches per pair. Over 2,400 neighbours (a busy neighbourhood's month
-/// at ten million reports) a table took 3 ms however many it held, up to
-/// eight, and a merge 1.3 ms a report.
+/// at ten million reports) a table took 3 ms for one to eight reports and
+/// 3.5 ms for twelve, a merge 1.3 ms a report.
 const BY_TABLE_FROM: usize = 3;
 
 /// A trigram's hash: FNV-1a over its UTF-8, then MurmurHash3's finaliser, so
@@ -74,9 +75,9 @@ fn up_to(sketch: &[u32], bound: u32) -> &[u32] {
 /// every hash of the two texts up to the smaller bound, which the two
 /// sketches know all of, the share both hold. (A hash both hold is below
 /// both bounds.)
-fn estimate(a: &[u32], b: &[u32], shared: usize) -> f64 {
+fn estimate(a: &[u32], b: &[u32], both_hold: usize) -> f64 {
     let known = bound(a).min(bound(b));
-    share(shared, up_to(a, known).len() + up_to(b, known).len() - shared)
+    share(both_hold, up_to(a, known).len() + up_to(b, known).len() - both_hold)
 }
 
 /// The likeness two sketches estimate, by one merge of what they know.
@@ -123,8 +124,9 @@ pub(super) fn estimates(
 }
 
 /// Which of up to [`Holders::MOST`] sketches hold each hash, a bit each:
-/// an open-addressed table, each hash placed by its own bits (they are
-/// evenly spread already).
+/// an open-addressed table. A hash is placed by the top bits of its product
+/// with an odd constant, not by its own: a sketch keeps the smallest hashes,
+/// whose own top bits are mostly zero.
 struct Holders {
     hashes: Vec<u32>,
     /// No bit for a free slot.
@@ -138,6 +140,7 @@ impl Holders {
 
     /// The table of `sketches`, at most [`Holders::MOST`].
     fn of(sketches: &[&[u32]]) -> Self {
+        debug_assert!(sketches.len() <= Self::MOST, "a bit each for at most {} sketches", Self::MOST);
         let held: usize = sketches.iter().map(|sketch| sketch.len()).sum();
         let size = (held * 2).next_power_of_two().max(16);
         let mut table = Self { hashes: vec![0; size], holders: vec![0; size], shift: 64 - size.trailing_zeros() };
@@ -171,8 +174,7 @@ impl Holders {
 mod tests {
     use super::*;
     use crate::similar::LOOKS_ALIKE;
-    use crate::similar::words::tests::each_trigram;
-    use crate::similar::words::{Trigrams, likeness};
+    use crate::similar::words::{Trigrams, each_trigram, likeness};
 
     fn hashes(text: &str) -> Vec<u32> {
         hashes_of(&sketch(text))
@@ -220,7 +222,7 @@ mod tests {
         assert_eq!(stored, all[..SKETCHED]);
         // A third, a half and two thirds of their words shared: about 0.2,
         // 0.33 and 0.5 alike, around the threshold. The estimate's standard
-        // error is about 0.04; the hash is fixed, so these never vary.
+        // error is at most about 0.04; the hash is fixed, so these never vary.
         for offset in [80_u64, 60, 40] {
             let b = paragraph(offset, 120);
             let exact = likeness(&Trigrams::of(&a), &Trigrams::of(&b));
@@ -266,8 +268,7 @@ mod tests {
     fn many_reports_at_once_are_estimated_as_one_at_a_time() {
         let sketches = sketches();
         // More reports asking than a table holds, so that two tables are
-        // made: each asks about the same sketches, and about itself, which
-        // is not wanted.
+        // made; the pairs of the same index are not wanted.
         let neighbours: Vec<&[u32]> = sketches.iter().map(Vec::as_slice).collect();
         let asking: Vec<&[u32]> = neighbours.iter().copied().cycle().take(Holders::MOST + 3).collect();
         assert!(asking.len() >= BY_TABLE_FROM);

@@ -33,7 +33,7 @@ pub(super) fn for_each_trigram(text: &str, mut each: impl FnMut([char; 3])) {
 
 /// A text's trigrams, each once, three characters of 21 bits packed in a
 /// `u64` and sorted: two texts are compared by one merge of two lists.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(super) struct Trigrams(Vec<u64>);
 
 impl Trigrams {
@@ -78,8 +78,16 @@ pub(super) fn likeness(a: &Trigrams, b: &Trigrams) -> f64 {
     share(both, a.len() + b.len() - both)
 }
 
+/// A text's trigrams in order, repeats and all.
 #[cfg(test)]
-pub(super) mod tests {
+pub(super) fn each_trigram(text: &str) -> Vec<[char; 3]> {
+    let mut all = Vec::new();
+    for_each_trigram(text, |trigram| all.push(trigram));
+    all
+}
+
+#[cfg(test)]
+mod tests {
     use super::*;
     use crate::similar::LIKENESS;
 
@@ -92,12 +100,6 @@ pub(super) mod tests {
         assert!(likeness(&a, &c) < LIKENESS, "{}", likeness(&a, &c));
         assert_eq!(likeness(&a, &a), 1.0);
         assert_eq!(likeness(&Trigrams::of(""), &Trigrams::of("")), 0.0);
-    }
-
-    pub(in crate::similar) fn each_trigram(text: &str) -> Vec<[char; 3]> {
-        let mut all = Vec::new();
-        for_each_trigram(text, |trigram| all.push(trigram));
-        all
     }
 
     /// Trigrams as they were formed when the first sketches were stored:
