@@ -107,7 +107,7 @@ pub async fn connect(url: &str, pool: PoolSize) -> anyhow::Result<DatabaseConnec
         // which on a table without statistics yet (a new deployment, a
         // restored database) can be far above the truth: audit's fold of
         // a ledger's new entries was compiled on every round, about a
-        // quarter of a core of LLVM at 500 reports/s.
+        // tenth of a core spent in LLVM at 500 reports/s.
         options.map_sqlx_postgres_opts(|postgres| postgres.options([("jit", "off")]));
     }
     let db = Database::connect(options)
