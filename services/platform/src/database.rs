@@ -102,12 +102,14 @@ pub async fn connect(url: &str, pool: PoolSize) -> anyhow::Result<DatabaseConnec
         // copy) every page again. Mapping the file lets it read them in place.
         options.map_sqlx_sqlite_opts(|sqlite| sqlite.pragma("mmap_size", SQLITE_MMAP_BYTES));
     } else {
-        // No statement here runs long enough to repay compiling it. The
-        // planner decides to compile by its estimate of a query's cost,
-        // which on a table without statistics yet (a new deployment, a
-        // restored database) can be far above the truth: audit's fold of
-        // a ledger's new entries was compiled on every round, about a
-        // tenth of a core spent in LLVM at 500 reports/s.
+        // No statement of the services runs long enough to repay
+        // compiling it. The planner decides to compile by its estimate of
+        // a query's cost, which on a table without statistics yet (a new
+        // deployment, a restored database) can be far above the truth:
+        // audit's fold of a ledger's new entries was compiled on every
+        // round, about a tenth of a core spent in LLVM at 500 reports/s.
+        // Set at connection start, after any `options` of the URL, so
+        // neither the URL nor the role's or database's settings turn it on.
         options.map_sqlx_postgres_opts(|postgres| postgres.options([("jit", "off")]));
     }
     let db = Database::connect(options)

@@ -19,7 +19,9 @@ async fn setting(db: &sea_orm::DatabaseConnection, name: &str) -> String {
 #[tokio::test]
 async fn a_postgres_connection_compiles_no_query_and_keeps_its_statement_timeout() {
     let test = TestDatabase::postgres().await;
-    assert_eq!(setting(&test.db, "jit").await, "off");
-    assert_ne!(setting(&test.db, "statement_timeout").await, "0", "the statement timeout is set too");
+    let jit = setting(&test.db, "jit").await;
+    let statement_timeout = setting(&test.db, "statement_timeout").await;
     test.drop_it().await;
+    assert_eq!(jit, "off");
+    assert_ne!(statement_timeout, "0", "the statement timeout is set too");
 }
