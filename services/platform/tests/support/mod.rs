@@ -17,6 +17,8 @@ async fn create_tables(db: &DatabaseConnection) {
 
 pub struct TestDatabase {
     pub db: DatabaseConnection,
+    /// Where `db` is, for a test that connects again.
+    pub url: String,
     postgres_name: Option<String>,
     sqlite_dir: Option<std::path::PathBuf>,
 }
@@ -34,7 +36,7 @@ impl TestDatabase {
         let url = format!("{}/{name}", admin_url().rsplit_once('/').unwrap().0);
         let db = aduan_platform::database::connect(&url, Default::default()).await.unwrap();
         create_tables(&db).await;
-        Self { db, postgres_name: Some(name), sqlite_dir: None }
+        Self { db, url, postgres_name: Some(name), sqlite_dir: None }
     }
 
     pub async fn sqlite() -> Self {
@@ -43,7 +45,7 @@ impl TestDatabase {
         let url = format!("sqlite://{}?mode=rwc", dir.join("test.sqlite").display());
         let db = aduan_platform::database::connect(&url, Default::default()).await.unwrap();
         create_tables(&db).await;
-        Self { db, postgres_name: None, sqlite_dir: Some(dir) }
+        Self { db, url, postgres_name: None, sqlite_dir: Some(dir) }
     }
 
     pub async fn both() -> Vec<Self> {
