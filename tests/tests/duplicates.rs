@@ -353,3 +353,56 @@ async fn on_sqlite_an_installation_from_before_sketches_is_brought_over() {
     db.close().await.unwrap();
     std::fs::remove_file(&file).ok();
 }
+
+/// At the size of years, a neighbourhood's sketches are read by the
+/// neighbourhood's index, however long its report has waited: for a report
+/// waiting since early in the window, PostgreSQL once guessed the window
+/// before it to hold no report at all, both of its ends falling in one of
+/// the statistics' buckets, and read every report in the country filed in
+/// it through the primary key instead.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_postgresql_a_neighbourhood_is_read_by_its_index_however_long_its_report_waited() {
+    use aduan_routing::similar;
+    use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Statement};
+    let fresh = aduan_e2e::FreshDatabase::create(aduan::services::ServiceName::Routing).await;
+    // Ten years of reports in 200 regions, one every 5,256 s, so that each
+    // of the statistics' hundred buckets holds more than the window; ids
+    // are UUIDv7s, their first 48 bits the milliseconds they were filed.
+    fresh
+        .db
+        .execute_unprepared(
+            "INSERT INTO routed_report (report_id, category, region, content, status, institution_id, \
+             matched_by, returned_by, returns, routed_at, case_sequence, likeness_sketch) \
+             SELECT (lpad(to_hex(floor(extract(epoch FROM filed) * 1000)::bigint), 12, '0') || '7000' \
+                     || lpad(to_hex(n), 16, '0'))::uuid, \
+                    'roads', '31.' || (n % 200), ''::bytea, 'submitted', 'sp4n-verifier', \
+                    'national_verifier', '[]', 0, filed, 0, ''::bytea \
+             FROM (SELECT n, now() - interval '3650 days' + n * interval '5256 seconds' AS filed \
+                   FROM generate_series(1, 60000) AS n) AS reports; \
+             ANALYZE routed_report",
+        )
+        .await
+        .unwrap();
+    // The neighbourhood's first report in the window, still waiting.
+    let since = similar::window_start();
+    let early = fresh
+        .db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT report_id FROM routed_report WHERE region = '31.7' AND report_id >= $1 ORDER BY report_id LIMIT 1",
+            [since.into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<uuid::Uuid>(0)
+        .unwrap();
+    let read = similar::neighbours("roads", "31.7", since, early).build(DbBackend::Postgres);
+    let explain =
+        Statement::from_sql_and_values(DbBackend::Postgres, format!("EXPLAIN {}", read.sql), read.values.unwrap());
+    let plan = fresh.db.query_all_raw(explain).await.unwrap();
+    let plan: Vec<String> = plan.iter().map(|row| row.try_get_by_index::<String>(0).unwrap()).collect();
+    assert!(plan.iter().any(|line| line.contains("routed_report_neighbours")), "{plan:#?}");
+    assert!(!plan.iter().any(|line| line.contains("routed_report_pkey")), "{plan:#?}");
+    fresh.drop_it().await;
+}

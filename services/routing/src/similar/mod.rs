@@ -23,9 +23,9 @@ use std::future::Future;
 
 use aduan_platform::proto::ReportContent;
 use aduan_procedure::Status;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, Select, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -76,7 +76,7 @@ fn first_id_since(at: chrono::DateTime<chrono::Utc>) -> Uuid {
 }
 
 /// The first report id in the window now.
-fn window_start() -> Uuid {
+pub fn window_start() -> Uuid {
     first_id_since(chrono::Utc::now() - chrono::Duration::days(WINDOW_DAYS))
 }
 
@@ -231,23 +231,8 @@ async fn sketches(
     since: Uuid,
     before: Uuid,
 ) -> Result<Vec<(Uuid, Vec<u32>)>, DbErr> {
-    let not_original: Vec<&str> =
-        Status::ALL.into_iter().filter(|status| !may_be_original(*status)).map(|status| status.as_str()).collect();
-    // The text only of a report without a sketch (one written by an older
-    // version while this one was rolled out), to sketch it here.
-    let rows: Vec<(Uuid, Option<Vec<u8>>, Option<String>)> = routed_report::Entity::find()
-        .select_only()
-        .column(routed_report::Column::ReportId)
-        .column(routed_report::Column::LikenessSketch)
-        .expr(Expr::cust("CASE WHEN likeness_sketch IS NULL THEN search_text END"))
-        .filter(routed_report::Column::Category.eq(category))
-        .filter(routed_report::Column::Region.eq(region))
-        .filter(routed_report::Column::ReportId.gte(since))
-        .filter(routed_report::Column::ReportId.lt(before))
-        .filter(routed_report::Column::Status.is_not_in(not_original))
-        .into_tuple()
-        .all(db)
-        .await?;
+    let rows: Vec<(Uuid, Option<Vec<u8>>, Option<String>)> =
+        neighbours(category, region, since, before).into_tuple().all(db).await?;
     Ok(rows
         .into_iter()
         .map(|(id, stored, text)| {
@@ -255,6 +240,37 @@ async fn sketches(
             (id, hashes_of(&stored))
         })
         .collect())
+}
+
+/// The statement a neighbourhood's sketches are read by: the id, sketch
+/// and (for a report without a sketch) text of its reports that may be
+/// originals, filed from `since` to before `before`.
+pub fn neighbours(category: &str, region: &str, since: Uuid, before: Uuid) -> Select<routed_report::Entity> {
+    use routed_report::Column::{Category, LikenessSketch, Region, ReportId, Status as StatusColumn};
+    let not_original: Vec<&str> =
+        Status::ALL.into_iter().filter(|status| !may_be_original(*status)).map(|status| status.as_str()).collect();
+    // The window is bounded on the neighbourhood index's whole key, not on
+    // the report id alone: PostgreSQL estimates `report_id >= since AND
+    // report_id < before` from two guesses, one for each bound, which
+    // cancel out when `before` is early in the window (a report waiting
+    // for weeks), and then it read every report in the country filed
+    // between the two through the primary key, thousands of rows for each
+    // neighbourhood (PERFORMANCE.md, "The queue's plan"). A bound on the
+    // whole key can be read by this index alone.
+    let key = |id: Uuid| Expr::tuple([Expr::val(category), Expr::val(region), Expr::val(id)]);
+    let neighbourhood_key = || Expr::tuple([Expr::col(Category), Expr::col(Region), Expr::col(ReportId)]);
+    routed_report::Entity::find()
+        .select_only()
+        .column(ReportId)
+        .column(LikenessSketch)
+        // The text only of a report without a sketch (one written by an
+        // older version while this one was rolled out), to sketch it here.
+        .expr(Expr::cust("CASE WHEN likeness_sketch IS NULL THEN search_text END"))
+        .filter(Category.eq(category))
+        .filter(Region.eq(region))
+        .filter(neighbourhood_key().gte(key(since)))
+        .filter(neighbourhood_key().lt(key(before)))
+        .filter(StatusColumn.is_not_in(not_original))
 }
 
 /// A candidate as its words are read: id, status and search text.
