@@ -232,7 +232,7 @@ async fn sketches(
     before: Uuid,
 ) -> Result<Vec<(Uuid, Vec<u32>)>, DbErr> {
     let rows: Vec<(Uuid, Option<Vec<u8>>, Option<String>)> =
-        neighbours(category, region, since, before).into_tuple().all(db).await?;
+        neighbours(db.get_database_backend(), category, region, since, before).into_tuple().all(db).await?;
     Ok(rows
         .into_iter()
         .map(|(id, stored, text)| {
@@ -242,24 +242,20 @@ async fn sketches(
         .collect())
 }
 
-/// The statement a neighbourhood's sketches are read by: the id, sketch
-/// and (for a report without a sketch) text of its reports that may be
-/// originals, filed from `since` to before `before`.
-pub fn neighbours(category: &str, region: &str, since: Uuid, before: Uuid) -> Select<routed_report::Entity> {
+/// The statement a neighbourhood's sketches are read by on `backend`: the
+/// id, sketch and (for a report without a sketch) text of its reports that
+/// may be originals, filed from `since` to before `before`.
+pub fn neighbours(
+    backend: DbBackend,
+    category: &str,
+    region: &str,
+    since: Uuid,
+    before: Uuid,
+) -> Select<routed_report::Entity> {
     use routed_report::Column::{Category, LikenessSketch, Region, ReportId, Status as StatusColumn};
     let not_original: Vec<&str> =
         Status::ALL.into_iter().filter(|status| !may_be_original(*status)).map(|status| status.as_str()).collect();
-    // The window is bounded on the neighbourhood index's whole key, not on
-    // the report id alone: PostgreSQL estimates `report_id >= since AND
-    // report_id < before` from two guesses, one for each bound, which
-    // cancel out when `before` is early in the window (a report waiting
-    // for weeks), and then it read every report in the country filed
-    // between the two through the primary key, thousands of rows for each
-    // neighbourhood (PERFORMANCE.md, "The queue's plan"). A bound on the
-    // whole key can be read by this index alone.
-    let key = |id: Uuid| Expr::tuple([Expr::val(category), Expr::val(region), Expr::val(id)]);
-    let neighbourhood_key = || Expr::tuple([Expr::col(Category), Expr::col(Region), Expr::col(ReportId)]);
-    routed_report::Entity::find()
+    let read = routed_report::Entity::find()
         .select_only()
         .column(ReportId)
         .column(LikenessSketch)
@@ -268,9 +264,25 @@ pub fn neighbours(category: &str, region: &str, since: Uuid, before: Uuid) -> Se
         .expr(Expr::cust("CASE WHEN likeness_sketch IS NULL THEN search_text END"))
         .filter(Category.eq(category))
         .filter(Region.eq(region))
-        .filter(neighbourhood_key().gte(key(since)))
-        .filter(neighbourhood_key().lt(key(before)))
-        .filter(StatusColumn.is_not_in(not_original))
+        .filter(ReportId.gte(since))
+        .filter(StatusColumn.is_not_in(not_original));
+    match backend {
+        // PostgreSQL estimates `report_id >= since AND report_id < before`
+        // from one guess for each bound, which cancel out when both fall in
+        // one bucket of its statistics (a report waiting since early in the
+        // window): it guessed one row and read every report in the country
+        // filed between the two through the primary key, thousands of rows
+        // for each neighbourhood (PERFORMANCE.md, "The queue's plan"). An
+        // upper bound on (region, report id) is one the primary key cannot
+        // serve and the neighbourhood's index checks in its entries, so the
+        // rows filed after `before` are passed over without being read.
+        DbBackend::Postgres => read.filter(
+            Expr::tuple([Expr::col(Region), Expr::col(ReportId)])
+                .lt(Expr::tuple([Expr::val(region), Expr::val(before)])),
+        ),
+        // SQLite seeks the index to both bounds only when they are plain.
+        _ => read.filter(ReportId.lt(before)),
+    }
 }
 
 /// A candidate as its words are read: id, status and search text.
