@@ -272,15 +272,21 @@ pub fn neighbours(
         // one bucket of its statistics (a report waiting since early in the
         // window): it guessed one row and read every report in the country
         // filed between the two through the primary key, thousands of rows
-        // for each neighbourhood (PERFORMANCE.md, "The queue's plan"). An
-        // upper bound on (region, report id) is one the primary key cannot
-        // serve and the neighbourhood's index checks in its entries, so the
-        // rows filed after `before` are passed over without being read.
+        // for each neighbourhood (PERFORMANCE.md, "The queue's plan"). The
+        // lower bound stays plain: the scan starts from it, and alone it is
+        // estimated well (the window's share of the table). The upper bound
+        // is on (region, report id), which the primary key cannot serve and
+        // the neighbourhood's index checks in its entries: the scan ends
+        // with the region, and the rows filed after `before` are never
+        // fetched. Not on (category, region, report id): before PostgreSQL
+        // 18 a row comparison ends a scan by its first column only, so the
+        // scan would run on to the end of the category.
         DbBackend::Postgres => read.filter(
             Expr::tuple([Expr::col(Region), Expr::col(ReportId)])
                 .lt(Expr::tuple([Expr::val(region), Expr::val(before)])),
         ),
-        // SQLite seeks the index to both bounds only when they are plain.
+        // SQLite (the other backend the services run on) seeks the index to
+        // both bounds only when they are plain.
         _ => read.filter(ReportId.lt(before)),
     }
 }
