@@ -1,6 +1,6 @@
 //! Every service answers `/metrics` in Prometheus text: its HTTP requests by
-//! route template, its consumer's messages and lag, its outbox's backlog;
-//! never a path with a tracking code in it.
+//! route template, its consumer's messages and lag, its outbox's backlog and
+//! its relay's steps; never a path with a tracking code in it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -39,6 +39,17 @@ async fn every_service_of_the_cluster_tells_prometheus_what_it_does() {
     );
     assert!(line(&intake_text, "aduan_http_request_duration_seconds_bucket", &["route=\"/api/v1/reports/{"]).is_some());
     assert!(line(&intake_text, "aduan_outbox_backlog", &["service=\"intake\""]).is_some(), "{intake_text}");
+    // The filing's event went out: the relay timed each step of its round.
+    for step in ["claim", "publish", "settle"] {
+        assert!(
+            line(&intake_text, "aduan_outbox_step_seconds_count", &["service=\"intake\"", &format!("step=\"{step}\"")])
+                .is_some(),
+            "{step}: {intake_text}"
+        );
+    }
+    let published = line(&intake_text, "aduan_outbox_published_total", &["service=\"intake\""]).expect(&intake_text);
+    let count: f64 = published.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(count >= 1.0, "{published}");
     let resolution_text = metrics(&client, &resolution).await;
     assert!(
         line(&resolution_text, "aduan_consumer_messages_total", &["consumer=\"resolution\"", "outcome=\"handled\""])

@@ -1,7 +1,8 @@
 //! What each process tells Prometheus at `/metrics` (text exposition):
 //! HTTP requests by route template and status with their latency; each
 //! consumer's messages, handling time and lag behind the event; each outbox's
-//! backlog, its oldest row's age and the rows parked; and, from the services
+//! backlog, its oldest row's age and the rows parked, and how long its
+//! relay's claims, publications and settlings take; and, from the services
 //! that own them, deadlines looked at, escalations and overdue cases. Labels
 //! are route templates, service and consumer names, never a path with a
 //! tracking code in it, nor anything a citizen wrote.
@@ -94,6 +95,42 @@ pub fn outbox(service: &str, backlog: u64, oldest: Option<Duration>, parked: u64
     metrics::gauge!("aduan_outbox_oldest_seconds", "service" => service.to_owned())
         .set(oldest.map_or(0.0, |age| age.as_secs_f64()));
     metrics::gauge!("aduan_outbox_parked", "service" => service.to_owned()).set(parked as f64);
+}
+
+/// A step of an outbox relay's round, timed apart because each waits on
+/// something else: the claim and the settling on the database, the
+/// publication on the broker's confirms.
+#[derive(Debug, Clone, Copy)]
+pub enum RelayStep {
+    /// Claiming a batch of pending rows.
+    Claim,
+    /// Publishing a batch, until the broker confirmed every message.
+    Publish,
+    /// Marking the batch published (or parked, or to be tried again).
+    Settle,
+}
+
+impl RelayStep {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Claim => "claim",
+            Self::Publish => "publish",
+            Self::Settle => "settle",
+        }
+    }
+}
+
+/// A step of `service`'s relay took `elapsed`. A row waits for the round
+/// before it and then its own, so these are where an event's time between
+/// its commit and its consumers goes.
+pub fn relay_step(service: &str, step: RelayStep, elapsed: Duration) {
+    metrics::histogram!("aduan_outbox_step_seconds", "service" => service.to_owned(), "step" => step.as_str())
+        .record(elapsed.as_secs_f64());
+}
+
+/// `service`'s relay settled `rows` rows as published.
+pub fn relay_published(service: &str, rows: usize) {
+    metrics::counter!("aduan_outbox_published_total", "service" => service.to_owned()).increment(rows as u64);
 }
 
 #[cfg(test)]

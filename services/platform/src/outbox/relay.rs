@@ -11,7 +11,7 @@
 //! mistake in the topology (parked); neither holds back the rows behind it.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{OutboxSignal, outbox_message};
 use crate::bus::{Bus, BusError, OutgoingMessage, Published};
+use crate::metrics::{self, RelayStep};
 
 /// How the relay paces itself.
 #[derive(Debug, Clone)]
@@ -113,7 +114,7 @@ impl OutboxRelay {
             .count(&self.db)
             .await?;
         let age = oldest.and_then(|at| (Utc::now() - at).to_std().ok());
-        crate::metrics::outbox(&self.name, backlog, age, parked);
+        metrics::outbox(&self.name, backlog, age, parked);
         Ok(())
     }
 
@@ -181,7 +182,9 @@ impl OutboxRelay {
 
     /// Claims, publishes and settles one batch of pending rows.
     pub async fn publish_pending(&self) -> anyhow::Result<RoundOutcome> {
+        let step = Instant::now();
         let mut rows = self.claim().await?;
+        metrics::relay_step(&self.name, RelayStep::Claim, step.elapsed());
         if rows.is_empty() {
             return Ok(RoundOutcome::default());
         }
@@ -195,7 +198,9 @@ impl OutboxRelay {
                 traceparent: row.traceparent.clone(),
             })
             .collect();
+        let step = Instant::now();
         let published = tokio::time::timeout(self.settings.lease / 2, self.bus.publish(&batch)).await;
+        metrics::relay_step(&self.name, RelayStep::Publish, step.elapsed());
         let published = published.unwrap_or_else(|_| {
             Err(BusError::Unavailable(format!("publishing took longer than {:?}", self.settings.lease / 2)))
         });
@@ -210,7 +215,11 @@ impl OutboxRelay {
                 };
             }
         };
-        self.settle(&rows, outcomes).await
+        let step = Instant::now();
+        let round = self.settle(&rows, outcomes).await?;
+        metrics::relay_step(&self.name, RelayStep::Settle, step.elapsed());
+        metrics::relay_published(&self.name, round.published);
+        Ok(round)
     }
 
     /// Claims the oldest pending rows for a lease.
