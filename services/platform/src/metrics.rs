@@ -97,40 +97,46 @@ pub fn outbox(service: &str, backlog: u64, oldest: Option<Duration>, parked: u64
     metrics::gauge!("aduan_outbox_parked", "service" => service.to_owned()).set(parked as f64);
 }
 
-/// A step of an outbox relay's round, timed apart because each waits on
-/// something else: the claim and the settling on the database, the
-/// publication on the broker's confirms.
-#[derive(Debug, Clone, Copy)]
-pub enum RelayStep {
-    /// Claiming a batch of pending rows.
-    Claim,
-    /// Publishing a batch, until the broker confirmed every message.
-    Publish,
-    /// Marking the batch published (or parked, or to be tried again).
-    Settle,
+/// An outbox relay's timings, one for each step of a round that carried
+/// rows (each waits on something else: the claim and the settling on the
+/// database, the publication on the broker's confirms), and its rows
+/// published. Labelled once, with the relay's service, when the relay is
+/// made: after [`install`], or they record nothing.
+#[derive(Debug, Clone)]
+pub struct RelayMetrics {
+    claim: metrics::Histogram,
+    publish: metrics::Histogram,
+    settle: metrics::Histogram,
+    published: metrics::Counter,
 }
 
-impl RelayStep {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Claim => "claim",
-            Self::Publish => "publish",
-            Self::Settle => "settle",
+impl RelayMetrics {
+    /// The metrics of `service`'s relay.
+    pub fn new(service: &str) -> Self {
+        let step = |step: &'static str| metrics::histogram!("aduan_outbox_step_seconds", "service" => service.to_owned(), "step" => step);
+        Self {
+            claim: step("claim"),
+            publish: step("publish"),
+            settle: step("settle"),
+            published: metrics::counter!("aduan_outbox_published_total", "service" => service.to_owned()),
         }
     }
-}
 
-/// A step of `service`'s relay took `elapsed`. A row waits for the round
-/// before it and then its own, so these are where an event's time between
-/// its commit and its consumers goes.
-pub fn relay_step(service: &str, step: RelayStep, elapsed: Duration) {
-    metrics::histogram!("aduan_outbox_step_seconds", "service" => service.to_owned(), "step" => step.as_str())
-        .record(elapsed.as_secs_f64());
-}
+    /// A claim that found rows took `elapsed`.
+    pub fn claimed(&self, elapsed: Duration) {
+        self.claim.record(elapsed.as_secs_f64());
+    }
 
-/// `service`'s relay settled `rows` rows as published.
-pub fn relay_published(service: &str, rows: usize) {
-    metrics::counter!("aduan_outbox_published_total", "service" => service.to_owned()).increment(rows as u64);
+    /// The broker confirmed a batch `elapsed` after it was handed over.
+    pub fn confirmed(&self, elapsed: Duration) {
+        self.publish.record(elapsed.as_secs_f64());
+    }
+
+    /// A batch was settled in `elapsed`, `published` of its rows as published.
+    pub fn settled(&self, elapsed: Duration, published: usize) {
+        self.settle.record(elapsed.as_secs_f64());
+        self.published.increment(published as u64);
+    }
 }
 
 #[cfg(test)]
@@ -154,6 +160,11 @@ mod tests {
         }
         consumed("testing", "handled", 3, Duration::from_millis(4), Some(Duration::from_millis(30)));
         outbox("testing", 7, Some(Duration::from_secs(2)), 1);
+        let relay = RelayMetrics::new("testing");
+        relay.claimed(Duration::from_millis(2));
+        relay.confirmed(Duration::from_millis(30));
+        relay.settled(Duration::from_millis(3), 5);
+        relay.settled(Duration::from_millis(3), 2);
         let request = axum::http::Request::builder().uri("/metrics").body(Body::empty()).expect("a request");
         let response = router.oneshot(request).await.expect("an answer");
         let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("a body");
@@ -169,6 +180,11 @@ mod tests {
             "aduan_consumer_messages_total{process=\"test\",consumer=\"testing\",outcome=\"handled\"} 3",
             "aduan_outbox_backlog{process=\"test\",service=\"testing\"} 7",
             "aduan_outbox_parked{process=\"test\",service=\"testing\"} 1",
+            "aduan_outbox_published_total{process=\"test\",service=\"testing\"} 7",
+            "aduan_outbox_step_seconds_count{process=\"test\",service=\"testing\",step=\"claim\"} 1",
+            "aduan_outbox_step_seconds_count{process=\"test\",service=\"testing\",step=\"publish\"} 1",
+            "aduan_outbox_step_seconds_count{process=\"test\",service=\"testing\",step=\"settle\"} 2",
+            "aduan_outbox_step_seconds_sum{process=\"test\",service=\"testing\",step=\"publish\"} 0.03",
         ] {
             assert!(text.lines().any(|line| line == expected), "no {expected:?} in\n{text}");
         }

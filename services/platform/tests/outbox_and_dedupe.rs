@@ -236,8 +236,11 @@ fn event(event: Event) -> Envelope {
 
 #[tokio::test]
 async fn an_event_nobody_binds_is_parked_with_its_reason_and_holds_back_nothing() {
+    aduan_platform::metrics::install("platform-tests");
     for test_db in TestDatabase::both().await {
         let db = &test_db.db;
+        // Named for this run alone: the metrics are the whole process's.
+        let service = format!("parking-{}", uuid::Uuid::now_v7().simple());
         let dead_letters = TestDatabase::sqlite().await;
         BusMigrator::up(&dead_letters.db, None).await.unwrap();
         let bus = Arc::new(MemoryBus::new(RetryPolicy { delays: vec![] }, dead_letters.db.clone()));
@@ -253,7 +256,8 @@ async fn an_event_nobody_binds_is_parked_with_its_reason_and_holds_back_nothing(
         for envelope in [&first, &forwarded, &returned, &last] {
             outbox::enqueue(db, envelope.clone()).await.unwrap();
         }
-        let relay = OutboxRelay::new(db.clone(), bus.clone(), OutboxSignal::default(), RelaySettings::default());
+        let relay = OutboxRelay::new(db.clone(), bus.clone(), OutboxSignal::default(), RelaySettings::default())
+            .named(&service);
         let round = relay.publish_pending().await.unwrap();
         assert_eq!((round.claimed, round.published, round.parked), (4, 3, 1));
         assert_eq!(*recorder.0.lock().await, vec![first.message_id.clone(), last.message_id.clone()]);
@@ -273,6 +277,21 @@ async fn an_event_nobody_binds_is_parked_with_its_reason_and_holds_back_nothing(
         assert_eq!(relay.publish_pending().await.unwrap().published, 1);
         assert_eq!(*late_recorder.0.lock().await, vec![returned.message_id.clone()]);
         assert_eq!((pending(db).await, outbox::count_parked(db).await.unwrap()), (0, 0));
+
+        // The metrics count the rows published, not those claimed or
+        // parked, and time the rounds that carried rows, not the empty one.
+        let response = aduan_platform::metrics::render().await;
+        let text = axum::body::to_bytes(response.into_body(), 1 << 22).await.unwrap();
+        let text = String::from_utf8_lossy(&text);
+        let labels = format!("process=\"platform-tests\",service=\"{service}\"");
+        for expected in [
+            format!("aduan_outbox_published_total{{{labels}}} 4"),
+            format!("aduan_outbox_step_seconds_count{{{labels},step=\"claim\"}} 2"),
+            format!("aduan_outbox_step_seconds_count{{{labels},step=\"publish\"}} 2"),
+            format!("aduan_outbox_step_seconds_count{{{labels},step=\"settle\"}} 2"),
+        ] {
+            assert!(text.lines().any(|line| line == expected), "no {expected:?} in\n{text}");
+        }
         dead_letters.drop_it().await;
         test_db.drop_it().await;
     }

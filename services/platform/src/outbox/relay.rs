@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{OutboxSignal, outbox_message};
 use crate::bus::{Bus, BusError, OutgoingMessage, Published};
-use crate::metrics::{self, RelayStep};
+use crate::metrics::{self, RelayMetrics};
 
 /// How the relay paces itself.
 #[derive(Debug, Clone)]
@@ -60,6 +60,8 @@ pub struct OutboxRelay {
     settings: RelaySettings,
     /// Whose outbox, in the metrics.
     name: String,
+    /// How long its rounds' steps take.
+    timings: RelayMetrics,
 }
 
 /// How often a relay tells the metrics its outbox's backlog.
@@ -83,13 +85,15 @@ fn chrono_of(duration: Duration) -> chrono::Duration {
 impl OutboxRelay {
     /// A relay from `db`'s outbox to `bus`, woken by `signal`.
     pub fn new(db: DatabaseConnection, bus: Arc<dyn Bus>, signal: OutboxSignal, settings: RelaySettings) -> Self {
-        Self { db, bus, signal, settings, name: "outbox".into() }
+        let name = "outbox";
+        Self { db, bus, signal, settings, name: name.into(), timings: RelayMetrics::new(name) }
     }
 
     /// The relay of `service`'s outbox, as the metrics name it.
     #[must_use]
     pub fn named(mut self, service: &str) -> Self {
         service.clone_into(&mut self.name);
+        self.timings = RelayMetrics::new(service);
         self
     }
 
@@ -184,10 +188,10 @@ impl OutboxRelay {
     pub async fn publish_pending(&self) -> anyhow::Result<RoundOutcome> {
         let step = Instant::now();
         let mut rows = self.claim().await?;
-        metrics::relay_step(&self.name, RelayStep::Claim, step.elapsed());
         if rows.is_empty() {
             return Ok(RoundOutcome::default());
         }
+        self.timings.claimed(step.elapsed());
         rows.sort_by_key(|row| row.message_id);
         let batch: Vec<OutgoingMessage> = rows
             .iter()
@@ -200,12 +204,14 @@ impl OutboxRelay {
             .collect();
         let step = Instant::now();
         let published = tokio::time::timeout(self.settings.lease / 2, self.bus.publish(&batch)).await;
-        metrics::relay_step(&self.name, RelayStep::Publish, step.elapsed());
         let published = published.unwrap_or_else(|_| {
             Err(BusError::Unavailable(format!("publishing took longer than {:?}", self.settings.lease / 2)))
         });
         let outcomes = match published {
-            Ok(outcomes) => outcomes,
+            Ok(outcomes) => {
+                self.timings.confirmed(step.elapsed());
+                outcomes
+            }
             Err(error) => {
                 // Let the next round (or another replica) take them at once.
                 self.release(&rows).await;
@@ -217,8 +223,7 @@ impl OutboxRelay {
         };
         let step = Instant::now();
         let round = self.settle(&rows, outcomes).await?;
-        metrics::relay_step(&self.name, RelayStep::Settle, step.elapsed());
-        metrics::relay_published(&self.name, round.published);
+        self.timings.settled(step.elapsed(), round.published);
         Ok(round)
     }
 
